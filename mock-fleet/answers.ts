@@ -1,0 +1,118 @@
+import { formatCorrect, parseTask, type Task } from "./grader";
+import { hash32, hashUnit, mulberry32 } from "./prng";
+
+export type Tier = "low" | "medium" | "high" | "local";
+
+/** Probability that a model of this tier solves a checkable task. */
+export const TIER_ACCURACY: Record<Tier, number> = { high: 0.95, medium: 0.8, low: 0.6, local: 0.5 };
+
+/** Whether `model` gets `prompt` right: fixed by a hash of both, so repeat calls agree. */
+export function answersCorrectly(model: string, tier: Tier, prompt: string): boolean {
+  return hashUnit(`correct\u0000${model}\u0000${prompt}`) < TIER_ACCURACY[tier];
+}
+
+function wrong(task: Task, rand: () => number): string {
+  switch (task.kind) {
+    case "arithmetic": {
+      const deltas = [1, -1, 2, -2, 10, -10, 3];
+      const d = deltas[Math.floor(rand() * deltas.length)];
+      const got = Math.round((task.expected + d) * 100) / 100;
+      return `${task.a} ${task.op} ${task.b} = ${got}`;
+    }
+    case "reverse": {
+      const chars = [...task.expected];
+      const pairs: number[] = [];
+      for (let i = 0; i + 1 < chars.length; i++) if (chars[i] !== chars[i + 1]) pairs.push(i);
+      let out: string;
+      if (pairs.length > 0) {
+        const i = pairs[Math.floor(rand() * pairs.length)];
+        [chars[i], chars[i + 1]] = [chars[i + 1], chars[i]];
+        out = chars.join("");
+      } else {
+        out = chars.length > 1 ? chars.slice(1).join("") : `${task.expected}${task.expected}`;
+      }
+      return `The word "${task.word}" reversed is "${out}".`;
+    }
+    case "sort": {
+      const xs = [...task.expected];
+      const pairs: number[] = [];
+      for (let i = 0; i + 1 < xs.length; i++) if (xs[i] !== xs[i + 1]) pairs.push(i);
+      if (pairs.length > 0) {
+        const i = pairs[Math.floor(rand() * pairs.length)];
+        [xs[i], xs[i + 1]] = [xs[i + 1], xs[i]];
+      } else {
+        xs.pop();
+      }
+      return `Sorted: ${xs.join(", ")}`;
+    }
+  }
+}
+
+const OPENERS = [
+  "Here is a short take on {topic}.",
+  "Regarding {topic}: the main point is to be clear about the goal first.",
+  "On {topic}, a practical answer follows.",
+  "About {topic} — start from what the reader needs.",
+];
+const BODY = [
+  "Break the problem into small steps and check each one before moving on.",
+  "The simplest approach that meets the requirements is usually the right one.",
+  "State the assumptions explicitly, because most disagreements come from hidden ones.",
+  "Measure before optimising; intuition about bottlenecks is often wrong.",
+  "Prefer explicit trade-offs over vague promises: cost, speed and quality pull against each other.",
+  "Write down what success looks like so the result can be checked.",
+  "Handle the failure cases up front; the happy path rarely needs much help.",
+  "Keep the interface small and the details private so the design can change later.",
+  "Examples make an explanation concrete, so include one where it helps.",
+  "Review the result with someone who did not write it.",
+];
+const POINTS = [
+  "clarify the scope",
+  "identify the constraints",
+  "pick the smallest working design",
+  "test the edge cases",
+  "document the decision",
+  "watch the cost",
+  "plan a fallback",
+];
+
+/** Sentences and bullets a tier writes: more tiers, more detail. */
+const SHAPE: Record<Tier, { sentences: number; bullets: number }> = {
+  local: { sentences: 1, bullets: 0 },
+  low: { sentences: 2, bullets: 0 },
+  medium: { sentences: 3, bullets: 2 },
+  high: { sentences: 5, bullets: 4 },
+};
+
+function topicOf(prompt: string): string {
+  const first = prompt.trim().split(/(?<=[.?!])\s|\n/)[0] ?? "";
+  const words = first.replace(/[.?!]+$/, "").split(/\s+/).slice(0, 10).join(" ");
+  return words.length > 0 ? `"${words}"` : "this request";
+}
+
+function pick<T>(xs: T[], rand: () => number, n: number): T[] {
+  const pool = [...xs];
+  const out: T[] = [];
+  while (out.length < n && pool.length > 0) out.push(pool.splice(Math.floor(rand() * pool.length), 1)[0]);
+  return out;
+}
+
+/**
+ * The mock's answer: a deterministic function of (model, prompt). Checkable tasks are solved
+ * with the tier's accuracy; anything else gets readable prose whose detail grows with the tier.
+ */
+export function answerFor(model: string, tier: Tier, prompt: string): string {
+  const rand = mulberry32(hash32(`answer\u0000${model}\u0000${prompt}`));
+  const task = parseTask(prompt);
+  if (task) return answersCorrectly(model, tier, prompt) ? formatCorrect(task) : wrong(task, rand);
+
+  const shape = SHAPE[tier];
+  const topic = topicOf(prompt);
+  const opener = OPENERS[Math.floor(rand() * OPENERS.length)].replace("{topic}", topic);
+  const body = pick(BODY, rand, shape.sentences);
+  let text = `${opener} ${body.join(" ")}`;
+  if (shape.bullets > 0) {
+    text += `\n\nKey points:\n${pick(POINTS, rand, shape.bullets).map((p) => `- ${p}`).join("\n")}`;
+  }
+  return `${text}\n\n(${model})`;
+}

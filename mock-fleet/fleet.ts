@@ -1,0 +1,62 @@
+import type { Tier } from "./answers";
+
+export type FleetVendor = "openai" | "anthropic" | "xai" | "mistral" | "ollama";
+
+export interface ErrorRates {
+  /** 429 with retry-after. */
+  rateLimit: number;
+  /** 500 in the vendor's error shape. */
+  server: number;
+  /** No answer at all: the socket is held until the client gives up or the fleet closes. */
+  timeout: number;
+  /** The stream stops part-way and the socket is destroyed (non-streaming: before the body). */
+  drop: number;
+}
+
+export interface FleetModelConfig {
+  name: string;
+  vendor: FleetVendor;
+  tier: Tier;
+  contextWindow: number;
+  /** Time to first token. */
+  latencyMs: number;
+  /** Streaming pace; 0 sends everything at once. */
+  tokensPerSecond: number;
+  errorRates: ErrorRates;
+}
+
+export const NO_ERRORS: ErrorRates = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
+
+const PACE: Record<Tier, { latencyMs: number; tokensPerSecond: number }> = {
+  high: { latencyMs: 120, tokensPerSecond: 400 },
+  medium: { latencyMs: 70, tokensPerSecond: 600 },
+  low: { latencyMs: 40, tokensPerSecond: 800 },
+  local: { latencyMs: 25, tokensPerSecond: 300 },
+};
+
+function model(name: string, vendor: FleetVendor, tier: Tier, contextWindow: number): FleetModelConfig {
+  return { name, vendor, tier, contextWindow, ...PACE[tier], errorRates: { ...NO_ERRORS } };
+}
+
+/**
+ * One entry per model of lib/providers DEFAULT_CATALOG (same names and context windows; a test
+ * keeps them in step). mock-fleet imports nothing from the app, so the list is repeated here.
+ */
+export const DEFAULT_FLEET: FleetModelConfig[] = [
+  model("gpt-4.1", "openai", "high", 1_047_576),
+  model("gpt-4.1-mini", "openai", "medium", 1_047_576),
+  model("gpt-4o-mini", "openai", "low", 128_000),
+  model("claude-sonnet-4-20250514", "anthropic", "high", 200_000),
+  model("claude-3-5-haiku-20241022", "anthropic", "medium", 200_000),
+  model("grok-3", "xai", "high", 131_072),
+  model("grok-3-mini", "xai", "medium", 131_072),
+  model("mistral-large-latest", "mistral", "high", 131_072),
+  model("mistral-small-latest", "mistral", "low", 131_072),
+  model("codestral-latest", "mistral", "medium", 256_000),
+  model("llama3.1:8b", "ollama", "local", 131_072),
+  model("qwen2.5-coder:7b", "ollama", "local", 32_768),
+];
+
+export function defaultFleet(): FleetModelConfig[] {
+  return DEFAULT_FLEET.map((m) => ({ ...m, errorRates: { ...m.errorRates } }));
+}

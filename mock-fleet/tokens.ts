@@ -1,0 +1,19 @@
+/**
+ * Deterministic token estimate used by the mock fleet to bill requests: ceil(chars / 4) per text,
+ * plus a small per-message overhead like the chat formats of real vendors. No tokenizer is
+ * installed, so this is a heuristic; lib/providers/tokens.ts implements the same rule and a test
+ * keeps the two in agreement.
+ */
+export const CHARS_PER_TOKEN = 4;
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+export const REQUEST_OVERHEAD_TOKENS = 3;
+
+export function estimateTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+export function estimateMessagesTokens(messages: { content: string }[]): number {
+  let n = REQUEST_OVERHEAD_TOKENS;
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content);
+  return n;
+}
