@@ -1,0 +1,98 @@
+/**
+ * Secrets and personal data. A match makes the task local-only; the reason names the kind of
+ * data, never the data itself.
+ */
+interface Detector {
+  reason: string;
+  re: RegExp;
+  /** A substring every match contains: skips the regex on most texts (the analyser's budget is µs). */
+  pre?: string;
+  check?: (match: string) => boolean;
+}
+
+const DETECTORS: Detector[] = [
+  { reason: "a private key block", pre: "-----BEGIN", re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+  { reason: "an AWS access key", re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { reason: "an API key (sk-…)", pre: "sk-", re: /\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{20,}/ },
+  { reason: "a GitHub token", re: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/ },
+  { reason: "a Slack token", pre: "xox", re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
+  { reason: "a Google API key", pre: "AIza", re: /\bAIza[0-9A-Za-z_-]{35}\b/ },
+  { reason: "a JSON web token", pre: "eyJ", re: /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
+  {
+    reason: "a credential assignment (password / secret / token)",
+    re: /\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)\b["']?\s*[:=]\s*["']?[^\s"',;]{6,}/i,
+  },
+  { reason: "a connection string with a password", pre: "://", re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@[^\s]+/i },
+  {
+    reason: "an email address (personal data)",
+    pre: "@",
+    re: /\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b/g,
+    check: (m) => !/@(?:[a-z0-9-]+\.)*(?:example\.(?:com|org|net)|test|invalid|localhost)$/i.test(m),
+  },
+  { reason: "a phone number (personal data)", re: /(?:\+\d{1,3}[\s.-]?)?\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b/ },
+  { reason: "a social security number (personal data)", pre: "-", re: /\b\d{3}-\d{2}-\d{4}\b/ },
+  { reason: "a payment card number (personal data)", re: /\b(?:\d[ -]?){13,19}\b/g, check: luhn },
+  { reason: "an IBAN (personal data)", re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b/ },
+  {
+    reason: "personal data (date of birth, passport, medical or national ID)",
+    re: /\b(?:date of birth|passport (?:no|number)|social security|medical record|national insurance number|patient name)\b/i,
+  },
+];
+
+const PRIVATE_TAGS = new Set(["private", "confidential", "secret", "pii", "sensitive", "local-only"]);
+
+function luhn(m: string): boolean {
+  const digits = m.replace(/\D/g, "");
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+function detect(text: string, where: string, reasons: string[]): void {
+  for (const det of DETECTORS) {
+    let hit = false;
+    if (det.pre !== undefined && !text.includes(det.pre)) continue;
+    if (det.check) {
+      det.re.lastIndex = 0;
+      for (const m of text.matchAll(det.re)) {
+        if (det.check(m[0])) {
+          hit = true;
+          break;
+        }
+      }
+    } else hit = det.re.test(text);
+    if (hit) {
+      const r = `${det.reason} in the ${where}`;
+      if (!reasons.includes(r)) reasons.push(r);
+    }
+  }
+}
+
+export function detectPrivacy(input: {
+  task: string;
+  context?: string;
+  files?: { path: string; content: string }[];
+  contextTags?: string[];
+}): { private: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  for (const tag of input.contextTags ?? []) {
+    if (PRIVATE_TAGS.has(tag.trim().toLowerCase())) reasons.push(`tagged "${tag}"`);
+  }
+  detect(input.task, "task", reasons);
+  if (input.context) detect(input.context, "context", reasons);
+  for (const f of input.files ?? []) {
+    if (/(^|\/)(\.env(\.[\w-]+)?|id_rsa|id_ed25519|credentials(\.json)?|\.npmrc|\.pgpass)$/i.test(f.path)) {
+      reasons.push(`a secrets file (${f.path})`);
+    }
+    detect(f.content, `file ${f.path}`, reasons);
+  }
+  return { private: reasons.length > 0, reasons };
+}
