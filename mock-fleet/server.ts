@@ -468,6 +468,11 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         const { json } = completeBody("ollama", c);
         return { usageReported: true, text: frame({ ...(json as object), message: { role: "assistant", content: "" } }) };
       }
+      // Mistral reports usage on its last chunk without being asked (and has no stream_options).
+      if (cfg.vendor === "mistral") {
+        const last = { ...openaiChunk({}, c.finish), usage: openaiUsage(c) };
+        return { usageReported: true, text: `${frame(last)}data: [DONE]\n\n` };
+      }
       let out = frame(openaiChunk({}, c.finish));
       if (includeUsage) out += frame({ ...base, choices: [], usage: openaiUsage(c) });
       return { usageReported: includeUsage, text: `${out}data: [DONE]\n\n` };
