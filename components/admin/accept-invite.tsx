@@ -1,0 +1,24 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useActionState, useEffect } from "react";
+import { acceptInvitationAction } from "@/lib/teams/actions";
+import { Button } from "@/components/ui/button";
+import { FormMessage } from "@/components/ui/form";
+
+export function AcceptInvite({ token }: { token: string }) {
+  const [state, action, pending] = useActionState(acceptInvitationAction, null);
+  const router = useRouter();
+  useEffect(() => {
+    if (state?.ok) router.push(`/t/${state.data.slug}`);
+  }, [state, router]);
+  return (
+    <form action={action} className="space-y-3">
+      <input type="hidden" name="token" value={token} />
+      <FormMessage state={state} />
+      <Button type="submit" disabled={pending}>
+        Accept invitation
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,20 @@
+import Link from "next/link";
+
+export const ADMIN_SECTIONS = [{ key: "members", label: "Members & teams", href: "" }] as { key: string; label: string; href: string }[];
+
+export function AdminNav({ slug, current }: { slug: string; current: string }) {
+  return (
+    <nav aria-label="Admin sections" className="flex flex-wrap gap-1 border-b border-zinc-200 dark:border-zinc-800">
+      {ADMIN_SECTIONS.map((s) => (
+        <Link
+          key={s.key}
+          href={`/t/${slug}/admin${s.href}`}
+          aria-current={s.key === current ? "page" : undefined}
+          className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${s.key === current ? "border-indigo-600 font-medium" : "border-transparent text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200"}`}
+        >
+          {s.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,143 @@
+"use client";
+
+import { useActionState, useState, useTransition } from "react";
+import { addMemberAction, changeRoleAction, removeMemberAction, revokeInvitationAction } from "@/lib/teams/actions";
+import { Button } from "@/components/ui/button";
+import { Field, FormMessage, Input, Select } from "@/components/ui/form";
+import { useHasScope, useTeam } from "@/components/shell/team-context";
+
+type Member = { userId: string; name: string | null; email: string; role: string };
+type Invitation = { id: string; email: string; role: string; expiresAt: string };
+const ROLES = ["owner", "admin", "member", "viewer"];
+
+export function AddMemberForm() {
+  const team = useTeam();
+  const canOwner = useHasScope("members:owner");
+  const [state, action, pending] = useActionState(addMemberAction, null);
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  return (
+    <form action={action} className="space-y-3" data-testid="add-member-form">
+      <input type="hidden" name="teamId" value={team.id} />
+      <div className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end">
+        <Field label="Email" error={fe?.email}>
+          <Input name="email" type="email" placeholder="ada@example.com" required />
+        </Field>
+        <Field label="Role" error={fe?.role}>
+          <Select name="role" defaultValue="member">
+            {ROLES.filter((r) => canOwner || r !== "owner").map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </Select>
+        </Field>
+        <Button type="submit" disabled={pending}>
+          {pending ? "Adding…" : "Add member"}
+        </Button>
+      </div>
+      <FormMessage state={state} />
+      {state?.ok && state.data.kind === "added" && (
+        <p className="text-sm text-emerald-700 dark:text-emerald-400" role="status">
+          {state.data.email} was added to the team.
+        </p>
+      )}
+      {state?.ok && state.data.kind === "invited" && (
+        <p className="text-sm text-emerald-700 dark:text-emerald-400" role="status">
+          {state.data.email} has no account yet. Send them this invitation link (shown once):{" "}
+          <code className="break-all rounded bg-zinc-100 px-1 dark:bg-zinc-800" data-testid="invite-link">
+            {typeof window !== "undefined" ? window.location.origin : ""}
+            {state.data.invitePath}
+          </code>
+        </p>
+      )}
+    </form>
+  );
+}
+
+export function MembersTable({ members, me }: { members: Member[]; me: string }) {
+  const team = useTeam();
+  const canOwner = useHasScope("members:owner");
+  const [error, setError] = useState<string | null>(null);
+  const [pending, start] = useTransition();
+  const run = (fn: () => Promise<{ ok: boolean; error?: string }>) =>
+    start(async () => {
+      const res = await fn();
+      setError(res.ok ? null : (res.error ?? "Failed."));
+    });
+  return (
+    <div className="space-y-2">
+      {error && (
+        <p className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert">
+          {error}
+        </p>
+      )}
+      <table className="w-full text-sm" data-testid="members-table">
+        <thead className="text-left text-xs text-zinc-500">
+          <tr>
+            <th className="py-1">Member</th>
+            <th className="py-1">Role</th>
+            <th className="py-1" />
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => {
+            const locked = m.role === "owner" && !canOwner;
+            return (
+              <tr key={m.userId} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`member-${m.email}`}>
+                <td className="py-2">
+                  <div>{m.name ?? m.email}</div>
+                  <div className="text-xs text-zinc-500">
+                    {m.email}
+                    {m.userId === me ? " (you)" : ""}
+                  </div>
+                </td>
+                <td className="py-2">
+                  <select
+                    aria-label={`Role of ${m.email}`}
+                    value={m.role}
+                    disabled={pending || locked}
+                    onChange={(e) => run(() => changeRoleAction({ teamId: team.id, userId: m.userId, role: e.target.value }))}
+                    className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                  >
+                    {ROLES.filter((r) => canOwner || r !== "owner" || m.role === "owner").map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                </td>
+                <td className="py-2 text-right">
+                  <Button
+                    variant="ghost"
+                    disabled={pending || locked}
+                    onClick={() => {
+                      if (confirm(`Remove ${m.email} from ${team.name}?`)) run(() => removeMemberAction({ teamId: team.id, userId: m.userId }));
+                    }}
+                  >
+                    Remove
+                  </Button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function InvitationsList({ invitations }: { invitations: Invitation[] }) {
+  const team = useTeam();
+  const [pending, start] = useTransition();
+  if (!invitations.length) return <p className="text-sm text-zinc-500">No open invitations.</p>;
+  return (
+    <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
+      {invitations.map((i) => (
+        <li key={i.id} className="flex items-center justify-between py-1.5">
+          <span>
+            {i.email} <span className="text-zinc-500">as {i.role}, expires {i.expiresAt.slice(0, 10)}</span>
+          </span>
+          <Button variant="ghost" disabled={pending} onClick={() => start(async () => void (await revokeInvitationAction({ teamId: team.id, invitationId: i.id })))}>
+            Revoke
+          </Button>
+        </li>
+      ))}
+    </ul>
+  );
+}

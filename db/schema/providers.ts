@@ -1,0 +1,47 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+export const providerKindEnum = pgEnum("provider_kind", ["openai", "anthropic", "xai", "mistral", "ollama", "openai_compatible"]);
+export const costTierEnum = pgEnum("cost_tier", ["free", "low", "medium", "high"]);
+
+/** Organisation-wide LLM providers. The key is AES-256-GCM encrypted with MC_ENCRYPTION_KEY. */
+export const providers = pgTable("providers", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  kind: providerKindEnum("kind").notNull(),
+  name: text("name").notNull().unique(),
+  baseUrl: text("base_url").notNull(),
+  apiKeyEncrypted: text("api_key_encrypted"),
+  /** Last 4 characters of the key, so an admin can recognise it without seeing it. */
+  apiKeyHint: text("api_key_hint"),
+  local: boolean("local").notNull().default(false),
+  enabled: boolean("enabled").notNull().default(true),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const models = pgTable(
+  "models",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    providerId: uuid("provider_id").notNull().references(() => providers.id, { onDelete: "cascade" }),
+    /** The name sent to the provider and used in the API (e.g. "gpt-4.1-mini"). Unique across providers. */
+    name: text("name").notNull(),
+    displayName: text("display_name").notNull(),
+    contextWindow: integer("context_window").notNull(),
+    /** Prices in integer micro-dollars per million tokens. */
+    inputPriceMicros: bigint("input_price_micros", { mode: "number" }).notNull(),
+    outputPriceMicros: bigint("output_price_micros", { mode: "number" }).notNull(),
+    cachedInputPriceMicros: bigint("cached_input_price_micros", { mode: "number" }),
+    strengths: text("strengths").array().notNull().default(sql`'{}'::text[]`),
+    optimalFor: text("optimal_for").array().notNull().default(sql`'{}'::text[]`),
+    costTier: costTierEnum("cost_tier").notNull().default("medium"),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("models_name_idx").on(t.name), index("models_provider_idx").on(t.providerId)],
+);
+
+export type Provider = typeof providers.$inferSelect;
+export type Model = typeof models.$inferSelect;
+export type ProviderKind = (typeof providerKindEnum.enumValues)[number];

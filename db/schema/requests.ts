@@ -1,0 +1,68 @@
+import { bigint, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { users } from "./auth";
+import { apiKeys, teams } from "./teams";
+
+export const requestSourceEnum = pgEnum("request_source", ["playground", "api", "openai", "pipeline", "cli", "seed"]);
+export const requestStatusEnum = pgEnum("request_status", ["ok", "error", "refused"]);
+
+/** One row per delegated call, written exactly once when the call ends. Append-only. */
+export const requests = pgTable(
+  "requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    apiKeyId: uuid("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    source: requestSourceEnum("source").notNull(),
+    taskProfile: jsonb("task_profile").$type<Record<string, unknown>>(),
+    domain: text("domain"),
+    requestedModel: text("requested_model"),
+    model: text("model"),
+    providerKind: text("provider_kind"),
+    selectionReason: text("selection_reason"),
+    confidence: real("confidence"),
+    fallbacksTried: jsonb("fallbacks_tried").$type<{ model: string; error: string }[]>().notNull().default([]),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    costMicros: bigint("cost_micros", { mode: "number" }).notNull().default(0),
+    latencyMs: integer("latency_ms").notNull().default(0),
+    status: requestStatusEnum("status").notNull(),
+    errorKind: text("error_kind"),
+    errorMessage: text("error_message"),
+    pipelineRunId: uuid("pipeline_run_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("requests_team_created_idx").on(t.teamId, t.createdAt),
+    index("requests_team_model_created_idx").on(t.teamId, t.model, t.createdAt),
+  ],
+);
+
+/** Prompt and answer text, kept apart so scans of `requests` stay narrow. */
+export const requestPayloads = pgTable("request_payloads", {
+  requestId: uuid("request_id").primaryKey().references(() => requests.id, { onDelete: "cascade" }),
+  prompt: text("prompt").notNull(),
+  response: text("response"),
+});
+
+/** Daily rollup per team × model × user × key, kept current as requests are recorded. */
+export const usageDaily = pgTable(
+  "usage_daily",
+  {
+    day: date("day").notNull(),
+    teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    /** '' when no user (API key calls); keeps the primary key total. */
+    userId: text("user_id").notNull().default(""),
+    apiKeyId: text("api_key_id").notNull().default(""),
+    requests: integer("requests").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
+    costMicros: bigint("cost_micros", { mode: "number" }).notNull().default(0),
+    latencyMsSum: bigint("latency_ms_sum", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.day, t.model, t.userId, t.apiKeyId] })],
+);
+
+export type RequestRow = typeof requests.$inferSelect;

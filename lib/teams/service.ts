@@ -1,0 +1,141 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
+import { randomToken, sha256 } from "@/lib/crypto/secrets";
+import { NotFoundError, UserError } from "@/lib/errors";
+
+export async function audit(db: Db, entry: { teamId: string | null; actorUserId: string | null; action: string; target?: string; details?: Record<string, unknown> }) {
+  await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
+}
+
+/** Creates a team with its routing settings and makes `ownerId` its owner, in one transaction. */
+export async function createTeam(db: Db, input: { name: string; slug: string; ownerId: string; isDemo?: boolean }) {
+  return db.transaction(async (tx) => {
+    const taken = await tx.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug)).limit(1);
+    if (taken.length) throw new UserError(`The address "${input.slug}" is taken; choose another.`, { slug: ["This slug is already used by another team."] });
+    const [team] = await tx.insert(teams).values({ name: input.name, slug: input.slug, isDemo: input.isDemo ?? false }).returning();
+    await tx.insert(memberships).values({ teamId: team.id, userId: input.ownerId, role: "owner" });
+    await tx.insert(routingSettings).values({ teamId: team.id });
+    await audit(tx as unknown as Db, { teamId: team.id, actorUserId: input.ownerId, action: "team.create", target: team.slug });
+    return team;
+  });
+}
+
+export async function listMembers(db: Db, teamId: string) {
+  return db
+    .select({ userId: users.id, name: users.name, email: users.email, role: memberships.role, since: memberships.createdAt })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.teamId, teamId))
+    .orderBy(users.email);
+}
+
+export async function listInvitations(db: Db, teamId: string) {
+  return db
+    .select({ id: invitations.id, email: invitations.email, role: invitations.role, expiresAt: invitations.expiresAt, createdAt: invitations.createdAt })
+    .from(invitations)
+    .where(and(eq(invitations.teamId, teamId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+    .orderBy(invitations.createdAt);
+}
+
+/**
+ * Adds a person to a team: an existing user becomes a member at once; an unknown email gets an
+ * invitation whose link is returned once (the token is stored hashed).
+ */
+export async function addMember(db: Db, input: { teamId: string; email: string; role: Role; actorUserId: string; actorRole: Role }) {
+  if (input.role === "owner" && input.actorRole !== "owner") throw new UserError("Only an owner can make someone an owner.", { role: ["Only owners can grant the owner role."] });
+  return db.transaction(async (tx) => {
+    const [user] = await tx.select().from(users).where(eq(users.email, input.email)).limit(1);
+    if (user) {
+      const existing = await tx.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, user.id))).limit(1);
+      if (existing.length) throw new UserError(`${input.email} is already a member of this team.`, { email: ["Already a member."] });
+      await tx.insert(memberships).values({ teamId: input.teamId, userId: user.id, role: input.role });
+      await audit(tx as unknown as Db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.add", target: input.email, details: { role: input.role } });
+      return { kind: "added" as const, email: input.email };
+    }
+    const open = await tx
+      .select({ id: invitations.id })
+      .from(invitations)
+      .where(and(eq(invitations.teamId, input.teamId), eq(invitations.email, input.email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .limit(1);
+    if (open.length) throw new UserError(`${input.email} already has an open invitation.`, { email: ["Already invited."] });
+    const token = randomToken(24);
+    await tx.insert(invitations).values({
+      teamId: input.teamId,
+      email: input.email,
+      role: input.role,
+      tokenHash: sha256(token),
+      invitedBy: input.actorUserId,
+      expiresAt: new Date(Date.now() + 7 * 24 * 3600 * 1000),
+    });
+    await audit(tx as unknown as Db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.invite", target: input.email, details: { role: input.role } });
+    return { kind: "invited" as const, email: input.email, invitePath: `/invite/${token}` };
+  });
+}
+
+/** Owners of a team, row-locked so concurrent demotions cannot both remove "the other" last owner. */
+async function lockedOwnerCount(db: Db, teamId: string): Promise<number> {
+  const rows = (await db.execute(sql`select user_id from memberships where team_id = ${teamId} and role = 'owner' for update`)) as unknown;
+  const r = rows as { rows?: unknown[] } | unknown[];
+  return Array.isArray(r) ? r.length : (r.rows?.length ?? 0);
+}
+
+export async function changeRole(db: Db, input: { teamId: string; userId: string; role: Role; actorUserId: string; actorRole: Role }) {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    const [m] = await tx.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
+    if (!m) throw new NotFoundError("That person is not a member of this team.");
+    if ((m.role === "owner" || input.role === "owner") && input.actorRole !== "owner") {
+      throw new UserError("Only an owner can grant or take away the owner role.");
+    }
+    if (m.role === "owner" && input.role !== "owner") {
+      const owners = await lockedOwnerCount(t, input.teamId);
+      if (owners <= 1) throw new UserError("A team needs at least one owner: make someone else an owner first.");
+    }
+    await tx.update(memberships).set({ role: input.role }).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.role", target: input.userId, details: { from: m.role, to: input.role } });
+    return { userId: input.userId, role: input.role };
+  });
+}
+
+export async function removeMember(db: Db, input: { teamId: string; userId: string; actorUserId: string; actorRole: Role }) {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    const [m] = await tx.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
+    if (!m) throw new NotFoundError("That person is not a member of this team.");
+    if (m.role === "owner") {
+      if (input.actorRole !== "owner") throw new UserError("Only an owner can remove an owner.");
+      const owners = await lockedOwnerCount(t, input.teamId);
+      if (owners <= 1) throw new UserError("You cannot remove the last owner: make someone else an owner first.");
+    }
+    await tx.delete(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.remove", target: input.userId, details: { role: m.role } });
+    return { userId: input.userId };
+  });
+}
+
+export async function revokeInvitation(db: Db, input: { teamId: string; invitationId: string; actorUserId: string }) {
+  const rows = await db
+    .update(invitations)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(invitations.id, input.invitationId), eq(invitations.teamId, input.teamId), isNull(invitations.acceptedAt)))
+    .returning({ email: invitations.email });
+  if (!rows.length) throw new NotFoundError("That invitation does not exist or was already used.");
+  await audit(db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.invite.revoke", target: rows[0].email });
+}
+
+/** Accepts an invitation for the signed-in user, whose email must match the invited one. */
+export async function acceptInvitation(db: Db, input: { token: string; userId: string }) {
+  return db.transaction(async (tx) => {
+    const [inv] = await tx.select().from(invitations).where(eq(invitations.tokenHash, sha256(input.token))).limit(1);
+    if (!inv || inv.revokedAt || inv.acceptedAt) throw new NotFoundError("This invitation is not valid any more. Ask for a new one.");
+    if (inv.expiresAt < new Date()) throw new UserError("This invitation has expired. Ask for a new one.");
+    const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).limit(1);
+    if (!user || user.email !== inv.email) throw new UserError(`This invitation is for ${inv.email}; sign in with that email to accept it.`);
+    await tx.insert(memberships).values({ teamId: inv.teamId, userId: user.id, role: inv.role }).onConflictDoNothing();
+    await tx.update(invitations).set({ acceptedAt: new Date() }).where(eq(invitations.id, inv.id));
+    const [team] = await tx.select().from(teams).where(eq(teams.id, inv.teamId));
+    return team;
+  });
+}
+
