@@ -316,7 +316,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     if (fault === "garbage") {
       t.settle("garbage");
       const ct = stream ? (dialect === "ollama" ? "application/x-ndjson" : "text/event-stream") : "application/json";
-      const junk = stream && dialect !== "ollama" ? "data: {\"choices\": [oops\n\n" : "<html><body>502 Bad Gateway</body></html>";
+      const html = "<html><body>502 Bad Gateway</body></html>";
+      const junk = !stream || dialect === "ollama" ? html : `${dialect === "anthropic" ? "event: message_start\n" : ""}data: ${html}\n\n`;
       res.writeHead(200, { "content-type": ct });
       res.end(junk);
       return;
@@ -490,31 +491,33 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       const start = Date.now();
       let sent = 0;
       let sentTokens = 0;
+      const tps = cfg.tokensPerSecond;
       const tick = () => {
         if (res.destroyed) return;
-        const due = cfg.tokensPerSecond > 0 ? ((Date.now() - start) * cfg.tokensPerSecond) / 1000 : Infinity;
+        // The first piece goes out at once (time to first token = latencyMs), the rest at `tps`.
+        const due = tps > 0 ? ((Date.now() - start) * tps) / 1000 : Infinity;
         let out = "";
-        // Always at least one piece per tick, so a slow pace still makes progress.
-        do {
-          if (sent === dropAt) {
-            if (out) res.write(out);
-            c.t.settle("drop");
-            res.socket?.destroy();
-            return;
-          }
-          if (sent >= parts.length) break;
+        while (sent < parts.length && (sent === 0 || sentTokens < due)) {
+          if (sent === dropAt) break;
           out += piece(parts[sent]);
           sentTokens += estimateTokens(parts[sent]);
           sent++;
-        } while (sentTokens < due);
+        }
+        if (sent === dropAt) {
+          if (out) res.write(out);
+          c.t.settle("drop");
+          res.socket?.destroy();
+          return;
+        }
         if (sent >= parts.length && sent !== dropAt) {
           const { text, usageReported } = tail();
           res.on("finish", () => c.t.settle("ok", usageReported ? { prompt: c.promptTokens, completion: c.completionTokens } : undefined));
           res.end(out + text);
           return;
         }
-        res.write(out);
-        later(10, tick);
+        if (out) res.write(out);
+        const wait = tps > 0 ? Math.ceil(((sentTokens - due) * 1000) / tps) : 0;
+        later(Math.max(5, wait), tick);
       };
       tick();
     });

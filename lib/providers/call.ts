@@ -32,6 +32,8 @@ export interface CallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   tools?: unknown;
+  /** Extra request headers, e.g. a vendor beta flag, or `x-mock-fail` in tests. */
+  headers?: Record<string, string>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -73,6 +75,7 @@ class Deadline {
     this.controller.abort();
   }
 
+  /** The SDKs end a stream quietly when its signal aborts, so the cause is checked here first. */
   error(err: unknown): ProviderError {
     if (this.timedOut) return new ProviderError("timeout", `No response from the provider within ${this.timeoutMs} ms`, { cause: err });
     if (this.signal?.aborted) return new ProviderError("aborted", "The request was aborted", { cause: err });
@@ -99,7 +102,7 @@ export async function* callModel(opts: CallOptions): AsyncGenerator<CallEvent, v
       yield event;
     }
   } catch (err) {
-    throw err instanceof ProviderError ? err : deadline.error(err);
+    throw deadline.error(err);
   } finally {
     deadline.dispose();
   }
@@ -130,7 +133,7 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
       ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
     },
-    { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
   let text = "";
   let finishReason: string | null = null;
@@ -182,7 +185,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
       ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
     },
-    { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
   let text = "";
   let id: string | undefined;

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
+import type { FleetUsage } from "../../mock-fleet/server";
+import { callModel, completeModel, testConnection, type CallOptions } from "./call";
+import { defaultProviders, type ProviderKind } from "./catalog";
+import { anthropicClient, openaiClient, resetProviderClients } from "./client";
+import { ProviderError } from "./errors";
+
+let fleet: MockFleet;
+
+const MODEL: Record<ProviderKind, string> = {
+  openai: "gpt-4.1-mini",
+  anthropic: "claude-3-5-haiku-20241022",
+  xai: "grok-3-mini",
+  mistral: "mistral-small-latest",
+  ollama: "llama3.1:8b",
+};
+const KINDS = Object.keys(MODEL) as ProviderKind[];
+
+function provider(kind: ProviderKind, apiKey = "test-key") {
+  const p = defaultProviders(fleet.url).find((x) => x.kind === kind)!;
+  return { kind, baseUrl: p.baseUrl, apiKey };
+}
+
+function opts(kind: ProviderKind, extra: Partial<CallOptions> = {}): CallOptions {
+  return {
+    provider: provider(kind),
+    model: MODEL[kind],
+    messages: [
+      { role: "system", content: "You are terse." },
+      { role: "user", content: "Explain how a budget reservation protects a team from overspending." },
+    ],
+    timeoutMs: 5_000,
+    ...extra,
+  };
+}
+
+async function usage(): Promise<FleetUsage> {
+  return (await fetch(`${fleet.url}/__fleet/usage`)).json() as Promise<FleetUsage>;
+}
+
+async function configure(body: unknown) {
+  const res = await fetch(`${fleet.url}/__fleet/config`, { method: "POST", body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+}
+
+async function failure(p: Promise<unknown>): Promise<ProviderError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProviderError);
+  return err as ProviderError;
+}
+
+beforeAll(async () => {
+  // Zero latency and pace: these tests check behaviour, not timing.
+  fleet = await startMockFleet({ port: 0, seed: 7 });
+  await configure({ defaults: { latencyMs: 0, tokensPerSecond: 0 } });
+});
+afterAll(async () => {
+  await resetProviderClients();
+  await fleet.close();
+});
+beforeEach(async () => {
+  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+});
+
+describe.each(KINDS)("callModel through the %s SDK path", (kind) => {
+  it("streams deltas whose concatenation is the final text, with the provider's usage", async () => {
+    const deltas: string[] = [];
+    let done: Extract<Awaited<ReturnType<typeof completeModel>>, { type: "done" }> | undefined;
+    for await (const ev of callModel(opts(kind))) {
+      if (ev.type === "delta") deltas.push(ev.text);
+      else done = ev;
+    }
+    expect(done).toBeDefined();
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.join("")).toBe(done!.text);
+    expect(done!.text).toContain(MODEL[kind]);
+    expect(done!.finishReason).toBe(kind === "anthropic" ? "end_turn" : "stop");
+
+    const u = (await usage()).models[MODEL[kind]];
+    expect(u.requests).toBe(1);
+    expect(u.ok).toBe(1);
+    expect(done!.usage).toEqual({ inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, cachedInputTokens: 0 });
+    expect(done!.usage.inputTokens).toBeGreaterThan(15);
+  });
+
+  it("completeModel returns the same deterministic answer as the stream", async () => {
+    const a = await completeModel(opts(kind));
+    const b = await completeModel(opts(kind));
+    expect(b.text).toBe(a.text);
+    const u = (await usage()).totals;
+    expect(u.completion_tokens).toBe(a.usage.outputTokens + b.usage.outputTokens);
+  });
+
+  it("honours maxTokens and reports a length stop", async () => {
+    const done = await completeModel(opts(kind, { maxTokens: 5 }));
+    expect(done.usage.outputTokens).toBeLessThanOrEqual(5);
+    expect(done.finishReason).toBe(kind === "anthropic" ? "max_tokens" : "length");
+  });
+
+  it.each([
+    ["429", "rate_limit", true, 429],
+    ["500", "server", true, 500],
+    ["drop", "stream_dropped", true, undefined],
+    ["garbage", "bad_response", true, undefined],
+  ] as const)("x-mock-fail %s is classified as %s", async (fail, kindOut, retryable, status) => {
+    const err = await failure(completeModel(opts(kind, { headers: { "x-mock-fail": fail } })));
+    expect(err.kind).toBe(kindOut);
+    expect(err.retryable).toBe(retryable);
+    expect(err.status).toBe(status);
+    if (fail === "429") expect(err.retryAfterMs).toBe(1000);
+    // Failures bill nothing, so the app's records and the fleet's counters agree.
+    const t = (await usage()).totals;
+    expect(t.ok).toBe(0);
+    expect(t.prompt_tokens + t.completion_tokens).toBe(0);
+  });
+
+  it("a provider that never answers times out after timeoutMs", async () => {
+    const started = Date.now();
+    const err = await failure(completeModel(opts(kind, { timeoutMs: 300, headers: { "x-mock-fail": "timeout" } })));
+    expect(err.kind).toBe("timeout");
+    expect(err.retryable).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("a stream that stalls mid-way times out too (timeoutMs is an idle limit)", async () => {
+    await configure({ models: { [MODEL[kind]]: { tokensPerSecond: 2 } } });
+    try {
+      const seen: string[] = [];
+      const err = await failure(
+        (async () => {
+          for await (const ev of callModel(opts(kind, { timeoutMs: 250 }))) if (ev.type === "delta") seen.push(ev.text);
+        })(),
+      );
+      expect(seen.length).toBeGreaterThan(0);
+      expect(err.kind).toBe("timeout");
+    } finally {
+      await configure({ models: { [MODEL[kind]]: { tokensPerSecond: 0 } } });
+    }
+  });
+
+  it("an unknown model is not_found and not retryable", async () => {
+    const err = await failure(completeModel(opts(kind, { model: "no-such-model" })));
+    expect(err.kind).toBe("not_found");
+    expect(err.status).toBe(404);
+    expect(err.retryable).toBe(false);
+  });
+
+  it.skipIf(kind === "ollama")("a bad key is an auth error", async () => {
+    const err = await failure(completeModel({ ...opts(kind), provider: provider(kind, "bad-key") }));
+    expect(err.kind).toBe("auth");
+    expect(err.status).toBe(401);
+    expect(err.retryable).toBe(false);
+  });
+
+  it("a prompt over the context window is context_length", async () => {
+    await configure({ models: { [MODEL[kind]]: { contextWindow: 50 } } });
+    try {
+      const err = await failure(completeModel(opts(kind, { messages: [{ role: "user", content: "x".repeat(400) }] })));
+      expect(err.kind).toBe("context_length");
+      expect(err.status).toBe(400);
+    } finally {
+      await configure({ models: { [MODEL[kind]]: { contextWindow: 100_000 } } });
+    }
+  });
+
+  it("the caller's abort signal stops the call as aborted", async () => {
+    await configure({ models: { [MODEL[kind]]: { latencyMs: 0, tokensPerSecond: 50 } } });
+    try {
+      const ac = new AbortController();
+      const seen: string[] = [];
+      const err = await failure(
+        (async () => {
+          for await (const ev of callModel(opts(kind, { signal: ac.signal }))) {
+            if (ev.type === "delta") seen.push(ev.text);
+            if (seen.length === 2) ac.abort();
+          }
+        })(),
+      );
+      expect(err.kind).toBe("aborted");
+      expect(err.retryable).toBe(false);
+    } finally {
+      await configure({ models: { [MODEL[kind]]: { tokensPerSecond: 0 } } });
+    }
+  });
+
+  it("testConnection lists models, and reports a bad key", async () => {
+    const ok = await testConnection(provider(kind));
+    expect(ok.ok).toBe(true);
+    expect(ok.models).toContain(MODEL[kind]);
+    if (kind !== "ollama") {
+      const bad = await testConnection(provider(kind, "bad-key"));
+      expect(bad).toMatchObject({ ok: false, errorKind: "auth" });
+    }
+  });
+});
+
+describe("provider plumbing", () => {
+  it("random faults from the fleet's error rates are all classified and never billed", async () => {
+    await configure({ models: { "gpt-4o-mini": { errorRates: { rateLimit: 0.2, server: 0.2, drop: 0.2 } } } });
+    try {
+      const kinds: Record<string, number> = {};
+      let billedOutput = 0;
+      for (let i = 0; i < 40; i++) {
+        try {
+          const d = await completeModel(opts("openai", { model: "gpt-4o-mini" }));
+          kinds.ok = (kinds.ok ?? 0) + 1;
+          billedOutput += d.usage.outputTokens;
+        } catch (e) {
+          expect(e).toBeInstanceOf(ProviderError);
+          const k = (e as ProviderError).kind;
+          kinds[k] = (kinds[k] ?? 0) + 1;
+        }
+      }
+      const u = (await usage()).models["gpt-4o-mini"];
+      expect(kinds.ok).toBe(u.ok);
+      expect(kinds.rate_limit ?? 0).toBe(u.errors.rate_limit);
+      expect(kinds.server ?? 0).toBe(u.errors.server);
+      expect(kinds.stream_dropped ?? 0).toBe(u.errors.drop);
+      expect(u.ok).toBeGreaterThan(0);
+      expect(u.errors.rate_limit + u.errors.server + u.errors.drop).toBeGreaterThan(0);
+      expect(billedOutput).toBe(u.completion_tokens);
+    } finally {
+      await configure({ models: { "gpt-4o-mini": { errorRates: { rateLimit: 0, server: 0, drop: 0 } } } });
+    }
+  });
+
+  it("a missing API key fails fast as auth without a request", async () => {
+    const err = await failure(completeModel({ ...opts("openai"), provider: provider("openai", "") }));
+    expect(err.kind).toBe("auth");
+    expect((await usage()).totals.requests).toBe(0);
+  });
+
+  it("a provider that is not listening is a retryable server error", async () => {
+    const dead = await startMockFleet({ port: 0 });
+    const url = dead.url;
+    await dead.close();
+    const err = await failure(completeModel({ ...opts("openai"), provider: { kind: "openai", baseUrl: `${url}/v1`, apiKey: "k" } }));
+    expect(err.kind).toBe("server");
+    expect(err.retryable).toBe(true);
+  });
+
+  it("SDK clients are built once per (kind, baseUrl, key)", () => {
+    expect(openaiClient(provider("openai"))).toBe(openaiClient(provider("openai")));
+    expect(openaiClient(provider("openai"))).not.toBe(openaiClient(provider("xai", "other")));
+    expect(anthropicClient(provider("anthropic"))).toBe(anthropicClient(provider("anthropic")));
+  });
+});
