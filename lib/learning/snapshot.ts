@@ -1,0 +1,159 @@
+import type { Domain, SparseVector } from "@/lib/analysis";
+import { sampleBeta, sampleNormal } from "./rng";
+import { emptyTextModel, textLogit, textUpdate, type TextModelState } from "./text-model";
+
+/** Beta posterior pseudo-counts for one (domain, model), on top of the prior. */
+export interface Arm {
+  /** Weighted successes. */
+  a: number;
+  /** Weighted failures. */
+  b: number;
+}
+
+/**
+ * Everything the router learns. Plain JSON (no classes, no typed arrays) so it can be stored in
+ * Postgres as jsonb and shared between processes.
+ */
+export interface LearningSnapshot {
+  version: 1;
+  /** arms[domain][model]. */
+  arms: Partial<Record<Domain, Record<string, Arm>>>;
+  /** Optional per-task text model; present after a warm start with prompts. */
+  text?: TextModelState;
+  /** Text-model updates are ignored below this many outcomes for a model (too little to trust). */
+  textMinOutcomes: number;
+}
+
+export type Rating = { kind: "thumbs"; up: boolean } | { kind: "stars"; stars: 1 | 2 | 3 | 4 | 5 };
+export type Signal = "error" | "fallback" | "success";
+
+/** Prior belief before any outcome: Beta(mean·strength, (1−mean)·strength). */
+export interface QualityPrior {
+  mean: number;
+  strength: number;
+}
+export const DEFAULT_PRIOR: QualityPrior = { mean: 0.5, strength: 2 };
+
+export function emptySnapshot(): LearningSnapshot {
+  return { version: 1, arms: {}, textMinOutcomes: 20 };
+}
+
+/** Deep copy, for callers that keep the old snapshot (the replay keeps one per setting). */
+export function cloneSnapshot(s: LearningSnapshot): LearningSnapshot {
+  return structuredClone(s);
+}
+
+/** Rating → (success value in [0, 1], evidence weight). */
+export function ratingOutcome(r: Rating): { y: number; weight: number } {
+  if (r.kind === "thumbs") return { y: r.up ? 1 : 0, weight: 1 };
+  const s = Math.min(5, Math.max(1, Math.round(r.stars)));
+  return { y: (s - 1) / 4, weight: 1 };
+}
+
+/**
+ * Automatic signals: an error is a full failure; a fallback (the model was skipped for a later
+ * one) half a failure; a plain success is weak evidence (it ran, nobody judged the answer).
+ */
+export function signalOutcome(s: Signal): { y: number; weight: number } {
+  if (s === "error") return { y: 0, weight: 1 };
+  if (s === "fallback") return { y: 0, weight: 0.5 };
+  return { y: 1, weight: 0.25 };
+}
+
+/**
+ * Records one outcome y ∈ [0, 1] with `weight` for (domain, model), and — when the task's text
+ * vector is given and the snapshot has a text model — for that task. Returns a new snapshot;
+ * pass `{ mutate: true }` to update in place (the replay does, for speed).
+ */
+export function applyOutcome(
+  snapshot: LearningSnapshot,
+  o: { domain: Domain; model: string; y: number; weight?: number; vector?: SparseVector },
+  opts: { mutate?: boolean } = {},
+): LearningSnapshot {
+  const s = opts.mutate ? snapshot : cloneSnapshot(snapshot);
+  const w = o.weight ?? 1;
+  const y = Math.min(1, Math.max(0, o.y));
+  const byModel = (s.arms[o.domain] ??= {});
+  const arm = (byModel[o.model] ??= { a: 0, b: 0 });
+  arm.a += w * y;
+  arm.b += w * (1 - y);
+  if (o.vector && s.text) textUpdate(s.text, o.model, o.vector, y, w);
+  return s;
+}
+
+export function applyRating(
+  snapshot: LearningSnapshot,
+  r: { domain: Domain; model: string; rating: Rating; vector?: SparseVector },
+  opts: { mutate?: boolean } = {},
+): LearningSnapshot {
+  return applyOutcome(snapshot, { domain: r.domain, model: r.model, vector: r.vector, ...ratingOutcome(r.rating) }, opts);
+}
+
+export function applySignal(
+  snapshot: LearningSnapshot,
+  r: { domain: Domain; model: string; signal: Signal; vector?: SparseVector },
+  opts: { mutate?: boolean } = {},
+): LearningSnapshot {
+  return applyOutcome(snapshot, { domain: r.domain, model: r.model, vector: r.vector, ...signalOutcome(r.signal) }, opts);
+}
+
+/** Posterior of the quality of `model` on a task, with where the estimate came from. */
+export interface QualityEstimate {
+  /** Expected success probability (0..1). */
+  mean: number;
+  /** Standard deviation of the estimate: large = little evidence. */
+  sd: number;
+  /** Outcomes behind the estimate. */
+  evidence: number;
+  source: "text-model" | "ratings" | "prior";
+  /** One Thompson draw from the posterior. */
+  sample(rng: () => number): number;
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/**
+ * Quality posterior for (domain, model). With a task vector and a text model that has seen
+ * enough outcomes for this model, the text model answers (it knows this exact task's words);
+ * otherwise the Beta posterior of (domain, model) on top of `prior`.
+ */
+export function qualityEstimate(
+  snapshot: LearningSnapshot,
+  q: { domain: Domain; model: string; vector?: SparseVector; prior?: QualityPrior; explorationScale?: number },
+): QualityEstimate {
+  const scale = q.explorationScale ?? 1;
+  const textArm = snapshot.text?.models[q.model];
+  if (q.vector && snapshot.text && textArm && textArm.n >= snapshot.textMinOutcomes) {
+    const l = textLogit(snapshot.text, q.model, q.vector)!;
+    const sdLogit = Math.sqrt(l.variance);
+    const mean = sigmoid(l.mean / Math.sqrt(1 + (Math.PI * l.variance) / 8));
+    return {
+      mean,
+      sd: mean * (1 - mean) * sdLogit,
+      evidence: textArm.n,
+      source: "text-model",
+      sample: (rng) => sigmoid(l.mean + scale * sdLogit * sampleNormal(rng)),
+    };
+  }
+  const prior = q.prior ?? DEFAULT_PRIOR;
+  const arm = snapshot.arms[q.domain]?.[q.model];
+  const a = prior.mean * prior.strength + (arm?.a ?? 0);
+  const b = (1 - prior.mean) * prior.strength + (arm?.b ?? 0);
+  const mean = a / (a + b);
+  const evidence = (arm?.a ?? 0) + (arm?.b ?? 0);
+  return {
+    mean,
+    sd: Math.sqrt((a * b) / ((a + b) * (a + b) * (a + b + 1))),
+    evidence,
+    source: evidence > 0 ? "ratings" : "prior",
+    // Scaling the pseudo-counts down widens the draw (more exploration) without moving the mean.
+    sample: (rng) => sampleBeta(a / scale, b / scale, rng),
+  };
+}
+
+/** Expected quality of `model` for `domain` (the Beta posterior mean, prior 0.5). */
+export function expectedQuality(snapshot: LearningSnapshot, domain: Domain, model: string, vector?: SparseVector): number {
+  return qualityEstimate(snapshot, { domain, model, vector }).mean;
+}
+
+export { emptyTextModel };

@@ -1,0 +1,80 @@
+import { analyse, DOMAINS, type Domain } from "@/lib/analysis";
+import { applyOutcome, emptySnapshot, type LearningSnapshot } from "./snapshot";
+import { emptyTextModel, textUpdate } from "./text-model";
+
+/**
+ * One outcomes row. Either a replay row (a prompt and every model's graded answer, the format of
+ * shared/data/routing) or a recorded outcome (a domain or prompt, one model, a score).
+ */
+export type OutcomeRow =
+  | { prompt: string; outcomes: Record<string, { score: number; cost_usd?: number }> }
+  | { domain?: Domain; prompt?: string; model: string; score: number };
+
+export interface WarmStartOptions {
+  /** Train the per-task text model too (needs prompts). Default true. */
+  textModel?: boolean;
+  /** Hashed dimensions of the text model (the analyser's vector is folded into it). */
+  dim?: number;
+  priorPrecision?: number;
+  /** Passes over the rows; each pass counts 1/epochs of an outcome. */
+  epochs?: number;
+  /** Shuffle seed for the passes (deterministic). */
+  seed?: number;
+}
+
+export const TEXT_MODEL_DEFAULTS = { dim: 1 << 14, priorPrecision: 1, epochs: 3, seed: 1 } as const;
+
+/** Parses JSONL text (blank lines skipped); a bad line throws with its line number. */
+export function parseOutcomes(text: string): OutcomeRow[] {
+  const rows: OutcomeRow[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    try {
+      rows.push(JSON.parse(line) as OutcomeRow);
+    } catch (e) {
+      throw new Error(`outcomes line ${i + 1}: not JSON (${(e as Error).message})`);
+    }
+  }
+  return rows;
+}
+
+/**
+ * A snapshot learned from past outcomes: every (domain, model) score updates the Beta arms, and
+ * rows with prompts train the text model. Pure: same rows and options → same snapshot.
+ */
+export function warmStart(input: string | OutcomeRow[], options: WarmStartOptions = {}): LearningSnapshot {
+  const rows = typeof input === "string" ? parseOutcomes(input) : input;
+  const o = { ...TEXT_MODEL_DEFAULTS, textModel: true, ...options };
+  const snap = emptySnapshot();
+  const examples: { vector: ReturnType<typeof analyse>["vector"]; model: string; y: number }[] = [];
+  for (const row of rows) {
+    if ("outcomes" in row) {
+      const p = analyse({ task: row.prompt });
+      for (const [model, out] of Object.entries(row.outcomes)) {
+        applyOutcome(snap, { domain: p.domain, model, y: out.score }, { mutate: true });
+        examples.push({ vector: p.vector, model, y: out.score });
+      }
+    } else {
+      const p = row.prompt !== undefined ? analyse({ task: row.prompt }) : undefined;
+      const domain = row.domain && DOMAINS.includes(row.domain) ? row.domain : (p?.domain ?? "chat");
+      applyOutcome(snap, { domain, model: row.model, y: row.score }, { mutate: true });
+      if (p) examples.push({ vector: p.vector, model: row.model, y: row.score });
+    }
+  }
+  if (o.textModel && examples.length > 0) {
+    snap.text = emptyTextModel(o.dim, o.priorPrecision);
+    const order = examples.map((_, i) => i);
+    let seed = o.seed >>> 0;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    for (let e = 0; e < o.epochs; e++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const i of order) textUpdate(snap.text, examples[i].model, examples[i].vector, examples[i].y, 1 / o.epochs);
+    }
+  }
+  return snap;
+}

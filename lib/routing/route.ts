@@ -1,0 +1,265 @@
+import type { TaskProfile } from "@/lib/analysis";
+import { DEFAULT_EXPLORATION, explorationChoice, qualityEstimate, type QualityEstimate } from "@/lib/learning";
+import { contextBudget } from "./trim";
+import type { RouteCandidate, RouteContext, RouteDecision, RouteRefusal, ScoredCandidate, TrimPlan } from "./types";
+
+/** How many fallbacks a decision carries. */
+const MAX_FALLBACKS = 3;
+
+/**
+ * Knob → λ, the weight of cost (in units of costScale) against one point of quality.
+ * 0.5 → 1; 0.75 → 0.11; 0.9 → 0.012; 1 → 0 (quality only); 0 → ∞ (cheapest).
+ */
+export function lambdaFor(qualityVsCost: number): number {
+  const k = Math.min(1, Math.max(0, qualityVsCost));
+  if (k >= 1) return 0;
+  if (k <= 0) return Infinity;
+  return ((1 - k) / k) ** 2;
+}
+
+/** The knob after the task's own requirements: "high" quality moves it halfway to 1, "low" halves it. */
+export function effectiveKnob(profile: TaskProfile, qualityVsCost: number): number {
+  let k = Math.min(1, Math.max(0, qualityVsCost));
+  if (profile.quality.requirement === "high") k = k + (1 - k) * 0.5;
+  else if (profile.quality.requirement === "low") k = k * 0.5;
+  return k;
+}
+
+export function estimateCostMicros(c: RouteCandidate, inputTokens: number, outputTokens: number): number {
+  if (c.estimatedCostMicros !== undefined) return c.estimatedCostMicros;
+  return (inputTokens * c.inputPerMTokMicros + outputTokens * c.outputPerMTokMicros) / 1e6;
+}
+
+const fmtUsd = (micros: number) => (micros >= 10_000 ? `$${(micros / 1e6).toFixed(2)}` : `$${(micros / 1e6).toPrecision(2)}`);
+const refuse = (code: RouteRefusal["code"], message: string): RouteRefusal => ({ refused: true, code, message });
+
+/** Φ, the standard normal CDF (Abramowitz–Stegun 7.1.26 through erf). */
+function normalCdf(z: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(z / Math.SQRT2));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+interface Eligible {
+  c: RouteCandidate;
+  cost: number;
+  trim?: { keepTokens: number; limit: "window" | "max_tokens" };
+}
+
+/**
+ * The delegation engine: capability filter → scoring → cost-benefit choice → fallbacks.
+ * Pure given the snapshot (and the rng, when exploring). Refuses — never silently downgrades —
+ * when no model may take the task, and never lets a private task reach a non-local model.
+ */
+export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: RouteContext): RouteDecision | RouteRefusal {
+  if (profile.empty) return refuse("empty_task", "The task is empty, so there is nothing to route. Send the task's text in `task`.");
+
+  const excluded: { id: string; why: string }[] = [];
+  const exclusionOf = new Map<string, string>();
+  const exclude = (c: RouteCandidate, why: string) => {
+    excluded.push({ id: c.id, why });
+    exclusionOf.set(c.id, why);
+  };
+  const pref = ctx.preference;
+  if (pref !== undefined && !candidates.some((c) => c.id === pref)) {
+    return refuse("preference_unavailable", `The requested model "${pref}" is not in the model catalog. Use one of: ${candidates.map((c) => c.id).join(", ") || "(none)"}, or drop the preference.`);
+  }
+
+  // 1. Enabled and allowed.
+  const allow = ctx.settings.allowList && ctx.settings.allowList.length > 0 ? new Set(ctx.settings.allowList) : undefined;
+  let pool: RouteCandidate[] = [];
+  for (const c of candidates) {
+    if (!c.enabled) exclude(c, "disabled");
+    else if (allow && !allow.has(c.id)) exclude(c, "not on the team's allow-list");
+    else pool.push(c);
+  }
+  if (pool.length === 0) {
+    return refuse("no_candidates", `No model may take this task: ${candidates.length === 0 ? "no models are configured" : `all ${candidates.length} are disabled or outside the team's allow-list`}. Enable a model or add one to the allow-list.`);
+  }
+
+  // 2. Privacy: local models only. Never relaxed.
+  if (profile.privacy.private) {
+    const local = pool.filter((c) => c.local);
+    for (const c of pool) if (!c.local) exclude(c, "not local, and the task is private");
+    if (local.length === 0) {
+      return refuse("private_needs_local", `This task is private (${profile.privacy.reasons.join("; ")}), so only a local model may see it, and no enabled, allowed local model exists. Enable a local model (e.g. one served by Ollama) and allow it, or remove the private data or tag from the task.`);
+    }
+    pool = local;
+  }
+
+  // 3. Context size and max_tokens: the task itself must fit; the context may be trimmed.
+  const maxTokens = profile.cost.maxTokens;
+  const output = maxTokens !== undefined ? Math.min(profile.expectedOutputTokens, Math.max(1, Math.floor(maxTokens / 4))) : profile.expectedOutputTokens;
+  if (maxTokens !== undefined && profile.taskTokens + output > maxTokens) {
+    return refuse("max_tokens_too_small", `max_tokens is ${maxTokens}, but the task alone is about ${profile.taskTokens} tokens and the answer needs room too (~${output}). Raise max_tokens to at least ${profile.taskTokens + output}, or shorten the task.`);
+  }
+  const sized: Eligible[] = [];
+  for (const c of pool) {
+    const b = contextBudget({ taskTokens: profile.taskTokens, trimmableTokens: profile.trimmableTokens, outputTokens: output, contextWindow: c.contextWindow, maxTokens });
+    if (b.fits) sized.push({ c, cost: estimateCostMicros(c, profile.contextTokens, output) });
+    else if (b.keepTokens > 0) {
+      sized.push({ c, cost: estimateCostMicros(c, profile.taskTokens + b.keepTokens, output), trim: { keepTokens: b.keepTokens, limit: b.limit } });
+    } else exclude(c, `context window ${c.contextWindow} tokens leaves no room for the task (${profile.taskTokens}), its answer (~${output}) and any context`);
+  }
+  if (sized.length === 0) {
+    const largest = Math.max(...pool.map((c) => c.contextWindow));
+    return refuse("context_too_large", `The task needs about ${profile.taskTokens + output} tokens (task ${profile.taskTokens} + answer ~${output}), more than the largest usable context window (${largest}). Split the task into parts, move material into context (which can be trimmed), or enable a model with a larger window.`);
+  }
+
+  // 4. max_cost and max_time.
+  let eligible = sized;
+  const maxCost = profile.cost.maxCostMicros;
+  if (maxCost !== undefined) {
+    const ok = eligible.filter((e) => e.cost <= maxCost);
+    for (const e of eligible) if (e.cost > maxCost) exclude(e.c, `~${fmtUsd(e.cost)} is over max_cost ${fmtUsd(maxCost)}`);
+    if (ok.length === 0) {
+      const cheapest = eligible.reduce((a, b) => (b.cost < a.cost ? b : a));
+      return refuse("over_max_cost", `No eligible model can do this within max_cost ${fmtUsd(maxCost)} (${maxCost} µ$): the cheapest, ${cheapest.c.id}, would cost about ${fmtUsd(cheapest.cost)}. Raise max_cost, or shorten the task or its context.`);
+    }
+    eligible = ok;
+  }
+  const maxTime = profile.timeSensitivity.maxTimeMs;
+  if (maxTime !== undefined) {
+    const ok = eligible.filter((e) => e.c.p50LatencyMs === undefined || e.c.p50LatencyMs <= maxTime);
+    for (const e of eligible) if (e.c.p50LatencyMs !== undefined && e.c.p50LatencyMs > maxTime) exclude(e.c, `p50 latency ${e.c.p50LatencyMs} ms is over max_time ${maxTime} ms`);
+    if (ok.length === 0) {
+      const fastest = eligible.reduce((a, b) => ((b.c.p50LatencyMs ?? Infinity) < (a.c.p50LatencyMs ?? Infinity) ? b : a));
+      return refuse("over_max_time", `No eligible model answers within max_time ${maxTime} ms: the fastest, ${fastest.c.id}, takes about ${fastest.c.p50LatencyMs} ms (p50). Raise max_time or enable a faster model.`);
+    }
+    eligible = ok;
+  }
+
+  // 5. Scoring: learned quality − λ·cost − latency penalty.
+  const knob = effectiveKnob(profile, ctx.settings.qualityVsCost);
+  const lambda = lambdaFor(knob);
+  const scale = ctx.settings.costScaleMicros ?? Math.max(1e-9, ...eligible.map((e) => e.cost));
+  const latencyWeight = profile.timeSensitivity.level === "urgent" ? 0.15 : profile.timeSensitivity.level === "high" ? 0.05 : 0;
+  const maxLatency = Math.max(1, ...eligible.map((e) => e.c.p50LatencyMs ?? 0));
+  const policy = { ...DEFAULT_EXPLORATION, ...ctx.settings.exploration };
+  const estimates = new Map<string, QualityEstimate>();
+  const penalty = (e: Eligible) => {
+    const costTerm = lambda === Infinity ? e.cost * 1e9 : (lambda * e.cost) / scale;
+    return costTerm + (latencyWeight * (e.c.p50LatencyMs ?? 0)) / maxLatency;
+  };
+  const scored: (ScoredCandidate & { e: Eligible })[] = eligible.map((e) => {
+    const strong = e.c.strengths.includes(profile.domain);
+    const est = qualityEstimate(ctx.learned, {
+      domain: profile.domain,
+      model: e.c.id,
+      vector: profile.vector,
+      prior: { mean: strong ? 0.7 : 0.5, strength: 2 },
+      explorationScale: policy.scale,
+    });
+    estimates.set(e.c.id, est);
+    return { id: e.c.id, quality: est.mean, qualitySd: est.sd, qualitySource: est.source, evidence: est.evidence, costMicros: e.cost, utility: est.mean - penalty(e), e };
+  });
+  // Best utility first; ties go to the cheaper model, then the name, so the order is deterministic.
+  scored.sort((a, b) => b.utility - a.utility || a.costMicros - b.costMicros || (a.id < b.id ? -1 : 1));
+
+  let chosen = scored[0];
+  let explored = false;
+  let explorationCostMicros = 0;
+  let exploreNote = "";
+  let preferred = false;
+  if (pref !== undefined) {
+    const hit = scored.find((s) => s.id === pref);
+    if (!hit) {
+      const why = exclusionOf.get(pref) ?? "not eligible";
+      return refuse("preference_unavailable", `The requested model "${pref}" cannot take this task: ${why}. Drop the preference to let the router choose, or change what rules it out.`);
+    }
+    chosen = hit;
+    preferred = true;
+  } else if (ctx.rng && policy.enabled && policy.scale > 0 && scored.length > 1) {
+    let best = scored[0];
+    let bestU = -Infinity;
+    for (const s of scored) {
+      const u = estimates.get(s.id)!.sample(ctx.rng) - penalty(s.e);
+      if (u > bestU) {
+        bestU = u;
+        best = s;
+      }
+    }
+    if (best.id !== scored[0].id) {
+      const x = explorationChoice(policy, scored[0].costMicros, best.costMicros);
+      if (x.explore) {
+        chosen = best;
+        explored = true;
+        explorationCostMicros = x.extraCostMicros;
+        exploreNote = ` Exploring: a posterior draw favoured it over ${scored[0].id} (${x.why}).`;
+      } else exploreNote = ` A posterior draw favoured ${best.id}, but ${x.why}.`;
+    }
+  }
+
+  // 6. Fallbacks: the next best, with another provider first so one outage does not take all.
+  const rest = scored.filter((s) => s.id !== chosen.id);
+  const otherProvider = rest.findIndex((s) => s.e.c.provider !== chosen.e.c.provider);
+  if (otherProvider > 0) rest.unshift(...rest.splice(otherProvider, 1));
+  const fallbacks = rest.slice(0, MAX_FALLBACKS).map((s) => s.id);
+
+  // 7. Confidence: P(chosen beats the runner-up), normal approximation on utilities.
+  const runnerUp = scored.find((s) => s.id !== chosen.id);
+  let confidence = 1;
+  if (preferred) confidence = 1;
+  else if (runnerUp) {
+    const sd = Math.sqrt(chosen.qualitySd ** 2 + runnerUp.qualitySd ** 2) || 1e-6;
+    confidence = normalCdf((chosen.utility - runnerUp.utility) / sd);
+  }
+  confidence = Math.round(confidence * 100) / 100;
+
+  // 8. Trim plan.
+  let trim: TrimPlan | undefined;
+  if (chosen.e.trim) {
+    const keep = chosen.e.trim.keepTokens;
+    const summarise = profile.trimmableTokens > keep * 2 && keep > 0;
+    const summariser = summarise ? [...scored].sort((a, b) => a.costMicros - b.costMicros)[0].id : undefined;
+    trim = {
+      fromTokens: profile.trimmableTokens,
+      toTokens: keep,
+      method: summarise ? "summarise" : "trim",
+      ...(summariser ? { summariser } : {}),
+      reason: `the context (${profile.trimmableTokens} tokens) does not fit ${chosen.e.trim.limit === "window" ? `${chosen.id}'s ${chosen.e.c.contextWindow}-token window` : `max_tokens ${maxTokens}`} with the task and answer; ${summarise ? `summarise it with ${summariser}` : "trim it"} to ${keep} tokens`,
+    };
+  }
+
+  // 9. Explanation.
+  const src =
+    chosen.qualitySource === "text-model"
+      ? `learned from ${Math.round(chosen.evidence)} outcomes of tasks like this`
+      : chosen.qualitySource === "ratings"
+        ? `from ${Math.round(chosen.evidence * 10) / 10} ratings/signals on ${profile.domain} tasks`
+        : chosen.e.c.strengths.includes(profile.domain)
+          ? `prior: lists ${profile.domain} as a strength, no ratings yet`
+          : "prior only, no ratings yet";
+  const parts = [
+    preferred ? `Chose ${chosen.id} because it was requested explicitly.` : `Chose ${chosen.id} for a ${profile.complexity.level} ${profile.domain} task (~${profile.contextTokens} tokens in, ~${output} out).`,
+    `Expected quality ${chosen.quality.toFixed(2)} (${src}) at ~${fmtUsd(chosen.costMicros)}.`,
+  ];
+  if (!preferred && runnerUp) {
+    const cheaper = runnerUp.costMicros < chosen.costMicros;
+    parts.push(
+      `Best trade-off at quality-vs-cost ${knob.toFixed(2)}${knob !== ctx.settings.qualityVsCost ? ` (team setting ${ctx.settings.qualityVsCost}, adjusted for ${profile.quality.requirement} quality)` : ""}: runner-up ${runnerUp.id} ${runnerUp.quality.toFixed(2)} at ~${fmtUsd(runnerUp.costMicros)}${cheaper ? " (cheaper, but lower expected quality)" : ""}.`,
+    );
+  }
+  if (profile.privacy.private) parts.push("Private task: only local models were considered.");
+  if (latencyWeight > 0) parts.push(`Time-sensitive (${profile.timeSensitivity.level}): slower models were penalised.`);
+  if (trim) parts.push(`Context: ${trim.reason}.`);
+  if (excluded.length > 0) parts.push(`Ruled out: ${excluded.slice(0, 4).map((x) => `${x.id} (${x.why})`).join(", ")}${excluded.length > 4 ? `, and ${excluded.length - 4} more` : ""}.`);
+  const reason = parts.join(" ") + exploreNote;
+
+  return {
+    model: chosen.id,
+    reason,
+    confidence,
+    fallbacks,
+    estimatedCostMicros: Math.round(chosen.costMicros),
+    explored,
+    explorationCostMicros: Math.round(explorationCostMicros),
+    ...(trim ? { trim } : {}),
+    scored: scored.map(({ e: _e, ...s }) => s),
+    excluded,
+  };
+}
+
+export function isRefusal(r: RouteDecision | RouteRefusal): r is RouteRefusal {
+  return r.refused === true;
+}
