@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import * as fleetTokens from "../../mock-fleet/tokens";
+import { findCatalogModel } from "./catalog";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "./cost";
+
+const gpt41 = findCatalogModel("gpt-4.1")!; // $2 in, $8 out, $0.50 cached
+const mini = { inputPerMTokMicros: 150_000, outputPerMTokMicros: 600_000, cachedInputPerMTokMicros: 75_000 };
+const noCache = { inputPerMTokMicros: 2_000_000, outputPerMTokMicros: 6_000_000, cachedInputPerMTokMicros: null };
+
+describe("costMicros", () => {
+  it("prices input and output per million tokens in integer micro-dollars", () => {
+    // 1000 × $2/M + 500 × $8/M = $0.002 + $0.004
+    expect(costMicros({ inputTokens: 1000, outputTokens: 500 }, gpt41)).toBe(6000);
+    expect(costMicros({ inputTokens: 1_000_000, outputTokens: 1_000_000 }, gpt41)).toBe(10_000_000);
+    expect(costMicros({ inputTokens: 0, outputTokens: 0 }, gpt41)).toBe(0);
+  });
+
+  it("rounds half up once, on the total", () => {
+    expect(costMicros({ inputTokens: 1, outputTokens: 0 }, mini)).toBe(0); // 0.15 µ$
+    expect(costMicros({ inputTokens: 4, outputTokens: 0 }, mini)).toBe(1); // 0.6 µ$
+    expect(costMicros({ inputTokens: 10, outputTokens: 0 }, mini)).toBe(2); // 1.5 µ$ → 2
+    expect(costMicros({ inputTokens: 3, outputTokens: 0 }, { ...mini, inputPerMTokMicros: 500_000 })).toBe(2); // 1.5 → 2
+    // Parts of 0.45 µ$ each would round to 0 separately; the sum 0.9 rounds to 1.
+    expect(costMicros({ inputTokens: 3, outputTokens: 1 }, { ...mini, outputPerMTokMicros: 450_000 })).toBe(1);
+  });
+
+  it("bills cached input at the cached price, and at the input price when there is none", () => {
+    // 600 × $2/M + 400 × $0.50/M + 0 = 1200 + 200
+    expect(costMicros({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, gpt41)).toBe(1400);
+    expect(costMicros({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, noCache)).toBe(2000);
+  });
+
+  it("stays exact beyond 2^53 intermediate products", () => {
+    const opus = { inputPerMTokMicros: 15_000_000, outputPerMTokMicros: 75_000_000, cachedInputPerMTokMicros: null };
+    expect(costMicros({ inputTokens: 1_000_000_001, outputTokens: 3 }, opus)).toBe(15_000_000_015 + 225); // 1.5e16 µ$·tok before scaling
+  });
+
+  it("rejects negative, fractional or inconsistent counts", () => {
+    expect(() => costMicros({ inputTokens: -1, outputTokens: 0 }, gpt41)).toThrow(RangeError);
+    expect(() => costMicros({ inputTokens: 1.5, outputTokens: 0 }, gpt41)).toThrow(RangeError);
+    expect(() => costMicros({ inputTokens: 10, outputTokens: 0, cachedInputTokens: 11 }, gpt41)).toThrow(/exceeds/);
+  });
+});
+
+describe("maxCostMicros", () => {
+  it("rounds up, so a reservation always covers the settled cost", () => {
+    expect(maxCostMicros(1, 0, mini)).toBe(1);
+    expect(maxCostMicros(1000, 4096, gpt41)).toBe(2000 + 32_768);
+    for (const [p, o] of [[7, 3], [123, 45], [9999, 1]] as const) {
+      expect(maxCostMicros(p, o, mini)).toBeGreaterThanOrEqual(costMicros({ inputTokens: p, outputTokens: o }, mini));
+    }
+  });
+});
+
+describe("estimateTokens", () => {
+  it("is ceil(chars / 4)", () => {
+    expect(estimateTokens("")).toBe(0);
+    expect(estimateTokens("abc")).toBe(1);
+    expect(estimateTokens("abcd")).toBe(1);
+    expect(estimateTokens("abcde")).toBe(2);
+    expect(estimateMessagesTokens([{ content: "abcd" }, { content: "" }])).toBe(3 + 4 + 1 + 4);
+  });
+
+  it("agrees exactly with the mock fleet's billing rule", () => {
+    const texts = ["", "a", "What is 17 * 23?", "x".repeat(1001), "héllo wörld ✓"];
+    for (const t of texts) expect(estimateTokens(t)).toBe(fleetTokens.estimateTokens(t));
+    const msgs = texts.map((content) => ({ content }));
+    expect(estimateMessagesTokens(msgs)).toBe(fleetTokens.estimateMessagesTokens(msgs));
+  });
+});
