@@ -1,0 +1,83 @@
+/**
+ * Writes the held-out splits used in docs/routing.md into a folder (default /tmp/routing-splits):
+ *   outer-train / outer-test      seeded 70/30 shuffle of the file
+ *   inner-train / inner-test      seeded 70/30 shuffle of outer-train (for tuning hyper-parameters)
+ *   lodo-<dataset>-train / -test  leave one dataset out (test = that dataset)
+ *   outer-test-blind              outer-test shuffled again, ids replaced, one dataset label for all
+ *   *-eqcost                      every model's cost = its mean cost per prompt (same for all prompts)
+ *   *-lencost                     every model's cost ∝ prompt length (its mean price per character)
+ * The `dataset` field is used here only to build splits; the router never sees it.
+ * Usage: npx tsx bench/routing/make-splits.ts <file.jsonl> [outdir] [seed]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+type Row = { id: string; dataset?: string; prompt: string; outcomes: Record<string, { score: number; cost_usd: number }> };
+
+export function shuffle<T>(xs: T[], seed: number): T[] {
+  const a = [...xs];
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+export function split<T>(xs: T[], seed: number, trainFraction = 0.7): [T[], T[]] {
+  const s = shuffle(xs, seed);
+  const n = Math.round(s.length * trainFraction);
+  return [s.slice(0, n), s.slice(n)];
+}
+
+/** Replace each answer's cost by a price that does not depend on the answer. */
+export function recost(rows: Row[], mode: "eqcost" | "lencost"): Row[] {
+  const models = Object.keys(rows[0].outcomes);
+  const totalLen = rows.reduce((s, r) => s + r.prompt.length, 0);
+  const price: Record<string, number> = {};
+  for (const m of models) {
+    const total = rows.reduce((s, r) => s + (r.outcomes[m]?.cost_usd ?? 0), 0);
+    price[m] = mode === "eqcost" ? total / rows.length : total / totalLen;
+  }
+  return rows.map((r) => ({
+    ...r,
+    outcomes: Object.fromEntries(
+      Object.entries(r.outcomes).map(([m, o]) => [m, { score: o.score, cost_usd: mode === "eqcost" ? price[m] : price[m] * r.prompt.length }]),
+    ),
+  }));
+}
+
+if (process.argv[1] && process.argv[1].endsWith("make-splits.ts")) {
+  const file = process.argv[2];
+  const out = process.argv[3] ?? "/tmp/routing-splits";
+  const seed = Number(process.argv[4] ?? 20240601);
+  if (!file) {
+    console.error("usage: npx tsx bench/routing/make-splits.ts <file.jsonl> [outdir] [seed]");
+    process.exit(2);
+  }
+  const rows: Row[] = readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  mkdirSync(out, { recursive: true });
+  const write = (name: string, rs: Row[]) => {
+    writeFileSync(path.join(out, `${name}.jsonl`), rs.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    console.log(`${name}.jsonl ${rs.length}`);
+  };
+  const [outerTrain, outerTest] = split(rows, seed);
+  write("outer-train", outerTrain);
+  write("outer-test", outerTest);
+  const [innerTrain, innerTest] = split(outerTrain, seed + 1);
+  write("inner-train", innerTrain);
+  write("inner-test", innerTest);
+  write(
+    "outer-test-blind",
+    shuffle(outerTest, seed + 2).map((r, i) => ({ ...r, id: `q${i}`, dataset: "mixed" })),
+  );
+  for (const mode of ["eqcost", "lencost"] as const) {
+    write(`outer-train-${mode}`, recost(outerTrain, mode));
+    write(`outer-test-${mode}`, recost(outerTest, mode));
+  }
+  for (const ds of [...new Set(rows.map((r) => r.dataset ?? "unknown"))]) {
+    write(`lodo-${ds}-train`, rows.filter((r) => (r.dataset ?? "unknown") !== ds));
+    write(`lodo-${ds}-test`, shuffle(rows.filter((r) => (r.dataset ?? "unknown") === ds), seed + 3));
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The replay benchmark's core, shared by bench/routing.ts and its tests. It runs the product's
+ * own analyser, router and learning code: warm start on the train rows, then for every test
+ * prompt in order route() chooses from the prompt text and the models' prices alone, only the
+ * chosen model's score is revealed, and it is fed back as a rating.
+ */
+import { analyse } from "@/lib/analysis";
+import { applyOutcome, cloneSnapshot, seededRng, warmStart, type ExplorationPolicy, type WarmStartOptions } from "@/lib/learning";
+import { isRefusal, route, type RouteCandidate } from "@/lib/routing";
+import { aiq, type CostQuality } from "./aiq";
+
+export interface ReplayRow {
+  id: string;
+  prompt: string;
+  outcomes: Record<string, { score: number; cost_usd: number }>;
+}
+
+export function parseReplayFile(text: string, name = "input"): ReplayRow[] {
+  const rows: ReplayRow[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${name} line ${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    const row = r as Partial<ReplayRow>;
+    if (typeof row.prompt !== "string" || !row.outcomes || typeof row.outcomes !== "object") {
+      throw new Error(`${name} line ${i + 1}: needs "prompt" (string) and "outcomes" ({model: {score, cost_usd}})`);
+    }
+    for (const [m, o] of Object.entries(row.outcomes)) {
+      if (typeof o?.score !== "number" || typeof o?.cost_usd !== "number") throw new Error(`${name} line ${i + 1}: outcome for "${m}" needs numeric score and cost_usd`);
+    }
+    rows.push({ id: typeof row.id === "string" ? row.id : String(i + 1), prompt: row.prompt, outcomes: row.outcomes });
+  }
+  if (rows.length === 0) throw new Error(`${name}: no rows`);
+  return rows;
+}
+
+export interface ReplayOptions {
+  knobs: number[];
+  seed: number;
+  exploration: Partial<ExplorationPolicy>;
+  textModel: WarmStartOptions;
+}
+
+export const DEFAULT_KNOBS = [0, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 1];
+
+export const DEFAULT_REPLAY: ReplayOptions = {
+  knobs: DEFAULT_KNOBS,
+  seed: 7,
+  exploration: { enabled: true, scale: 0.5, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity },
+  textModel: {},
+};
+
+export interface ReplayPoint {
+  knob: number;
+  quality: number;
+  cost_usd: number;
+  quality_ratio: number;
+  cost_ratio: number;
+  explored: number;
+}
+
+export interface ReplayResult {
+  prompts: number;
+  models: string[];
+  singles: { model: string; quality: number; cost_usd: number }[];
+  best_single: { model: string; quality: number; cost_usd: number };
+  points: ReplayPoint[];
+  aiq: number;
+  aiq_best_single_hull: number;
+  choices: { knob: number; id: string; model: string }[];
+}
+
+export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partial<ReplayOptions> = {}): ReplayResult {
+  const o = { ...DEFAULT_REPLAY, ...options };
+  const warm = warmStart(train, o.textModel);
+  // One cost scale for the whole run (the average price of the dearest model on the train file),
+  // so the knob trades quality against absolute cost — a Lagrangian over the whole test set.
+  const costScaleMicros =
+    (train.reduce((s, r) => s + Math.max(...Object.values(r.outcomes).map((x) => x.cost_usd)), 0) / train.length) * 1e6;
+
+  const models = [...new Set(test.flatMap((r) => Object.keys(r.outcomes)))].sort();
+  const singles = models.map((m) => {
+    let q = 0;
+    let c = 0;
+    for (const r of test) {
+      q += r.outcomes[m]?.score ?? 0;
+      c += r.outcomes[m]?.cost_usd ?? 0;
+    }
+    return { model: m, quality: q / test.length, cost_usd: c };
+  });
+  const best = singles.reduce((a, b) => (b.quality > a.quality || (b.quality === a.quality && b.cost_usd < a.cost_usd) ? b : a));
+
+  const profiles = test.map((r) => analyse({ task: r.prompt, qualityRequirement: "normal" }));
+  const choices: ReplayResult["choices"] = [];
+  const points: ReplayPoint[] = [];
+  for (const knob of o.knobs) {
+    const snap = cloneSnapshot(warm);
+    const rng = seededRng(o.seed);
+    let q = 0;
+    let c = 0;
+    let explored = 0;
+    for (let i = 0; i < test.length; i++) {
+      const row = test[i];
+      const profile = profiles[i];
+      // Only the price of each model for this prompt is visible to the router, never the scores.
+      const candidates: RouteCandidate[] = Object.entries(row.outcomes).map(([id, out]) => ({
+        id,
+        provider: id.split("/")[0],
+        // The replay has no notion of where a model runs; privacy routing is tested separately.
+        local: true,
+        enabled: true,
+        contextWindow: Number.MAX_SAFE_INTEGER,
+        inputPerMTokMicros: 0,
+        outputPerMTokMicros: 0,
+        strengths: [],
+        costTier: "unknown",
+        estimatedCostMicros: out.cost_usd * 1e6,
+      }));
+      const d = route(profile, candidates, {
+        learned: snap,
+        settings: { qualityVsCost: knob, costScaleMicros, exploration: o.exploration },
+        rng,
+      });
+      if (isRefusal(d)) throw new Error(`router refused test prompt ${row.id}: ${d.message}`);
+      const out = row.outcomes[d.model];
+      q += out.score;
+      c += out.cost_usd;
+      if (d.explored) explored++;
+      choices.push({ knob, id: row.id, model: d.model });
+      // Reveal only the chosen model's score, as a rating.
+      applyOutcome(snap, { domain: profile.domain, model: d.model, y: out.score, vector: profile.vector }, { mutate: true });
+    }
+    points.push({
+      knob,
+      quality: q / test.length,
+      cost_usd: c,
+      quality_ratio: q / test.length / best.quality,
+      cost_ratio: c / best.cost_usd,
+      explored,
+    });
+  }
+  const singlePts: CostQuality[] = singles.map((s) => ({ cost: s.cost_usd, quality: s.quality }));
+  const cMin = Math.min(...singlePts.map((p) => p.cost));
+  const cMax = Math.max(...singlePts.map((p) => p.cost));
+  return {
+    prompts: test.length,
+    models,
+    singles,
+    best_single: best,
+    points,
+    aiq: aiq(points.map((p) => ({ cost: p.cost_usd, quality: p.quality })), cMin, cMax),
+    aiq_best_single_hull: aiq(singlePts, cMin, cMax),
+    choices,
+  };
+}
+
+/** The best point with at least `minQualityRatio` of the best single model's quality (cheapest first). */
+export function cheapestPointAbove(points: ReplayPoint[], minQualityRatio: number): ReplayPoint | undefined {
+  return points.filter((p) => p.quality_ratio >= minQualityRatio).sort((a, b) => a.cost_ratio - b.cost_ratio)[0];
+}
