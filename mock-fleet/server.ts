@@ -504,9 +504,9 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           sent++;
         }
         if (sent === dropAt) {
-          if (out) res.write(out);
           c.t.settle("drop");
-          res.socket?.destroy();
+          // Let what was written reach the client first, so the stream visibly stops mid-way.
+          res.write(out, () => later(15, () => res.socket?.destroy()));
           return;
         }
         if (sent >= parts.length && sent !== dropAt) {

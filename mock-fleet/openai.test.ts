@@ -1,0 +1,155 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startMockFleet, type FleetUsage, type MockFleet } from "./server";
+import { estimateMessagesTokens, estimateTokens } from "./tokens";
+
+let fleet: MockFleet;
+let client: OpenAI;
+const usage = async () => (await (await fetch(`${fleet.url}/__fleet/usage`)).json()) as FleetUsage;
+const messages = [{ role: "user" as const, content: "What is 17 * 23?" }];
+
+beforeAll(async () => {
+  fleet = await startMockFleet({ port: 0 });
+  await fetch(`${fleet.url}/__fleet/config`, { method: "POST", body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
+  client = new OpenAI({ baseURL: `${fleet.url}/v1`, apiKey: "sk-test", maxRetries: 0, logLevel: "off" });
+});
+afterAll(() => fleet.close());
+beforeEach(async () => {
+  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+});
+
+describe("POST /v1/chat/completions with the openai SDK", () => {
+  it("answers without streaming, with usage that matches the token estimate and the counters", async () => {
+    const r = await client.chat.completions.create({ model: "gpt-4.1", messages });
+    const text = r.choices[0].message.content!;
+    expect(text).toBe("17 * 23 = 391"); // gpt-4.1 solves this one
+    expect(r.usage).toMatchObject({
+      prompt_tokens: estimateMessagesTokens(messages),
+      completion_tokens: estimateTokens(text),
+      total_tokens: estimateMessagesTokens(messages) + estimateTokens(text),
+    });
+    const u = (await usage()).models["gpt-4.1"];
+    expect(u).toMatchObject({ requests: 1, ok: 1, prompt_tokens: r.usage!.prompt_tokens, completion_tokens: r.usage!.completion_tokens });
+  });
+
+  it("streams SSE chunks and a final usage chunk with empty choices when include_usage is set", async () => {
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "Describe a good code review." }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    let chunks = 0;
+    let finish: string | null = null;
+    let final: OpenAI.Chat.Completions.ChatCompletionChunk | undefined;
+    for await (const c of stream) {
+      chunks++;
+      text += c.choices[0]?.delta?.content ?? "";
+      finish = c.choices[0]?.finish_reason ?? finish;
+      if (c.usage) final = c;
+    }
+    expect(chunks).toBeGreaterThan(5);
+    expect(finish).toBe("stop");
+    expect(final?.choices).toEqual([]);
+    expect(final?.usage?.completion_tokens).toBe(estimateTokens(text));
+    expect((await usage()).models["gpt-4o-mini"].completion_tokens).toBe(estimateTokens(text));
+  });
+
+  it("ends with data: [DONE] on the wire", async () => {
+    const res = await fetch(`${fleet.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages, stream: true }),
+    });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const body = await res.text();
+    expect(body.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect(body).not.toContain('"usage":{');
+  });
+
+  it("bills nothing for a completed stream that did not report usage", async () => {
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true });
+    for await (const c of stream) expect(c.usage ?? null).toBeNull();
+    const u = (await usage()).models["gpt-4o-mini"];
+    expect(u).toMatchObject({ requests: 1, ok: 1, prompt_tokens: 0, completion_tokens: 0 });
+  });
+
+  it("lists models", async () => {
+    const page = await client.models.list();
+    expect(page.data.map((m) => m.id)).toEqual(expect.arrayContaining(["gpt-4.1", "grok-3", "llama3.1:8b"]));
+  });
+});
+
+describe("OpenAI-shaped errors", () => {
+  it("401 without a key and with bad-key", async () => {
+    const res = await fetch(`${fleet.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "gpt-4.1", messages }) });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/API key/);
+    const bad = new OpenAI({ baseURL: `${fleet.url}/v1`, apiKey: "bad-key", maxRetries: 0 });
+    await expect(bad.chat.completions.create({ model: "gpt-4.1", messages })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((await usage()).totals.errors.auth).toBe(2);
+  });
+
+  it("404 model_not_found for an unknown model", async () => {
+    const err = await client.chat.completions.create({ model: "gpt-9", messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("model_not_found");
+  });
+
+  it("400 context_length_exceeded when prompt plus max_tokens exceeds the window", async () => {
+    const err = await client.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 200_000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const e = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(e.code).toBe("context_length_exceeded");
+    expect(e.message).toMatch(/maximum context length is 128000 tokens/);
+    expect((await usage()).totals.errors.bad_request).toBe(1);
+  });
+
+  it("x-mock-fail: 429 carries retry-after, 500 is a server error", async () => {
+    const rl = await client.chat.completions.create({ model: "gpt-4.1", messages }, { headers: { "x-mock-fail": "429" } }).catch((e: unknown) => e);
+    expect(rl).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((rl as InstanceType<typeof OpenAI.RateLimitError>).headers.get("retry-after")).toBe("1");
+    const se = await client.chat.completions.create({ model: "gpt-4.1", messages }, { headers: { "x-mock-fail": "500" } }).catch((e: unknown) => e);
+    expect(se).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((await usage()).models["gpt-4.1"].errors).toMatchObject({ rate_limit: 1, server: 1 });
+  });
+
+  it("x-mock-fail: garbage answers 200 with a body that is not JSON", async () => {
+    const err = await client.chat.completions.create({ model: "gpt-4.1", messages }, { headers: { "x-mock-fail": "garbage" } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyntaxError);
+  });
+
+  it("x-mock-fail: drop destroys the socket mid-stream, after some content", async () => {
+    const stream = await client.chat.completions.create(
+      { model: "gpt-4.1", messages: [{ role: "user", content: "Write a plan for a product launch." }], stream: true, stream_options: { include_usage: true } },
+      { headers: { "x-mock-fail": "drop" } },
+    );
+    let text = "";
+    let sawUsage = false;
+    const run = async () => {
+      for await (const c of stream) {
+        text += c.choices[0]?.delta?.content ?? "";
+        if (c.usage) sawUsage = true;
+      }
+    };
+    await expect(run()).rejects.toThrow();
+    expect(text.length).toBeGreaterThan(0);
+    expect(sawUsage).toBe(false);
+    const u = (await usage()).models["gpt-4.1"];
+    expect(u).toMatchObject({ ok: 0, prompt_tokens: 0, completion_tokens: 0 });
+    expect(u.errors.drop).toBe(1);
+  });
+
+  it("x-mock-fail: timeout never answers; the client gives up", async () => {
+    const started = Date.now();
+    const err = await client.chat.completions
+      .create({ model: "gpt-4.1", messages }, { headers: { "x-mock-fail": "timeout" }, timeout: 200 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect((await usage()).models["gpt-4.1"].errors.timeout).toBe(1);
+  });
+});
