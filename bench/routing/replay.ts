@@ -47,12 +47,14 @@ export interface ReplayOptions {
   textModel: WarmStartOptions;
 }
 
-export const DEFAULT_KNOBS = [0, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 1];
+export const DEFAULT_KNOBS = [
+  0, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8, 0.82, 0.84, 0.86, 0.88, 0.9, 0.95, 1,
+];
 
 export const DEFAULT_REPLAY: ReplayOptions = {
   knobs: DEFAULT_KNOBS,
   seed: 7,
-  exploration: { enabled: true, scale: 0.5, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity },
+  exploration: { enabled: true, scale: 0.25, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity },
   textModel: {},
 };
 

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { analyse, estimateTokens } from "./index";
+import { LABELLED_TASKS } from "./labelled-tasks";
+
+describe("analyse: labelled set", () => {
+  it("classifies the domain of the labelled tasks (accuracy floor 0.95) and flags every private one", () => {
+    const misses: string[] = [];
+    let privacyOk = 0;
+    for (const t of LABELLED_TASKS) {
+      const p = analyse({ task: t.task });
+      if (p.domain !== t.domain) misses.push(`${t.domain} → ${p.domain}: ${t.task.slice(0, 60)}`);
+      if (p.privacy.private === (t.private ?? false)) privacyOk++;
+    }
+    const accuracy = 1 - misses.length / LABELLED_TASKS.length;
+    console.log(`analyser domain accuracy ${(accuracy * 100).toFixed(1)}% on ${LABELLED_TASKS.length} labelled tasks; privacy ${privacyOk}/${LABELLED_TASKS.length}`);
+    if (misses.length) console.log(misses.join("\n"));
+    expect(LABELLED_TASKS.length).toBeGreaterThanOrEqual(100);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(privacyOk).toBe(LABELLED_TASKS.length);
+  });
+
+  it("covers every domain with at least 9 tasks", () => {
+    const counts = new Map<string, number>();
+    for (const t of LABELLED_TASKS) counts.set(t.domain, (counts.get(t.domain) ?? 0) + 1);
+    expect(counts.size).toBe(10);
+    for (const n of counts.values()) expect(n).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe("analyse: profile", () => {
+  it("is deterministic", () => {
+    const input = { task: "Refactor this function and add tests:\n```ts\nconst f = (x: number) => x + 1;\n```" };
+    expect(analyse(input)).toEqual(analyse(input));
+  });
+
+  it("marks an empty task", () => {
+    expect(analyse({ task: "   \n" }).empty).toBe(true);
+    expect(analyse({ task: "hi" }).empty).toBe(false);
+  });
+
+  it("counts context and files as trimmable tokens, the task as not", () => {
+    const p = analyse({ task: "Summarize the files.", context: "x".repeat(4000), files: [{ path: "a.md", content: "y".repeat(8000) }] });
+    expect(p.taskTokens).toBe(estimateTokens("Summarize the files."));
+    expect(p.trimmableTokens).toBeGreaterThanOrEqual(3000);
+    expect(p.contextTokens).toBe(p.taskTokens + p.trimmableTokens);
+    expect(p.domain).toBe("summary");
+  });
+
+  it("honours a type hint, priority, quality requirement and constraints", () => {
+    const p = analyse({
+      task: "Look at this",
+      type: "debugging",
+      priority: "urgent",
+      qualityRequirement: "high",
+      constraints: { maxCostMicros: 500, maxTimeMs: 2000, maxTokens: 4000 },
+    });
+    expect(p.domain).toBe("debug");
+    expect(p.timeSensitivity).toEqual({ level: "urgent", maxTimeMs: 2000 });
+    expect(p.quality).toEqual({ requirement: "high", source: "input" });
+    expect(p.cost).toEqual({ sensitive: true, maxCostMicros: 500, maxTokens: 4000 });
+  });
+
+  it("rates a long, structured, hard task as more complex than a greeting", () => {
+    const hard = analyse({
+      task: "Design a distributed, fault-tolerant rate limiter. Requirements:\n- consistency across regions\n- p99 latency under 5 ms\n- security review\n- migration plan from the current system\nProve the invariant holds under concurrency.".repeat(3),
+    });
+    const easy = analyse({ task: "Hello there!" });
+    expect(hard.complexity.score).toBeGreaterThan(easy.complexity.score);
+    expect(hard.complexity.level).toBe("complex");
+    expect(easy.complexity.level).toBe("simple");
+  });
+
+  it("explains every decision in features", () => {
+    const names = analyse({ task: "Translate 'good night' into Spanish." }).features.map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(["domain", "contextTokens", "complexity", "qualityRequirement", "timeSensitivity", "costSensitive", "private"]));
+  });
+});
+
+describe("analyse: privacy", () => {
+  const cases: [string, Parameters<typeof analyse>[0]][] = [
+    ["private tag", { task: "Write a poem.", contextTags: ["Private"] }],
+    ["secret in context", { task: "Why does login fail?", context: "AWS_KEY=AKIAABCDEFGHIJKLMNOP" }],
+    ["secret in a file", { task: "Review this config", files: [{ path: "config.yml", content: "api_key: 9f8e7d6c5b4a3210" }] }],
+    [".env file", { task: "Explain these settings", files: [{ path: "app/.env", content: "PORT=3000" }] }],
+    ["private key", { task: "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----" }],
+    ["GitHub token", { task: "use ghp_abcdefghijklmnopqrstuvwxyz0123456789 to push" }],
+    ["SSN", { task: "Employee SSN 123-45-6789 needs updating" }],
+  ];
+  it.each(cases)("flags %s, naming the kind of data but not the data", (_name, input) => {
+    const p = analyse(input);
+    expect(p.privacy.private).toBe(true);
+    expect(p.privacy.reasons.length).toBeGreaterThan(0);
+    expect(p.privacy.reasons.join(" ")).not.toMatch(/AKIAABCDEF|9f8e7d6c|123-45-6789|ghp_abc/);
+  });
+
+  it("does not flag example addresses or ordinary numbers", () => {
+    expect(analyse({ task: "Send a test mail to user@example.com" }).privacy.private).toBe(false);
+    expect(analyse({ task: "What is 1234 + 5678?" }).privacy.private).toBe(false);
+  });
+});

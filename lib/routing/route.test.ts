@@ -1,0 +1,190 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { analyse } from "@/lib/analysis";
+import { emptySnapshot, seededRng } from "@/lib/learning";
+import { contextBudget, isRefusal, route, trimText, type RouteCandidate, type RouteDecision } from "./index";
+
+const model = (id: string, o: Partial<RouteCandidate> = {}): RouteCandidate => ({
+  id,
+  provider: o.provider ?? id.split("-")[0],
+  local: false,
+  enabled: true,
+  contextWindow: 128_000,
+  inputPerMTokMicros: 1_000_000,
+  outputPerMTokMicros: 2_000_000,
+  strengths: [],
+  costTier: "medium",
+  ...o,
+});
+
+const FLEET: RouteCandidate[] = [
+  model("openai-big", { inputPerMTokMicros: 10_000_000, outputPerMTokMicros: 30_000_000, strengths: ["code", "math", "analysis"], p50LatencyMs: 4000 }),
+  model("openai-mini", { inputPerMTokMicros: 150_000, outputPerMTokMicros: 600_000, strengths: ["chat", "summary"], p50LatencyMs: 800 }),
+  model("anthropic-mid", { inputPerMTokMicros: 3_000_000, outputPerMTokMicros: 15_000_000, strengths: ["code", "docs", "creative"], p50LatencyMs: 2500 }),
+  model("ollama-llama", { provider: "ollama", local: true, inputPerMTokMicros: 0, outputPerMTokMicros: 0, contextWindow: 8_000, strengths: ["chat"], p50LatencyMs: 3000 }),
+];
+const ctx = (o: Partial<Parameters<typeof route>[2]> = {}) => ({ learned: emptySnapshot(), settings: { qualityVsCost: 0.5 }, ...o });
+const decided = (r: ReturnType<typeof route>): RouteDecision => {
+  if (isRefusal(r)) throw new Error(`refused: ${r.message}`);
+  return r;
+};
+
+describe("route: privacy", () => {
+  it("sends a private task only to a local model, fallbacks included", () => {
+    const d = decided(route(analyse({ task: "Fix the login: password=hunter2hunter2" }), FLEET, ctx({ settings: { qualityVsCost: 1 } })));
+    expect(d.model).toBe("ollama-llama");
+    expect(d.fallbacks).toEqual([]);
+    expect(d.reason).toMatch(/Private task/);
+  });
+
+  it("refuses a private task when no local model is enabled, saying why and what to change", () => {
+    const fleet = FLEET.map((c) => (c.local ? { ...c, enabled: false } : c));
+    const r = route(analyse({ task: "Summarize", contextTags: ["private"] }), fleet, ctx());
+    expect(isRefusal(r) && r.code).toBe("private_needs_local");
+    expect(isRefusal(r) && r.message).toMatch(/local model/);
+  });
+
+  it("refuses a preference for a remote model on a private task instead of downgrading", () => {
+    const r = route(analyse({ task: "Summarize", contextTags: ["private"] }), FLEET, ctx({ preference: "openai-big" }));
+    expect(isRefusal(r) && r.code).toBe("preference_unavailable");
+    expect(isRefusal(r) && r.message).toMatch(/not local/);
+  });
+
+  it("never lets any private task reach a non-local model (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.array(fc.record({ local: fc.boolean(), enabled: fc.boolean(), window: fc.integer({ min: 100, max: 200_000 }), price: fc.integer({ min: 0, max: 50_000_000 }) }), { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer(),
+        (task, specs, knob, seed) => {
+          const cands = specs.map((s, i) => model(`m${i}`, { local: s.local, enabled: s.enabled, contextWindow: s.window, inputPerMTokMicros: s.price, outputPerMTokMicros: s.price }));
+          const r = route(analyse({ task: `${task} x`, contextTags: ["private"] }), cands, ctx({ settings: { qualityVsCost: knob }, rng: seededRng(seed) }));
+          if (isRefusal(r)) return;
+          const byId = new Map(cands.map((c) => [c.id, c]));
+          for (const id of [r.model, ...r.fallbacks]) expect(byId.get(id)!.local).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("route: constraints", () => {
+  it("respects max_cost and max_time, or refuses (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 100, max: 6000 }), fc.double({ min: 0, max: 1, noNaN: true }), (maxCost, maxTime, knob) => {
+        const p = analyse({ task: "Write a Python function that parses a CSV file.", constraints: { maxCostMicros: maxCost, maxTimeMs: maxTime } });
+        const r = route(p, FLEET, ctx({ settings: { qualityVsCost: knob } }));
+        if (isRefusal(r)) {
+          expect(["over_max_cost", "over_max_time"]).toContain(r.code);
+          return;
+        }
+        expect(r.estimatedCostMicros).toBeLessThanOrEqual(maxCost + 0.5);
+        const chosen = FLEET.find((c) => c.id === r.model)!;
+        expect(chosen.p50LatencyMs ?? 0).toBeLessThanOrEqual(maxTime);
+        for (const f of r.fallbacks) expect(r.scored.find((s) => s.id === f)!.costMicros).toBeLessThanOrEqual(maxCost);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses when no model meets max_cost, quoting the cheapest", () => {
+    const r = route(analyse({ task: "Write a story about a dragon.", constraints: { maxCostMicros: 1 } }), FLEET.filter((c) => !c.local), ctx());
+    expect(isRefusal(r) && r.code).toBe("over_max_cost");
+    expect(isRefusal(r) && r.message).toMatch(/openai-mini.*Raise max_cost/);
+  });
+
+  it("refuses when no model meets max_time", () => {
+    const r = route(analyse({ task: "Hello", constraints: { maxTimeMs: 10 } }), FLEET, ctx());
+    expect(isRefusal(r) && r.code).toBe("over_max_time");
+  });
+
+  it("honours the allow-list and skips disabled models", () => {
+    const fleet = FLEET.map((c) => (c.id === "openai-mini" ? { ...c, enabled: false } : c));
+    const d = decided(route(analyse({ task: "Hi there" }), fleet, ctx({ settings: { qualityVsCost: 0, allowList: ["anthropic-mid", "openai-mini"] } })));
+    expect(d.model).toBe("anthropic-mid");
+    expect(d.excluded.map((x) => x.id).sort()).toEqual(["ollama-llama", "openai-big", "openai-mini"]);
+  });
+
+  it("chooses the cheapest at 0 and the best expected quality at 1", () => {
+    const p = analyse({ task: "Prove that there are infinitely many primes." });
+    const remote = FLEET.filter((c) => !c.local);
+    expect(decided(route(p, remote, ctx({ settings: { qualityVsCost: 0 } }))).model).toBe("openai-mini");
+    expect(decided(route(p, remote, ctx({ settings: { qualityVsCost: 1 } }))).model).toBe("openai-big");
+  });
+});
+
+describe("route: preference, refusals, context", () => {
+  it("honours an explicit preference and keeps fallbacks", () => {
+    const d = decided(route(analyse({ task: "Write a haiku" }), FLEET, ctx({ preference: "openai-big", settings: { qualityVsCost: 0 } })));
+    expect(d.model).toBe("openai-big");
+    expect(d.reason).toMatch(/requested explicitly/);
+    expect(d.fallbacks.length).toBeGreaterThan(0);
+  });
+
+  it("refuses an unknown preference", () => {
+    const r = route(analyse({ task: "Hi" }), FLEET, ctx({ preference: "nope" }));
+    expect(isRefusal(r) && r.code).toBe("preference_unavailable");
+  });
+
+  it("refuses an empty task and an empty fleet", () => {
+    expect(route(analyse({ task: "" }), FLEET, ctx())).toMatchObject({ refused: true, code: "empty_task" });
+    expect(route(analyse({ task: "Hi" }), [], ctx())).toMatchObject({ refused: true, code: "no_candidates" });
+  });
+
+  it("refuses a task larger than every context window", () => {
+    const r = route(analyse({ task: "word ".repeat(200_000) }), FLEET, ctx());
+    expect(r).toMatchObject({ refused: true, code: "context_too_large" });
+  });
+
+  it("refuses when max_tokens cannot hold the task", () => {
+    const r = route(analyse({ task: "word ".repeat(400), constraints: { maxTokens: 100 } }), FLEET, ctx());
+    expect(r).toMatchObject({ refused: true, code: "max_tokens_too_small" });
+  });
+
+  it("plans a trim when the context exceeds max_tokens, and says so", () => {
+    const p = analyse({ task: "Summarize the context.", context: "lorem ipsum ".repeat(4000), constraints: { maxTokens: 3000 } });
+    const d = decided(route(p, FLEET, ctx()));
+    expect(d.trim).toBeDefined();
+    expect(d.trim!.toTokens).toBeLessThanOrEqual(3000 - p.taskTokens);
+    expect(d.trim!.fromTokens).toBe(p.trimmableTokens);
+    expect(d.trim!.method).toBe("summarise");
+    expect(d.reason).toMatch(/Context: .*max_tokens 3000/);
+  });
+
+  it("uses only models whose window fits when the context is large, trimming for the local one when private", () => {
+    const p = analyse({ task: "Summarize this. password: abcdef123", context: "data ".repeat(20_000) });
+    const d = decided(route(p, FLEET, ctx()));
+    expect(d.model).toBe("ollama-llama");
+    expect(d.trim?.toTokens).toBeLessThan(8000);
+    expect(d.trim?.summariser).toBe("ollama-llama");
+  });
+
+  it("puts another provider first among the fallbacks", () => {
+    const fleet = [...FLEET, model("openai-mid", { inputPerMTokMicros: 2_000_000, outputPerMTokMicros: 8_000_000 })];
+    const d = decided(route(analyse({ task: "Write a function to reverse a string in Python" }), fleet, ctx({ settings: { qualityVsCost: 1 } })));
+    const provider = (id: string) => fleet.find((c) => c.id === id)!.provider;
+    expect(provider(d.fallbacks[0])).not.toBe(provider(d.model));
+    expect(d.confidence).toBeGreaterThanOrEqual(0);
+    expect(d.confidence).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("trim helpers", () => {
+  it("trimText keeps head and tail within the budget", () => {
+    const text = "A".repeat(2000) + "B".repeat(2000);
+    const t = trimText(text, 300);
+    expect(t.length).toBeLessThanOrEqual(1200);
+    expect(t.startsWith("AAA")).toBe(true);
+    expect(t.endsWith("BBB")).toBe(true);
+    expect(t).toMatch(/trimmed/);
+    expect(trimText("short", 100)).toBe("short");
+  });
+
+  it("contextBudget says how much context may stay", () => {
+    expect(contextBudget({ taskTokens: 10, trimmableTokens: 50, outputTokens: 20, contextWindow: 1000 })).toEqual({ fits: true });
+    expect(contextBudget({ taskTokens: 10, trimmableTokens: 5000, outputTokens: 20, contextWindow: 1000 })).toEqual({ fits: false, keepTokens: 970, limit: "window" });
+    expect(contextBudget({ taskTokens: 10, trimmableTokens: 5000, outputTokens: 20, contextWindow: 1000, maxTokens: 500 })).toEqual({ fits: false, keepTokens: 470, limit: "max_tokens" });
+  });
+});
