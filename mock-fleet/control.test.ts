@@ -90,10 +90,10 @@ describe("timing", () => {
     }
     const total = performance.now() - started;
     expect(first).toBeGreaterThanOrEqual(75);
-    expect(first).toBeLessThan(300);
+    expect(first).toBeLessThan(1_000); // generous: the machine may be busy
     // ~tokens / 200 per second after the first token, give or take timer granularity.
     expect(total - first).toBeGreaterThan(((tokens - 10) / 200) * 1000 * 0.8);
-    expect(total - first).toBeLessThan((tokens / 200) * 1000 * 2 + 200);
+    expect(total - first).toBeLessThan((tokens / 200) * 1000 * 3 + 500);
   });
 
   it("close() releases requests held by a timeout", async () => {

@@ -224,6 +224,8 @@ describe("provider plumbing", () => {
       expect(u.ok).toBeGreaterThan(0);
       expect(u.errors.rate_limit + u.errors.server + u.errors.drop).toBeGreaterThan(0);
       expect(billedOutput).toBe(u.completion_tokens);
+      expect(u.requests).toBe(40);
+      expect(u.ok + Object.values(u.errors).reduce((a, b) => a + b, 0)).toBe(u.requests);
     } finally {
       await configure({ models: { "gpt-4o-mini": { errorRates: { rateLimit: 0, server: 0, drop: 0 } } } });
     }
