@@ -11,7 +11,8 @@ const nextConfig: NextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "postgres"],
   poweredByHeader: false,
-  typedRoutes: false,
+  // Types are checked once by `npm run typecheck` (part of `npm test`), not again inside every build.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

@@ -20,7 +20,7 @@ type Handle = {
 type G = { __mcDb?: Handle };
 const g = globalThis as G;
 
-export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+export const migrationsFolder = path.join(/* turbopackIgnore: true */ process.cwd(), "db", "migrations");
 
 /** Opens a database handle; callers normally want `getDb()`, which keeps one per process. */
 export function openDb(opts: { url?: string; dataDir?: string; migrate?: boolean } = {}): Handle {
@@ -44,8 +44,8 @@ export function openDb(opts: { url?: string; dataDir?: string; migrate?: boolean
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { drizzle } = require("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
-  if (opts.dataDir && opts.dataDir !== "memory://") fs.mkdirSync(path.resolve(opts.dataDir), { recursive: true });
-  const client = new PGlite(opts.dataDir && opts.dataDir !== "memory://" ? path.resolve(opts.dataDir) : undefined);
+  if (opts.dataDir && opts.dataDir !== "memory://") fs.mkdirSync(path.resolve(/* turbopackIgnore: true */ opts.dataDir), { recursive: true });
+  const client = new PGlite(opts.dataDir && opts.dataDir !== "memory://" ? path.resolve(/* turbopackIgnore: true */ opts.dataDir) : undefined);
   const pdb = drizzle(client, { schema }) as PgliteDatabase<typeof schema>;
   const ready = migrateNow
     ? (async () => {

@@ -1,19 +1,20 @@
 "use client";
 
+import { useFormAction } from "@/components/ui/use-form-action";
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { useEffect } from "react";
 import { acceptInvitationAction } from "@/lib/teams/actions";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/form";
 
 export function AcceptInvite({ token }: { token: string }) {
-  const [state, action, pending] = useActionState(acceptInvitationAction, null);
+  const [state, action, pending] = useFormAction(acceptInvitationAction);
   const router = useRouter();
   useEffect(() => {
     if (state?.ok) router.push(`/t/${state.data.slug}`);
   }, [state, router]);
   return (
-    <form action={action} className="space-y-3">
+    <form onSubmit={action} className="space-y-3">
       <input type="hidden" name="token" value={token} />
       <FormMessage state={state} />
       <Button type="submit" disabled={pending}>

@@ -1,20 +1,21 @@
 "use client";
 
+import { useFormAction } from "@/components/ui/use-form-action";
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { useEffect } from "react";
 import { createTeamAction } from "@/lib/teams/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input } from "@/components/ui/form";
 
 export function CreateTeamForm() {
-  const [state, action, pending] = useActionState(createTeamAction, null);
+  const [state, action, pending] = useFormAction(createTeamAction);
   const router = useRouter();
   useEffect(() => {
     if (state?.ok) router.push(`/t/${state.data.slug}`);
   }, [state, router]);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
-    <form action={action} className="space-y-3" data-testid="create-team-form">
+    <form onSubmit={action} className="space-y-3" data-testid="create-team-form">
       <Field label="Team name" error={fe?.name}>
         <Input name="name" placeholder="Research" required />
       </Field>

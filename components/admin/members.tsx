@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useState, useTransition } from "react";
+import { useFormAction } from "@/components/ui/use-form-action";
+import { useState, useTransition } from "react";
 import { addMemberAction, changeRoleAction, removeMemberAction, revokeInvitationAction } from "@/lib/teams/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
@@ -13,10 +14,10 @@ const ROLES = ["owner", "admin", "member", "viewer"];
 export function AddMemberForm() {
   const team = useTeam();
   const canOwner = useHasScope("members:owner");
-  const [state, action, pending] = useActionState(addMemberAction, null);
+  const [state, action, pending] = useFormAction(addMemberAction);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
-    <form action={action} className="space-y-3" data-testid="add-member-form">
+    <form onSubmit={action} className="space-y-3" data-testid="add-member-form">
       <input type="hidden" name="teamId" value={team.id} />
       <div className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end">
         <Field label="Email" error={fe?.email}>

@@ -1,17 +1,17 @@
 "use client";
 
+import { useFormAction } from "@/components/ui/use-form-action";
 import Link from "next/link";
-import { useActionState } from "react";
 import { signInAction, signUpAction } from "@/lib/auth/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input } from "@/components/ui/form";
 
 export function LoginForm({ next, github }: { next?: string; github: boolean }) {
-  const [state, action, pending] = useActionState(signInAction, null);
+  const [state, action, pending] = useFormAction(signInAction);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-      <form action={action} className="space-y-4" noValidate>
+      <form onSubmit={action} className="space-y-4" noValidate>
         <input type="hidden" name="next" value={next ?? "/"} />
         <Field label="Email" error={fe?.email}>
           <Input name="email" type="email" autoComplete="email" required />
@@ -42,10 +42,10 @@ export function LoginForm({ next, github }: { next?: string; github: boolean }) 
 }
 
 export function SignupForm() {
-  const [state, action, pending] = useActionState(signUpAction, null);
+  const [state, action, pending] = useFormAction(signUpAction);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
-    <form action={action} className="space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900" noValidate>
+    <form onSubmit={action} className="space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900" noValidate>
       <Field label="Name" error={fe?.name}>
         <Input name="name" autoComplete="name" required />
       </Field>

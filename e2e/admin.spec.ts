@@ -1,0 +1,69 @@
+import { expect, test } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+test.describe("owner manages members", () => {
+  test.use({ storageState: stateFile("owner") });
+
+  test("an owner adds an existing user to a team, changes the role, and removes them", async ({ page }) => {
+    await page.goto("/t/labs/admin");
+    const form = page.getByTestId("add-member-form");
+    await form.getByLabel("Email").fill("admin@demo.local");
+    await form.getByLabel("Role").selectOption("viewer");
+    await form.getByRole("button", { name: "Add member" }).click();
+    await expect(page.getByText("admin@demo.local was added to the team.")).toBeVisible();
+    const row = page.getByTestId("member-admin@demo.local");
+    await expect(row.getByRole("combobox")).toHaveValue("viewer");
+
+    await row.getByRole("combobox").selectOption("member");
+    await page.reload();
+    await expect(page.getByTestId("member-admin@demo.local").getByRole("combobox")).toHaveValue("member");
+
+    page.once("dialog", (d) => d.accept());
+    await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
+    await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+  });
+
+  test("adding someone twice says they are already a member", async ({ page }) => {
+    await page.goto("/t/demo/admin");
+    const form = page.getByTestId("add-member-form");
+    await form.getByLabel("Email").fill("member@demo.local");
+    await form.getByRole("button", { name: "Add member" }).click();
+    await expect(page.getByText("Already a member.")).toBeVisible();
+  });
+
+  test("the last owner can be neither demoted nor removed", async ({ page }) => {
+    await page.goto("/t/labs/admin");
+    const row = page.getByTestId("member-owner@demo.local");
+    await row.getByRole("combobox").selectOption("admin");
+    await expect(page.getByRole("alert").filter({ hasText: "owner" })).toContainText("at least one owner");
+    await page.reload();
+    await expect(page.getByTestId("member-owner@demo.local").getByRole("combobox")).toHaveValue("owner");
+    page.once("dialog", (d) => d.accept());
+    await page.getByTestId("member-owner@demo.local").getByRole("button", { name: "Remove" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "owner" })).toContainText("last owner");
+  });
+
+  test("an invited person signs up, accepts, and lands in the team", async ({ page, browser }) => {
+    await page.goto("/t/labs/admin");
+    const email = `invitee-${Date.now()}@example.com`;
+    const form = page.getByTestId("add-member-form");
+    await form.getByLabel("Email").fill(email);
+    await form.getByLabel("Role").selectOption("member");
+    await form.getByRole("button", { name: "Add member" }).click();
+    const link = (await page.getByTestId("invite-link").textContent())!;
+    const path = new URL(link).pathname;
+
+    const ctx = await browser.newContext({ storageState: undefined });
+    const p = await ctx.newPage();
+    await p.goto("/signup");
+    await p.getByLabel("Name").fill("Invitee");
+    await p.getByLabel("Email").fill(email);
+    await p.getByLabel("Password").fill("invitee-password-1");
+    await p.getByRole("button", { name: "Create account" }).click();
+    await expect(p.getByRole("heading", { name: "Create your first team" })).toBeVisible();
+    await p.goto(path);
+    await p.getByRole("button", { name: "Accept invitation" }).click();
+    await expect(p.getByTestId("team-name")).toHaveText("Labs");
+    await ctx.close();
+  });
+});
