@@ -1,0 +1,174 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { closeDb } from "@/db";
+import { budgets, models, requests } from "@/db/schema";
+import { seedFleet } from "@/db/seed";
+import { createUser } from "@/lib/auth/users";
+import { createTeam } from "@/lib/teams/service";
+import { costMicros } from "@/lib/providers/cost";
+import { startMockFleet } from "@/mock-fleet/server";
+import { driverName, freshDb } from "@/test/db";
+import { delegate, delegateStream, type DelegateEvent } from "./delegate";
+import { DelegateError } from "./errors";
+import { invalidateFleet } from "./fleet";
+
+let db: Awaited<ReturnType<typeof freshDb>>["db"];
+let fleet: Awaited<ReturnType<typeof startMockFleet>>;
+let teamId: string;
+let userId: string;
+
+async function fleetConfig(body: unknown) {
+  const res = await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(res.ok).toBe(true);
+}
+async function fleetUsage() {
+  return (await (await fetch(`${fleet.url}/__fleet/usage`)).json()) as {
+    totals: { requests: number; ok: number; prompt_tokens: number; completion_tokens: number };
+    models: Record<string, { requests: number; ok: number; prompt_tokens: number; completion_tokens: number }>;
+  };
+}
+const healthy = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
+
+beforeAll(async () => {
+  db = (await freshDb()).db;
+  fleet = await startMockFleet({ port: 0, seed: 7 });
+  await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
+  userId = (await createUser(db, { name: "d", email: "d@t.test", password: "password-123" })).id;
+  teamId = (await createTeam(db, { name: "D", slug: "d", ownerId: userId })).id;
+});
+afterAll(async () => {
+  await fleet.close();
+  await closeDb();
+});
+beforeEach(async () => {
+  await fleetConfig({ defaults: { errorRates: healthy } });
+  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+  invalidateFleet();
+});
+
+const rowOf = async (id: string) => (await db.select().from(requests).where(eq(requests.id, id)))[0];
+
+describe(`delegate() on ${driverName} through the real SDKs`, () => {
+  it("runs an explicit model and records tokens and cost exactly as the provider reported them", async () => {
+    const r = await delegate(db, { teamId, userId, source: "api", task: "What is 17 * 23?", model: "gpt-4.1-mini" });
+    expect(r.model).toBe("gpt-4.1-mini");
+    expect(r.text.length).toBeGreaterThan(0);
+    const u = (await fleetUsage()).models["gpt-4.1-mini"];
+    expect(r.usage.inputTokens).toBe(u.prompt_tokens);
+    expect(r.usage.outputTokens).toBe(u.completion_tokens);
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));
+    expect(r.costMicros).toBe(costMicros(r.usage, { inputPerMTokMicros: m.inputPriceMicros, outputPerMTokMicros: m.outputPriceMicros, cachedInputPerMTokMicros: m.cachedInputPriceMicros }));
+    const row = await rowOf(r.requestId);
+    expect(row).toMatchObject({ status: "ok", model: "gpt-4.1-mini", inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, costMicros: r.costMicros, source: "api" });
+  });
+
+  it("streams: start, then deltas that add up to the answer, then done — on an Anthropic model too", async () => {
+    const events: DelegateEvent[] = [];
+    for await (const ev of delegateStream(db, { teamId, userId, source: "playground", task: "Write a haiku about budgets.", model: "claude-3-5-haiku-20241022" })) events.push(ev);
+    expect(events[0].type).toBe("start");
+    const done = events.at(-1)!;
+    expect(done.type).toBe("done");
+    const deltas = events.filter((e) => e.type === "delta").map((e) => (e as { text: string }).text);
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.join("")).toBe(done.type === "done" ? done.result.text : "");
+  });
+
+  it("auto routing picks an enabled model and explains why", async () => {
+    const r = await delegate(db, { teamId, userId, source: "api", task: "Summarise: the meeting moved to Tuesday and the budget was approved." });
+    expect(r.reason.length).toBeGreaterThan(20);
+    expect((await rowOf(r.requestId)).selectionReason).toBe(r.reason);
+  });
+
+  it.each([
+    ["429", { rateLimit: 1 }, "rate_limit"],
+    ["500", { server: 1 }, "server"],
+    ["a dropped stream", { drop: 1 }, "stream_dropped"],
+    ["a timeout", { timeout: 1 }, "timeout"],
+  ])("falls back on %s and records one row naming what was tried", async (_label, rates, kind) => {
+    await fleetConfig({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, ...rates } } } });
+    const r = await delegate(db, { teamId, userId, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 1500 } });
+    expect(r.model).not.toBe("gpt-4.1-mini");
+    expect(r.fallbacksTried[0]).toMatchObject({ model: "gpt-4.1-mini" });
+    expect(r.fallbacksTried[0].error.startsWith(kind)).toBe(true);
+    const rows = await db.select().from(requests).where(eq(requests.id, r.requestId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0].fallbacksTried[0].model).toBe("gpt-4.1-mini");
+  });
+
+  it("refuses an unknown model with 404 and records the refusal", async () => {
+    const err = await delegate(db, { teamId, userId, source: "api", task: "hi", model: "gpt-9" }).catch((e) => e);
+    expect(err).toBeInstanceOf(DelegateError);
+    expect(err.status).toBe(404);
+    expect(err.message).toContain('Unknown model "gpt-9"');
+    expect(await rowOf(err.requestId)).toMatchObject({ status: "refused", errorKind: "model_not_found" });
+  });
+
+  it("refuses a disabled model, an empty task and a prompt over the context window", async () => {
+    await db.update(models).set({ enabled: false }).where(eq(models.name, "grok-3-mini"));
+    invalidateFleet();
+    const disabled = await delegate(db, { teamId, source: "api", task: "hi", model: "grok-3-mini" }).catch((e) => e);
+    expect(disabled.message).toContain("disabled");
+    await db.update(models).set({ enabled: true }).where(eq(models.name, "grok-3-mini"));
+
+    const empty = await delegate(db, { teamId, source: "api", task: "   " }).catch((e) => e);
+    expect(empty.status).toBe(400);
+
+    const huge = "lorem ipsum ".repeat(200_000); // ~600k tokens: over every non-1M window
+    const tooBig = await delegate(db, { teamId, source: "api", task: huge, model: "gpt-4o-mini" }).catch((e) => e);
+    expect(tooBig).toBeInstanceOf(DelegateError);
+    expect(tooBig.message).toMatch(/context|window|tokens/i);
+    expect(await rowOf(tooBig.requestId)).toMatchObject({ status: "refused" });
+  });
+
+  it("never sends a private task to a remote model", async () => {
+    const err = await delegate(db, { teamId, source: "api", task: "Rotate this key: sk-live-abcdefghijklmnopqrstuvwx", model: "gpt-4.1" }).catch((e) => e);
+    expect(err).toBeInstanceOf(DelegateError);
+    expect((await fleetUsage()).totals.requests).toBe(0);
+    const ok = await delegate(db, { teamId, source: "api", task: "Rotate this key: sk-live-abcdefghijklmnopqrstuvwx" });
+    expect(["llama3.1:8b", "qwen2.5-coder:7b"]).toContain(ok.model);
+  });
+
+  it("refuses with 402 when the budget cannot cover the call, and spends nothing", async () => {
+    const [b] = await db.insert(budgets).values({ teamId, name: "tiny", limitMicros: 10, periodStart: new Date() }).returning();
+    const err = await delegate(db, { teamId, source: "api", task: "Write an essay.", model: "gpt-4.1" }).catch((e) => e);
+    expect(err.status).toBe(402);
+    expect(err.message).toContain('Budget "tiny"');
+    expect((await fleetUsage()).totals.requests).toBe(0);
+    const [after] = await db.select().from(budgets).where(eq(budgets.id, b.id));
+    expect(after.spentMicros + after.reservedMicros).toBe(0);
+    await db.delete(budgets).where(eq(budgets.id, b.id));
+  });
+
+  it("over 1,000 mixed calls with faults on, the requests table matches the fleet's own counters exactly", async () => {
+    await db.execute(sql`delete from requests`);
+    await fleetConfig({ defaults: { errorRates: { rateLimit: 0.08, server: 0.06, timeout: 0.01, drop: 0.05 }, latencyMs: 0, tokensPerSecond: 0 } });
+    const names = ["gpt-4.1-mini", "gpt-4o-mini", "claude-3-5-haiku-20241022", "mistral-small-latest", "grok-3-mini", "auto"];
+    let next = 0;
+    let failed = 0;
+    const N = 1000;
+    const worker = async () => {
+      while (next < N) {
+        const i = next++;
+        await delegate(db, { teamId, source: "api", task: `Task ${i}: what is ${i} + ${i * 3}?`, model: names[i % names.length], constraints: { maxTimeMs: 800 }, maxOutputTokens: 64 }).catch(() => failed++);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const usage = await fleetUsage();
+    const [agg] = await db
+      .select({
+        rows: sql<number>`count(*)::int`,
+        ok: sql<number>`count(*) filter (where status = 'ok')::int`,
+        input: sql<string>`coalesce(sum(input_tokens), 0)`,
+        output: sql<string>`coalesce(sum(output_tokens), 0)`,
+        attempts: sql<string>`coalesce(sum(jsonb_array_length(fallbacks_tried) + case when status = 'ok' then 1 else 0 end), 0)`,
+      })
+      .from(requests);
+    expect(agg.rows).toBe(N);
+    expect(agg.ok).toBe(usage.totals.ok);
+    expect(agg.ok).toBe(N - failed);
+    expect(Number(agg.input)).toBe(usage.totals.prompt_tokens);
+    expect(Number(agg.output)).toBe(usage.totals.completion_tokens);
+    expect(Number(agg.attempts)).toBe(usage.totals.requests);
+    expect(usage.totals.requests).toBeGreaterThan(N); // faults really happened and were retried
+  }, 180_000);
+});

@@ -1,0 +1,320 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { routingSettings } from "@/db/schema";
+import { analyse, type TaskProfile } from "@/lib/analysis";
+import type { AnalyseInput } from "@/lib/analysis/types";
+import { release, reserve, settle, type Reservation } from "@/lib/budgets";
+import { applySignal } from "@/lib/learning";
+import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
+import { callModel, type ChatMessage } from "@/lib/providers/call";
+import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
+import { ProviderError } from "@/lib/providers/errors";
+import { isRefusal, route, trimContext, type RouteDecision } from "@/lib/routing";
+import { DelegateError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
+import { loadFleet, type FleetModel } from "./fleet";
+import type { RequestRecord } from "./record";
+import { recordRequest } from "./writer";
+
+export type DelegateInput = {
+  teamId: string;
+  userId?: string | null;
+  apiKeyId?: string | null;
+  source: "playground" | "api" | "openai" | "pipeline" | "cli";
+  /** The task. With `messages` (OpenAI-style callers) it may be omitted: the last user message is the task. */
+  task?: string;
+  messages?: ChatMessage[];
+  system?: string;
+  /** "auto" (or absent) lets the router choose; a model name is honoured or refused, never swapped. */
+  model?: string;
+  type?: string;
+  contextTags?: string[];
+  context?: string;
+  files?: { path: string; content: string }[];
+  constraints?: { maxTokens?: number; maxCostMicros?: number; maxTimeMs?: number };
+  priority?: AnalyseInput["priority"];
+  qualityRequirement?: AnalyseInput["qualityRequirement"];
+  /** Most tokens the answer may have; also what the budget reservation is sized for. */
+  maxOutputTokens?: number;
+  temperature?: number;
+  tools?: unknown;
+  /** Keys allowed for an API key's own allow-list, on top of the team's. */
+  modelAllowList?: string[];
+  /** May a fallback start over after part of an answer was streamed? Callers that can reset their output say yes. */
+  restartAfterPartialOutput?: boolean;
+  pipelineRunId?: string | null;
+  signal?: AbortSignal;
+  /** Sent to the provider with the call (tests use the mock fleet's `x-mock-fail`). */
+  providerHeaders?: Record<string, string>;
+};
+
+export type DelegateResult = {
+  requestId: string;
+  model: string;
+  provider: string;
+  reason: string;
+  confidence: number;
+  explored: boolean;
+  fallbacksTried: { model: string; error: string }[];
+  text: string;
+  finishReason: string | null;
+  usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number };
+  costMicros: number;
+  latencyMs: number;
+  profile: TaskProfile;
+  trimmed: string | null;
+  toolCalls?: unknown;
+};
+
+export type DelegateEvent =
+  | { type: "start"; requestId: string; model: string; reason: string; confidence: number; fallbacks: string[]; profile: TaskProfile }
+  | { type: "delta"; text: string }
+  | { type: "fallback"; from: string; to: string; error: string; discardOutput: boolean }
+  | { type: "done"; result: DelegateResult };
+
+const DEFAULT_MAX_OUTPUT = 1024;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+type Settings = { qualityVsCost: number; allowList: string[]; defaultModel: string | null };
+const settingsCache = ((globalThis as { __mcSettings?: Map<string, { s: Settings; at: number }> }).__mcSettings ??= new Map());
+
+export async function teamRoutingSettings(db: Db, teamId: string): Promise<Settings> {
+  const hit = settingsCache.get(teamId);
+  if (hit && Date.now() - hit.at < 5_000) return hit.s;
+  const [row] = await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId));
+  const s = { qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], defaultModel: row?.defaultModel ?? null };
+  settingsCache.set(teamId, { s, at: Date.now() });
+  return s;
+}
+
+export function invalidateTeamSettings(teamId: string) {
+  settingsCache.delete(teamId);
+}
+
+function taskText(input: DelegateInput): string {
+  if (input.task !== undefined) return input.task;
+  const users = (input.messages ?? []).filter((m) => m.role === "user");
+  return users.length ? users[users.length - 1].content : "";
+}
+
+function buildMessages(input: DelegateInput, context: { context?: string; files?: { path: string; content: string }[] }): ChatMessage[] {
+  if (input.messages?.length && input.task === undefined) return input.system ? [{ role: "system", content: input.system }, ...input.messages] : input.messages;
+  const parts: string[] = [];
+  if (context.context) parts.push(`Context:\n${context.context}`);
+  for (const f of context.files ?? []) parts.push(`File ${f.path}:\n${f.content}`);
+  parts.push(parts.length ? `Task:\n${input.task ?? ""}` : (input.task ?? ""));
+  const msgs: ChatMessage[] = [...(input.messages ?? []), { role: "user", content: parts.join("\n\n") }];
+  return input.system ? [{ role: "system", content: input.system }, ...msgs] : msgs;
+}
+
+/**
+ * The one delegate path (ARCHITECTURE.md): analyse → route → reserve budget → call with fallbacks →
+ * settle → record exactly one `requests` row. Streams events; every failure after validation is
+ * recorded too and thrown as a typed `DelegateError` carrying the row's id.
+ */
+export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenerator<DelegateEvent, DelegateResult> {
+  const started = performance.now();
+  const requestId = crypto.randomUUID();
+  const task = taskText(input);
+  const profile = analyse({
+    task,
+    type: input.type,
+    contextTags: input.contextTags,
+    context: input.context,
+    files: input.files,
+    constraints: input.constraints,
+    priority: input.priority,
+    qualityRequirement: input.qualityRequirement,
+  });
+  const base: RequestRecord = {
+    id: requestId,
+    teamId: input.teamId,
+    userId: input.userId ?? null,
+    apiKeyId: input.apiKeyId ?? null,
+    source: input.source,
+    taskProfile: summariseProfile(profile),
+    domain: profile.domain,
+    requestedModel: input.model ?? "auto",
+    pipelineRunId: input.pipelineRunId ?? null,
+    status: "error",
+    prompt: task,
+  };
+  const fail = async (err: DelegateError, extra: Partial<RequestRecord> = {}): Promise<never> => {
+    err.requestId = requestId;
+    await recordRequest(db, {
+      ...base,
+      status: err.status === 402 || err instanceof RoutingRefusedError || err instanceof UnknownModelError || err instanceof ModelUnavailableError ? "refused" : "error",
+      errorKind: err.type,
+      errorMessage: err.message,
+      latencyMs: Math.round(performance.now() - started),
+      ...extra,
+    });
+    throw err;
+  };
+
+  const [fleet, settings, learned] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId)]);
+  const explicit = input.model && input.model !== "auto" ? input.model : undefined;
+  if (explicit) {
+    const fm = fleet.byName.get(explicit);
+    if (!fm) return fail(new UnknownModelError(explicit, [...fleet.byName.keys()].sort()));
+    if (!fm.candidate.enabled) {
+      return fail(new ModelUnavailableError(`Model "${explicit}" is disabled${fm.provider.enabled ? "" : ` (its provider ${fm.provider.name} is disabled)`}. Choose another model or "auto", or ask an admin to enable it.`));
+    }
+  }
+  const allowList = intersect(settings.allowList, input.modelAllowList ?? []);
+  const decision = route(profile, [...fleet.byName.values()].map((f) => f.candidate), {
+    learned,
+    settings: { qualityVsCost: settings.qualityVsCost, allowList },
+    preference: explicit,
+    rng: explicit ? undefined : Math.random,
+  });
+  if (isRefusal(decision)) return fail(new RoutingRefusedError(decision.message, decision.code));
+
+  // Context size optimiser: the router said how much context fits; trim it and say so.
+  let ctx: { context?: string; files?: { path: string; content: string }[] } = { context: input.context, files: input.files };
+  let trimmed: string | null = null;
+  if (decision.trim) {
+    ctx = trimContext(ctx, decision.trim.toTokens);
+    trimmed = `Context trimmed from about ${decision.trim.fromTokens} to ${decision.trim.toTokens} tokens to fit (${decision.trim.reason}).`;
+  }
+  const messages = buildMessages(input, ctx);
+  const promptTokens = estimateMessagesTokens(messages);
+  const maxOut = input.maxOutputTokens ?? (input.constraints?.maxTokens ? Math.max(16, input.constraints.maxTokens - promptTokens) : DEFAULT_MAX_OUTPUT);
+  const chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
+
+  // Reserve the most any model in the chain could cost, once, for the whole fallback chain.
+  const hold = Math.max(...chain.map((f) => maxCostMicros(promptTokens, maxOut, prices(f))));
+  let reservation: Reservation;
+  try {
+    reservation = await reserve(db, { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId }, hold);
+  } catch (e) {
+    if (e instanceof DelegateError) return fail(e, { model: decision.model, selectionReason: decision.reason });
+    throw e;
+  }
+
+  yield { type: "start", requestId, model: decision.model, reason: reasonText(decision, trimmed), confidence: decision.confidence, fallbacks: decision.fallbacks, profile };
+
+  const tried: { model: string; error: string }[] = [];
+  let lastError: ProviderError | null = null;
+  for (let i = 0; i < chain.length; i++) {
+    const fm = chain[i];
+    let emitted = false;
+    try {
+      for await (const ev of callModel({
+        provider: fm.config,
+        model: fm.model.name,
+        messages,
+        maxTokens: maxOut,
+        temperature: input.temperature,
+        timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+        signal: input.signal,
+        tools: input.tools,
+        headers: input.providerHeaders,
+      })) {
+        if (ev.type === "delta") {
+          emitted = true;
+          yield { type: "delta", text: ev.text };
+          continue;
+        }
+        const cost = costMicros(ev.usage, prices(fm));
+        const latencyMs = Math.round(performance.now() - started);
+        await settle(db, reservation, cost);
+        const result: DelegateResult = {
+          requestId,
+          model: fm.model.name,
+          provider: fm.provider.kind,
+          reason: reasonText(decision, trimmed) + (tried.length ? ` Fell back to ${fm.model.name} after: ${tried.map((t) => `${t.model} (${t.error})`).join(", ")}.` : ""),
+          confidence: decision.confidence,
+          explored: decision.explored,
+          fallbacksTried: tried,
+          text: ev.text,
+          finishReason: ev.finishReason,
+          usage: ev.usage,
+          costMicros: cost,
+          latencyMs,
+          profile,
+          trimmed,
+          toolCalls: (ev.raw as { toolCalls?: unknown } | undefined)?.toolCalls,
+        };
+        await recordRequest(db, {
+          ...base,
+          status: "ok",
+          model: fm.model.name,
+          providerKind: fm.provider.kind,
+          selectionReason: result.reason,
+          confidence: decision.confidence,
+          fallbacksTried: tried,
+          inputTokens: ev.usage.inputTokens,
+          outputTokens: ev.usage.outputTokens,
+          costMicros: cost,
+          latencyMs,
+          response: ev.text,
+        });
+        if (tried.length) void learnFrom(db, input.teamId, profile, tried, "fallback");
+        yield { type: "done", result };
+        return result;
+      }
+      throw new ProviderError("stream_dropped", "The provider ended the answer without reporting usage.");
+    } catch (e) {
+      const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
+      lastError = err;
+      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300) });
+      const next = chain[i + 1];
+      const canRestart = !emitted || input.restartAfterPartialOutput !== false;
+      if (!err.retryable || !next || !canRestart || input.signal?.aborted) break;
+      yield { type: "fallback", from: fm.model.name, to: next.model.name, error: err.kind, discardOutput: emitted };
+    }
+  }
+
+  await release(db, reservation);
+  void learnFrom(db, input.teamId, profile, tried, "error");
+  const kind = lastError?.kind ?? "server";
+  const status = kind === "context_length" || kind === "bad_request" ? 400 : kind === "aborted" ? 499 : kind === "timeout" ? 504 : 502;
+  return fail(
+    new ProviderFailedError(
+      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${lastError?.message ?? "unknown error"}.${lastError?.retryable ? " Every fallback failed too; try again shortly." : ""}`,
+      kind,
+      status,
+    ),
+    { model: tried[tried.length - 1]?.model ?? decision.model, selectionReason: decision.reason, fallbacksTried: tried, errorKind: kind },
+  );
+}
+
+/** Runs the delegate path to the end and returns the result (no streaming). */
+export async function delegate(db: Db, input: DelegateInput): Promise<DelegateResult> {
+  const it = delegateStream(db, input);
+  for (;;) {
+    const { value, done } = await it.next();
+    if (done) return value;
+  }
+}
+
+function prices(f: FleetModel) {
+  return { inputPerMTokMicros: f.model.inputPriceMicros, outputPerMTokMicros: f.model.outputPriceMicros, cachedInputPerMTokMicros: f.model.cachedInputPriceMicros };
+}
+
+function intersect(a: string[], b: string[]): string[] | undefined {
+  if (!a.length) return b.length ? b : undefined;
+  if (!b.length) return a;
+  const s = new Set(b);
+  const both = a.filter((x) => s.has(x));
+  return both.length ? both : ["(no model allowed by both the team and the key)"];
+}
+
+function reasonText(d: RouteDecision, trimmed: string | null) {
+  return trimmed ? `${d.reason} ${trimmed}` : d.reason;
+}
+
+/** The profile without its feature vector, for the requests row. */
+function summariseProfile(p: TaskProfile): Record<string, unknown> {
+  const { vector: _v, features: _f, domainScores: _d, ...rest } = p;
+  return rest;
+}
+
+async function learnFrom(db: Db, teamId: string, profile: TaskProfile, tried: { model: string }[], signal: "fallback" | "error") {
+  if (!tried.length) return;
+  try {
+    await updateSnapshot(db, teamId, (s) => tried.reduce((acc, t) => applySignal(acc, { domain: profile.domain, model: t.model, signal }), s));
+  } catch (e) {
+    console.error("[learning] could not record a signal", e);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Typed failures of the delegate path. Each carries the HTTP status and error type the API answers
+ * with (mapped in one place: lib/gateway) and a message that says what to change.
+ */
+export class DelegateError extends Error {
+  constructor(
+    message: string,
+    public readonly status: number,
+    public readonly type: string,
+    public readonly param: string | null = null,
+    /** The requests row written for this failure, when one was. */
+    public requestId: string | null = null,
+  ) {
+    super(message);
+    this.name = "DelegateError";
+  }
+}
+
+export class UnknownModelError extends DelegateError {
+  constructor(model: string, known: string[]) {
+    super(`Unknown model "${model}". Use "auto" or one of: ${known.join(", ")}.`, 404, "model_not_found", "model");
+  }
+}
+
+export class ModelUnavailableError extends DelegateError {
+  constructor(message: string) {
+    super(message, 400, "model_unavailable", "model");
+  }
+}
+
+export class BudgetExceededError extends DelegateError {
+  constructor(message: string) {
+    super(message, 402, "budget_exceeded");
+  }
+}
+
+export class RoutingRefusedError extends DelegateError {
+  constructor(
+    message: string,
+    public readonly code: string,
+  ) {
+    super(message, code === "context_too_large" || code === "empty_task" ? 400 : 422, code === "empty_task" ? "invalid_request_error" : "routing_refused", code === "empty_task" ? "task" : null);
+  }
+}
+
+export class ProviderFailedError extends DelegateError {
+  constructor(
+    message: string,
+    public readonly kind: string,
+    status = 502,
+  ) {
+    super(message, status, "provider_error");
+  }
+}
