@@ -1,6 +1,14 @@
 import Link from "next/link";
 
-export const ADMIN_SECTIONS = [{ key: "members", label: "Members & teams", href: "" }] as { key: string; label: string; href: string }[];
+/** Admin sections; each page lives at app/(dashboard)/t/[team]/admin/<href>. */
+export const ADMIN_SECTIONS: { key: string; label: string; href: string }[] = [
+  { key: "members", label: "Members & teams", href: "" },
+  { key: "providers", label: "Providers", href: "/providers" },
+  { key: "models", label: "Models & prices", href: "/models" },
+  { key: "routing", label: "Routing", href: "/routing" },
+  { key: "keys", label: "API keys", href: "/keys" },
+  { key: "audit", label: "Audit log", href: "/audit" },
+];
 
 export function AdminNav({ slug, current }: { slug: string; current: string }) {
   return (
