@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { ratings, requests } from "@/db/schema";
+import { requestPayloads, ratings, requests } from "@/db/schema";
+import { analyse } from "@/lib/analysis";
 import { DOMAINS, type Domain } from "@/lib/analysis/types";
 import { applyRating, type Rating } from "@/lib/learning";
 import { updateSnapshot } from "@/lib/learning/store";
@@ -27,7 +28,10 @@ export async function rateRequest(db: Db, input: { teamId: string; requestId: st
     .values(values)
     .onConflictDoUpdate({ target: [ratings.requestId, ratings.userId], set: { kind: values.kind, value: values.value, comment: values.comment, createdAt: new Date() } })
     .returning();
+  // The learner's text model needs the task's features; they are recomputed from the stored prompt.
+  const [payload] = await db.select({ prompt: requestPayloads.prompt }).from(requestPayloads).where(eq(requestPayloads.requestId, req.id));
+  const vector = payload ? analyse({ task: payload.prompt }).vector : undefined;
   const rating: Rating = input.rating.kind === "thumbs" ? { kind: "thumbs", up: input.rating.value === 1 } : { kind: "stars", stars: input.rating.value };
-  await updateSnapshot(db, input.teamId, (s) => applyRating(s, { domain, model: req.model!, rating }));
+  await updateSnapshot(db, input.teamId, (s) => applyRating(s, { domain, model: req.model!, rating, vector }));
   return row;
 }
