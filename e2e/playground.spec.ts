@@ -1,0 +1,51 @@
+import { expect, test } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+test.describe("playground", () => {
+  test.use({ storageState: stateFile("member") });
+
+  test("a run streams, shows model, tokens and cost, lands in the history, and can be rated", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    const task = `What is 12 * 34? (run ${Date.now()})`;
+    await page.getByLabel("Task").fill(task);
+    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
+    await page.getByRole("button", { name: "Run" }).click();
+    const result = page.getByTestId("playground-result");
+    await expect(result.getByTestId("result-model")).toHaveText("gpt-4.1-mini");
+    await expect(result.getByTestId("result-text")).not.toBeEmpty();
+    await expect(result.getByTestId("result-cost")).toHaveText(/^\$0\.\d+/);
+    const cost = await result.getByTestId("result-cost").textContent();
+
+    const item = page.getByTestId("history-item").filter({ hasText: task });
+    await expect(item).toHaveCount(1);
+    await expect(item.getByTestId("history-cost")).toHaveText(cost!);
+
+    await result.getByRole("button", { name: "Thumbs up" }).click();
+    await expect(result.getByText("Rated — thanks")).toBeVisible();
+    await page.goto("/t/demo/ratings");
+    await expect(page.getByText("gpt-4.1-mini").first()).toBeVisible();
+  });
+
+  test("auto routing explains its choice; a private task goes to a local model", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    await page.getByLabel("Task").fill("Summarise our customer list for the board.");
+    await page.getByLabel("Private (local models only)").check();
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.getByTestId("result-model")).toHaveText(/llama|qwen/);
+    await expect(page.getByTestId("playground-result")).toContainText(/local/i);
+  });
+
+  test("an unknown failure is shown as a clear error, not a blank page", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.getByTestId("result-error")).toHaveText("Type a task first.");
+  });
+});
+
+test.describe("playground as viewer", () => {
+  test.use({ storageState: stateFile("viewer") });
+  test("a viewer cannot run tasks", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    await expect(page.getByRole("button", { name: "Run" })).toBeDisabled();
+  });
+});
