@@ -2,24 +2,19 @@ import type { Db } from "@/db";
 import { insertRequestRecords, type RequestRecord } from "./record";
 
 type Pending = { rec: RequestRecord; resolve: () => void; reject: (e: unknown) => void };
-type WriterState = { queue: Pending[]; timer: NodeJS.Timeout | null; db: Db | null };
+type WriterState = { queue: Pending[]; draining: boolean; db: Db | null };
 const g = globalThis as { __mcWriter?: WriterState };
-const WINDOW_MS = 2;
 const MAX_GROUP = 500;
 
-async function flush(state: WriterState) {
-  state.timer = null;
-  const group = state.queue.splice(0, MAX_GROUP);
-  if (state.queue.length) state.timer = setTimeout(() => void flush(state), 0);
-  if (!group.length || !state.db) return;
+async function writeGroup(db: Db, group: Pending[]) {
   try {
-    await insertRequestRecords(state.db, group.map((p) => p.rec));
+    await insertRequestRecords(db, group.map((p) => p.rec));
     for (const p of group) p.resolve();
   } catch {
     // One bad row must not lose the others: fall back to one transaction per row.
     for (const p of group) {
       try {
-        await insertRequestRecords(state.db, [p.rec]);
+        await insertRequestRecords(db, [p.rec]);
         p.resolve();
       } catch (e) {
         p.reject(e);
@@ -28,21 +23,28 @@ async function flush(state: WriterState) {
   }
 }
 
+async function drain(state: WriterState) {
+  try {
+    while (state.queue.length && state.db) await writeGroup(state.db, state.queue.splice(0, MAX_GROUP));
+  } finally {
+    state.draining = false;
+  }
+}
+
 /**
- * Records one finished request. Rows of concurrent requests are grouped into one INSERT every
- * couple of milliseconds; the returned promise resolves once this row is committed, so a caller
- * can answer its client knowing the record exists.
+ * Records one finished request (group commit). When the writer is idle the row is written at
+ * once (after the current tick, so rows of the same tick share it); while a write is in flight,
+ * new rows queue and go together in the next INSERT. The promise resolves once this row is
+ * committed, so a caller can answer its client knowing the record exists.
  */
 export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
-  const state = (g.__mcWriter ??= { queue: [], timer: null, db: null });
+  const state = (g.__mcWriter ??= { queue: [], draining: false, db: null });
   state.db = db;
   return new Promise((resolve, reject) => {
     state.queue.push({ rec, resolve, reject });
-    if (state.queue.length >= MAX_GROUP) {
-      if (state.timer) clearTimeout(state.timer);
-      void flush(state);
-    } else if (!state.timer) {
-      state.timer = setTimeout(() => void flush(state), WINDOW_MS);
+    if (!state.draining) {
+      state.draining = true;
+      setImmediate(() => void drain(state));
     }
   });
 }

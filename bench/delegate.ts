@@ -1,0 +1,68 @@
+/**
+ * What delegate() adds over calling the mock fleet directly with the same SDK path, with the
+ * requests row written. Usage: npm run bench:delegate [-- --n 2000] (DATABASE_URL → Postgres,
+ * else in-memory PGlite). Prints p50/p99 of both and the difference.
+ */
+import { parseArgs } from "node:util";
+import { closeDb, openDb, setDbHandle } from "@/db";
+import { seedFleet } from "@/db/seed";
+import { createUser } from "@/lib/auth/users";
+import { delegate } from "@/lib/execution/delegate";
+import { loadFleet } from "@/lib/execution/fleet";
+import { completeModel } from "@/lib/providers/call";
+import { createTeam } from "@/lib/teams/service";
+import { startMockFleet } from "@/mock-fleet/server";
+
+const { values } = parseArgs({ options: { n: { type: "string", default: "2000" }, model: { type: "string", default: "gpt-4.1-mini" } } });
+const N = Number(values.n);
+const MODEL = values.model!;
+
+function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function main() {
+  process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
+  const url = process.env.DATABASE_URL;
+  const h = url ? openDb({ url }) : openDb({ dataDir: "memory://" });
+  await h.ready;
+  setDbHandle(h);
+  const fleet = await startMockFleet({ port: 0 });
+  await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
+  await seedFleet(h.db, { mockFleetUrl: fleet.url, env: {} });
+  const user = await createUser(h.db, { name: "bench", email: `bench-${Date.now()}@bench.local`, password: "bench-password" });
+  const team = await createTeam(h.db, { name: "Bench", slug: `bench-${Date.now()}`, ownerId: user.id });
+  const fm = (await loadFleet(h.db)).byName.get(MODEL)!;
+  const messages = [{ role: "user" as const, content: "Summarise: the quarterly numbers are in and spend is flat." }];
+
+  const direct: number[] = [];
+  const viaDelegate: number[] = [];
+  const warm = Math.min(200, N / 5);
+  // Interleave the two so drift in the machine's load affects both alike.
+  for (let i = 0; i < N + warm; i++) {
+    let t = performance.now();
+    await completeModel({ provider: fm.config, model: MODEL, messages, maxTokens: 256 });
+    const d = performance.now() - t;
+    t = performance.now();
+    await delegate(h.db, { teamId: team.id, userId: user.id, source: "api", messages, model: MODEL, maxOutputTokens: 256 });
+    const v = performance.now() - t;
+    if (i >= warm) {
+      direct.push(d);
+      viaDelegate.push(v);
+    }
+  }
+  const row = (name: string, xs: number[]) => `${name.padEnd(28)} p50 ${pct(xs, 50).toFixed(3)} ms   p99 ${pct(xs, 99).toFixed(3)} ms`;
+  console.log(`delegate() overhead, ${N} sequential calls each, database: ${h.kind}, model ${MODEL}, mock fleet with zero latency`);
+  console.log(row("direct (SDK → mock fleet)", direct));
+  console.log(row("delegate() (+ row written)", viaDelegate));
+  console.log(`added: p50 ${(pct(viaDelegate, 50) - pct(direct, 50)).toFixed(3)} ms, p99 ${(pct(viaDelegate, 99) - pct(direct, 99)).toFixed(3)} ms`);
+  console.log(JSON.stringify({ n: N, database: h.kind, direct_p50_ms: pct(direct, 50), direct_p99_ms: pct(direct, 99), delegate_p50_ms: pct(viaDelegate, 50), delegate_p99_ms: pct(viaDelegate, 99), added_p50_ms: pct(viaDelegate, 50) - pct(direct, 50), added_p99_ms: pct(viaDelegate, 99) - pct(direct, 99) }));
+  await fleet.close();
+  await closeDb();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

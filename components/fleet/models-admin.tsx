@@ -1,0 +1,127 @@
+"use client";
+
+import { updateModelAction, createModelAction } from "@/lib/execution/actions";
+import { Button } from "@/components/ui/button";
+import { Field, FormMessage, Input, Select } from "@/components/ui/form";
+import { useTeam } from "@/components/shell/team-context";
+import { useFormAction } from "@/components/ui/use-form-action";
+
+type ModelRow = {
+  id: string;
+  name: string;
+  displayName: string;
+  provider: string;
+  enabled: boolean;
+  contextWindow: number;
+  inputPriceMicros: number;
+  outputPriceMicros: number;
+  cachedInputPriceMicros: number | null;
+  strengths: string[];
+  optimalFor: string[];
+  costTier: string;
+};
+
+const perM = (micros: number | null) => (micros === null ? "" : String(micros / 1_000_000));
+const TIERS = ["free", "low", "medium", "high"];
+
+function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> }) {
+  return (
+    <>
+      <Field label="Input $/M" error={fe?.inputPrice}>
+        <Input name="inputPrice" inputMode="decimal" defaultValue={m ? perM(m.inputPriceMicros) : ""} />
+      </Field>
+      <Field label="Output $/M" error={fe?.outputPrice}>
+        <Input name="outputPrice" inputMode="decimal" defaultValue={m ? perM(m.outputPriceMicros) : ""} />
+      </Field>
+      <Field label="Cached input $/M" error={fe?.cachedInputPrice}>
+        <Input name="cachedInputPrice" inputMode="decimal" defaultValue={m ? perM(m.cachedInputPriceMicros) : ""} placeholder="not billed" />
+      </Field>
+      <Field label="Context window" error={fe?.contextWindow}>
+        <Input name="contextWindow" inputMode="numeric" defaultValue={m?.contextWindow ?? ""} />
+      </Field>
+      <Field label="Cost tier" error={fe?.costTier}>
+        <Select name="costTier" defaultValue={m?.costTier ?? "medium"}>
+          {TIERS.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </Select>
+      </Field>
+      <Field label="Strengths" error={fe?.strengths} hint="code, debug, docs, analysis, planning, creative, summary, translation, math, chat">
+        <Input name="strengths" defaultValue={m?.strengths.join(", ") ?? ""} />
+      </Field>
+      <Field label="Optimal for" error={fe?.optimalFor}>
+        <Input name="optimalFor" defaultValue={m?.optimalFor.join(", ") ?? ""} />
+      </Field>
+      <label className="flex items-center gap-2 self-end pb-2 text-sm">
+        <input type="checkbox" name="enabled" defaultChecked={m?.enabled ?? true} /> Enabled
+      </label>
+    </>
+  );
+}
+
+function ModelRowForm({ m }: { m: ModelRow }) {
+  const team = useTeam();
+  const [state, action, pending] = useFormAction(updateModelAction);
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  return (
+    <form onSubmit={action} className="space-y-2 rounded-lg border border-zinc-200 p-3 dark:border-zinc-800" data-testid={`model-${m.name}`}>
+      <input type="hidden" name="teamId" value={team.id} />
+      <input type="hidden" name="modelId" value={m.id} />
+      <div className="flex items-baseline justify-between gap-2">
+        <span>
+          <span className="font-medium">{m.displayName}</span> <span className="font-mono text-xs text-zinc-500">{m.name}</span>
+        </span>
+        <span className="text-xs text-zinc-500">{m.provider}</span>
+      </div>
+      <div className="grid gap-2 sm:grid-cols-4">
+        <ModelFields m={m} fe={fe} />
+      </div>
+      <div className="flex items-center gap-3">
+        <Button type="submit" disabled={pending}>
+          Save
+        </Button>
+        <FormMessage state={state} />
+        {state?.ok && <span className="text-sm text-emerald-600" role="status">Saved.</span>}
+      </div>
+    </form>
+  );
+}
+
+export function ModelsAdmin({ models, providers }: { models: ModelRow[]; providers: { id: string; name: string }[] }) {
+  const team = useTeam();
+  const [state, action, pending] = useFormAction(createModelAction);
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  return (
+    <div className="space-y-3">
+      {models.map((m) => (
+        <ModelRowForm key={m.id} m={m} />
+      ))}
+      <form onSubmit={action} className="space-y-2 rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
+        <h3 className="font-medium">Add a model</h3>
+        <input type="hidden" name="teamId" value={team.id} />
+        <div className="grid gap-2 sm:grid-cols-4">
+          <Field label="Provider" error={fe?.providerId}>
+            <Select name="providerId">
+              {providers.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Model id" error={fe?.name}>
+            <Input name="name" placeholder="gpt-4.1-nano" />
+          </Field>
+          <Field label="Display name" error={fe?.displayName}>
+            <Input name="displayName" placeholder="GPT-4.1 nano" />
+          </Field>
+          <ModelFields fe={fe} />
+        </div>
+        <FormMessage state={state} />
+        <Button type="submit" disabled={pending}>
+          Add model
+        </Button>
+      </form>
+    </div>
+  );
+}

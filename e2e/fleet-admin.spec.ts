@@ -1,0 +1,41 @@
+import { expect, test } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+test.describe("providers and models admin", () => {
+  test.use({ storageState: stateFile("admin") });
+
+  test("an admin tests a provider connection and replaces its key without ever seeing it", async ({ page }) => {
+    await page.goto("/t/demo/admin/providers");
+    const card = page.getByTestId("provider-OpenAI");
+    await card.getByRole("button", { name: "Test connection" }).click();
+    await expect(card.getByTestId("connection-result")).toContainText(/Connected in \d+ ms/);
+    await expect(page.locator("body")).not.toContainText("mock-fleet-key");
+    await card.getByLabel("API key").fill("sk-new-secret-9876");
+    await card.getByRole("button", { name: "Save" }).click();
+    await expect(card.getByText("Saved.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByTestId("provider-OpenAI")).toContainText("ends in …9876");
+    await expect(page.locator("body")).not.toContainText("sk-new-secret");
+  });
+
+  test("an admin changes a price, and a bad price is explained", async ({ page }) => {
+    await page.goto("/t/demo/admin/models");
+    const form = page.getByTestId("model-gpt-4o-mini");
+    await form.getByLabel("Output $/M").fill("-1");
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(form.getByText("Prices cannot be negative.", { exact: true })).toBeVisible();
+    await form.getByLabel("Output $/M").fill("0.75");
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(form.getByText("Saved.")).toBeVisible();
+    await page.goto("/t/demo/models");
+    await expect(page.getByTestId("models-table").getByRole("row").filter({ hasText: "gpt-4o-mini" })).toContainText("$0.75");
+  });
+});
+
+test("a member does not see the admin pages", async ({ browser }) => {
+  const ctx = await browser.newContext({ storageState: stateFile("member") });
+  const page = await ctx.newPage();
+  const res = await page.goto("/t/demo/admin/providers");
+  expect(res?.status()).toBe(404);
+  await ctx.close();
+});

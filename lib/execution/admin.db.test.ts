@@ -1,0 +1,79 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { closeDb } from "@/db";
+import { auditLog, memberships, models, providers } from "@/db/schema";
+import { seedFleet } from "@/db/seed";
+import { setTestSession } from "@/lib/auth/session";
+import { createUser } from "@/lib/auth/users";
+import { createTeam } from "@/lib/teams/service";
+import { startMockFleet } from "@/mock-fleet/server";
+import { driverName, freshDb } from "@/test/db";
+import { createProviderAction, testProviderAction, updateModelAction, updateProviderAction } from "./actions";
+import { listProviders } from "./admin";
+import { delegate } from "./delegate";
+
+vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
+
+let db: Awaited<ReturnType<typeof freshDb>>["db"];
+let fleet: Awaited<ReturnType<typeof startMockFleet>>;
+let teamId: string;
+let admin: string;
+let member: string;
+
+beforeAll(async () => {
+  db = (await freshDb()).db;
+  fleet = await startMockFleet({ port: 0 });
+  await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
+  admin = (await createUser(db, { name: "a", email: "a@t.test", password: "password-123" })).id;
+  member = (await createUser(db, { name: "m", email: "m@t.test", password: "password-123" })).id;
+  teamId = (await createTeam(db, { name: "T", slug: "t", ownerId: admin })).id;
+  await db.insert(memberships).values({ teamId, userId: member, role: "member" });
+});
+afterAll(async () => {
+  setTestSession(undefined);
+  await fleet.close();
+  await closeDb();
+});
+
+describe(`providers and models admin on ${driverName}`, () => {
+  it("a member cannot change providers or prices", async () => {
+    setTestSession(member);
+    const [p] = await db.select().from(providers).where(eq(providers.kind, "openai"));
+    expect((await updateProviderAction({ teamId, providerId: p.id, enabled: false })).ok).toBe(false);
+    expect((await db.select().from(providers).where(eq(providers.id, p.id)))[0].enabled).toBe(true);
+  });
+
+  it("stores a new key encrypted, never lists it, and the connection test uses it", async () => {
+    setTestSession(admin);
+    const [p] = await db.select().from(providers).where(eq(providers.kind, "openai"));
+    expect((await updateProviderAction({ teamId, providerId: p.id, apiKey: "bad-key" })).ok).toBe(true);
+    const [raw] = await db.select().from(providers).where(eq(providers.id, p.id));
+    expect(raw.apiKeyEncrypted).not.toContain("bad-key");
+    expect(JSON.stringify(await listProviders(db))).not.toContain(raw.apiKeyEncrypted!);
+    const bad = await testProviderAction({ teamId, providerId: p.id });
+    expect(bad.ok && bad.data.ok).toBe(false); // the mock refuses "bad-key"
+    await updateProviderAction({ teamId, providerId: p.id, apiKey: "good-key" });
+    const good = await testProviderAction({ teamId, providerId: p.id });
+    expect(good.ok && good.data.ok).toBe(true);
+  });
+
+  it("a price change applies to the next call and is audited", async () => {
+    setTestSession(admin);
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4o-mini"));
+    const res = await updateModelAction({
+      teamId, modelId: m.id, enabled: "on", contextWindow: "128000", inputPrice: "100", outputPrice: "200", cachedInputPrice: "", strengths: "chat, summary", optimalFor: "", costTier: "high",
+    });
+    expect(res.ok).toBe(true);
+    const r = await delegate(db, { teamId, source: "api", task: "hello there", model: "gpt-4o-mini" });
+    expect(r.costMicros).toBe(Math.round((r.usage.inputTokens * 100_000_000 + r.usage.outputTokens * 200_000_000) / 1_000_000));
+    const log = await db.select().from(auditLog).where(eq(auditLog.action, "model.update"));
+    expect(log[0].details).toMatchObject({ outputPriceMicros: { to: 200_000_000 } });
+  });
+
+  it("explains bad input field by field", async () => {
+    setTestSession(admin);
+    const res = await createProviderAction({ teamId, kind: "martian", name: "", baseUrl: "ftp://x", local: false });
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(Object.keys(res.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "kind", "name"]);
+  });
+});

@@ -1,0 +1,106 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { models, providers, type ProviderKind } from "@/db/schema";
+import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
+import { NotFoundError, UserError } from "@/lib/errors";
+import { testConnection } from "@/lib/providers/call";
+import { audit } from "@/lib/teams/service";
+import { invalidateFleet } from "./fleet";
+
+type Actor = { teamId: string; userId: string };
+
+/** Providers as the admin pages see them: never the key, only its last four characters. */
+export async function listProviders(db: Db) {
+  const rows = await db.select().from(providers).orderBy(providers.name);
+  return rows.map(({ apiKeyEncrypted, ...p }) => ({ ...p, hasKey: !!apiKeyEncrypted }));
+}
+
+export async function createProvider(db: Db, actor: Actor, input: { kind: ProviderKind; name: string; baseUrl: string; apiKey?: string; local: boolean }) {
+  const taken = await db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name));
+  if (taken.length) throw new UserError(`A provider named "${input.name}" already exists.`, { name: ["Choose another name."] });
+  const [row] = await db
+    .insert(providers)
+    .values({
+      kind: input.kind,
+      name: input.name,
+      baseUrl: input.baseUrl,
+      local: input.local,
+      apiKeyEncrypted: input.apiKey ? encryptSecret(input.apiKey) : null,
+      apiKeyHint: input.apiKey ? input.apiKey.slice(-4) : null,
+    })
+    .returning({ id: providers.id });
+  await audit(db, { teamId: actor.teamId, actorUserId: actor.userId, action: "provider.create", target: input.name, details: { kind: input.kind, baseUrl: input.baseUrl } });
+  invalidateFleet();
+  return row;
+}
+
+export async function updateProvider(db: Db, actor: Actor, input: { providerId: string; baseUrl?: string; apiKey?: string; enabled?: boolean }) {
+  const [before] = await db.select().from(providers).where(eq(providers.id, input.providerId));
+  if (!before) throw new NotFoundError("That provider does not exist.");
+  const patch: Partial<typeof providers.$inferInsert> = { updatedAt: new Date() };
+  if (input.baseUrl !== undefined) patch.baseUrl = input.baseUrl;
+  if (input.enabled !== undefined) patch.enabled = input.enabled;
+  if (input.apiKey) {
+    patch.apiKeyEncrypted = encryptSecret(input.apiKey);
+    patch.apiKeyHint = input.apiKey.slice(-4);
+  }
+  await db.update(providers).set(patch).where(eq(providers.id, input.providerId));
+  await audit(db, {
+    teamId: actor.teamId,
+    actorUserId: actor.userId,
+    action: "provider.update",
+    target: before.name,
+    details: { baseUrl: input.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
+  });
+  invalidateFleet();
+}
+
+export async function checkProvider(db: Db, providerId: string) {
+  const [p] = await db.select().from(providers).where(eq(providers.id, providerId));
+  if (!p) throw new NotFoundError("That provider does not exist.");
+  const res = await testConnection({ kind: p.kind === "openai_compatible" ? "openai" : p.kind, baseUrl: p.baseUrl, apiKey: p.apiKeyEncrypted ? decryptSecret(p.apiKeyEncrypted) : "" });
+  return { ok: res.ok, latencyMs: Math.round(res.latencyMs), models: res.models?.length ?? 0, error: res.error ?? null };
+}
+
+export async function listModels(db: Db) {
+  return db
+    .select({ m: models, provider: providers.name, providerKind: providers.kind })
+    .from(models)
+    .innerJoin(providers, eq(providers.id, models.providerId))
+    .orderBy(providers.name, models.name);
+}
+
+export type ModelPatch = {
+  modelId: string;
+  enabled: boolean;
+  contextWindow: number;
+  inputPriceMicros: number;
+  outputPriceMicros: number;
+  cachedInputPriceMicros: number | null;
+  strengths: string[];
+  optimalFor: string[];
+  costTier: "free" | "low" | "medium" | "high";
+};
+
+export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {
+  const [before] = await db.select().from(models).where(eq(models.id, input.modelId));
+  if (!before) throw new NotFoundError("That model does not exist.");
+  const { modelId, ...patch } = input;
+  await db.update(models).set({ ...patch, updatedAt: new Date() }).where(eq(models.id, modelId));
+  const changed = Object.fromEntries(
+    Object.entries(patch).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify((before as Record<string, unknown>)[k])).map(([k, v]) => [k, { from: (before as Record<string, unknown>)[k], to: v }]),
+  );
+  await audit(db, { teamId: actor.teamId, actorUserId: actor.userId, action: "model.update", target: before.name, details: changed });
+  invalidateFleet();
+}
+
+export async function createModel(db: Db, actor: Actor, input: Omit<ModelPatch, "modelId"> & { providerId: string; name: string; displayName: string }) {
+  const [p] = await db.select().from(providers).where(eq(providers.id, input.providerId));
+  if (!p) throw new NotFoundError("That provider does not exist.");
+  const taken = await db.select({ id: models.id }).from(models).where(eq(models.name, input.name));
+  if (taken.length) throw new UserError(`A model named "${input.name}" already exists.`, { name: ["Model names are unique across providers."] });
+  const [row] = await db.insert(models).values(input).returning({ id: models.id });
+  await audit(db, { teamId: actor.teamId, actorUserId: actor.userId, action: "model.create", target: input.name, details: { provider: p.name } });
+  invalidateFleet();
+  return row;
+}
