@@ -1,64 +1,149 @@
 import { eq } from "drizzle-orm";
 import { models, providers } from "@/db/schema";
+import { DOMAINS } from "@/lib/analysis/types";
 import { requirePageTeam } from "@/lib/auth/page";
-import { formatInt, formatUsd } from "@/lib/format";
+import { qualityEstimate } from "@/lib/learning";
+import { loadSnapshot } from "@/lib/learning/store";
+import { modelStats } from "@/lib/usage/model-stats";
+import { formatInt, formatMs, formatUsd } from "@/lib/format";
 import { Card } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
 
 export const metadata = { title: "Models" };
 
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
 export default async function ModelsPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
-  const { db } = await requirePageTeam(slug);
-  const rows = await db
-    .select({ m: models, provider: providers.name, providerEnabled: providers.enabled, local: providers.local })
-    .from(models)
-    .innerJoin(providers, eq(providers.id, models.providerId))
-    .orderBy(providers.name, models.name);
+  const { db, team } = await requirePageTeam(slug);
+  const [rows, stats, snapshot] = await Promise.all([
+    db
+      .select({ m: models, provider: providers.name, providerEnabled: providers.enabled, local: providers.local })
+      .from(models)
+      .innerJoin(providers, eq(providers.id, models.providerId))
+      .orderBy(providers.name, models.name),
+    modelStats(db, team.id, new Date(Date.now() - 30 * 86_400_000)),
+    loadSnapshot(db, team.id),
+  ]);
+  const statOf = new Map(stats.map((s) => [s.model, s]));
+  if (rows.length === 0) {
+    return (
+      <div className="space-y-6">
+        <h1 className="text-xl font-semibold">Models</h1>
+        <EmptyState title="No models configured">An admin adds providers and models under Admin; the demo seeds five providers.</EmptyState>
+      </div>
+    );
+  }
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Models</h1>
-      {rows.length === 0 ? (
-        <EmptyState title="No models configured">An admin adds providers and models under Admin; the demo seeds five providers.</EmptyState>
-      ) : (
-        <Card title="Capability matrix and prices (per million tokens)">
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" data-testid="models-table">
-              <thead className="text-left text-xs text-zinc-500">
-                <tr>
-                  <th className="py-1">Model</th>
-                  <th className="py-1">Provider</th>
-                  <th className="py-1 text-right">Context</th>
-                  <th className="py-1 text-right">Input</th>
-                  <th className="py-1 text-right">Output</th>
-                  <th className="py-1">Tier</th>
-                  <th className="py-1">Strengths</th>
-                  <th className="py-1">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map(({ m, provider, providerEnabled, local }) => (
-                  <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                    <td className="py-1.5">
-                      <div>{m.displayName}</div>
-                      <div className="font-mono text-xs text-zinc-500">{m.name}</div>
+      <Card title="Performance for this team, last 30 days">
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm" data-testid="model-stats">
+            <thead className="text-left text-xs text-zinc-500">
+              <tr>
+                <th className="py-1">Model</th>
+                <th className="py-1 text-right">Requests</th>
+                <th className="py-1 text-right">Error rate</th>
+                <th className="py-1 text-right">Latency p50 / p95</th>
+                <th className="py-1 text-right">Cost per task</th>
+                <th className="py-1 text-right">Ratings</th>
+                <th className="py-1 text-right">Avg rating</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ m }) => {
+                const s = statOf.get(m.name);
+                return (
+                  <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`stats-${m.name}`}>
+                    <td className="py-1.5 font-mono text-xs">{m.name}</td>
+                    <td className="py-1.5 text-right">{formatInt(s?.requests ?? 0)}</td>
+                    <td className="py-1.5 text-right">{s?.requests ? pct(s.errors / s.requests) : "—"}</td>
+                    <td className="py-1.5 text-right">{s?.p50LatencyMs != null ? `${formatMs(s.p50LatencyMs)} / ${formatMs(s.p95LatencyMs!)}` : "—"}</td>
+                    <td className="py-1.5 text-right">{s?.avgCostMicros != null ? formatUsd(Math.round(s.avgCostMicros)) : "—"}</td>
+                    <td className="py-1.5 text-right" data-testid="ratings-count">
+                      {formatInt(s?.ratings ?? 0)}
                     </td>
-                    <td className="py-1.5">
-                      {provider} {local && <Badge tone="green">local</Badge>}
-                    </td>
-                    <td className="py-1.5 text-right">{formatInt(m.contextWindow)}</td>
-                    <td className="py-1.5 text-right">{formatUsd(m.inputPriceMicros)}</td>
-                    <td className="py-1.5 text-right">{formatUsd(m.outputPriceMicros)}</td>
-                    <td className="py-1.5">{m.costTier}</td>
-                    <td className="py-1.5 text-xs text-zinc-500">{m.strengths.join(", ")}</td>
-                    <td className="py-1.5">{m.enabled && providerEnabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}</td>
+                    <td className="py-1.5 text-right">{s?.avgRating != null ? pct(s.avgRating) : "—"}</td>
                   </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+      <Card title="Learned quality by kind of task">
+        <p className="mb-2 text-xs text-zinc-500">
+          Expected share of good results, learned from this team&apos;s ratings and automatic signals (errors, fallbacks). &ldquo;—&rdquo; means no evidence yet: the router
+          then relies on the model&apos;s declared strengths and explores within its cost cap.
+        </p>
+        <div className="overflow-x-auto">
+          <table className="w-full text-xs" data-testid="learned-quality">
+            <thead className="text-left text-zinc-500">
+              <tr>
+                <th className="py-1">Model</th>
+                {DOMAINS.map((d) => (
+                  <th key={d} className="px-1 py-1 text-right">
+                    {d}
+                  </th>
                 ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
-      )}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ m }) => (
+                <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`learned-${m.name}`}>
+                  <td className="py-1 font-mono">{m.name}</td>
+                  {DOMAINS.map((d) => {
+                    const q = qualityEstimate(snapshot, { domain: d, model: m.name });
+                    return (
+                      <td key={d} className="px-1 py-1 text-right" title={q.evidence ? `${q.evidence.toFixed(1)} weighted outcomes` : "no evidence"} data-testid={`q-${m.name}-${d}`}>
+                        {q.evidence > 0 ? pct(q.mean) : <span className="text-zinc-400">—</span>}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+      <Card title="Capability matrix and prices (per million tokens)">
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm" data-testid="models-table">
+            <thead className="text-left text-xs text-zinc-500">
+              <tr>
+                <th className="py-1">Model</th>
+                <th className="py-1">Provider</th>
+                <th className="py-1 text-right">Context</th>
+                <th className="py-1 text-right">Input</th>
+                <th className="py-1 text-right">Output</th>
+                <th className="py-1">Tier</th>
+                <th className="py-1">Strengths</th>
+                <th className="py-1">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ m, provider, providerEnabled, local }) => (
+                <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800">
+                  <td className="py-1.5">
+                    <div>{m.displayName}</div>
+                    <div className="font-mono text-xs text-zinc-500">{m.name}</div>
+                  </td>
+                  <td className="py-1.5">
+                    {provider} {local && <Badge tone="green">local</Badge>}
+                  </td>
+                  <td className="py-1.5 text-right">{formatInt(m.contextWindow)}</td>
+                  <td className="py-1.5 text-right">{formatUsd(m.inputPriceMicros)}</td>
+                  <td className="py-1.5 text-right">{formatUsd(m.outputPriceMicros)}</td>
+                  <td className="py-1.5">{m.costTier}</td>
+                  <td className="py-1.5 text-xs text-zinc-500">{m.strengths.join(", ")}</td>
+                  <td className="py-1.5">{m.enabled && providerEnabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
     </div>
   );
 }

@@ -1,29 +1,94 @@
-import { desc, eq } from "drizzle-orm";
-import { ratings } from "@/db/schema";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import Link from "next/link";
+import { ratings, requestPayloads, users } from "@/db/schema";
 import { requirePageTeam } from "@/lib/auth/page";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 
 export const metadata = { title: "Ratings" };
 
-export default async function RatingsPage({ params }: { params: Promise<{ team: string }> }) {
+const ratingText = (kind: string, value: number) => (kind === "thumbs" ? (value ? "👍 up" : "👎 down") : `${"★".repeat(value)}${"☆".repeat(5 - value)}`);
+
+export default async function RatingsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ model?: string; verdict?: string; comments?: string }> }) {
   const { team: slug } = await params;
+  const sp = await searchParams;
   const { db, team } = await requirePageTeam(slug);
-  const rows = await db.select().from(ratings).where(eq(ratings.teamId, team.id)).orderBy(desc(ratings.createdAt)).limit(100);
+  const where: SQL[] = [eq(ratings.teamId, team.id)];
+  if (sp.model) where.push(eq(ratings.model, sp.model));
+  // "good" = thumbs up or 4–5 stars; "bad" = thumbs down or 1–2 stars.
+  if (sp.verdict === "good") where.push(sql`((${ratings.kind} = 'thumbs' and ${ratings.value} = 1) or (${ratings.kind} = 'stars' and ${ratings.value} >= 4))`);
+  if (sp.verdict === "bad") where.push(sql`((${ratings.kind} = 'thumbs' and ${ratings.value} = 0) or (${ratings.kind} = 'stars' and ${ratings.value} <= 2))`);
+  if (sp.comments === "1") where.push(sql`${ratings.comment} is not null and ${ratings.comment} <> ''`);
+  const [rows, modelNames] = await Promise.all([
+    db
+      .select({ r: ratings, who: users.email, prompt: requestPayloads.prompt })
+      .from(ratings)
+      .leftJoin(users, eq(users.id, ratings.userId))
+      .leftJoin(requestPayloads, eq(requestPayloads.requestId, ratings.requestId))
+      .where(and(...where))
+      .orderBy(desc(ratings.createdAt))
+      .limit(200),
+    db.selectDistinct({ model: ratings.model }).from(ratings).where(eq(ratings.teamId, team.id)),
+  ]);
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Ratings</h1>
+      <form className="flex flex-wrap items-end gap-3 text-sm" aria-label="Filters">
+        <label className="space-y-1">
+          <span className="block text-xs text-zinc-500">Model</span>
+          <select name="model" defaultValue={sp.model ?? ""} className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900">
+            <option value="">All models</option>
+            {modelNames.map((m) => (
+              <option key={m.model ?? ""}>{m.model}</option>
+            ))}
+          </select>
+        </label>
+        <label className="space-y-1">
+          <span className="block text-xs text-zinc-500">Verdict</span>
+          <select name="verdict" defaultValue={sp.verdict ?? ""} className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900">
+            <option value="">Any</option>
+            <option value="good">Good (👍, 4–5 ★)</option>
+            <option value="bad">Bad (👎, 1–2 ★)</option>
+          </select>
+        </label>
+        <label className="flex items-center gap-1 pb-1">
+          <input type="checkbox" name="comments" value="1" defaultChecked={sp.comments === "1"} /> With comments only
+        </label>
+        <button className="rounded-md bg-indigo-600 px-3 py-1 text-white">Filter</button>
+        <Link href={`/t/${slug}/ratings`} className="pb-1 text-indigo-600 hover:underline">
+          Clear
+        </Link>
+      </form>
       {rows.length === 0 ? (
-        <EmptyState title="No ratings yet">Rate results in the playground with thumbs or stars; the router learns from them and they are listed here.</EmptyState>
+        <EmptyState title={Object.keys(sp).length ? "No ratings match these filters" : "No ratings yet"}>
+          Rate results in the playground with thumbs or stars; the router learns from them and they are listed here.
+        </EmptyState>
       ) : (
         <Card>
-          <table className="w-full text-sm">
+          <table className="w-full text-sm" data-testid="ratings-table">
+            <thead className="text-left text-xs text-zinc-500">
+              <tr>
+                <th className="py-1">When</th>
+                <th className="py-1">Task</th>
+                <th className="py-1">Model</th>
+                <th className="py-1">Kind of task</th>
+                <th className="py-1">Rating</th>
+                <th className="py-1">Comment</th>
+                <th className="py-1">By</th>
+              </tr>
+            </thead>
             <tbody>
-              {rows.map((r) => (
-                <tr key={r.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                  <td className="py-1 font-mono text-xs">{r.model}</td>
-                  <td className="py-1">{r.kind === "thumbs" ? (r.value ? "👍" : "👎") : "★".repeat(r.value)}</td>
-                  <td className="py-1 text-zinc-500">{r.comment}</td>
+              {rows.map(({ r, who, prompt }) => (
+                <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
+                  <td className="whitespace-nowrap py-1.5 text-xs text-zinc-500">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
+                  <td className="max-w-xs truncate py-1.5" title={prompt ?? ""}>
+                    {prompt ?? "—"}
+                  </td>
+                  <td className="py-1.5 font-mono text-xs">{r.model}</td>
+                  <td className="py-1.5 text-xs">{r.domain}</td>
+                  <td className="whitespace-nowrap py-1.5">{ratingText(r.kind, r.value)}</td>
+                  <td className="py-1.5 text-zinc-600 dark:text-zinc-400">{r.comment}</td>
+                  <td className="py-1.5 text-xs text-zinc-500">{who ?? "API"}</td>
                 </tr>
               ))}
             </tbody>
