@@ -39,3 +39,32 @@ test("a member does not see the admin pages", async ({ browser }) => {
   expect(res?.status()).toBe(404);
   await ctx.close();
 });
+
+test.describe("routing settings", () => {
+  test.use({ storageState: stateFile("owner") });
+
+  test("an allow-list limits what auto routing may choose, and a model outside it is refused", async ({ page }) => {
+    await page.goto("/t/labs/admin/routing");
+    const form = page.getByTestId("routing-settings");
+    await form.getByLabel("grok-3-mini").check();
+    await form.getByRole("button", { name: "Save routing settings" }).click();
+    await expect(form.getByText("Saved; the next call uses these settings.")).toBeVisible();
+
+    await page.goto("/t/labs/playground");
+    await page.getByLabel("Task").fill("Write a short poem about spreadsheets.");
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.getByTestId("result-model")).toHaveText("grok-3-mini");
+
+    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1");
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.getByTestId("result-error")).toContainText("gpt-4.1");
+
+    await page.goto("/t/labs/admin/routing");
+    await page.getByTestId("routing-settings").getByLabel("grok-3-mini").uncheck();
+    await page.getByTestId("routing-settings").getByRole("button", { name: "Save routing settings" }).click();
+    await expect(page.getByText("Saved; the next call uses these settings.")).toBeVisible();
+
+    await page.goto("/t/labs/admin/audit");
+    await expect(page.getByTestId("audit-table")).toContainText("routing.update");
+  });
+});

@@ -1,0 +1,35 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { models, routingSettings } from "@/db/schema";
+import { teamAction } from "@/lib/auth/action";
+import { UserError } from "@/lib/errors";
+import { audit } from "@/lib/teams/service";
+import { invalidateTeamSettings } from "./delegate";
+
+const schema = z.object({
+  qualityVsCost: z.coerce.number().min(0, "Use a value from 0 to 1.").max(1, "Use a value from 0 to 1."),
+  allowList: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)).max(200)),
+  explorationCapDollars: z.coerce.number().min(0, "The exploration cap cannot be negative.").max(10_000),
+});
+
+const inner = teamAction({ schema, scope: "settings:write" }, async (input, ctx) => {
+  if (input.allowList.length) {
+    const known = new Set((await ctx.db.select({ name: models.name }).from(models)).map((m) => m.name));
+    const unknown = input.allowList.filter((m) => !known.has(m));
+    if (unknown.length) throw new UserError(`Unknown models in the allow-list: ${unknown.join(", ")}.`, { allowList: ["Pick models from the list."] });
+  }
+  const values = { qualityVsCost: input.qualityVsCost, allowList: input.allowList, explorationCapMicros: Math.round(input.explorationCapDollars * 1_000_000), updatedAt: new Date() };
+  await ctx.db.insert(routingSettings).values({ teamId: ctx.team.id, ...values }).onConflictDoUpdate({ target: routingSettings.teamId, set: values });
+  await audit(ctx.db, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "routing.update", details: values });
+  invalidateTeamSettings(ctx.team.id);
+  return values;
+});
+
+export async function updateRoutingSettingsAction(a?: unknown, b?: unknown) {
+  const r = await inner(a, b);
+  if (r.ok) revalidatePath("/t/[team]", "layout");
+  return r;
+}
+
