@@ -1,12 +1,68 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { getDb } from "@/db";
+import { callerOf } from "./caller";
+import { ApiError, sendError } from "./errors";
+import { chatCompletions, getModel, listModels } from "./openai";
+import { openApiJson } from "./openapi";
+import { delegateRoute, feedbackRoute, spendRoute } from "./unified";
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+export { sendJson } from "./http";
+
+const ROUTES: Record<string, string[]> = {
+  "/api/v1/chat/completions": ["POST"],
+  "/api/v1/delegate": ["POST"],
+  "/api/v1/delegate/stream": ["POST"],
+  "/api/v1/feedback": ["POST"],
+  "/api/v1/models": ["GET"],
+  "/api/v1/spend": ["GET"],
+  "/api/v1/openapi.json": ["GET"],
+};
+
+async function route(req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? "/", "http://x");
+  const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
+  const method = req.method ?? "GET";
+  let modelId: string | null = null;
+  if (path.startsWith("/api/v1/models/")) {
+    try {
+      modelId = decodeURIComponent(path.slice("/api/v1/models/".length));
+    } catch {
+      throw new ApiError(400, "invalid_request_error", "The model id in the path is not valid percent-encoding.", "model");
+    }
+  }
+  const allowed = modelId !== null ? ["GET"] : ROUTES[path];
+  if (!allowed) throw new ApiError(404, "not_found", `No API route ${method} ${path}. See GET /api/v1/openapi.json.`);
+  if (!allowed.includes(method)) throw new ApiError(405, "method_not_allowed", `${path} accepts ${allowed.join(", ")}, not ${method}.`, null, { allow: allowed.join(", ") });
+
+  if (path === "/api/v1/openapi.json") {
+    const text = openApiJson();
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "public, max-age=300" });
+    res.end(text);
+    return;
+  }
+  const db = await getDb();
+  const caller = await callerOf(db, req);
+  if (modelId !== null) return getModel(db, res, caller, modelId);
+  switch (path) {
+    case "/api/v1/chat/completions":
+      return chatCompletions(db, req, res, caller);
+    case "/api/v1/delegate":
+      return delegateRoute(db, req, res, caller);
+    case "/api/v1/delegate/stream":
+      return delegateRoute(db, req, res, caller, true);
+    case "/api/v1/feedback":
+      return feedbackRoute(db, req, res, caller);
+    case "/api/v1/models":
+      return listModels(db, req, res, caller);
+    case "/api/v1/spend":
+      return spendRoute(db, url, res, caller);
+  }
 }
 
-/** Entry of the /api/v1 data plane (called by server.ts for every /api/v1/* request). */
+/**
+ * Entry of the /api/v1 data plane (called by server.ts for every /api/v1/* request). Every error,
+ * expected or not, leaves as JSON through lib/gateway/errors.ts.
+ */
 export function handleApiV1(req: IncomingMessage, res: ServerResponse) {
-  sendJson(res, 404, { error: { type: "not_found", message: `No API route ${req.method} ${req.url?.split("?")[0]}.`, param: null } });
+  route(req, res).catch((e) => sendError(res, e));
 }

@@ -1,0 +1,67 @@
+import type { ServerResponse } from "node:http";
+import { z } from "zod";
+import { DelegateError } from "@/lib/execution/errors";
+import { UserError } from "@/lib/errors";
+import { RateLimitedError } from "@/lib/ratelimit";
+
+/** An answer the API gives on purpose: a status, an error type and the field at fault. */
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly type: string,
+    message: string,
+    public readonly param: string | null = null,
+    public readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const badRequest = (message: string, param: string | null = null) => new ApiError(400, "invalid_request_error", message, param);
+
+/** The field a zod issue points at, as a dotted path ("messages.0.role"), or null for the body itself. */
+function paramOf(issue: z.core.$ZodIssue): string | null {
+  return issue.path.length ? issue.path.map(String).join(".") : null;
+}
+
+/**
+ * Every failure of the data plane becomes an ApiError here and nowhere else: typed delegate errors
+ * keep their status/type/param, zod issues name the field, rate limits add Retry-After, and
+ * anything unexpected is logged and answered with a generic 500 JSON — never an HTML page.
+ */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e instanceof RateLimitedError) {
+    return new ApiError(429, "rate_limit_exceeded", e.message, null, { "retry-after": String(e.retryAfterSeconds) });
+  }
+  if (e instanceof DelegateError) {
+    const headers: Record<string, string> = e.requestId ? { "x-mc-request-id": e.requestId } : {};
+    // 499 (client went away) has no standard meaning to clients; nobody reads it anyway.
+    return new ApiError(e.status, e.type, e.message, e.param, headers);
+  }
+  if (e instanceof z.ZodError) {
+    const issue = e.issues[0];
+    const param = issue ? paramOf(issue) : null;
+    return badRequest(issue ? `${param ? `${param}: ` : ""}${issue.message}` : "Invalid request body.", param);
+  }
+  if (e instanceof UserError) return new ApiError(e.status, e.status === 404 ? "not_found" : "invalid_request_error", e.message);
+  console.error("[gateway] unexpected error", e);
+  return new ApiError(500, "internal_error", "Something went wrong on our side. The request may be retried; nothing was charged for a call that did not finish.");
+}
+
+export function errorBody(err: ApiError) {
+  return { error: { type: err.type, message: err.message, param: err.param, code: err.type } };
+}
+
+/** Writes an error as JSON, or as a final SSE event when a stream has already started. */
+export function sendError(res: ServerResponse, e: unknown) {
+  const err = toApiError(e);
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end(`event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`);
+    return;
+  }
+  const text = JSON.stringify(errorBody(err));
+  res.writeHead(err.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...err.headers });
+  res.end(text);
+}

@@ -1,0 +1,244 @@
+import { count, eq } from "drizzle-orm";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { budgets, ratings, requests } from "@/db/schema";
+import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
+import { invalidateBudgets } from "@/lib/budgets";
+import { driverName } from "@/test/db";
+import { startGatewayFixture, type GatewayFixture } from "./test-server";
+
+let fx: GatewayFixture;
+let client: OpenAI;
+
+beforeAll(async () => {
+  fx = await startGatewayFixture();
+  client = new OpenAI({ baseURL: fx.api, apiKey: fx.key, maxRetries: 0 });
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const post = (path: string, body: unknown, key: string | null = fx.key, headers: Record<string, string> = {}) =>
+  fetch(`${fx.api}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+const rowCount = async () => (await fx.db.select({ n: count() }).from(requests))[0].n;
+const fleetUsage = async () => (await (await fetch(`${fx.fleet.url}/__fleet/usage`)).json()) as { models: Record<string, { prompt_tokens: number; completion_tokens: number }> };
+
+describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () => {
+  it("answers a non-streaming completion with usage and the x-mc headers, and records it", async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: "gpt-4.1-mini", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "What is 17 * 23?" }] })
+      .withResponse();
+    expect(data.object).toBe("chat.completion");
+    expect(data.model).toBe("gpt-4.1-mini");
+    expect(data.choices[0].message.content?.length).toBeGreaterThan(0);
+    expect(data.usage!.total_tokens).toBe(data.usage!.prompt_tokens + data.usage!.completion_tokens);
+    const id = response.headers.get("x-mc-request-id")!;
+    expect(response.headers.get("x-mc-model")).toBe("gpt-4.1-mini");
+    const [row] = await fx.db.select().from(requests).where(eq(requests.id, id));
+    expect(row).toMatchObject({ status: "ok", source: "openai", apiKeyId: fx.keyRow.id, inputTokens: data.usage!.prompt_tokens, outputTokens: data.usage!.completion_tokens });
+    expect(Number(response.headers.get("x-mc-cost"))).toBeCloseTo(row.costMicros / 1e6, 6);
+    const u = (await fleetUsage()).models["gpt-4.1-mini"];
+    expect(u.prompt_tokens).toBe(data.usage!.prompt_tokens);
+  });
+
+  it('routes model "auto" to a real model and says which', async () => {
+    const { data, response } = await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "Summarise: the meeting moved to Tuesday." }] }).withResponse();
+    expect(data.model).not.toBe("auto");
+    expect(response.headers.get("x-mc-model")).toBe(data.model);
+  });
+
+  it("streams chunks whose text adds up to the recorded answer, with usage at the end when asked", async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: "claude-3-5-haiku-20241022", messages: [{ role: "user", content: "Write a haiku about budgets." }], stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    let text = "";
+    let usage: OpenAI.CompletionUsage | undefined;
+    let finish: string | null = null;
+    let chunks = 0;
+    for await (const c of stream) {
+      chunks++;
+      text += c.choices[0]?.delta?.content ?? "";
+      finish = c.choices[0]?.finish_reason ?? finish;
+      if (c.usage) usage = c.usage;
+    }
+    expect(chunks).toBeGreaterThan(3);
+    expect(finish).toBe("stop");
+    expect(usage!.completion_tokens).toBeGreaterThan(0);
+    const id = response.headers.get("x-mc-request-id")!;
+    expect(response.headers.get("x-mc-model")).toBe("claude-3-5-haiku-20241022");
+    const [row] = await fx.db.select().from(requests).where(eq(requests.id, id));
+    expect(row).toMatchObject({ status: "ok", outputTokens: usage!.completion_tokens });
+  });
+
+  it("passes tools through to the provider and still answers", async () => {
+    const r = await client.chat.completions.create({
+      model: "gpt-4.1-mini",
+      messages: [{ role: "user", content: "What is the weather in Paris?" }],
+      tools: [{ type: "function", function: { name: "get_weather", description: "Weather by city", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+    });
+    expect(r.choices[0].finish_reason).toBeTruthy();
+  });
+
+  it("lists models with auto first, and retrieves one", async () => {
+    const list = await client.models.list();
+    const ids = list.data.map((m) => m.id);
+    expect(ids[0]).toBe("auto");
+    expect(ids).toContain("gpt-4.1-mini");
+    expect((await client.models.retrieve("gpt-4.1-mini")).id).toBe("gpt-4.1-mini");
+    await expect(client.models.retrieve("no-such-model")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses an unknown model with 404 model_not_found in OpenAI's error shape", async () => {
+    const err = await client.chat.completions.create({ model: "gpt-99", messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err.error).toMatchObject({ type: "model_not_found", param: "model" });
+  });
+
+  it("refuses missing, unknown and revoked keys with 401 — revocation takes effect at once", async () => {
+    const body = { model: "auto", messages: [{ role: "user", content: "hi" }] };
+    const before = await rowCount();
+    expect((await post("/chat/completions", body, null)).status).toBe(401);
+    expect((await post("/chat/completions", body, "mc_not-a-real-key")).status).toBe(401);
+    const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "short-lived" });
+    expect((await post("/chat/completions", body, key)).status).toBe(200);
+    await revokeApiKey(fx.db, { teamId: fx.team.id, keyId: row.id });
+    const res = await post("/chat/completions", body, key);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { type: "authentication_error" } });
+    const sdk = new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 });
+    await expect(sdk.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(await rowCount()).toBe(before + 1);
+  });
+
+  it("rotation gives a new working key, kills the old one, and moves the key's budget", async () => {
+    const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "rotating" });
+    await fx.db.insert(budgets).values({ teamId: fx.team.id, scope: "key", apiKeyId: row.id, name: "key budget", limitMicros: 5_000_000, periodStart: new Date() });
+    expect((await fetch(`${fx.api}/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    const rotated = (await rotateApiKey(fx.db, { teamId: fx.team.id, keyId: row.id }))!;
+    expect(rotated.row.name).toBe("rotating");
+    expect((await fetch(`${fx.api}/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+    expect((await fetch(`${fx.api}/models`, { headers: { authorization: `Bearer ${rotated.key}` } })).status).toBe(200);
+    const [b] = await fx.db.select().from(budgets).where(eq(budgets.name, "key budget"));
+    expect(b.apiKeyId).toBe(rotated.row.id);
+  });
+
+  it("a key's model allow-list limits what it sees and what it may call", async () => {
+    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "mini only", modelAllowList: ["gpt-4.1-mini"] });
+    const sdk = new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 });
+    expect((await sdk.models.list()).data.map((m) => m.id)).toEqual(["auto", "gpt-4.1-mini"]);
+    expect((await sdk.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "Write a poem about rain." }] })).model).toBe("gpt-4.1-mini");
+    const err = await sdk.chat.completions.create({ model: "claude-3-5-haiku-20241022", messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
+    expect(err.status).toBeGreaterThanOrEqual(400);
+    expect(err.status).toBeLessThan(500);
+  });
+
+  it("answers bad input with 400 / 413 JSON naming the problem, and records nothing", async () => {
+    const before = await rowCount();
+    const malformed = await post("/chat/completions", "{not json");
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.message).toMatch(/not valid JSON/);
+    const wrongType = await post("/chat/completions", { model: "auto", messages: "hello" });
+    expect(wrongType.status).toBe(400);
+    expect((await wrongType.json()).error).toMatchObject({ type: "invalid_request_error", param: "messages" });
+    const badRole = await post("/chat/completions", { model: "auto", messages: [{ role: "wizard", content: "x" }] });
+    expect((await badRole.json()).error.param).toBe("messages.0.role");
+    const huge = await post("/chat/completions", { model: "auto", messages: [{ role: "user", content: "x".repeat(1_100_000) }] });
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error.type).toBe("request_too_large");
+    const noRoute = await fetch(`${fx.api}/nope`);
+    expect(noRoute.status).toBe(404);
+    const wrongMethod = await fetch(`${fx.api}/chat/completions`, { headers: { authorization: `Bearer ${fx.key}` } });
+    expect(wrongMethod.status).toBe(405);
+    expect(await rowCount()).toBe(before);
+  });
+
+  it("refuses a body that is bigger than it claims, counting the bytes actually sent", async () => {
+    const { request } = await import("node:http");
+    const url = new URL(`${fx.api}/delegate`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${fx.key}`, "transfer-encoding": "chunked" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", reject);
+      for (let i = 0; i < 20; i++) req.write("x".repeat(100_000));
+      req.end();
+    });
+    expect(status).toBe(413);
+  });
+});
+
+describe(`Unified delegate API (${driverName})`, () => {
+  const task = { request_id: "client-1", task: { type: "math", description: "What is 12 * 12?", priority: "high", quality_requirements: "normal" }, context: { constraints: { max_tokens: 2000, max_cost: 0.5, max_time: 30 } }, preferences: { model_preference: "gpt-4.1-mini", explain_reasoning: true } };
+
+  it("answers the seed's response format with honest nulls for unknown quality", async () => {
+    const res = await post("/delegate", task);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.response_id).toBe(res.headers.get("x-mc-request-id"));
+    expect(body.request_id).toBe("client-1");
+    expect(body.execution_info).toMatchObject({ selected_model: "gpt-4.1-mini" });
+    expect(body.execution_info.selection_reason.length).toBeGreaterThan(10);
+    expect(body.execution_info.actual_cost).toBeCloseTo(Number(res.headers.get("x-mc-cost")), 6);
+    expect(body.execution_info.analysis.domain).toBe("math");
+    expect(body.result.primary_response.length).toBeGreaterThan(0);
+    expect(body.quality_metrics).toEqual({ score: null, judged_by: null, user_rating: null });
+    expect(body.result.structured_data).toBeNull();
+    expect(body.result.recommendations).toEqual([]);
+  });
+
+  it("streams start, deltas and done over SSE; the done event carries the unified response", async () => {
+    const res = await post("/delegate/stream", { task: { description: "Explain what a budget reservation is." } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    const events = text
+      .trim()
+      .split("\n\n")
+      .map((b) => ({ event: /^event: (.*)$/m.exec(b)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(b)![1]) }));
+    expect(events[0].event).toBe("start");
+    const done = events.at(-1)!;
+    expect(done.event).toBe("done");
+    const deltas = events.filter((e) => e.event === "delta").map((e) => e.data.text);
+    expect(deltas.join("")).toBe(done.data.result.primary_response);
+    expect(done.data.response_id).toBe(events[0].data.response_id);
+  });
+
+  it("takes feedback by request id and feeds the learner; unknown ids are 404", async () => {
+    const body = await (await post("/delegate", { task: { description: "What is 3 + 4?" } })).json();
+    const res = await post("/feedback", { request_id: body.response_id, rating: 5, comment: "right" });
+    expect(res.status).toBe(201);
+    const [r] = await fx.db.select().from(ratings).where(eq(ratings.requestId, body.response_id));
+    expect(r).toMatchObject({ kind: "stars", value: 5 });
+    expect((await post("/feedback", { request_id: crypto.randomUUID(), rating: "up" })).status).toBe(404);
+    expect((await post("/feedback", { request_id: "nope", rating: "up" })).status).toBe(400);
+  });
+
+  it("refuses with 402 when the key's budget cannot cover the call", async () => {
+    const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "broke" });
+    await fx.db.insert(budgets).values({ teamId: fx.team.id, scope: "key", apiKeyId: row.id, name: "tiny", limitMicros: 1, periodStart: new Date() });
+    invalidateBudgets(fx.team.id);
+    const res = await post("/delegate", { task: { description: "Write a long essay about clouds." } }, key);
+    expect(res.status).toBe(402);
+    expect((await res.json()).error.type).toBe("budget_exceeded");
+  });
+
+  it("shows the team's spend", async () => {
+    const res = await fetch(`${fx.api}/spend?days=7`, { headers: { authorization: `Bearer ${fx.key}` } });
+    const body = await res.json();
+    expect(body.totals.requests).toBeGreaterThan(0);
+    expect(body.totals.cost_usd).toBeGreaterThan(0);
+    expect((await fetch(`${fx.api}/spend?days=abc`, { headers: { authorization: `Bearer ${fx.key}` } })).status).toBe(400);
+  });
+
+  it("serves an OpenAPI 3.1 document without a key", async () => {
+    const doc = await (await fetch(`${fx.api}/openapi.json`)).json();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/delegate", "/chat/completions", "/models", "/feedback"]));
+    expect(doc.components.schemas.DelegateRequest.properties.task.required).toContain("description");
+  });
+});

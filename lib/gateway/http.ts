@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError, badRequest } from "./errors";
+
+/** Largest request body the API reads; larger ones are refused with 413 before they are buffered. */
+export const MAX_BODY_BYTES = Number(process.env.MC_API_MAX_BODY_BYTES) || 1024 * 1024;
+
+const tooLarge = (limit: number) =>
+  new ApiError(413, "request_too_large", `The request body is larger than ${limit} bytes. Send less context or split the task.`, null, { connection: "close" });
+
+/**
+ * Reads and parses a JSON body. Refuses a declared Content-Length over the limit at once, and
+ * counts the bytes actually received so a lying or chunked client cannot get past it either.
+ */
+export function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on("data", (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("error", (e) => {
+      if (!failed) reject(badRequest(`The request body could not be read: ${e.message}`));
+      failed = true;
+    });
+    req.on("end", () => {
+      if (failed) return;
+      const text = chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      if (!text.trim()) return reject(badRequest("The request body is empty; send a JSON object."));
+      try {
+        resolve(JSON.parse(text));
+      } catch (e) {
+        reject(badRequest(`The request body is not valid JSON (${(e as Error).message}).`));
+      }
+    });
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Headers every answered call carries (cost in US dollars). */
+export function mcHeaders(requestId: string, model: string, costMicros: number): Record<string, string> {
+  return { "x-mc-request-id": requestId, "x-mc-model": model, "x-mc-cost": (costMicros / 1e6).toFixed(6) };
+}
+
+/**
+ * Starts a server-sent-event response. The cost is known only when the stream ends, so it (and
+ * the final model, after a fallback) is sent as an HTTP trailer as well as in the last event.
+ */
+export function startSse(res: ServerResponse, requestId: string, model: string) {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+    "x-mc-request-id": requestId,
+    "x-mc-model": model,
+    trailer: "x-mc-cost, x-mc-model",
+  });
+}
+
+export function endSse(res: ServerResponse, model: string, costMicros: number, last: string) {
+  res.addTrailers({ "x-mc-cost": (costMicros / 1e6).toFixed(6), "x-mc-model": model });
+  res.end(last);
+}
+
+/** The caller went away: abort the provider call instead of paying for an answer nobody reads. */
+export function abortOnClose(res: ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}

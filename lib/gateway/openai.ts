@@ -1,0 +1,148 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Db } from "@/db";
+import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
+import { loadFleet } from "@/lib/execution/fleet";
+import type { ChatMessage } from "@/lib/providers/call";
+import { admit, countUsage, type Caller } from "./caller";
+import { ApiError, errorBody, toApiError } from "./errors";
+import { abortOnClose, endSse, mcHeaders, readJson, sendJson, startSse } from "./http";
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schemas";
+
+type InMessage = ChatCompletionRequest["messages"][number];
+
+const text = (c: InMessage["content"]) => (c == null ? "" : typeof c === "string" ? c : c.map((p) => p.text).join(""));
+
+/** OpenAI messages → the delegate path's; tool turns pass through unchanged for providers that take them. */
+function toMessages(msgs: InMessage[]): ChatMessage[] {
+  return msgs.map((m) => {
+    if (m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)) return { ...m, content: text(m.content) } as unknown as ChatMessage;
+    return { role: m.role === "developer" ? "system" : m.role, content: text(m.content) };
+  });
+}
+
+const toolCallsOf = (r: DelegateResult) =>
+  ((r.toolCalls as { id?: string; name?: string; arguments: string }[] | undefined) ?? []).map((c, i) => ({
+    index: i,
+    id: c.id ?? `call_${r.requestId.slice(0, 8)}_${i}`,
+    type: "function" as const,
+    function: { name: c.name ?? "", arguments: c.arguments },
+  }));
+
+/** Anthropic's stop reasons in OpenAI's words, so clients that switch on finish_reason keep working. */
+const FINISH: Record<string, string> = { end_turn: "stop", stop_sequence: "stop", max_tokens: "length", tool_use: "tool_calls" };
+const finishOf = (r: DelegateResult) => (r.finishReason ? (FINISH[r.finishReason] ?? r.finishReason) : "stop");
+
+const usageOf = (r: DelegateResult) => ({
+  prompt_tokens: r.usage.inputTokens,
+  completion_tokens: r.usage.outputTokens,
+  total_tokens: r.usage.inputTokens + r.usage.outputTokens,
+  prompt_tokens_details: { cached_tokens: r.usage.cachedInputTokens },
+});
+
+/** POST /api/v1/chat/completions — OpenAI's wire format, JSON or SSE, routed through delegate(). */
+export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerResponse, caller: Caller) {
+  const body = chatCompletionRequestSchema.parse(await readJson(req));
+  await admit(db, caller);
+  const stream = body.stream === true;
+  const input: DelegateInput = {
+    teamId: caller.key.teamId,
+    apiKeyId: caller.key.id,
+    source: "openai",
+    messages: toMessages(body.messages),
+    model: body.model,
+    maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    temperature: body.temperature ?? undefined,
+    tools: body.tools?.length ? body.tools : undefined,
+    modelAllowList: caller.key.modelAllowList,
+    // Text already streamed to an OpenAI client cannot be taken back, so no restart after output.
+    restartAfterPartialOutput: !stream,
+    signal: abortOnClose(res),
+  };
+  const created = Math.floor(Date.now() / 1000);
+
+  if (!stream) {
+    const r = await delegate(db, input);
+    countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
+    const toolCalls = toolCallsOf(r);
+    sendJson(
+      res,
+      200,
+      {
+        id: `chatcmpl-${r.requestId}`,
+        object: "chat.completion",
+        created,
+        model: r.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: r.text || (toolCalls.length ? null : ""), refusal: null, ...(toolCalls.length ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}) },
+            finish_reason: finishOf(r),
+            logprobs: null,
+          },
+        ],
+        usage: usageOf(r),
+        system_fingerprint: null,
+      },
+      mcHeaders(r.requestId, r.model, r.costMicros),
+    );
+    return;
+  }
+
+  const it = delegateStream(db, input);
+  // Errors before the first event (validation, routing, budget) still get a JSON status.
+  const first = await it.next();
+  if (first.done || first.value.type !== "start") throw new Error("delegateStream did not start with a start event");
+  const id = `chatcmpl-${first.value.requestId}`;
+  let model = first.value.model;
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+  startSse(res, first.value.requestId, model);
+  res.write(chunk({ role: "assistant", content: "" }));
+  try {
+    for await (const ev of it) {
+      if (ev.type === "delta") res.write(chunk({ content: ev.text }));
+      else if (ev.type === "fallback") model = ev.to;
+      else if (ev.type === "done") {
+        const r = ev.result;
+        model = r.model;
+        countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
+        const calls = toolCallsOf(r);
+        if (calls.length) res.write(chunk({ tool_calls: calls }));
+        res.write(chunk({}, finishOf(r)));
+        const usage = body.stream_options?.include_usage
+          ? `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices: [], usage: usageOf(r) })}\n\n`
+          : "";
+        endSse(res, r.model, r.costMicros, `${usage}data: [DONE]\n\n`);
+      }
+    }
+  } catch (e) {
+    // OpenAI's own streams report a late failure as a data line with an `error` object.
+    if (!res.writableEnded) res.end(`data: ${JSON.stringify(errorBody(toApiError(e)))}\n\n`);
+  }
+}
+
+/** The models this key may use: enabled, within the team's and the key's allow-lists, plus "auto". */
+async function visibleModels(db: Db, caller: Caller) {
+  const [fleet, settings] = await Promise.all([loadFleet(db), teamRoutingSettings(db, caller.key.teamId)]);
+  const team = settings.allowList.length ? new Set(settings.allowList) : null;
+  const key = caller.key.modelAllowList.length ? new Set(caller.key.modelAllowList) : null;
+  return [...fleet.byName.values()]
+    .filter((f) => f.candidate.enabled && (!team || team.has(f.model.name)) && (!key || key.has(f.model.name)))
+    .map((f) => ({ id: f.model.name, object: "model" as const, created: Math.floor(f.model.createdAt.getTime() / 1000), owned_by: f.provider.kind }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const AUTO = { id: "auto", object: "model" as const, created: 0, owned_by: "mission-control" };
+
+/** GET /api/v1/models */
+export async function listModels(db: Db, _req: IncomingMessage, res: ServerResponse, caller: Caller) {
+  sendJson(res, 200, { object: "list", data: [AUTO, ...(await visibleModels(db, caller))] });
+}
+
+/** GET /api/v1/models/{id} */
+export async function getModel(db: Db, res: ServerResponse, caller: Caller, id: string) {
+  if (id === "auto") return sendJson(res, 200, AUTO);
+  const m = (await visibleModels(db, caller)).find((x) => x.id === id);
+  if (!m) throw new ApiError(404, "model_not_found", `No model "${id}" is available to this key. GET /api/v1/models lists them.`, "model");
+  sendJson(res, 200, m);
+}

@@ -1,0 +1,193 @@
+import { z } from "zod";
+import { MAX_BODY_BYTES } from "./http";
+import { chatCompletionRequestSchema, delegateRequestSchema, feedbackRequestSchema } from "./schemas";
+
+const schemaOf = (s: z.ZodType) => {
+  const { $schema: _s, ...rest } = z.toJSONSchema(s, { target: "draft-2020-12", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+};
+
+const str = { type: "string" };
+const num = { type: "number" };
+const int = { type: "integer" };
+const nullable = (t: Record<string, unknown>) => ({ anyOf: [t, { type: "null" }] });
+
+const errorSchema = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["type", "message", "param"],
+      properties: { type: str, message: str, param: nullable(str), code: nullable(str) },
+    },
+  },
+};
+
+const unifiedResponse = {
+  type: "object",
+  required: ["response_id", "execution_info", "result", "quality_metrics", "learning_feedback"],
+  properties: {
+    response_id: { ...str, format: "uuid", description: "The request's id; use it for POST /api/v1/feedback." },
+    request_id: nullable(str),
+    execution_info: {
+      type: "object",
+      properties: {
+        selected_model: str,
+        provider: str,
+        selection_reason: str,
+        actual_cost: { ...num, description: "US dollars, from the provider's reported token counts." },
+        execution_time: { ...num, description: "Seconds." },
+        confidence_score: { ...num, minimum: 0, maximum: 1 },
+        tokens: { type: "object", properties: { input: int, output: int, cached_input: int } },
+      },
+    },
+    result: {
+      type: "object",
+      properties: {
+        primary_response: str,
+        structured_data: { description: "JSON the model returned (whole answer or a ```json block); null when it gave none." },
+        recommendations: { type: "array", items: str },
+        follow_up_suggestions: { type: "array", items: str },
+        finish_reason: nullable(str),
+      },
+    },
+    quality_metrics: {
+      type: "object",
+      description: "Null values until a judge or a person rates the request; never estimated.",
+      properties: { score: nullable(num), judged_by: nullable(str), user_rating: nullable(num) },
+    },
+    learning_feedback: { type: "object", properties: { explored: { type: "boolean" }, fallbacks_tried: int, rating_recorded: { type: "boolean" } } },
+  },
+};
+
+const chatCompletion = {
+  type: "object",
+  properties: {
+    id: str,
+    object: { const: "chat.completion" },
+    created: int,
+    model: str,
+    choices: { type: "array", items: { type: "object", properties: { index: int, message: { type: "object" }, finish_reason: nullable(str) } } },
+    usage: { type: "object", properties: { prompt_tokens: int, completion_tokens: int, total_tokens: int } },
+  },
+};
+
+const mcHeaders = {
+  "x-mc-request-id": { description: "The request's id (also the rating id).", schema: str },
+  "x-mc-model": { description: "The model that answered.", schema: str },
+  "x-mc-cost": { description: "Cost in US dollars. On streams it is an HTTP trailer (and in the last event).", schema: str },
+};
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [
+      String(c),
+      {
+        description:
+          {
+            400: "Malformed JSON or an invalid field (`param` names it)",
+            401: "Missing, unknown or revoked API key",
+            402: "A budget would be exceeded",
+            404: "Unknown model or request",
+            413: `Body larger than ${MAX_BODY_BYTES} bytes`,
+            422: "No model can take the task under its constraints",
+            429: "Rate limit; see Retry-After",
+            502: "Every provider in the fallback chain failed",
+          }[c] ?? "Error",
+        ...(c === 429 ? { headers: { "retry-after": { schema: int, description: "Seconds until the window turns." } } } : {}),
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      },
+    ]),
+  );
+
+const json = (ref: string) => ({ "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } });
+
+let cached: string | null = null;
+
+/** The OpenAPI 3.1 document of /api/v1, with request schemas generated from the zod schemas the routes use. */
+export function openApiDocument() {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Mission Control API",
+      version: "1.0.0",
+      description:
+        "Delegate tasks to the best model for them, or use the OpenAI-compatible endpoints with any OpenAI client by changing its base URL to `<app>/api/v1` and its key to a Mission Control key (`mc_…`).",
+    },
+    servers: [{ url: "/api/v1" }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A team API key, `mc_…` (Admin → API keys). `x-api-key` works too." } },
+      schemas: {
+        Error: errorSchema,
+        DelegateRequest: schemaOf(delegateRequestSchema),
+        DelegateResponse: unifiedResponse,
+        ChatCompletionRequest: schemaOf(chatCompletionRequestSchema),
+        ChatCompletion: chatCompletion,
+        FeedbackRequest: schemaOf(feedbackRequestSchema),
+      },
+    },
+    paths: {
+      "/delegate": {
+        post: {
+          operationId: "delegate",
+          summary: "Delegate a task (unified format)",
+          description: "Analyses the task, picks a model, runs it with fallbacks and records cost. Send `Accept: text/event-stream` to stream.",
+          requestBody: { required: true, content: json("DelegateRequest") },
+          responses: { 200: { description: "The unified response", headers: mcHeaders, content: json("DelegateResponse") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502) },
+        },
+      },
+      "/delegate/stream": {
+        post: {
+          operationId: "delegateStream",
+          summary: "Delegate a task, streamed as server-sent events",
+          description: "Events: `start` (model and reason), `delta` ({text}), `fallback`, then `done` (the unified response) or `error`.",
+          requestBody: { required: true, content: json("DelegateRequest") },
+          responses: { 200: { description: "An SSE stream", headers: mcHeaders, content: { "text/event-stream": { schema: str } } }, ...errors(400, 401, 402, 404, 413, 422, 429) },
+        },
+      },
+      "/feedback": {
+        post: {
+          operationId: "feedback",
+          summary: "Rate an earlier request",
+          requestBody: { required: true, content: json("FeedbackRequest") },
+          responses: { 201: { description: "Recorded" }, ...errors(400, 401, 404, 413) },
+        },
+      },
+      "/chat/completions": {
+        post: {
+          operationId: "createChatCompletion",
+          summary: "OpenAI-compatible chat completion",
+          description: 'Model `"auto"` lets Mission Control choose. `stream: true` answers in OpenAI\'s SSE chunks; `stream_options.include_usage` adds usage. Tools pass through to providers that support them.',
+          requestBody: { required: true, content: json("ChatCompletionRequest") },
+          responses: { 200: { description: "A chat completion (or SSE chunks)", headers: mcHeaders, content: json("ChatCompletion") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502) },
+        },
+      },
+      "/models": {
+        get: { operationId: "listModels", summary: "Models this key may use, plus `auto`", responses: { 200: { description: "OpenAI's list shape" }, ...errors(401) } },
+      },
+      "/models/{model}": {
+        get: {
+          operationId: "retrieveModel",
+          summary: "One model",
+          parameters: [{ name: "model", in: "path", required: true, schema: str }],
+          responses: { 200: { description: "The model" }, ...errors(401, 404) },
+        },
+      },
+      "/spend": {
+        get: {
+          operationId: "spend",
+          summary: "The team's usage and budgets",
+          parameters: [{ name: "days", in: "query", schema: { ...int, minimum: 1, maximum: 366, default: 30 } }],
+          responses: { 200: { description: "Totals, cost by model, budgets" }, ...errors(400, 401) },
+        },
+      },
+      "/openapi.json": { get: { operationId: "openapi", summary: "This document", security: [], responses: { 200: { description: "OpenAPI 3.1" } } } },
+    },
+  };
+}
+
+export function openApiJson(): string {
+  return (cached ??= JSON.stringify(openApiDocument()));
+}

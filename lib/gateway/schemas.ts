@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/** Schemas of the /api/v1 bodies; the OpenAPI document is generated from these same objects. */
+
+const priority = z
+  .enum(["low", "normal", "medium", "high", "urgent"])
+  .transform((p) => (p === "medium" ? "normal" : p))
+  .describe("How urgent the task is; `medium` is read as `normal`.");
+const quality = z
+  .union([z.enum(["low", "normal", "high"]), z.number().min(0).max(1)])
+  .describe("`low` | `normal` | `high`, or a 0–1 threshold (≥ 0.8 is high, ≥ 0.5 normal).");
+
+export const delegateRequestSchema = z
+  .object({
+    request_id: z.string().max(200).optional().describe("Your own id for the request; echoed back."),
+    task: z.object({
+      type: z.string().max(100).optional().describe("A hint such as `code`, `debug`, `summary`; honoured when it names a domain."),
+      description: z.string().min(1, "Describe the task.").max(200_000),
+      context_tags: z.array(z.string().max(100)).max(50).optional().describe("`private` or `confidential` keep the task on local models."),
+      priority: priority.optional(),
+      quality_requirements: quality.optional(),
+    }),
+    context: z
+      .object({
+        project_context: z.string().max(500_000).optional(),
+        files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).max(200).optional(),
+        constraints: z
+          .object({
+            max_tokens: z.number().int().positive().max(1_000_000).optional().describe("Most tokens, prompt and answer together."),
+            max_cost: z.number().positive().max(10_000).optional().describe("Most the call may cost, in US dollars."),
+            max_time: z.number().positive().max(600).optional().describe("Longest wait for the provider, in seconds."),
+          })
+          .optional(),
+      })
+      .optional(),
+    preferences: z
+      .object({
+        model_preference: z.string().max(200).optional().describe('"auto" (default) or a model name from GET /api/v1/models.'),
+        quality_over_speed: z.boolean().optional(),
+        explain_reasoning: z.boolean().optional().describe("Adds the task analysis and the fallbacks to execution_info."),
+      })
+      .optional(),
+  })
+  .describe("The unified delegate request.");
+export type DelegateRequest = z.infer<typeof delegateRequestSchema>;
+
+const textPart = z.object({ type: z.literal("text"), text: z.string() });
+const messageContent = z.union([z.string(), z.array(textPart), z.null()]);
+const toolCall = z.object({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string() }) });
+
+export const chatMessageSchema = z.discriminatedUnion("role", [
+  z.object({ role: z.literal("system"), content: messageContent, name: z.string().optional() }),
+  z.object({ role: z.literal("developer"), content: messageContent, name: z.string().optional() }),
+  z.object({ role: z.literal("user"), content: messageContent, name: z.string().optional() }),
+  z.object({ role: z.literal("assistant"), content: messageContent.optional(), name: z.string().optional(), tool_calls: z.array(toolCall).optional() }),
+  z.object({ role: z.literal("tool"), content: messageContent, tool_call_id: z.string() }),
+]);
+
+export const chatCompletionRequestSchema = z
+  .object({
+    model: z.string().min(1, 'Name a model, or "auto" to let Mission Control choose.').max(200),
+    messages: z.array(chatMessageSchema).min(1, "Send at least one message.").max(2000),
+    stream: z.boolean().nullish(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+    max_tokens: z.number().int().positive().max(1_000_000).nullish(),
+    max_completion_tokens: z.number().int().positive().max(1_000_000).nullish(),
+    temperature: z.number().min(0).max(2).nullish(),
+    n: z.literal(1, "Only n = 1 is supported.").nullish(),
+    tools: z
+      .array(z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }).loose() }))
+      .max(128)
+      .nullish(),
+    tool_choice: z.unknown().optional(),
+    user: z.string().max(500).nullish(),
+  })
+  .loose()
+  .describe("OpenAI's chat completion request; unknown fields are accepted and ignored.");
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+
+export const feedbackRequestSchema = z
+  .object({
+    request_id: z.uuid("request_id must be the response_id (or x-mc-request-id) of an earlier call."),
+    rating: z.union([z.enum(["up", "down"]), z.number().int().min(1).max(5)]).describe('"up" / "down", or 1–5 stars.'),
+    comment: z.string().max(5000).optional(),
+  })
+  .describe("A rating of an earlier request; it feeds the team's learned model quality.");
