@@ -1,0 +1,341 @@
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { closeDb } from "@/db";
+import { budgets, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests } from "@/db/schema";
+import { seedFleet } from "@/db/seed";
+import { createUser } from "@/lib/auth/users";
+import { invalidateFleet } from "@/lib/execution/fleet";
+import { UserError } from "@/lib/errors";
+import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
+import { createTeam } from "@/lib/teams/service";
+import { startMockFleet } from "@/mock-fleet/server";
+import { driverName, freshDb } from "@/test/db";
+import { executeRun } from "./runner";
+import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
+import { cancelRun, createPipeline, getRun, rateStep, retryStep, startRun, updatePipeline, waitForRun } from "./service";
+import type { StepDef } from "./schemas";
+import { runSynthesis } from "./synthesis";
+
+let db: Awaited<ReturnType<typeof freshDb>>["db"];
+let fleet: Awaited<ReturnType<typeof startMockFleet>>;
+let teamId: string;
+let userId: string;
+
+async function fleetConfig(body: unknown) {
+  const res = await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(res.ok).toBe(true);
+}
+async function fleetUsage() {
+  return (await (await fetch(`${fleet.url}/__fleet/usage`)).json()) as { totals: { requests: number }; models: Record<string, { requests: number; ok: number } | undefined> };
+}
+const healthy = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
+const promptOf = async (requestId: string) => (await db.select().from(requestPayloads).where(eq(requestPayloads.requestId, requestId)))[0]?.prompt;
+const until = async (cond: () => Promise<boolean>, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const threeSteps: StepDef[] = [
+  { key: "summarize", kind: "prompt", model: "mistral-small-latest", group: 0, template: "Summarise in one line: {{input}}" },
+  { key: "analyze", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 1, template: "Analyse this summary:\n{{steps.summarize}}" },
+  { key: "optimize", kind: "prompt", model: "grok-3-mini", group: 2, template: "Summary:\n{{steps.summarize}}\nAnalysis:\n{{steps.analyze.output}}\nPropose improvements." },
+];
+
+beforeAll(async () => {
+  process.env.MC_PIPELINE_LEASE_MS = "2000";
+  db = (await freshDb()).db;
+  fleet = await startMockFleet({ port: 0, seed: 11 });
+  await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
+  userId = (await createUser(db, { name: "p", email: "p@t.test", password: "password-123" })).id;
+  teamId = (await createTeam(db, { name: "P", slug: "p", ownerId: userId })).id;
+  await startPipelineRunner({ db });
+});
+afterAll(async () => {
+  await stopPipelineRunner();
+  await fleet.close();
+  await closeDb();
+  delete process.env.MC_PIPELINE_LEASE_MS;
+});
+beforeEach(async () => {
+  await fleetConfig({ defaults: { errorRates: healthy, latencyMs: 5, tokensPerSecond: 0 } });
+  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+  await db.delete(budgets);
+  invalidateFleet();
+});
+
+describe(`pipelines on ${driverName}`, () => {
+  it("runs a 3-step pipeline through delegate(), each step reading the outputs it names", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "SAO", steps: threeSteps });
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "The meeting moved to Tuesday; the budget was approved.", userId });
+    expect(started.steps.map((s) => s.status)).toEqual(["pending", "pending", "pending"]);
+    const run = await waitForRun(db, teamId, started.id);
+    expect(run.status).toBe("succeeded");
+    const [s1, s2, s3] = run.steps;
+    expect([s1.model, s2.model, s3.model]).toEqual(["mistral-small-latest", "claude-3-5-haiku-20241022", "grok-3-mini"]);
+    expect(await promptOf(s1.requestId!)).toBe("Summarise in one line: The meeting moved to Tuesday; the budget was approved.");
+    expect(await promptOf(s2.requestId!)).toBe(`Analyse this summary:\n${s1.output}`);
+    expect(await promptOf(s3.requestId!)).toBe(`Summary:\n${s1.output}\nAnalysis:\n${s2.output}\nPropose improvements.`);
+    expect(run.output).toBe(s3.output);
+
+    // Every step is one requests row of source "pipeline" with the same tokens and cost.
+    const rows = await db.select().from(requests).where(eq(requests.pipelineRunId, run.id));
+    expect(rows).toHaveLength(3);
+    for (const s of run.steps) {
+      const row = rows.find((r) => r.id === s.requestId)!;
+      expect(row).toMatchObject({ source: "pipeline", status: "ok", model: s.model, inputTokens: s.inputTokens, outputTokens: s.outputTokens, costMicros: s.costMicros });
+      expect(s.attempts).toBe(1);
+      expect(s.latencyMs).toBeGreaterThan(0);
+    }
+    expect(run.costMicros).toBe(rows.reduce((a, r) => a + r.costMicros, 0));
+    expect(run.progress).toEqual({ done: 3, total: 3 });
+  });
+
+  it("refuses, when saved, a missing step, a cycle, a step reading a later or parallel step, an unknown model and an impossible cap", async () => {
+    const refuse = async (steps: StepDef[]) => {
+      const e = await createPipeline(db, { teamId, name: "bad", steps }).catch((x) => x);
+      expect(e).toBeInstanceOf(UserError);
+      return e as UserError;
+    };
+    const missing = await refuse([{ key: "a", kind: "prompt", model: "auto", group: 0, template: "{{steps.nope}}" }]);
+    expect(missing.fieldErrors!["steps.0.template"][0]).toContain('missing step "nope"');
+
+    const cycle = await refuse([
+      { key: "a", kind: "prompt", model: "auto", group: 0, template: "{{steps.b}}" },
+      { key: "b", kind: "prompt", model: "auto", group: 1, template: "{{steps.a}}" },
+    ]);
+    expect(cycle.message).toContain("cycle: a → b → a");
+
+    const later = await refuse([
+      { key: "a", kind: "prompt", model: "auto", group: 0, template: "{{steps.b}}" },
+      { key: "b", kind: "prompt", model: "auto", group: 1, template: "{{input}}" },
+    ]);
+    expect(later.message).toContain("runs after it");
+    const parallel = await refuse([
+      { key: "a", kind: "prompt", model: "auto", group: 0, template: "{{input}}" },
+      { key: "b", kind: "prompt", model: "auto", group: 0, template: "{{steps.a}}" },
+    ]);
+    expect(parallel.message).toContain("run in parallel");
+
+    const unknown = await refuse([{ key: "a", kind: "prompt", model: "gpt-9", group: 0, template: "{{input}}" }]);
+    expect(unknown.fieldErrors!["steps.0.model"][0]).toContain('Unknown model "gpt-9"');
+
+    const cap = await refuse([{ key: "a", kind: "prompt", model: "gpt-4.1", group: 0, template: "x".repeat(4000) + "{{input}}", maxCostMicros: 100 }]);
+    expect(cap.fieldErrors!["steps.0.maxCostMicros"][0]).toContain("over its cost cap");
+
+    const placeholder = await refuse([{ key: "a", kind: "prompt", model: "auto", group: 0, template: "{{inptu}}" }]);
+    expect(placeholder.message).toContain("Unknown placeholder {{inptu}}");
+  });
+
+  it("stops at the step where the budget runs out, keeps the finished step, and a retry finishes without repeating it", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "budget", steps: [
+      { key: "cheap", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}" },
+      { key: "dear", kind: "prompt", model: "gpt-4.1", group: 1, template: "Improve: {{steps.cheap}}" },
+      { key: "last", kind: "prompt", model: "gpt-4o-mini", group: 2, template: "Shorten: {{steps.dear}}" },
+    ] });
+    // Enough for the cheap step's reservation (~0.7 mil-$), not for gpt-4.1's (~8 mil-$).
+    const [b] = await db.insert(budgets).values({ teamId, name: "small", limitMicros: 3_000, periodStart: new Date(Date.now() - 1000) }).returning();
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a slogan for a bakery.", userId });
+    const run = await waitForRun(db, teamId, started.id);
+    expect(run.status).toBe("failed");
+    expect(run.error).toContain('Step "dear" failed');
+    expect(run.error).toContain('Budget "small"');
+    const [refused] = await db.select().from(requests).where(and(eq(requests.pipelineRunId, run.id), eq(requests.status, "refused")));
+    expect(refused).toMatchObject({ errorKind: "budget_exceeded", requestedModel: "gpt-4.1" });
+    expect(run.steps[1].error).toBe(refused.errorMessage);
+    expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "failed", "skipped"]);
+    expect(run.steps[0].output!.length).toBeGreaterThan(0);
+    expect(run.costMicros).toBe(run.steps[0].costMicros);
+    expect((await fleetUsage()).models["gpt-4.1"]).toBeUndefined(); // refused before any call
+
+    await db.update(budgets).set({ limitMicros: 1_000_000 }).where(eq(budgets.id, b.id));
+    await retryStep(db, { teamId, runId: run.id, stepKey: "dear" });
+    const again = await waitForRun(db, teamId, run.id);
+    expect(again.status).toBe("succeeded");
+    expect(again.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
+    expect(again.steps[0].output).toBe(run.steps[0].output);
+    expect((await fleetUsage()).models["gpt-4o-mini"]!.requests).toBe(2); // "cheap" once, "last" once
+  });
+
+  it("keeps an explicit model under its cost cap by bounding the answer, and stops a step whose prompt is already over it", async () => {
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));
+    const prices = { inputPerMTokMicros: m.inputPriceMicros, outputPerMTokMicros: m.outputPriceMicros };
+    const cap = 60; // µ$: room for a short prompt and a few dozen tokens of answer
+    const p = await createPipeline(db, { teamId, userId, name: "capped", steps: [
+      { key: "first", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Write a long essay about {{input}}", maxCostMicros: cap },
+      { key: "second", kind: "prompt", model: "gpt-4.1-mini", group: 1, template: "Expand on this:\n{{steps.first}}\n{{input}}", maxCostMicros: cap },
+    ] });
+    const longInput = "the history of bread ".repeat(300); // ~1,600 prompt tokens ≈ 640 µ$ on gpt-4.1-mini, over the cap
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "bread", userId })).id);
+    expect(run.steps[0].status).toBe("succeeded");
+    expect(run.steps[0].costMicros).toBeLessThanOrEqual(cap);
+    expect(costMicros({ inputTokens: run.steps[0].inputTokens, outputTokens: run.steps[0].outputTokens }, prices)).toBe(run.steps[0].costMicros);
+
+    const over = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: longInput, userId })).id);
+    expect(over.status).toBe("failed");
+    expect(over.steps[0].status).toBe("failed");
+    expect(over.steps[0].error).toContain("over its cost cap");
+    expect(over.error).toContain('Step "first"');
+  });
+
+  it("stops at a model that became unknown after the pipeline was saved, with the reason", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "gone", steps: [
+      { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}" },
+      { key: "b", kind: "prompt", model: "grok-3", group: 1, template: "{{steps.a}}" },
+    ] });
+    await db.update(models).set({ enabled: false }).where(eq(models.name, "grok-3"));
+    invalidateFleet();
+    try {
+      const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "hello there", userId })).id);
+      expect(run.status).toBe("failed");
+      expect(run.steps[0].status).toBe("succeeded");
+      expect(run.steps[1].error).toContain('Model "grok-3" is disabled');
+    } finally {
+      await db.update(models).set({ enabled: true }).where(eq(models.name, "grok-3"));
+      invalidateFleet();
+    }
+    // Editing to a name that does not exist is refused at save time.
+    const e = await updatePipeline(db, { teamId, pipelineId: p.id, name: "gone", steps: [{ key: "a", kind: "prompt", model: "grok-42", group: 0, template: "{{input}}" }] }).catch((x) => x);
+    expect(e).toBeInstanceOf(UserError);
+  });
+
+  it("resumes a run whose worker died mid-step: the finished step is not run again, the dead step is", async () => {
+    await stopPipelineRunner();
+    const p = await createPipeline(db, { teamId, userId, name: "resume", steps: threeSteps });
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "Resume me.", userId });
+    // What a killed worker leaves behind: step 1 done, step 2 claimed with a heartbeat long gone.
+    const ago = sql`now() - interval '10 minutes'`;
+    await db.update(pipelineRuns).set({ status: "running", startedAt: ago }).where(eq(pipelineRuns.id, started.id));
+    await db
+      .update(pipelineSteps)
+      .set({ status: "succeeded", output: "OUTPUT-OF-SUMMARIZE", attempts: 1, startedAt: ago, finishedAt: ago })
+      .where(and(eq(pipelineSteps.runId, started.id), eq(pipelineSteps.stepKey, "summarize")));
+    await db
+      .update(pipelineSteps)
+      .set({ status: "running", attempts: 1, startedAt: ago, output: "half an ans", details: sql`${pipelineSteps.details} || '{"claim":"dead","heartbeat":0}'::jsonb` })
+      .where(and(eq(pipelineSteps.runId, started.id), eq(pipelineSteps.stepKey, "analyze")));
+
+    await startPipelineRunner({ db });
+    await reapOnce(db);
+    const run = await waitForRun(db, teamId, started.id);
+    expect(run.status).toBe("succeeded");
+    expect(run.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
+    expect(run.steps[0].output).toBe("OUTPUT-OF-SUMMARIZE");
+    expect(await promptOf(run.steps[1].requestId!)).toBe("Analyse this summary:\nOUTPUT-OF-SUMMARIZE");
+    const usage = await fleetUsage();
+    expect(usage.models["mistral-small-latest"]).toBeUndefined(); // step 1's model was never called again
+    expect(usage.models["claude-3-5-haiku-20241022"]!.requests).toBe(1);
+  });
+
+  it("never takes a step whose claimant is alive, and never re-runs a succeeded step", async () => {
+    await stopPipelineRunner();
+    const p = await createPipeline(db, { teamId, userId, name: "live", steps: threeSteps.slice(0, 1) });
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "x y z", userId });
+    await db
+      .update(pipelineSteps)
+      .set({ status: "running", attempts: 1, details: sql`${pipelineSteps.details} || jsonb_build_object('claim', 'other', 'heartbeat', (extract(epoch from clock_timestamp()) * 1000)::bigint)` })
+      .where(eq(pipelineSteps.runId, started.id));
+    expect(await executeRun(db, started.id, { leaseMs: 60_000 })).toBe("handed-off");
+    await db.update(pipelineSteps).set({ status: "succeeded", output: "done elsewhere" }).where(eq(pipelineSteps.runId, started.id));
+    expect(await executeRun(db, started.id)).toBe("finished");
+    const run = await getRun(db, teamId, started.id);
+    expect(run!.status).toBe("succeeded");
+    expect(run!.output).toBe("done elsewhere");
+    expect(run!.steps[0].attempts).toBe(1);
+    expect((await fleetUsage()).totals.requests).toBe(0);
+    await startPipelineRunner({ db });
+  });
+
+  it("streams a step's output into its row, can be cancelled mid-step, and a cancelled run can be retried", async () => {
+    await fleetConfig({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+    const p = await createPipeline(db, { teamId, userId, name: "slow", steps: threeSteps });
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a detailed plan for a bake sale with many sections.", userId });
+    await until(async () => {
+      const r = await getRun(db, teamId, started.id);
+      return r!.steps[1].status === "running" && (r!.steps[1].output?.length ?? 0) > 0;
+    });
+    const mid = (await getRun(db, teamId, started.id))!;
+    expect(mid.progress.done).toBe(1);
+    await cancelRun(db, teamId, started.id);
+    const run = await waitForRun(db, teamId, started.id);
+    expect(run.status).toBe("cancelled");
+    expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "cancelled", "cancelled"]);
+
+    await fleetConfig({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+    await retryStep(db, { teamId, runId: run.id, stepKey: "analyze" });
+    const again = await waitForRun(db, teamId, run.id);
+    expect(again.status).toBe("succeeded");
+    expect(again.steps[0].attempts).toBe(1);
+  });
+
+  it("runs a parallel stage's steps at the same time", async () => {
+    await fleetConfig({ defaults: { latencyMs: 300 } });
+    const p = await createPipeline(db, { teamId, userId, name: "par", steps: [
+      { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "A: {{input}}" },
+      { key: "b", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "B: {{input}}" },
+      { key: "c", kind: "prompt", model: "gpt-4o-mini", group: 1, template: "{{steps.a}} / {{steps.b}}" },
+    ] });
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "hi", userId })).id);
+    const [a, b, c] = run.steps;
+    expect(run.status).toBe("succeeded");
+    expect(Date.parse(a.startedAt!)).toBeLessThan(Date.parse(b.finishedAt!));
+    expect(Date.parse(b.startedAt!)).toBeLessThan(Date.parse(a.finishedAt!));
+    expect(Date.parse(c.startedAt!)).toBeGreaterThanOrEqual(Math.max(Date.parse(a.finishedAt!), Date.parse(b.finishedAt!)));
+    expect(run.output).toBe(c.output);
+  });
+
+  it("rates a step by rating its request", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "rate", steps: threeSteps.slice(0, 1) });
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "Rate me.", userId })).id);
+    await rateStep(db, { teamId, runId: run.id, stepKey: "summarize", userId, rating: { kind: "thumbs", value: 1 } });
+    const [r] = await db.select().from(ratings).where(eq(ratings.requestId, run.steps[0].requestId!));
+    expect(r).toMatchObject({ value: 1, model: "mistral-small-latest", userId });
+    expect((await getRun(db, teamId, run.id, { userId }))!.steps[0].myRating).toBe(1);
+  });
+});
+
+describe(`instruction synthesis on ${driverName}`, () => {
+  it("a strong model writes instructions, a cheap one follows them; costs are the recorded ones and the saving is an honest estimate", async () => {
+    const task = "Explain how to choose a database index for a slow query.";
+    const r = await runSynthesis(db, { teamId, userId, task, strongModel: "claude-sonnet-4-20250514", cheapModel: "gpt-4o-mini" });
+    expect(r.instructions.model).toBe("claude-sonnet-4-20250514");
+    expect(r.execution.model).toBe("gpt-4o-mini");
+    expect(await promptOf(r.execution.requestId)).toContain(r.instructions.text);
+    const rows = await db.select().from(requests).where(sql`${requests.id} in (${r.instructions.requestId}, ${r.execution.requestId})`);
+    expect(r.totalCostMicros).toBe(rows.reduce((a, x) => a + x.costMicros, 0));
+    const [strong] = await db.select().from(models).where(eq(models.name, "claude-sonnet-4-20250514"));
+    const expected = costMicros(
+      { inputTokens: estimateMessagesTokens([{ content: task }]), outputTokens: r.execution.outputTokens },
+      { inputPerMTokMicros: strong.inputPriceMicros, outputPerMTokMicros: strong.outputPriceMicros },
+    );
+    expect(r.strongAlone).toMatchObject({ method: "estimate", model: "claude-sonnet-4-20250514", costMicros: expected });
+    expect(r.strongAlone.explanation).toMatch(/^Estimate, not a call/);
+    expect(r.savingMicros).toBe(expected - r.totalCostMicros);
+
+    const measured = await runSynthesis(db, { teamId, userId, task, strongModel: "claude-sonnet-4-20250514", cheapModel: "gpt-4o-mini", compare: true });
+    expect(measured.strongAlone.method).toBe("measured");
+    const [alone] = await db.select().from(requests).where(eq(requests.id, measured.strongAlone.requestId!));
+    expect(measured.strongAlone.costMicros).toBe(alone.costMicros);
+    expect(measured.savingMicros).toBe(alone.costMicros - measured.totalCostMicros);
+  });
+
+  it("works as a pipeline step kind, keeping both calls' costs on the step", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "synth", steps: [
+      { key: "draft", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "List three facts about {{input}}" },
+      { key: "solve", kind: "synthesis", strongModel: "gpt-4.1", model: "gpt-4o-mini", group: 1, template: "Write a short article from: {{steps.draft}}" },
+    ] });
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "owls", userId })).id);
+    expect(run.status).toBe("succeeded");
+    const s = run.steps[1];
+    expect(s.synthesis!.instructions.model).toBe("gpt-4.1");
+    expect(s.model).toBe("gpt-4o-mini");
+    expect(s.instructions!.length).toBeGreaterThan(0);
+    expect(s.costMicros).toBe(s.synthesis!.totalCostMicros);
+    expect(s.costMicros).toBe(s.synthesis!.instructions.costMicros + s.synthesis!.execution.costMicros);
+    const rows = await db.select().from(requests).where(eq(requests.pipelineRunId, run.id));
+    expect(rows).toHaveLength(3);
+    expect(run.costMicros).toBe(rows.reduce((a, x) => a + x.costMicros, 0));
+  });
+});

@@ -1,0 +1,161 @@
+import type PgBoss from "pg-boss";
+import { getDb, type Db } from "@/db";
+import { executeRun, findOrphanedRuns, leaseMs } from "./runner";
+
+/**
+ * Where runs are executed. With DATABASE_URL each run is a pg-boss job, so any number of app
+ * instances and `npm run worker` processes share the work; embedded (PGlite) mode runs them in
+ * this process. Either way a reaper re-dispatches runs whose worker stopped showing signs of life.
+ * Everything that must be single per process (the pg-boss instance, the local queue) is on globalThis.
+ */
+export const QUEUE = "pipeline-run";
+
+type LocalRunner = { queue: string[]; active: Set<string>; pending: Set<string>; concurrency: number; started: boolean; db?: Db };
+type State = {
+  boss?: PgBoss;
+  bossStarting?: Promise<PgBoss>;
+  working?: boolean;
+  local?: LocalRunner;
+  reaper?: ReturnType<typeof setInterval>;
+};
+const g = globalThis as { __mcPipelines?: State };
+const state = (g.__mcPipelines ??= {});
+
+export function usesPgBoss(): boolean {
+  return !!process.env.DATABASE_URL?.trim();
+}
+
+/** The process's one pg-boss instance (created and started on first use; only with DATABASE_URL). */
+export async function getBoss(): Promise<PgBoss> {
+  if (state.boss) return state.boss;
+  if (!usesPgBoss()) throw new Error("pg-boss needs DATABASE_URL; embedded mode runs pipelines in-process.");
+  state.bossStarting ??= (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const PgBossCtor = require("pg-boss") as typeof PgBoss;
+    const boss = new PgBossCtor({ connectionString: process.env.DATABASE_URL, max: 4, application_name: "mission-control-pipelines" });
+    boss.on("error", (e) => console.error("[pipelines] pg-boss", e));
+    await boss.start();
+    await boss.createQueue(QUEUE, { name: QUEUE, policy: "short", retryLimit: 5, retryDelay: 5, expireInSeconds: 3600 });
+    state.boss = boss;
+    return boss;
+  })().catch((e) => {
+    state.bossStarting = undefined;
+    throw e;
+  });
+  return state.bossStarting;
+}
+
+/** Hands a run to whoever executes runs. Never throws for a lost dispatch: the reaper catches it. */
+export async function dispatchRun(runId: string): Promise<void> {
+  try {
+    if (usesPgBoss()) {
+      // `short` policy + singletonKey: at most one waiting job per run, however often it is sent.
+      await (await getBoss()).send(QUEUE, { runId }, { singletonKey: runId });
+    } else {
+      enqueueLocal(runId);
+    }
+  } catch (e) {
+    console.error(`[pipelines] could not dispatch run ${runId}; the reaper will pick it up`, e);
+  }
+}
+
+function localRunner(): LocalRunner {
+  return (state.local ??= { queue: [], active: new Set(), pending: new Set(), concurrency: Number(process.env.MC_PIPELINE_CONCURRENCY) || 4, started: false });
+}
+
+function enqueueLocal(runId: string) {
+  const r = localRunner();
+  if (r.active.has(runId) || r.pending.has(runId)) return;
+  r.pending.add(runId);
+  r.queue.push(runId);
+  pump();
+}
+
+function pump() {
+  const r = localRunner();
+  // Runs wait in memory until this process's runner is started (server.ts starts it at boot).
+  while (r.started && r.active.size < r.concurrency && r.queue.length) {
+    const runId = r.queue.shift()!;
+    r.pending.delete(runId);
+    r.active.add(runId);
+    void (async () => {
+      try {
+        await executeRun(r.db ?? (await getDb()), runId);
+      } catch (e) {
+        console.error(`[pipelines] run ${runId} stopped unexpectedly; the reaper will resume it`, e);
+      } finally {
+        r.active.delete(runId);
+        pump();
+      }
+    })();
+  }
+}
+
+function ensureReaper() {
+  if (state.reaper) return;
+  const lease = leaseMs();
+  state.reaper = setInterval(() => void reapOnce(), Math.max(500, Math.floor(lease / 2)));
+  state.reaper.unref?.();
+}
+
+/** One pass of the reaper: re-dispatch runs nobody is working on. Returns how many it found. */
+export async function reapOnce(db?: Db): Promise<number> {
+  try {
+    const ids = await findOrphanedRuns(db ?? localRunner().db ?? (await getDb()), leaseMs());
+    for (const id of ids) await dispatchRun(id);
+    return ids.length;
+  } catch (e) {
+    console.error("[pipelines] reaper", e);
+    return 0;
+  }
+}
+
+/**
+ * Starts executing runs in this process: a pg-boss worker with DATABASE_URL (unless
+ * MC_PIPELINE_WORKER=0, for app instances that leave the work to `npm run worker`), otherwise the
+ * in-process runner, which also resumes runs a previous process left unfinished. Idempotent.
+ */
+export async function startPipelineRunner(opts: { db?: Db; concurrency?: number; forceWorker?: boolean } = {}): Promise<void> {
+  const r = localRunner();
+  if (opts.db) r.db = opts.db;
+  if (opts.concurrency) r.concurrency = opts.concurrency;
+  if (!usesPgBoss()) {
+    r.started = true;
+    ensureReaper();
+    await reapOnce(opts.db);
+    pump();
+    return;
+  }
+  if (process.env.MC_PIPELINE_WORKER === "0" && !opts.forceWorker) return;
+  if (state.working) return;
+  state.working = true;
+  const boss = await getBoss();
+  const n = opts.concurrency ?? (Number(process.env.MC_PIPELINE_CONCURRENCY) || 4);
+  for (let i = 0; i < n; i++) {
+    await boss.work<{ runId: string }>(QUEUE, { pollingIntervalSeconds: 1, batchSize: 1 }, async (jobs) => {
+      for (const job of jobs) await executeRun(r.db ?? (await getDb()), job.data.runId);
+    });
+  }
+  ensureReaper();
+  void reapOnce(opts.db);
+}
+
+/** Stops the worker (waiting up to `timeoutMs` for jobs in hand), the reaper and pg-boss's pool. */
+export async function stopPipelineRunner(opts: { timeoutMs?: number } = {}): Promise<void> {
+  if (state.reaper) clearInterval(state.reaper);
+  state.reaper = undefined;
+  const boss = state.boss ?? (state.bossStarting ? await state.bossStarting.catch(() => undefined) : undefined);
+  state.boss = undefined;
+  state.bossStarting = undefined;
+  state.working = false;
+  if (boss) await boss.stop({ graceful: true, wait: true, timeout: opts.timeoutMs ?? 15_000 });
+  const r = state.local;
+  if (r) {
+    r.started = false;
+    const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+    while (r.active.size && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    r.queue.length = 0;
+    r.pending.clear();
+    r.db = undefined;
+  }
+}

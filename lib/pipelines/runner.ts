@@ -1,0 +1,337 @@
+import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { pipelineRuns, pipelineSteps } from "@/db/schema";
+import { delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
+import { DelegateError } from "@/lib/execution/errors";
+import { outputAllowance, StepStopError } from "./caps";
+import type { StepDef } from "./schemas";
+import { synthesisStream, type SynthesisResult } from "./synthesis";
+import { renderTemplate } from "./template";
+import { stagesOf } from "./validate";
+
+/** What a step row's `details` holds: its definition as the run started, and the runner's claim. */
+export type StepDetails = {
+  def: StepDef;
+  apiKeyId?: string | null;
+  claim?: string;
+  worker?: string;
+  /** Epoch ms (database clock) of the claimant's last sign of life. */
+  heartbeat?: number;
+  failedRequestId?: string | null;
+  synthesis?: Omit<SynthesisResult, "task" | "execution"> & { execution: Omit<SynthesisResult["execution"], "text"> };
+  instructions?: string;
+};
+
+export type RunnerOptions = { leaseMs?: number; workerId?: string };
+
+export const DEFAULT_LEASE_MS = 30_000;
+export function leaseMs(opts?: RunnerOptions): number {
+  return opts?.leaseMs ?? (Number(process.env.MC_PIPELINE_LEASE_MS) || DEFAULT_LEASE_MS);
+}
+
+const NOW_MS = sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+const FLUSH_MS = 300;
+
+type G = { __mcPipelineAborts?: Map<string, Set<AbortController>> };
+const aborts = ((globalThis as G).__mcPipelineAborts ??= new Map());
+
+/** Aborts this process's in-flight calls of a run (cancellation from the same process is immediate). */
+export function abortLocal(runId: string) {
+  for (const c of aborts.get(runId) ?? []) c.abort(new Error("cancelled"));
+}
+
+export type ExecuteOutcome = "finished" | "handed-off" | "missing";
+
+/**
+ * Runs a pipeline run to its end, stage by stage, from wherever it stands. Safe to call on the
+ * same run from several workers at once and after a crash: a step is claimed with a conditional
+ * UPDATE (pending, or running under a lease that has expired), so a step that `succeeded` is
+ * never run again and a live claimant is never doubled. When another worker holds a step this
+ * one needs, it returns "handed-off" and leaves the run to that worker.
+ */
+export async function executeRun(db: Db, runId: string, opts: RunnerOptions = {}): Promise<ExecuteOutcome> {
+  const lease = leaseMs(opts);
+  const worker = opts.workerId ?? `pid-${process.pid}`;
+  for (;;) {
+    const [run] = await db.select().from(pipelineRuns).where(eq(pipelineRuns.id, runId));
+    if (!run) return "missing";
+    if (run.status !== "queued" && run.status !== "running") return "finished";
+    if (run.cancelRequested) {
+      await finishCancelled(db, runId);
+      return "finished";
+    }
+    if (run.status === "queued") {
+      await db
+        .update(pipelineRuns)
+        .set({ status: "running", startedAt: sql`coalesce(${pipelineRuns.startedAt}, now())` })
+        .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "queued")));
+      continue;
+    }
+
+    const steps = await db.select().from(pipelineSteps).where(eq(pipelineSteps.runId, runId)).orderBy(asc(pipelineSteps.position));
+    const outputs: Record<string, string | null> = {};
+    for (const s of steps) if (s.status === "succeeded") outputs[s.stepKey] = s.output;
+    const stages = stagesOf(steps.map((s) => ({ row: s, group: (s.details as StepDetails).def.group })));
+    const stage = stages.find((st) => st.some((s) => s.row.status !== "succeeded"));
+    if (!stage) {
+      await finishSucceeded(db, runId, stages.at(-1)!.map((s) => s.row));
+      return "finished";
+    }
+    const stopped = stage.find((s) => s.row.status === "failed" || s.row.status === "cancelled" || s.row.status === "skipped");
+    if (stopped) {
+      await finishFailed(db, runId, `Step "${stopped.row.stepKey}" ${stopped.row.status}${stopped.row.error ? `: ${stopped.row.error}` : "."}`);
+      return "finished";
+    }
+
+    const todo = stage.filter((s) => s.row.status !== "succeeded");
+    const claimed: { row: typeof steps[number]; claim: string }[] = [];
+    for (const { row } of todo) {
+      const claim = crypto.randomUUID();
+      const got = await db
+        .update(pipelineSteps)
+        .set({
+          status: "running",
+          attempts: sql`${pipelineSteps.attempts} + 1`,
+          startedAt: sql`now()`,
+          finishedAt: null,
+          error: null,
+          output: null,
+          model: null,
+          requestId: null,
+          inputTokens: 0,
+          outputTokens: 0,
+          costMicros: 0,
+          latencyMs: 0,
+          details: sql`(${pipelineSteps.details} - 'synthesis' - 'instructions' - 'failedRequestId') || jsonb_build_object('claim', ${claim}::text, 'worker', ${worker}::text, 'heartbeat', ${NOW_MS})`,
+        })
+        .where(
+          and(
+            eq(pipelineSteps.id, row.id),
+            or(eq(pipelineSteps.status, "pending"), and(eq(pipelineSteps.status, "running"), sql`coalesce((${pipelineSteps.details}->>'heartbeat')::bigint, 0) < ${NOW_MS} - ${lease}`)),
+          ),
+        )
+        .returning();
+      if (got.length) claimed.push({ row: got[0], claim });
+    }
+    if (!claimed.length) return "handed-off";
+
+    const results = await Promise.all(claimed.map((c) => runStep(db, run, c.row, c.claim, outputs, lease)));
+    if (results.includes("lost")) return "handed-off";
+    // Loop: reload, and either go on to the next stage, finish, or stop at a failure.
+  }
+}
+
+type StepRow = typeof pipelineSteps.$inferSelect;
+type RunRow = typeof pipelineRuns.$inferSelect;
+
+async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs: Record<string, string | null>, lease: number): Promise<"done" | "lost"> {
+  const details = row.details as StepDetails;
+  const def = details.def;
+  const ctl = new AbortController();
+  const set = aborts.get(run.id) ?? new Set();
+  set.add(ctl);
+  aborts.set(run.id, set);
+  const mine = and(eq(pipelineSteps.id, row.id), eq(pipelineSteps.status, "running"), sql`${pipelineSteps.details}->>'claim' = ${claim}`);
+
+  let text = "";
+  let dirty = false;
+  let lastWrite = Date.now();
+  let lost = false;
+  let writing: Promise<void> | null = null;
+  const patch: Record<string, unknown> = {};
+  const flush = async () => {
+    const out = dirty ? text : undefined;
+    dirty = false;
+    const extra = JSON.stringify(patch);
+    const rows = await db
+      .update(pipelineSteps)
+      .set({ ...(out !== undefined ? { output: out } : {}), details: sql`${pipelineSteps.details} || ${extra}::jsonb || jsonb_build_object('heartbeat', ${NOW_MS})` })
+      .where(mine)
+      .returning({ cancel: sql<boolean>`(select r.cancel_requested from pipeline_runs r where r.id = ${pipelineSteps.runId})` });
+    lastWrite = Date.now();
+    if (!rows.length) {
+      lost = true;
+      ctl.abort(new Error("lease lost"));
+    } else if (rows[0].cancel) ctl.abort(new Error("cancelled"));
+  };
+  const timer = setInterval(() => {
+    if (writing || (!dirty && Date.now() - lastWrite < Math.min(1000, lease / 3))) return;
+    writing = flush()
+      .catch((e) => console.error("[pipelines] heartbeat failed", e))
+      .finally(() => {
+        writing = null;
+      });
+  }, FLUSH_MS);
+
+  const onEvent = (ev: DelegateEvent) => {
+    if (ev.type === "start") patch.model = ev.model;
+    else if (ev.type === "delta") {
+      text += ev.text;
+      dirty = true;
+    } else if (ev.type === "fallback" && ev.discardOutput) {
+      text = "";
+      dirty = true;
+    }
+  };
+
+  try {
+    const prompt = renderTemplate(def.template, { input: run.input, steps: outputs });
+    const common = { teamId: run.teamId, userId: run.startedBy, apiKeyId: details.apiKeyId ?? null, source: "pipeline" as const, pipelineRunId: run.id, signal: ctl.signal };
+    let result: DelegateResult;
+    let synth: SynthesisResult | undefined;
+    if (def.kind === "synthesis") {
+      const it = synthesisStream(db, { ...common, task: prompt, strongModel: def.strongModel, cheapModel: def.model, capMicros: def.maxCostMicros, maxOutputTokens: def.maxOutputTokens, stepKey: def.key });
+      for (;;) {
+        const { value, done } = await it.next();
+        if (done) {
+          synth = value;
+          break;
+        }
+        if (value.phase === "instructions") {
+          if (value.event.type === "done") patch.instructions = value.event.result.text;
+          continue;
+        }
+        onEvent(value.event);
+      }
+      result = { requestId: synth.execution.requestId, model: synth.execution.model, text: synth.execution.text, costMicros: synth.totalCostMicros } as DelegateResult;
+    } else {
+      const it = delegateStream(db, {
+        ...common,
+        task: prompt,
+        model: def.model,
+        restartAfterPartialOutput: true,
+        constraints: def.maxCostMicros !== undefined && def.model === "auto" ? { maxCostMicros: def.maxCostMicros } : undefined,
+        maxOutputTokens: await outputAllowance(db, { model: def.model, prompt, capMicros: def.maxCostMicros, wanted: def.maxOutputTokens, stepKey: def.key }),
+      });
+      for (;;) {
+        const { value, done } = await it.next();
+        if (done) {
+          result = value;
+          break;
+        }
+        onEvent(value);
+      }
+    }
+    clearInterval(timer);
+    await writing;
+    if (lost) return "lost";
+
+    const usage = synth
+      ? { inputTokens: synth.instructions.inputTokens + synth.execution.inputTokens, outputTokens: synth.instructions.outputTokens + synth.execution.outputTokens }
+      : { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens };
+    const latencyMs = synth ? synth.instructions.latencyMs + synth.execution.latencyMs : result.latencyMs;
+    const overCap = def.maxCostMicros !== undefined && result.costMicros > def.maxCostMicros;
+    const extra: Partial<StepDetails> = synth ? { synthesis: { ...synth, execution: omitText(synth.execution) }, instructions: synth.instructions.text } : {};
+    const done = await db
+      .update(pipelineSteps)
+      .set({
+        status: overCap ? "failed" : "succeeded",
+        error: overCap ? `Step "${def.key}" cost ${result.costMicros} µ$, over its cap of ${def.maxCostMicros} µ$ (auto chose ${result.model}, estimated within the cap). The answer is kept; raise the cap or name a cheaper model.` : null,
+        output: result.text,
+        model: result.model,
+        requestId: result.requestId,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        costMicros: result.costMicros,
+        latencyMs,
+        finishedAt: sql`now()`,
+        details: sql`${pipelineSteps.details} || ${JSON.stringify(extra)}::jsonb`,
+      })
+      .where(mine)
+      .returning({ id: pipelineSteps.id });
+    await refreshRunCost(db, run.id);
+    return done.length ? "done" : "lost";
+  } catch (e) {
+    clearInterval(timer);
+    await writing;
+    if (lost) return "lost";
+    const cancelled = ctl.signal.aborted;
+    const message =
+      e instanceof DelegateError || e instanceof StepStopError
+        ? e.message
+        : e instanceof Error && /has no output yet|Unknown placeholder/.test(e.message)
+          ? e.message
+          : `Internal error: ${(e as Error)?.message ?? String(e)}`;
+    if (!(e instanceof DelegateError) && !(e instanceof StepStopError) && !cancelled) console.error(`[pipelines] step ${def.key} of run ${run.id}`, e);
+    const failedRequestId = e instanceof DelegateError || e instanceof StepStopError ? e.requestId : null;
+    const res = await db
+      .update(pipelineSteps)
+      .set({
+        status: cancelled ? "cancelled" : "failed",
+        error: cancelled ? "Cancelled while running." : message,
+        output: text || null,
+        finishedAt: sql`now()`,
+        details: sql`${pipelineSteps.details} || ${JSON.stringify({ failedRequestId, ...patch })}::jsonb`,
+      })
+      .where(mine)
+      .returning({ id: pipelineSteps.id });
+    return res.length ? "done" : "lost";
+  } finally {
+    clearInterval(timer);
+    set.delete(ctl);
+    if (!set.size) aborts.delete(run.id);
+  }
+}
+
+function omitText<T extends { text: string }>(x: T): Omit<T, "text"> {
+  const { text: _t, ...rest } = x;
+  return rest;
+}
+
+async function refreshRunCost(db: Db, runId: string) {
+  await db
+    .update(pipelineRuns)
+    .set({ costMicros: sql`(select coalesce(sum(s.cost_micros), 0) from pipeline_steps s where s.run_id = ${runId})` })
+    .where(eq(pipelineRuns.id, runId));
+}
+
+const active = inArray(pipelineRuns.status, ["queued", "running"]);
+
+async function finishSucceeded(db: Db, runId: string, last: StepRow[]) {
+  const output = last.length === 1 ? last[0].output : last.map((s) => `## ${s.stepKey}\n\n${s.output ?? ""}`).join("\n\n");
+  await refreshRunCost(db, runId);
+  await db.update(pipelineRuns).set({ status: "succeeded", output, error: null, finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
+}
+
+async function finishFailed(db: Db, runId: string, reason: string) {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(pipelineSteps)
+      .set({ status: "skipped", error: "Not run: an earlier step stopped the run." })
+      .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
+    await tx.update(pipelineRuns).set({ status: "failed", error: reason, finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
+  });
+  await refreshRunCost(db, runId);
+}
+
+export async function finishCancelled(db: Db, runId: string) {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(pipelineSteps)
+      .set({ status: "cancelled", error: "Cancelled before it ran.", finishedAt: sql`now()` })
+      .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
+    await tx.update(pipelineRuns).set({ status: "cancelled", finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
+  });
+  await refreshRunCost(db, runId);
+}
+
+/**
+ * Runs that need a worker: queued or running, with no step under a live lease and no sign of
+ * life (start, a finished step, a heartbeat) for a whole lease. Found by every runner's reaper.
+ */
+export async function findOrphanedRuns(db: Db, lease: number, limit = 20): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`
+    select r.id from pipeline_runs r
+    where r.status in ('queued', 'running')
+      and not exists (
+        select 1 from pipeline_steps s
+        where s.run_id = r.id and s.status = 'running'
+          and coalesce((s.details->>'heartbeat')::bigint, 0) >= ${NOW_MS} - ${lease})
+      and greatest(r.created_at, coalesce(r.started_at, r.created_at),
+            coalesce((select max(s.finished_at) from pipeline_steps s where s.run_id = r.id), r.created_at))
+          < clock_timestamp() - make_interval(secs => ${lease / 1000})
+    order by r.created_at
+    limit ${limit}`);
+  const list = Array.isArray(rows) ? rows : (rows as { rows: { id: string }[] }).rows;
+  return list.map((r) => r.id);
+}

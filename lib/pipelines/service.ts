@@ -1,0 +1,292 @@
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { models, pipelineRuns, pipelines, pipelineSteps, ratings, type Pipeline } from "@/db/schema";
+import { NotFoundError, UserError } from "@/lib/errors";
+import { rateRequest, type RatingInput } from "@/lib/ratings/service";
+import { dispatchRun } from "./queue";
+import { abortLocal, finishCancelled, type StepDetails } from "./runner";
+import { pipelineInputSchema, type PipelineInput, type StepDef } from "./schemas";
+import { validateSteps, type ModelInfo } from "./validate";
+
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type StepStatus = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+
+/** A step of a run, JSON-safe (dates as ISO strings) for the run page and the API alike. */
+export type StepView = {
+  key: string;
+  position: number;
+  group: number;
+  kind: StepDef["kind"];
+  requestedModel: string;
+  strongModel: string | null;
+  maxCostMicros: number | null;
+  status: StepStatus;
+  model: string | null;
+  requestId: string | null;
+  output: string | null;
+  error: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+  latencyMs: number;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  instructions: string | null;
+  synthesis: StepDetails["synthesis"] | null;
+  myRating: number | null;
+};
+
+export type RunView = {
+  id: string;
+  teamId: string;
+  pipelineId: string;
+  pipelineName: string;
+  status: RunStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  costMicros: number;
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: { done: number; total: number };
+  steps: StepView[];
+};
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+async function modelInfo(db: Db): Promise<Map<string, ModelInfo>> {
+  const rows = await db.select({ name: models.name, enabled: models.enabled, inputPriceMicros: models.inputPriceMicros, outputPriceMicros: models.outputPriceMicros }).from(models);
+  return new Map(rows.map((r) => [r.name, r]));
+}
+
+/** Parses and checks a definition; throws UserError with per-field errors (`steps.1.template`, …). */
+export async function checkDefinition(db: Db, input: PipelineInput) {
+  const parsed = pipelineInputSchema.parse(input);
+  const steps = parsed.steps.map((s) => ({ ...s, ...(s.kind === "synthesis" ? { strongModel: s.strongModel ?? "auto" } : { strongModel: undefined }) })) as StepDef[];
+  const errors = validateSteps(steps, await modelInfo(db));
+  const first = Object.values(errors)[0];
+  if (first) throw new UserError(first[0], errors);
+  return { ...parsed, steps: steps.map((s) => JSON.parse(JSON.stringify(s)) as StepDef) };
+}
+
+export async function createPipeline(db: Db, input: PipelineInput & { teamId: string; userId?: string | null }): Promise<Pipeline> {
+  const def = await checkDefinition(db, input);
+  const [row] = await db.insert(pipelines).values({ teamId: input.teamId, name: def.name, description: def.description, steps: def.steps, createdBy: input.userId ?? null }).returning();
+  return row;
+}
+
+export async function updatePipeline(db: Db, input: PipelineInput & { teamId: string; pipelineId: string }): Promise<Pipeline> {
+  const def = await checkDefinition(db, input);
+  const [row] = await db
+    .update(pipelines)
+    .set({ name: def.name, description: def.description, steps: def.steps, updatedAt: new Date() })
+    .where(and(eq(pipelines.id, input.pipelineId), eq(pipelines.teamId, input.teamId), eq(pipelines.archived, false)))
+    .returning();
+  if (!row) throw new NotFoundError("No such pipeline in this team.");
+  return row;
+}
+
+export async function archivePipeline(db: Db, teamId: string, pipelineId: string) {
+  const [row] = await db.update(pipelines).set({ archived: true, updatedAt: new Date() }).where(and(eq(pipelines.id, pipelineId), eq(pipelines.teamId, teamId))).returning({ id: pipelines.id });
+  if (!row) throw new NotFoundError("No such pipeline in this team.");
+}
+
+export async function getPipeline(db: Db, teamId: string, pipelineId: string): Promise<Pipeline | null> {
+  const [row] = await db.select().from(pipelines).where(and(eq(pipelines.id, pipelineId), eq(pipelines.teamId, teamId)));
+  return row ?? null;
+}
+
+export async function listPipelines(db: Db, teamId: string) {
+  const rows = await db.select().from(pipelines).where(and(eq(pipelines.teamId, teamId), eq(pipelines.archived, false))).orderBy(desc(pipelines.updatedAt));
+  const counts = rows.length
+    ? await db
+        .select({ pipelineId: pipelineRuns.pipelineId, runs: sql<number>`count(*)::int`, lastRunAt: sql<Date>`max(${pipelineRuns.createdAt})` })
+        .from(pipelineRuns)
+        .where(and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.pipelineId, rows.map((r) => r.id))))
+        .groupBy(pipelineRuns.pipelineId)
+    : [];
+  const by = new Map(counts.map((c) => [c.pipelineId, c]));
+  return rows.map((p) => ({ ...p, runs: by.get(p.id)?.runs ?? 0, lastRunAt: by.get(p.id)?.lastRunAt ?? null }));
+}
+
+export async function listRuns(db: Db, teamId: string, opts: { pipelineId?: string; limit?: number } = {}) {
+  return db
+    .select({
+      id: pipelineRuns.id,
+      pipelineId: pipelineRuns.pipelineId,
+      pipelineName: pipelines.name,
+      status: pipelineRuns.status,
+      input: sql<string>`left(${pipelineRuns.input}, 200)`,
+      error: pipelineRuns.error,
+      costMicros: pipelineRuns.costMicros,
+      createdAt: pipelineRuns.createdAt,
+      finishedAt: pipelineRuns.finishedAt,
+    })
+    .from(pipelineRuns)
+    .innerJoin(pipelines, eq(pipelines.id, pipelineRuns.pipelineId))
+    .where(and(eq(pipelineRuns.teamId, teamId), opts.pipelineId ? eq(pipelineRuns.pipelineId, opts.pipelineId) : undefined))
+    .orderBy(desc(pipelineRuns.createdAt))
+    .limit(opts.limit ?? 20);
+}
+
+/**
+ * Starts a run of a saved pipeline: one run row and one pending row per step (each carrying its
+ * definition as it is now, so editing the pipeline later does not change this run), then hands
+ * the run to the runner. Returns at once; follow progress with `getRun`.
+ */
+export async function startRun(db: Db, input: { teamId: string; pipelineId: string; input: string; userId?: string | null; apiKeyId?: string | null }): Promise<RunView> {
+  const p = await getPipeline(db, input.teamId, input.pipelineId);
+  if (!p || p.archived) throw new NotFoundError("No such pipeline in this team.");
+  if (!input.input.trim()) throw new UserError("Give the run an input.", { input: ["Give the run an input."] });
+  const runId = await db.transaction(async (tx) => {
+    const [run] = await tx.insert(pipelineRuns).values({ pipelineId: p.id, teamId: input.teamId, input: input.input, startedBy: input.userId ?? null }).returning({ id: pipelineRuns.id });
+    await tx.insert(pipelineSteps).values(
+      (p.steps as StepDef[]).map((def, i) => ({
+        runId: run.id,
+        stepKey: def.key,
+        position: i,
+        model: null,
+        details: { def, apiKeyId: input.apiKeyId ?? null } satisfies StepDetails,
+      })),
+    );
+    return run.id;
+  });
+  await dispatchRun(runId);
+  return (await getRun(db, input.teamId, runId))!;
+}
+
+/** A run with its steps, or null when the team has no such run. `userId` adds that person's ratings. */
+export async function getRun(db: Db, teamId: string, runId: string, opts: { userId?: string | null } = {}): Promise<RunView | null> {
+  const [row] = await db
+    .select({ run: pipelineRuns, name: pipelines.name })
+    .from(pipelineRuns)
+    .innerJoin(pipelines, eq(pipelines.id, pipelineRuns.pipelineId))
+    .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.teamId, teamId)));
+  if (!row) return null;
+  const steps = await db.select().from(pipelineSteps).where(eq(pipelineSteps.runId, runId)).orderBy(asc(pipelineSteps.position));
+  const reqIds = steps.map((s) => s.requestId).filter((x): x is string => !!x);
+  const mine =
+    opts.userId && reqIds.length
+      ? await db
+          .select({ requestId: ratings.requestId, value: ratings.value, kind: ratings.kind })
+          .from(ratings)
+          .where(and(eq(ratings.teamId, teamId), eq(ratings.userId, opts.userId), inArray(ratings.requestId, reqIds)))
+      : [];
+  const rated = new Map(mine.map((r) => [r.requestId, r.kind === "thumbs" ? r.value : r.value >= 4 ? 1 : r.value <= 2 ? 0 : null]));
+  const r = row.run;
+  const views: StepView[] = steps.map((s) => {
+    const d = s.details as StepDetails;
+    return {
+      key: s.stepKey,
+      position: s.position,
+      group: d.def.group,
+      kind: d.def.kind,
+      requestedModel: d.def.model,
+      strongModel: d.def.kind === "synthesis" ? (d.def.strongModel ?? "auto") : null,
+      maxCostMicros: d.def.maxCostMicros ?? null,
+      status: s.status,
+      model: s.model ?? ((d as { model?: string }).model || null),
+      requestId: s.requestId,
+      output: s.output,
+      error: s.error,
+      inputTokens: s.inputTokens,
+      outputTokens: s.outputTokens,
+      costMicros: s.costMicros,
+      latencyMs: s.latencyMs,
+      attempts: s.attempts,
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+      instructions: d.instructions ?? null,
+      synthesis: d.synthesis ?? null,
+      myRating: s.requestId ? (rated.get(s.requestId) ?? null) : null,
+    };
+  });
+  return {
+    id: r.id,
+    teamId: r.teamId,
+    pipelineId: r.pipelineId,
+    pipelineName: row.name,
+    status: r.status,
+    input: r.input,
+    output: r.output,
+    error: r.error,
+    costMicros: r.costMicros,
+    cancelRequested: r.cancelRequested,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    progress: { done: views.filter((s) => s.status === "succeeded").length, total: views.length },
+    steps: views,
+  };
+}
+
+/**
+ * Asks a queued or running run to stop. A queued run stops at once; a running one stops its
+ * in-flight calls (at once in this process, within about a second on another worker). Steps that
+ * finished keep their results.
+ */
+export async function cancelRun(db: Db, teamId: string, runId: string): Promise<RunView> {
+  const [row] = await db
+    .update(pipelineRuns)
+    .set({ cancelRequested: true })
+    .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.status, ["queued", "running"])))
+    .returning({ status: pipelineRuns.status });
+  if (!row) {
+    const current = await getRun(db, teamId, runId);
+    if (!current) throw new NotFoundError("No such run in this team.");
+    throw new UserError(`This run has already ${current.status === "cancelled" ? "been cancelled" : current.status}; there is nothing to cancel.`);
+  }
+  if (row.status === "queued") await finishCancelled(db, runId);
+  abortLocal(runId);
+  return (await getRun(db, teamId, runId))!;
+}
+
+/**
+ * Runs a stopped run again from a failed, cancelled or skipped step: that step and every step
+ * after it that did not succeed go back to pending; succeeded steps keep their results and are
+ * not run again.
+ */
+export async function retryStep(db: Db, input: { teamId: string; runId: string; stepKey: string }): Promise<RunView> {
+  await db.transaction(async (tx) => {
+    const [run] = await tx.select().from(pipelineRuns).where(and(eq(pipelineRuns.id, input.runId), eq(pipelineRuns.teamId, input.teamId))).for("update");
+    if (!run) throw new NotFoundError("No such run in this team.");
+    if (run.status !== "failed" && run.status !== "cancelled") throw new UserError(`Only a failed or cancelled run can be retried; this one is ${run.status}.`);
+    const [step] = await tx.select().from(pipelineSteps).where(and(eq(pipelineSteps.runId, run.id), eq(pipelineSteps.stepKey, input.stepKey)));
+    if (!step) throw new NotFoundError(`This run has no step "${input.stepKey}".`);
+    if (step.status === "succeeded") throw new UserError(`Step "${input.stepKey}" succeeded; its result is kept and it is not run again.`);
+    await tx
+      .update(pipelineSteps)
+      .set({ status: "pending", error: null, output: null, finishedAt: null })
+      .where(and(eq(pipelineSteps.runId, run.id), inArray(pipelineSteps.status, ["failed", "cancelled", "skipped"])));
+    await tx.update(pipelineRuns).set({ status: "queued", error: null, output: null, cancelRequested: false, finishedAt: null }).where(eq(pipelineRuns.id, run.id));
+  });
+  await dispatchRun(input.runId);
+  return (await getRun(db, input.teamId, input.runId))!;
+}
+
+/** Rates a step by rating the request that produced its output (for synthesis: the cheap model's). */
+export async function rateStep(db: Db, input: { teamId: string; runId: string; stepKey: string; userId: string | null; rating: RatingInput; comment?: string | null }) {
+  const [row] = await db
+    .select({ requestId: pipelineSteps.requestId, status: pipelineSteps.status })
+    .from(pipelineSteps)
+    .innerJoin(pipelineRuns, eq(pipelineRuns.id, pipelineSteps.runId))
+    .where(and(eq(pipelineSteps.runId, input.runId), eq(pipelineSteps.stepKey, input.stepKey), eq(pipelineRuns.teamId, input.teamId)));
+  if (!row) throw new NotFoundError(`No step "${input.stepKey}" in this run.`);
+  if (!row.requestId) throw new UserError("This step has no finished answer to rate yet.");
+  return rateRequest(db, { teamId: input.teamId, requestId: row.requestId, userId: input.userId, rating: input.rating, comment: input.comment });
+}
+
+/** For tests and scripts: resolves when the run reaches a final status (or throws after `timeoutMs`). */
+export async function waitForRun(db: Db, teamId: string, runId: string, timeoutMs = 30_000): Promise<RunView> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await getRun(db, teamId, runId);
+    if (!run) throw new NotFoundError("No such run in this team.");
+    if (run.status !== "queued" && run.status !== "running") return run;
+    if (Date.now() > until) throw new Error(`Run ${runId} still ${run.status} after ${timeoutMs} ms.`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
