@@ -1,0 +1,85 @@
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rateLimitWindows, requests } from "@/db/schema";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
+import { driverName } from "@/test/db";
+import { RateLimitedError, RateLimiter, type Bucket } from "./index";
+
+let fx: GatewayFixture;
+beforeAll(async () => {
+  fx = await startGatewayFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+/** Tries `n` admissions at once on each limiter (each one stands for a separate process). */
+async function burst(limiters: RateLimiter[], bucket: Bucket, n: number) {
+  const tries = limiters.flatMap((l) => Array.from({ length: n }, () => l.admit(fx.db, [bucket]).then(() => true, (e) => (e instanceof RateLimitedError ? false : Promise.reject(e)))));
+  const results = await Promise.all(tries);
+  return results.filter(Boolean).length;
+}
+
+describe(`rate limits shared through rate_limit_windows (${driverName})`, () => {
+  it("two processes together admit exactly a small limit", async () => {
+    const bucket = { key: `t:small:${Date.now()}`, label: "Key", rpm: 7, tpm: null };
+    expect(await burst([new RateLimiter(), new RateLimiter()], bucket, 10)).toBe(7);
+  });
+
+  it("two processes together admit exactly a large limit, in few round trips", async () => {
+    const bucket = { key: `t:large:${Date.now()}`, label: "Key", rpm: 1000, tpm: null };
+    const a = new RateLimiter();
+    const b = new RateLimiter();
+    expect(await burst([a, b], bucket, 800)).toBe(1000);
+    const [row] = await fx.db.select().from(rateLimitWindows).where(eq(rateLimitWindows.key, bucket.key));
+    expect(row.requests).toBe(1000);
+  });
+
+  it("tokens counted in one process stop the other once synced", async () => {
+    const bucket = { key: `t:tok:${Date.now()}`, label: "Key", rpm: null, tpm: 500 };
+    const a = new RateLimiter();
+    const b = new RateLimiter();
+    await a.admit(fx.db, [bucket]);
+    a.countTokens(fx.db, [bucket], 600);
+    await a.syncTokens();
+    await expect(a.admit(fx.db, [bucket])).rejects.toBeInstanceOf(RateLimitedError);
+    b.countTokens(fx.db, [bucket], 1); // b learns the shared total on its next sync
+    await b.syncTokens();
+    const err = await b.admit(fx.db, [bucket]).catch((e) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect(err.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(err.retryAfterSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it("the API answers 429 with Retry-After past a key's requests per minute, recording nothing for it", async () => {
+    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "slow", requestsPerMinute: 2 });
+    const call = () =>
+      fetch(`${fx.api}/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "hi" }] }),
+      });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200);
+    const before = (await fx.db.select({ n: count() }).from(requests))[0].n;
+    const res = await call();
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await res.json()).error.type).toBe("rate_limit_exceeded");
+    expect((await fx.db.select({ n: count() }).from(requests))[0].n).toBe(before);
+  });
+
+  it("a team-wide limit applies across keys", async () => {
+    process.env.MC_TEAM_RPM = "1";
+    try {
+      const { key: k1 } = await createApiKey(fx.db, { teamId: fx.team.id, name: "t1" });
+      const { key: k2 } = await createApiKey(fx.db, { teamId: fx.team.id, name: "t2" });
+      const get = (k: string) => fetch(`${fx.api}/delegate`, { method: "POST", headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ task: { description: "What is 1 + 1?" } }) });
+      const statuses = [(await get(k1)).status, (await get(k2)).status];
+      expect(statuses).toEqual([200, 429]);
+    } finally {
+      delete process.env.MC_TEAM_RPM;
+    }
+  });
+});
