@@ -1,0 +1,86 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiKeys, auditLog, budgets } from "@/db/schema";
+import { authenticateApiKey, findActiveKey, flushLastUsed, touchApiKey } from "@/lib/auth/api-keys";
+import { NotFoundError, UserError } from "@/lib/errors";
+import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
+import { driverName } from "@/test/db";
+import { listTeamKeys } from "./queries";
+import { createKeySchema } from "./schemas";
+import { createTeamKey, revokeTeamKey, rotateTeamKey } from "./service";
+
+let fx: GatewayFixture;
+beforeAll(async () => {
+  fx = await startGatewayFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const models = (key: string) => fetch(`${fx.api}/models`, { headers: { authorization: `Bearer ${key}` } });
+
+describe(`API key lifecycle (${driverName})`, () => {
+  it("parses the admin form: blanks are unset, the allow-list splits on commas", () => {
+    const v = createKeySchema.parse({ name: " CI ", modelAllowList: "gpt-4.1-mini, claude-3-5-haiku-20241022", requestsPerMinute: "", tokensPerMinute: "5000", monthlyBudgetUsd: "12.5" });
+    expect(v).toEqual({ name: "CI", modelAllowList: ["gpt-4.1-mini", "claude-3-5-haiku-20241022"], requestsPerMinute: undefined, tokensPerMinute: 5000, monthlyBudgetUsd: 12.5 });
+    expect(createKeySchema.safeParse({ name: "x", requestsPerMinute: "-3" }).success).toBe(false);
+  });
+
+  it("creates a key shown once, stored hashed, with its budget, audited — and it works", async () => {
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "CI bot", modelAllowList: ["gpt-4.1-mini"], requestsPerMinute: 100, tokensPerMinute: undefined, monthlyBudgetUsd: 25 });
+    expect(k.key).toMatch(/^mc_/);
+    const [row] = await fx.db.select().from(apiKeys).where(eq(apiKeys.id, k.id));
+    expect(row.keyHash).not.toContain(k.key.slice(3));
+    expect(JSON.stringify(row)).not.toContain(k.key);
+    expect((await findActiveKey(fx.db, k.key))?.id).toBe(k.id);
+    const [b] = await fx.db.select().from(budgets).where(eq(budgets.apiKeyId, k.id));
+    expect(b).toMatchObject({ scope: "key", limitMicros: 25_000_000, period: "monthly", hardStop: true });
+    expect((await models(k.key)).status).toBe(200);
+    const listed = (await listTeamKeys(fx.db, fx.team.id)).find((x) => x.id === k.id)!;
+    expect(listed).toMatchObject({ name: "CI bot", modelAllowList: ["gpt-4.1-mini"], requestsPerMinute: 100, budget: { limitMicros: 25_000_000, spentMicros: 0 }, revokedAt: null });
+    const audits = await fx.db.select().from(auditLog).where(eq(auditLog.action, "key.create"));
+    expect(audits.some((a) => a.target === "CI bot")).toBe(true);
+  });
+
+  it("refuses an allow-list naming an unknown model", async () => {
+    await expect(createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "bad", modelAllowList: ["gpt-99"] })).rejects.toBeInstanceOf(UserError);
+  });
+
+  it("revokes: 401 at once, marked revoked, a second revoke is a 404", async () => {
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "temp", modelAllowList: [] });
+    expect((await models(k.key)).status).toBe(200);
+    await revokeTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, keyId: k.id });
+    expect((await models(k.key)).status).toBe(401);
+    expect((await listTeamKeys(fx.db, fx.team.id)).find((x) => x.id === k.id)!.revokedAt).not.toBeNull();
+    await expect(revokeTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, keyId: k.id })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("cannot revoke or rotate another team's key", async () => {
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "mine", modelAllowList: [] });
+    const other = crypto.randomUUID();
+    await expect(revokeTeamKey(fx.db, { teamId: other, actorUserId: null, keyId: k.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(rotateTeamKey(fx.db, { teamId: other, actorUserId: null, keyId: k.id })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await models(k.key)).status).toBe(200);
+  });
+
+  it("rotates: same name and limits, old key 401, new key 200", async () => {
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "rot", modelAllowList: [], tokensPerMinute: 9000 });
+    const r = await rotateTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, keyId: k.id });
+    expect(r.key).not.toBe(k.key);
+    expect((await models(k.key)).status).toBe(401);
+    expect((await models(r.key)).status).toBe(200);
+    expect((await listTeamKeys(fx.db, fx.team.id)).find((x) => x.id === r.id)).toMatchObject({ name: "rot", tokensPerMinute: 9000, revokedAt: null });
+  });
+
+  it("records last use in batches, not one UPDATE per request", async () => {
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "used", modelAllowList: [] });
+    const auth = (await authenticateApiKey(fx.db, k.key))!;
+    await flushLastUsed(); // start from an empty batch, so no earlier timer fires mid-test
+    for (let i = 0; i < 50; i++) touchApiKey(fx.db, auth.id);
+    const [before] = await fx.db.select().from(apiKeys).where(eq(apiKeys.id, k.id));
+    expect(before.lastUsedAt).toBeNull();
+    await flushLastUsed();
+    const [after] = await fx.db.select().from(apiKeys).where(eq(apiKeys.id, k.id));
+    expect(after.lastUsedAt).not.toBeNull();
+  });
+});

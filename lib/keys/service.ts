@@ -1,0 +1,74 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { budgets, teams } from "@/db/schema";
+import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
+import * as budgetsLib from "@/lib/budgets";
+import { startOfPeriod } from "@/lib/budgets/period";
+import { loadFleet } from "@/lib/execution/fleet";
+import { NotFoundError, UserError } from "@/lib/errors";
+import { audit } from "@/lib/teams/service";
+import type { z } from "zod";
+import type { createKeySchema } from "./schemas";
+
+/** Budgets may be cached per team (lib/budgets' leases); drop the cache when the lib offers it. */
+export function invalidateBudgets(teamId: string) {
+  (budgetsLib as { invalidateBudgets?: (teamId?: string) => void }).invalidateBudgets?.(teamId);
+}
+
+type Actor = { teamId: string; actorUserId: string | null };
+
+/**
+ * Creates a team API key with its optional limits, allow-list and monthly budget (a `key`-scoped
+ * budget row), in one transaction. Returns the full key once; only its hash is kept.
+ */
+export async function createTeamKey(db: Db, input: z.infer<typeof createKeySchema> & Actor) {
+  if (input.modelAllowList.length) {
+    const fleet = await loadFleet(db);
+    const unknown = input.modelAllowList.filter((m) => !fleet.byName.has(m));
+    if (unknown.length) throw new UserError(`Unknown model${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. Use names from Admin → Models.`, { modelAllowList: [`Unknown: ${unknown.join(", ")}`] });
+  }
+  const out = await db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    const created = await createApiKey(t, {
+      teamId: input.teamId,
+      name: input.name,
+      createdBy: input.actorUserId,
+      modelAllowList: input.modelAllowList,
+      requestsPerMinute: input.requestsPerMinute ?? null,
+      tokensPerMinute: input.tokensPerMinute ?? null,
+    });
+    if (input.monthlyBudgetUsd !== undefined) {
+      const [team] = await t.select({ timezone: teams.timezone }).from(teams).where(eq(teams.id, input.teamId));
+      await t.insert(budgets).values({
+        teamId: input.teamId,
+        scope: "key",
+        apiKeyId: created.row.id,
+        name: `Key "${input.name}"`,
+        limitMicros: Math.round(input.monthlyBudgetUsd * 1e6),
+        period: "monthly",
+        hardStop: true,
+        periodStart: startOfPeriod("monthly", new Date(), team?.timezone ?? "UTC"),
+      });
+    }
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.create", target: input.name, details: { prefix: created.row.prefix, budgetUsd: input.monthlyBudgetUsd ?? null } });
+    return created;
+  });
+  invalidateBudgets(input.teamId);
+  return { key: out.key, id: out.row.id, name: out.row.name, prefix: out.row.prefix };
+}
+
+export async function revokeTeamKey(db: Db, input: Actor & { keyId: string }) {
+  const row = await revokeApiKey(db, { teamId: input.teamId, keyId: input.keyId });
+  if (!row) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
+  await audit(db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.revoke", target: row.name, details: { prefix: row.prefix } });
+  return { id: row.id, name: row.name };
+}
+
+export async function rotateTeamKey(db: Db, input: Actor & { keyId: string }) {
+  const out = await rotateApiKey(db, { teamId: input.teamId, keyId: input.keyId, createdBy: input.actorUserId });
+  if (!out) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
+  invalidateBudgets(input.teamId);
+  await audit(db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.rotate", target: out.row.name, details: { oldPrefix: out.old.prefix, prefix: out.row.prefix } });
+  return { key: out.key, id: out.row.id, name: out.row.name, prefix: out.row.prefix };
+}
+
