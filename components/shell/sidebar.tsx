@@ -12,6 +12,7 @@ const NAV = [
   { href: "/models", label: "Models" },
   { href: "/ratings", label: "Ratings" },
   { href: "/budgets", label: "Budgets" },
+  { href: "/api", label: "API" },
 ];
 
 export function Sidebar() {
