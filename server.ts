@@ -40,6 +40,7 @@ async function main() {
     process.exit(1);
   }
   console.log(`Database: ${handle.kind}${handle.kind === "pglite" ? ` (${config.MC_DATA_DIR})` : ""}, migrations applied.`);
+  await (await import("./lib/pipelines/queue")).startPipelineRunner();
 
   if (config.demo) {
     const { seedDemo } = await import("./db/seed");

@@ -161,7 +161,7 @@ describe(`pipelines on ${driverName}`, () => {
 
   it("keeps an explicit model under its cost cap by bounding the answer, and stops a step whose prompt is already over it", async () => {
     const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));
-    const prices = { inputPerMTokMicros: m.inputPriceMicros, outputPerMTokMicros: m.outputPriceMicros };
+    const prices = { inputPerMTokMicros: m.inputPriceMicros, outputPerMTokMicros: m.outputPriceMicros, cachedInputPerMTokMicros: m.cachedInputPriceMicros };
     const cap = 60; // µ$: room for a short prompt and a few dozen tokens of answer
     const p = await createPipeline(db, { teamId, userId, name: "capped", steps: [
       { key: "first", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Write a long essay about {{input}}", maxCostMicros: cap },
@@ -308,7 +308,7 @@ describe(`instruction synthesis on ${driverName}`, () => {
     const [strong] = await db.select().from(models).where(eq(models.name, "claude-sonnet-4-20250514"));
     const expected = costMicros(
       { inputTokens: estimateMessagesTokens([{ content: task }]), outputTokens: r.execution.outputTokens },
-      { inputPerMTokMicros: strong.inputPriceMicros, outputPerMTokMicros: strong.outputPriceMicros },
+      { inputPerMTokMicros: strong.inputPriceMicros, outputPerMTokMicros: strong.outputPriceMicros, cachedInputPerMTokMicros: strong.cachedInputPriceMicros },
     );
     expect(r.strongAlone).toMatchObject({ method: "estimate", model: "claude-sonnet-4-20250514", costMicros: expected });
     expect(r.strongAlone.explanation).toMatch(/^Estimate, not a call/);

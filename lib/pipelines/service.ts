@@ -64,7 +64,14 @@ async function modelInfo(db: Db): Promise<Map<string, ModelInfo>> {
 
 /** Parses and checks a definition; throws UserError with per-field errors (`steps.1.template`, …). */
 export async function checkDefinition(db: Db, input: PipelineInput) {
-  const parsed = pipelineInputSchema.parse(input);
+  const res = pipelineInputSchema.safeParse(input);
+  if (!res.success) {
+    const errors: Record<string, string[]> = {};
+    for (const issue of res.error.issues) (errors[issue.path.join(".") || "form"] ??= []).push(issue.message);
+    const [field, msgs] = Object.entries(errors)[0];
+    throw new UserError(`Check ${field}: ${msgs[0]}`, errors);
+  }
+  const parsed = res.data;
   const steps = parsed.steps.map((s) => ({ ...s, ...(s.kind === "synthesis" ? { strongModel: s.strongModel ?? "auto" } : { strongModel: undefined }) })) as StepDef[];
   const errors = validateSteps(steps, await modelInfo(db));
   const first = Object.values(errors)[0];

@@ -1,0 +1,32 @@
+import { asc, eq } from "drizzle-orm";
+import Link from "next/link";
+import { models } from "@/db/schema";
+import { requirePageScope } from "@/lib/auth/page";
+import { findTemplate } from "@/lib/pipelines/library";
+import { PipelineBuilder } from "@/components/pipelines/pipeline-builder";
+import { Card } from "@/components/ui/card";
+
+export const metadata = { title: "New pipeline" };
+
+export default async function NewPipelinePage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ template?: string }> }) {
+  const [{ team: slug }, { template }] = await Promise.all([params, searchParams]);
+  const { db, team } = await requirePageScope(slug, "pipelines:write");
+  const t = findTemplate(template);
+  const fleet = await db.select({ name: models.name, displayName: models.displayName }).from(models).where(eq(models.enabled, true)).orderBy(asc(models.name));
+  return (
+    <div className="space-y-4">
+      <div className="text-sm">
+        <Link href={`/t/${team.slug}/pipelines`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+          ← Pipelines
+        </Link>
+      </div>
+      <h1 className="text-xl font-semibold">New pipeline{t ? `: ${t.name}` : ""}</h1>
+      <Card>
+        <PipelineBuilder
+          initial={{ name: t?.name ?? "", description: t?.description ?? "", steps: t?.steps ?? [{ key: "step1", kind: "prompt", model: "auto", group: 0, template: "{{input}}" }] }}
+          models={fleet.map((m) => ({ name: m.name, label: `${m.displayName} (${m.name})` }))}
+        />
+      </Card>
+    </div>
+  );
+}

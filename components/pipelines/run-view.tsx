@@ -1,0 +1,184 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, useTransition } from "react";
+import { useHasScope, useTeam } from "@/components/shell/team-context";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { cancelRunAction, rateStepAction, retryStepAction } from "@/lib/pipelines/actions";
+import type { RunView as Run, StepView } from "@/lib/pipelines/service";
+import { StatusBadge, usd } from "./status";
+
+export const runQueryKey = (runId: string) => ["pipeline-run", runId] as const;
+const live = (r: Run | undefined) => !!r && (r.status === "queued" || r.status === "running");
+
+/**
+ * A run, live: polls the run's JSON every half second while it is queued or running (steps write
+ * their streamed output to the database as it arrives, so any worker's progress shows here).
+ */
+export function RunView({ initial }: { initial: Run }) {
+  const team = useTeam();
+  const qc = useQueryClient();
+  const canRun = useHasScope("pipelines:run");
+  const [error, setError] = useState<string | null>(null);
+  const [pending, start] = useTransition();
+  const { data: run = initial } = useQuery({
+    queryKey: runQueryKey(initial.id),
+    initialData: initial,
+    queryFn: async () => {
+      const res = await fetch(`/api/teams/${team.slug}/pipeline-runs/${initial.id}`, { cache: "no-store" });
+      if (!res.ok) throw new Error((await res.json().catch(() => null))?.error?.message ?? `HTTP ${res.status}`);
+      return (await res.json()) as Run;
+    },
+    refetchInterval: (q) => (live(q.state.data) ? 500 : false),
+    staleTime: 0,
+  });
+  const act = (fn: () => Promise<{ ok: boolean; error?: string }>) =>
+    start(async () => {
+      const res = await fn();
+      setError(res.ok ? null : (res.error ?? "That did not work."));
+      await qc.invalidateQueries({ queryKey: runQueryKey(initial.id) });
+    });
+
+  const pct = run.progress.total ? Math.round((run.progress.done / run.progress.total) * 100) : 0;
+  return (
+    <div className="space-y-4" data-testid="run-view">
+      <Card>
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <div className="flex items-center gap-2">
+            <span className="text-sm text-zinc-500">Status</span>
+            <span data-testid="run-status">
+              <StatusBadge status={run.status} />
+            </span>
+            {run.cancelRequested && live(run) && <span className="text-xs text-amber-600">cancelling…</span>}
+          </div>
+          <div className="flex items-center gap-4 text-sm">
+            <span>
+              Cost <strong data-testid="run-cost">{usd(run.costMicros)}</strong>
+            </span>
+            {canRun && live(run) && !run.cancelRequested && (
+              <Button variant="danger" disabled={pending} onClick={() => act(() => cancelRunAction({ teamId: team.id, runId: run.id }))}>
+                Cancel run
+              </Button>
+            )}
+          </div>
+        </div>
+        <div className="mt-3">
+          <div className="mb-1 flex justify-between text-xs text-zinc-500">
+            <span>
+              {run.progress.done} of {run.progress.total} steps done
+            </span>
+            <span>{pct}%</span>
+          </div>
+          <div
+            role="progressbar"
+            aria-label="Run progress"
+            aria-valuemin={0}
+            aria-valuemax={run.progress.total}
+            aria-valuenow={run.progress.done}
+            className="h-2 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800"
+          >
+            <div className={`h-full transition-all ${run.status === "failed" ? "bg-red-500" : "bg-indigo-600"}`} style={{ width: `${pct}%` }} />
+          </div>
+        </div>
+        {run.error && (
+          <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert" data-testid="run-error">
+            {run.error}
+          </p>
+        )}
+        {error && (
+          <p className="mt-3 text-sm text-red-600" role="alert">
+            {error}
+          </p>
+        )}
+        <details className="mt-3 text-sm">
+          <summary className="cursor-pointer text-zinc-500">Input</summary>
+          <pre className="mt-1 whitespace-pre-wrap text-xs">{run.input}</pre>
+        </details>
+      </Card>
+
+      <ol className="space-y-3">
+        {run.steps.map((s) => (
+          <StepCard
+            key={s.key}
+            step={s}
+            canRetry={canRun && (run.status === "failed" || run.status === "cancelled") && s.status !== "succeeded" && s.status !== "pending"}
+            onRetry={() => act(() => retryStepAction({ teamId: team.id, runId: run.id, stepKey: s.key }))}
+            onRate={(value) => act(() => rateStepAction({ teamId: team.id, runId: run.id, stepKey: s.key, value }))}
+            busy={pending}
+          />
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView; canRetry: boolean; onRetry: () => void; onRate: (v: 0 | 1) => void; busy: boolean }) {
+  const canRate = useHasScope("ratings:write");
+  return (
+    <li className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900" data-testid={`step-${s.key}`} data-status={s.status}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <div className="flex items-center gap-2">
+          <span className="font-medium">{s.key}</span>
+          <StatusBadge status={s.status} />
+          <span className="text-xs text-zinc-500">
+            {s.kind === "synthesis" ? `synthesis: ${s.strongModel} → ${s.requestedModel}` : s.requestedModel}
+            {s.model && s.model !== s.requestedModel ? ` (ran on ${s.model})` : ""}
+            {s.maxCostMicros !== null ? ` · cap ${usd(s.maxCostMicros)}` : ""}
+          </span>
+        </div>
+        <div className="flex items-center gap-3 text-xs text-zinc-600 dark:text-zinc-400">
+          {s.status !== "pending" && (
+            <span data-testid="step-metrics">
+              {s.inputTokens}→{s.outputTokens} tok · {usd(s.costMicros)} · {s.latencyMs} ms{s.attempts > 1 ? ` · attempt ${s.attempts}` : ""}
+            </span>
+          )}
+          {canRetry && (
+            <Button variant="secondary" disabled={busy} onClick={onRetry}>
+              Retry step
+            </Button>
+          )}
+          {canRate && s.status === "succeeded" && s.requestId && (
+            <span className="flex gap-1" aria-label={`Rate step ${s.key}`}>
+              <Button variant={s.myRating === 1 ? "primary" : "secondary"} disabled={busy} onClick={() => onRate(1)} aria-label="Good" aria-pressed={s.myRating === 1}>
+                👍
+              </Button>
+              <Button variant={s.myRating === 0 ? "primary" : "secondary"} disabled={busy} onClick={() => onRate(0)} aria-label="Bad" aria-pressed={s.myRating === 0}>
+                👎
+              </Button>
+            </span>
+          )}
+        </div>
+      </div>
+      {s.error && (
+        <p className="mt-2 text-sm text-red-700 dark:text-red-400" data-testid="step-error">
+          {s.error}
+        </p>
+      )}
+      {s.instructions && (
+        <details className="mt-2 text-sm">
+          <summary className="cursor-pointer text-zinc-500">Instructions written by {s.synthesis?.instructions.model ?? s.strongModel}</summary>
+          <pre className="mt-1 whitespace-pre-wrap text-xs">{s.instructions}</pre>
+        </details>
+      )}
+      {s.synthesis && <SavingLine synthesis={s.synthesis} />}
+      {(s.output || s.status === "running") && (
+        <pre className="mt-2 max-h-96 overflow-auto whitespace-pre-wrap rounded bg-zinc-50 p-2 text-sm dark:bg-zinc-950" data-testid="step-output" aria-live="polite">
+          {s.output}
+          {s.status === "running" && <span className="animate-pulse">▍</span>}
+        </pre>
+      )}
+    </li>
+  );
+}
+
+export function SavingLine({ synthesis: x }: { synthesis: NonNullable<StepView["synthesis"]> }) {
+  return (
+    <div className="mt-2 rounded bg-emerald-50 p-2 text-xs text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200" data-testid="synthesis-saving">
+      Instructions {usd(x.instructions.costMicros)} ({x.instructions.model}) + execution {usd(x.execution.costMicros)} ({x.execution.model}) = {usd(x.totalCostMicros)}.{" "}
+      {x.strongAlone.model} alone: {usd(x.strongAlone.costMicros)} ({x.strongAlone.method}).{" "}
+      <strong>{x.savingMicros >= 0 ? `Saved ${usd(x.savingMicros)} (${x.savingPct}%)` : `Cost ${usd(-x.savingMicros)} more`}</strong>
+      <div className="mt-1 text-emerald-800/80 dark:text-emerald-300/80">{x.strongAlone.explanation}</div>
+    </div>
+  );
+}
