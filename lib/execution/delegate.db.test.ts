@@ -120,6 +120,19 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     expect(await rowOf(tooBig.requestId)).toMatchObject({ status: "refused" });
   });
 
+  it("condenses a context that does not fit max_tokens with a cheap model, records that call too, and says so", async () => {
+    const context = Array.from({ length: 400 }, (_, i) => `Line ${i}: the quarterly report lists revenue, churn and hiring for region ${i % 7}.`).join("\n");
+    const r = await delegate(db, { teamId, source: "api", task: "Summarise the key risks in this report.", context, constraints: { maxTokens: 1500 } });
+    expect(r.trimmed).toMatch(/Context (summarised by \S+|trimmed) from about \d+ to \d+ tokens/);
+    expect(r.reason).toContain(r.trimmed!);
+    if (r.trimmed!.startsWith("Context summarised")) {
+      const summaryId = /request ([0-9a-f-]{36})/.exec(r.trimmed!)![1];
+      expect(await rowOf(summaryId)).toMatchObject({ status: "ok" });
+    }
+    // What reached the model fits the limit the caller set.
+    expect(r.usage.inputTokens + r.usage.outputTokens).toBeLessThanOrEqual(1500);
+  });
+
   it("never sends a private task to a remote model", async () => {
     const err = await delegate(db, { teamId, source: "api", task: "Rotate this key: sk-live-abcdefghijklmnopqrstuvwx", model: "gpt-4.1" }).catch((e) => e);
     expect(err).toBeInstanceOf(DelegateError);

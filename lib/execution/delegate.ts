@@ -42,6 +42,8 @@ export type DelegateInput = {
   /** May a fallback start over after part of an answer was streamed? Callers that can reset their output say yes. */
   restartAfterPartialOutput?: boolean;
   pipelineRunId?: string | null;
+  /** Internal: set on the summarising call itself, so it never summarises again. */
+  noSummarise?: boolean;
   signal?: AbortSignal;
   /** Sent to the provider with the call (tests use the mock fleet's `x-mock-fail`). */
   providerHeaders?: Record<string, string>;
@@ -173,8 +175,15 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   let ctx: { context?: string; files?: { path: string; content: string }[] } = { context: input.context, files: input.files };
   let trimmed: string | null = null;
   if (decision.trim) {
-    ctx = trimContext(ctx, decision.trim.toTokens);
-    trimmed = `Context trimmed from about ${decision.trim.fromTokens} to ${decision.trim.toTokens} tokens to fit (${decision.trim.reason}).`;
+    const plan = decision.trim;
+    const summary = plan.method === "summarise" && plan.summariser && !input.noSummarise ? await summariseContext(db, input, task, ctx, plan.summariser, plan.toTokens, fleet) : null;
+    if (summary) {
+      ctx = { context: summary.text };
+      trimmed = `Context summarised by ${plan.summariser} from about ${plan.fromTokens} to ${summary.tokens} tokens to fit (request ${summary.requestId}, ${summary.costMicros} µ$).`;
+    } else {
+      ctx = trimContext(ctx, plan.toTokens);
+      trimmed = `Context trimmed from about ${plan.fromTokens} to ${plan.toTokens} tokens to fit (${plan.reason}).`;
+    }
   }
   const messages = buildMessages(input, ctx);
   const promptTokens = estimateMessagesTokens(messages);
@@ -277,6 +286,44 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     ),
     { model: tried[tried.length - 1]?.model ?? decision.model, selectionReason: decision.reason, fallbacksTried: tried, errorKind: kind },
   );
+}
+
+/**
+ * The context optimiser's "summarise" step: a cheap model condenses the context through
+ * delegate() itself, so the summary is budgeted and recorded as its own request. Returns null
+ * (and the caller trims instead) when the summariser cannot take the whole context or fails.
+ */
+async function summariseContext(
+  db: Db,
+  input: DelegateInput,
+  task: string,
+  ctx: { context?: string; files?: { path: string; content: string }[] },
+  summariser: string,
+  toTokens: number,
+  fleet: Awaited<ReturnType<typeof loadFleet>>,
+) {
+  const material = [ctx.context ?? "", ...(ctx.files ?? []).map((f) => `File ${f.path}:\n${f.content}`)].filter(Boolean).join("\n\n");
+  const window = fleet.byName.get(summariser)?.model.contextWindow ?? 0;
+  if (estimateMessagesTokens([{ content: material }]) + toTokens + 200 > window) return null;
+  try {
+    const r = await delegate(db, {
+      teamId: input.teamId,
+      userId: input.userId,
+      apiKeyId: input.apiKeyId,
+      source: input.source,
+      pipelineRunId: input.pipelineRunId,
+      model: summariser,
+      task: `Condense the material below to at most ${toTokens} tokens. Keep every fact, name, number and instruction needed for this task: ${task.slice(0, 1000)}`,
+      context: material,
+      maxOutputTokens: toTokens,
+      noSummarise: true,
+      signal: input.signal,
+      providerHeaders: input.providerHeaders,
+    });
+    return { text: r.text, tokens: r.usage.outputTokens, requestId: r.requestId, costMicros: r.costMicros };
+  } catch {
+    return null;
+  }
 }
 
 /** Runs the delegate path to the end and returns the result (no streaming). */
