@@ -242,3 +242,39 @@ describe(`Unified delegate API (${driverName})`, () => {
     expect(doc.components.schemas.DelegateRequest.properties.task.required).toContain("description");
   });
 });
+
+describe(`Pipelines over REST (${driverName})`, () => {
+  it("starts a run (202) and follows it to the end by polling its id", async () => {
+    const { createPipeline, startPipelineRunner, stopPipelineRunner } = await import("@/lib/pipelines");
+    await startPipelineRunner({ db: fx.db }); // server.ts starts it at boot
+    try {
+      const p = await createPipeline(fx.db, {
+        teamId: fx.team.id,
+        name: "two steps",
+        steps: [
+          { key: "draft", model: "gpt-4.1-mini", group: 0, template: "Summarise: {{input}}" },
+          { key: "polish", model: "gpt-4.1-mini", group: 1, template: "Polish: {{steps.draft}}" },
+        ],
+      });
+      const list = await (await fetch(`${fx.api}/pipelines`, { headers: { authorization: `Bearer ${fx.key}` } })).json();
+      expect(list.data.map((x: { id: string }) => x.id)).toContain(p.id);
+      const started = await post(`/pipelines/${p.id}/runs`, { input: "The launch moved to May." });
+      expect(started.status).toBe(202);
+      const run = await started.json();
+      expect(run.progress.total).toBe(2);
+      let view = run;
+      for (let i = 0; i < 100 && !["succeeded", "failed", "cancelled"].includes(view.status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        view = await (await fetch(`${fx.api}/pipeline-runs/${run.id}`, { headers: { authorization: `Bearer ${fx.key}` } })).json();
+      }
+      expect(view.status).toBe("succeeded");
+      expect(view.progress).toEqual({ done: 2, total: 2 });
+      expect((await post(`/pipelines/${crypto.randomUUID()}/runs`, { input: "x" })).status).toBe(404);
+      expect((await post(`/pipelines/not-a-uuid/runs`, { input: "x" })).status).toBe(404);
+      expect((await post(`/pipelines/${p.id}/runs`, { input: "" })).status).toBe(400);
+      expect((await fetch(`${fx.api}/pipeline-runs/${crypto.randomUUID()}`, { headers: { authorization: `Bearer ${fx.key}` } })).status).toBe(404);
+    } finally {
+      await stopPipelineRunner();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { callerOf } from "./caller";
 import { ApiError, sendError } from "./errors";
 import { chatCompletions, getModel, listModels } from "./openai";
 import { openApiJson } from "./openapi";
+import { getPipelineRunRoute, listPipelinesRoute, startPipelineRunRoute } from "./pipelines";
 import { delegateRoute, feedbackRoute, spendRoute } from "./unified";
 
 export { sendJson } from "./http";
@@ -16,7 +17,10 @@ const ROUTES: Record<string, string[]> = {
   "/api/v1/models": ["GET"],
   "/api/v1/spend": ["GET"],
   "/api/v1/openapi.json": ["GET"],
+  "/api/v1/pipelines": ["GET"],
 };
+const PIPELINE_RUNS = /^\/api\/v1\/pipelines\/([^/]+)\/runs$/;
+const PIPELINE_RUN = /^\/api\/v1\/pipeline-runs\/([^/]+)$/;
 
 async function route(req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? "/", "http://x");
@@ -30,7 +34,9 @@ async function route(req: IncomingMessage, res: ServerResponse) {
       throw new ApiError(400, "invalid_request_error", "The model id in the path is not valid percent-encoding.", "model");
     }
   }
-  const allowed = modelId !== null ? ["GET"] : ROUTES[path];
+  const startRunOf = PIPELINE_RUNS.exec(path)?.[1];
+  const runOf = PIPELINE_RUN.exec(path)?.[1];
+  const allowed = modelId !== null || runOf ? ["GET"] : startRunOf ? ["POST"] : ROUTES[path];
   if (!allowed) throw new ApiError(404, "not_found", `No API route ${method} ${path}. See GET /api/v1/openapi.json.`);
   if (!allowed.includes(method)) throw new ApiError(405, "method_not_allowed", `${path} accepts ${allowed.join(", ")}, not ${method}.`, null, { allow: allowed.join(", ") });
 
@@ -43,6 +49,8 @@ async function route(req: IncomingMessage, res: ServerResponse) {
   const db = await getDb();
   const caller = await callerOf(db, req);
   if (modelId !== null) return getModel(db, res, caller, modelId);
+  if (startRunOf) return startPipelineRunRoute(db, req, res, caller, startRunOf);
+  if (runOf) return getPipelineRunRoute(db, res, caller, runOf);
   switch (path) {
     case "/api/v1/chat/completions":
       return chatCompletions(db, req, res, caller);
@@ -54,6 +62,8 @@ async function route(req: IncomingMessage, res: ServerResponse) {
       return feedbackRoute(db, req, res, caller);
     case "/api/v1/models":
       return listModels(db, req, res, caller);
+    case "/api/v1/pipelines":
+      return listPipelinesRoute(db, res, caller);
     case "/api/v1/spend":
       return spendRoute(db, url, res, caller);
   }

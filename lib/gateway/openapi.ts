@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_BODY_BYTES } from "./http";
+import { pipelineRunRequestSchema } from "./pipelines";
 import { chatCompletionRequestSchema, delegateRequestSchema, feedbackRequestSchema } from "./schemas";
 
 const schemaOf = (s: z.ZodType) => {
@@ -126,6 +127,7 @@ export function openApiDocument() {
         ChatCompletionRequest: schemaOf(chatCompletionRequestSchema),
         ChatCompletion: chatCompletion,
         FeedbackRequest: schemaOf(feedbackRequestSchema),
+        PipelineRunRequest: schemaOf(pipelineRunRequestSchema),
       },
     },
     paths: {
@@ -181,6 +183,27 @@ export function openApiDocument() {
           summary: "The team's usage and budgets",
           parameters: [{ name: "days", in: "query", schema: { ...int, minimum: 1, maximum: 366, default: 30 } }],
           responses: { 200: { description: "Totals, cost by model, budgets" }, ...errors(400, 401) },
+        },
+      },
+      "/pipelines": {
+        get: { operationId: "listPipelines", summary: "The team's saved pipelines", responses: { 200: { description: "{ data: Pipeline[] }" }, ...errors(401) } },
+      },
+      "/pipelines/{pipeline}/runs": {
+        post: {
+          operationId: "startPipelineRun",
+          summary: "Start a pipeline run",
+          description: "Answers 202 at once with the run (status, progress, steps); poll GET /pipeline-runs/{run}.",
+          parameters: [{ name: "pipeline", in: "path", required: true, schema: { ...str, format: "uuid" } }],
+          requestBody: { required: true, content: json("PipelineRunRequest") },
+          responses: { 202: { description: "The run, queued" }, ...errors(400, 401, 404, 413, 429) },
+        },
+      },
+      "/pipeline-runs/{run}": {
+        get: {
+          operationId: "getPipelineRun",
+          summary: "A pipeline run's status, progress and steps",
+          parameters: [{ name: "run", in: "path", required: true, schema: { ...str, format: "uuid" } }],
+          responses: { 200: { description: "The run" }, ...errors(401, 404) },
         },
       },
       "/openapi.json": { get: { operationId: "openapi", summary: "This document", security: [], responses: { 200: { description: "OpenAPI 3.1" } } } },
