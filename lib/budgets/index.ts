@@ -1,66 +1,543 @@
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import os from "node:os";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { budgets } from "@/db/schema";
+import { budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
 import { formatUsd } from "@/lib/format";
 import { BudgetExceededError } from "@/lib/execution/errors";
+import { checkThresholds } from "@/lib/alerts";
+import { currentPeriodStart, periodEnd, type Period } from "./period";
 
-export type Reservation = { budgetIds: string[]; amountMicros: number };
+/**
+ * Budget enforcement with per-process leases (see README.md in this folder).
+ *
+ * A process reserves budget from the database in chunks (a lease: one `budget_reservations` row
+ * with `holder` = this process, counted in `budgets.reserved_micros`) and serves calls from it in
+ * memory. Grants are conditional UPDATEs under a row lock, so the leases of every process together
+ * never exceed what is left. Settlements are grouped into one transaction every few milliseconds
+ * and awaited, so a finished call's cost is in `spent_micros` before its response ends.
+ */
+
 export type Payer = { teamId: string; userId?: string | null; apiKeyId?: string | null };
+export type Reservation = {
+  budgetIds: string[];
+  amountMicros: number;
+  /** The subset of `budgetIds` (hard-stop budgets) that hold `amountMicros` from a lease. */
+  held?: string[];
+  /** Set by settle/release: a reservation is closed once, never twice. */
+  closed?: boolean;
+};
 
-function applicable(p: Payer) {
-  return and(
-    eq(budgets.teamId, p.teamId),
-    or(
-      eq(budgets.scope, "team"),
-      p.userId ? and(eq(budgets.scope, "member"), eq(budgets.userId, p.userId)) : sql`false`,
-      p.apiKeyId ? and(eq(budgets.scope, "key"), eq(budgets.apiKeyId, p.apiKeyId)) : sql`false`,
-    ),
+type BudgetCfg = Pick<Budget, "id" | "teamId" | "scope" | "userId" | "apiKeyId" | "name" | "limitMicros" | "hardStop" | "period" | "customDays" | "periodStart"> & {
+  timeZone: string;
+  nextReset: Date;
+};
+
+type Account = {
+  budgetId: string;
+  leaseId: string | null;
+  /** What this process holds in the database (the lease row's amount, part of reserved_micros). */
+  granted: number;
+  /** Holds of calls in flight. */
+  inflight: number;
+  /** Settled in memory, not yet written to spent_micros. */
+  pending: number;
+  lastUsed: number;
+  renewedAt: number;
+  acquiring: Promise<boolean> | null;
+  refusedAt: number;
+  refusedNeed: number;
+};
+
+type State = {
+  holder: string;
+  db: Db | null;
+  accounts: Map<string, Account>;
+  teamCache: Map<string, { list: Promise<BudgetCfg[]> }>;
+  rolling: Map<string, Promise<void>>;
+  nextFlush: Promise<void> | null;
+  running: Promise<void> | null;
+  timer: NodeJS.Timeout | null;
+  lastSweep: number;
+};
+
+const g = globalThis as { __mcBudgets?: State };
+const st: State = (g.__mcBudgets ??= {
+  holder: `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
+  db: null,
+  accounts: new Map(),
+  teamCache: new Map(),
+  rolling: new Map(),
+  nextFlush: null,
+  running: null,
+  timer: null,
+  lastSweep: 0,
+});
+
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+/** How long a lease survives its process: a crashed process's reservations come back after this. */
+export const LEASE_TTL_MS = num("MC_BUDGET_LEASE_TTL_MS", 30_000);
+const IDLE_RETURN_MS = num("MC_BUDGET_IDLE_MS", 2_000);
+const FLUSH_WINDOW_MS = 2;
+/** A lease aims to cover this many calls of the current size… */
+const LEASE_CALLS = 20;
+/** …but never more than this share of what is still free, so leases shrink as the budget runs out. */
+const FREE_SHARE = 4;
+const avail = (a: Account) => a.granted - a.inflight - a.pending;
+
+/** This process's lease holder name (written to budget_reservations.holder). */
+export function leaseHolder() {
+  return st.holder;
+}
+
+function applies(b: BudgetCfg, p: Payer) {
+  if (b.scope === "team") return true;
+  if (b.scope === "member") return !!p.userId && b.userId === p.userId;
+  return !!p.apiKeyId && b.apiKeyId === p.apiKeyId;
+}
+
+function toCfg(b: Budget, timeZone: string): BudgetCfg {
+  return {
+    id: b.id,
+    teamId: b.teamId,
+    scope: b.scope,
+    userId: b.userId,
+    apiKeyId: b.apiKeyId,
+    name: b.name,
+    limitMicros: b.limitMicros,
+    hardStop: b.hardStop,
+    period: b.period,
+    customDays: b.customDays,
+    periodStart: b.periodStart,
+    timeZone,
+    nextReset: periodEnd({ period: b.period as Period, customDays: b.customDays }, b.periodStart, timeZone),
+  };
+}
+
+/**
+ * The team's budgets, read fresh for every call so a new or edited budget applies at once, in every
+ * process. Single-flight: calls that arrive while a read is in flight share it, so under load this
+ * is at most one small indexed query per team per round trip, not one per call.
+ */
+async function teamBudgets(db: Db, teamId: string): Promise<BudgetCfg[]> {
+  const hit = st.teamCache.get(teamId);
+  if (hit) return hit.list;
+  const p = (async () => {
+    const rows = await db.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.teamId, teamId));
+    return rows.map((r) => toCfg(r.b, r.tz));
+  })();
+  st.teamCache.set(teamId, { list: p });
+  try {
+    return await p;
+  } finally {
+    if (st.teamCache.get(teamId)?.list === p) st.teamCache.delete(teamId);
+  }
+}
+
+/** Forget cached budget settings of a team (after an edit in this process). */
+export function invalidateBudgets(teamId?: string) {
+  if (teamId) st.teamCache.delete(teamId);
+  else st.teamCache.clear();
+}
+
+function account(budgetId: string): Account {
+  let a = st.accounts.get(budgetId);
+  if (!a) {
+    a = { budgetId, leaseId: null, granted: 0, inflight: 0, pending: 0, lastUsed: Date.now(), renewedAt: 0, acquiring: null, refusedAt: 0, refusedNeed: Infinity };
+    st.accounts.set(budgetId, a);
+  }
+  return a;
+}
+
+/**
+ * Moves a budget into its current period when the boundary (in the team's time zone) has passed:
+ * spent goes to zero under the row lock, once, however many processes notice at the same time.
+ * Reservations carry over: the calls they cover settle into the new period.
+ */
+export async function rollPeriod(db: Db, budgetId: string, now = new Date()): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.id, budgetId)).for("no key update", { of: budgets });
+    if (!row) return false;
+    const start = currentPeriodStart({ period: row.b.period as Period, customDays: row.b.customDays, periodStart: row.b.periodStart }, now, row.tz);
+    if (start.getTime() <= row.b.periodStart.getTime()) return false;
+    await tx.update(budgets).set({ spentMicros: 0, periodStart: start, updatedAt: new Date() }).where(eq(budgets.id, budgetId));
+    await tx.insert(budgetLedger).values({ budgetId, teamId: row.b.teamId, kind: "reset", amountMicros: -row.b.spentMicros });
+    return true;
+  });
+}
+
+async function ensurePeriod(db: Db, b: BudgetCfg) {
+  if (Date.now() < b.nextReset.getTime()) return;
+  let p = st.rolling.get(b.id);
+  if (!p) {
+    p = rollPeriod(db, b.id)
+      .then(() => invalidateBudgets(b.teamId))
+      .finally(() => st.rolling.delete(b.id));
+    st.rolling.set(b.id, p);
+  }
+  await p;
+  // Refresh in place so the caller's copy stops asking.
+  const fresh = (await teamBudgets(db, b.teamId)).find((x) => x.id === b.id);
+  if (fresh) Object.assign(b, fresh);
+  else b.nextReset = new Date(Date.now() + 1_000);
+}
+
+/**
+ * Grows this process's lease on one budget by at least `need`. One conditional UPDATE under the
+ * row lock: the grant is between `need` and the lease target, at most a quarter of what is free,
+ * and only if spent + reserved + grant ≤ limit. Returns false when even `need` does not fit.
+ */
+async function acquire(db: Db, b: BudgetCfg, a: Account, need: number, perCall: number): Promise<boolean> {
+  const want = Math.max(need, perCall * LEASE_CALLS);
+  let lost = false;
+  const granted = await db.transaction(async (tx) => {
+    const [row] = await tx.select().from(budgets).where(eq(budgets.id, b.id)).for("no key update");
+    if (!row) return 0;
+    const free = row.limitMicros - row.spentMicros - row.reservedMicros;
+    const grant = Math.min(want, Math.max(need, Math.floor(free / FREE_SHARE)));
+    if (grant > free) return 0;
+    await tx
+      .update(budgets)
+      .set({ reservedMicros: sql`${budgets.reservedMicros} + ${grant}`, updatedAt: new Date() })
+      .where(eq(budgets.id, b.id));
+    let leaseId = a.leaseId;
+    if (leaseId) {
+      const kept = await tx
+        .update(budgetReservations)
+        .set({ amountMicros: sql`${budgetReservations.amountMicros} + ${grant}`, expiresAt: sql`now() + ${LEASE_TTL_MS} * interval '1 millisecond'` })
+        .where(and(eq(budgetReservations.id, leaseId), eq(budgetReservations.status, "held")))
+        .returning({ id: budgetReservations.id });
+      if (!kept.length) {
+        lost = true;
+        leaseId = null;
+      }
+    }
+    if (!leaseId) {
+      const [ins] = await tx
+        .insert(budgetReservations)
+        .values({ budgetId: b.id, holder: st.holder, amountMicros: grant, periodStart: row.periodStart, expiresAt: sql`now() + ${LEASE_TTL_MS} * interval '1 millisecond'` })
+        .returning({ id: budgetReservations.id });
+      leaseId = ins.id;
+    }
+    await tx.insert(budgetLedger).values({ budgetId: b.id, teamId: b.teamId, reservationId: leaseId, kind: "reserve", amountMicros: grant });
+    a.leaseId = leaseId;
+    return grant;
+  });
+  if (lost) a.granted = 0; // the sweeper took the old lease back; its holds are no longer backed
+  if (!granted) return false;
+  a.granted += granted;
+  a.renewedAt = Date.now();
+  return true;
+}
+
+/** Takes `amount` from this process's lease on `b`, growing the lease when needed. */
+async function hold(db: Db, b: BudgetCfg, a: Account, amount: number): Promise<boolean> {
+  let swept = false;
+  for (;;) {
+    if (avail(a) >= amount) {
+      a.inflight += amount;
+      a.lastUsed = Date.now();
+      return true;
+    }
+    if (a.acquiring) {
+      await a.acquiring;
+      continue;
+    }
+    // Refused a moment ago for as much or less: refuse without another round trip.
+    if (Date.now() - a.refusedAt < 100 && amount >= a.refusedNeed) return false;
+    const p = acquire(db, b, a, amount - avail(a), amount);
+    a.acquiring = p;
+    let ok: boolean;
+    try {
+      ok = await p;
+    } finally {
+      a.acquiring = null;
+    }
+    if (ok) continue;
+    if (!swept) {
+      // Maybe a crashed process still holds part of it.
+      swept = true;
+      if ((await expireReservations(db, b.id)) > 0) continue;
+    }
+    a.refusedAt = Date.now();
+    a.refusedNeed = Math.min(a.refusedNeed, amount);
+    return false;
+  }
+}
+
+/**
+ * Holds `amountMicros` (the most this call can cost) on every budget that applies to the payer.
+ * A hard-stop budget that cannot fit it refuses the whole reservation with `BudgetExceededError`
+ * (HTTP 402); warn-only budgets never refuse. Usually served from this process's lease in memory.
+ */
+export async function reserve(db: Db, payer: Payer, amountMicros: number): Promise<Reservation> {
+  st.db = db;
+  startMaintenance();
+  const list = (await teamBudgets(db, payer.teamId)).filter((b) => applies(b, payer));
+  const held: string[] = [];
+  const undo = () => {
+    for (const id of held) account(id).inflight -= amountMicros;
+  };
+  for (const b of list) {
+    try {
+      await ensurePeriod(db, b);
+    } catch (e) {
+      undo();
+      throw e;
+    }
+    if (!b.hardStop) continue;
+    const a = account(b.id);
+    let ok: boolean;
+    try {
+      ok = await hold(db, b, a, amountMicros);
+    } catch (e) {
+      undo();
+      throw e;
+    }
+    if (!ok) {
+      undo();
+      throw await exceeded(db, b, amountMicros);
+    }
+    held.push(b.id);
+  }
+  return { budgetIds: list.map((b) => b.id), amountMicros, held };
+}
+
+async function exceeded(db: Db, b: BudgetCfg, amount: number) {
+  const [row] = await db.select().from(budgets).where(eq(budgets.id, b.id));
+  const left = row ? Math.max(0, row.limitMicros - row.spentMicros - row.reservedMicros) : 0;
+  if (row) await checkThresholds(db, row, { refused: true }).catch((e) => console.error("[budgets] alert failed", e));
+  return new BudgetExceededError(
+    `Budget "${b.name}" exceeded: ${formatUsd(left)} of ${formatUsd(b.limitMicros)} is left this period and this call may cost up to ${formatUsd(amount)}. Ask an admin to raise the budget, or lower max_tokens.`,
   );
 }
 
 /**
- * Holds `amountMicros` (the most this call can cost) on every budget that applies to the payer, in
- * one transaction. A hard-stop budget that cannot fit it refuses the whole reservation; the
- * conditional UPDATE is atomic, so concurrent calls can never push spent + reserved past the limit.
+ * Replaces the hold with the actual cost. Resolves once the cost is committed to `spent_micros`
+ * (grouped with the settlements of concurrent calls). Settling a reservation twice is a no-op.
  */
-export async function reserve(db: Db, payer: Payer, amountMicros: number): Promise<Reservation> {
-  return db.transaction(async (tx) => {
-    const rows = await tx.select({ id: budgets.id, hardStop: budgets.hardStop }).from(budgets).where(applicable(payer));
-    const held: string[] = [];
-    for (const b of rows) {
-      const fit = await tx
-        .update(budgets)
-        .set({ reservedMicros: sql`${budgets.reservedMicros} + ${amountMicros}` })
-        .where(and(eq(budgets.id, b.id), b.hardStop ? sql`${budgets.spentMicros} + ${budgets.reservedMicros} + ${amountMicros} <= ${budgets.limitMicros}` : undefined))
-        .returning({ id: budgets.id });
-      if (!fit.length) {
-        const [full] = await tx.select().from(budgets).where(eq(budgets.id, b.id));
-        const left = Math.max(0, full.limitMicros - full.spentMicros - full.reservedMicros);
-        throw new BudgetExceededError(
-          `Budget "${full.name}" is exhausted: ${formatUsd(left)} of ${formatUsd(full.limitMicros)} is left and this call may cost up to ${formatUsd(amountMicros)}. Ask an admin to raise the budget, or lower max_tokens.`,
-        );
-      }
-      held.push(b.id);
-    }
-    return { budgetIds: held, amountMicros };
-  });
-}
-
-/** Replaces the hold with the actual cost. */
 export async function settle(db: Db, r: Reservation, actualMicros: number) {
-  if (!r.budgetIds.length) return;
-  await db
-    .update(budgets)
-    .set({
-      reservedMicros: sql`greatest(0, ${budgets.reservedMicros} - ${r.amountMicros})`,
-      spentMicros: sql`${budgets.spentMicros} + ${actualMicros}`,
-      updatedAt: new Date(),
-    })
-    .where(inArray(budgets.id, r.budgetIds));
+  if (r.closed) return;
+  r.closed = true;
+  st.db = db;
+  const held = new Set(r.held ?? []);
+  const now = Date.now();
+  for (const id of r.budgetIds) {
+    const a = account(id);
+    if (held.has(id)) a.inflight -= r.amountMicros;
+    a.pending += actualMicros;
+    a.lastUsed = now;
+    a.refusedAt = 0;
+    a.refusedNeed = Infinity;
+  }
+  if (actualMicros > 0 && r.budgetIds.length) await requestFlush();
 }
 
-/** Gives the hold back after a call that cost nothing. */
+/** Gives the hold back after a call that cost nothing (in memory: the lease keeps it). */
 export async function release(db: Db, r: Reservation) {
   await settle(db, r, 0);
 }
 
+function requestFlush(): Promise<void> {
+  st.nextFlush ??= new Promise<void>((resolve) => {
+    setTimeout(() => {
+      st.nextFlush = null;
+      const run = (st.running ?? Promise.resolve()).then(() => flushOnce());
+      st.running = run;
+      void run.then(() => {
+        if (st.running === run) st.running = null;
+        resolve();
+      });
+    }, FLUSH_WINDOW_MS);
+  });
+  return st.nextFlush;
+}
+
+/**
+ * Writes pending settlements: per budget, spent += X and the lease (and reserved) shrink by the
+ * part of X it covered, in one transaction with budget rows locked in id order. Retries a failed
+ * write a few times; the amounts stay pending in memory until they are written.
+ */
+async function flushOnce(): Promise<void> {
+  const db = st.db;
+  if (!db) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const batch = [...st.accounts.values()].filter((a) => a.pending !== 0).sort((x, y) => (x.budgetId < y.budgetId ? -1 : 1));
+    if (!batch.length) return;
+    const items = batch.map((a) => ({ a, x: a.pending, fromLease: a.leaseId ? Math.max(0, Math.min(a.pending, a.granted - a.inflight)) : 0, leaseId: a.leaseId, orig: a.leaseId }));
+    try {
+      const rows = await db.transaction(async (tx) => {
+        await tx
+          .select({ id: budgets.id })
+          .from(budgets)
+          .where(inArray(budgets.id, items.map((i) => i.a.budgetId)))
+          .orderBy(asc(budgets.id))
+          .for("no key update");
+        const out: Budget[] = [];
+        for (const it of items) {
+          if (it.leaseId) {
+            const kept = await tx
+              .update(budgetReservations)
+              .set({ amountMicros: sql`${budgetReservations.amountMicros} - ${it.fromLease}`, expiresAt: sql`now() + ${LEASE_TTL_MS} * interval '1 millisecond'` })
+              .where(and(eq(budgetReservations.id, it.leaseId), eq(budgetReservations.status, "held")))
+              .returning({ id: budgetReservations.id });
+            if (!kept.length) {
+              it.fromLease = 0;
+              it.leaseId = null;
+            }
+          }
+          const [b] = await tx
+            .update(budgets)
+            .set({ spentMicros: sql`${budgets.spentMicros} + ${it.x}`, reservedMicros: sql`${budgets.reservedMicros} - ${it.fromLease}`, updatedAt: new Date() })
+            .where(eq(budgets.id, it.a.budgetId))
+            .returning();
+          if (b) {
+            out.push(b);
+            if (it.x) await tx.insert(budgetLedger).values({ budgetId: b.id, teamId: b.teamId, reservationId: it.leaseId, kind: "settle", amountMicros: it.x });
+          }
+        }
+        return out;
+      });
+      const now = Date.now();
+      for (const it of items) {
+        it.a.pending -= it.x;
+        if (it.orig && !it.leaseId) {
+          // The sweeper expired our lease: what it held is back in the budget.
+          if (it.a.leaseId === it.orig) {
+            it.a.leaseId = null;
+            it.a.granted = 0;
+          }
+        } else {
+          it.a.granted -= it.fromLease;
+          if (it.leaseId) it.a.renewedAt = now;
+        }
+      }
+      for (const b of rows) await checkThresholds(db, b).catch((e) => console.error("[budgets] alert failed", e));
+      if (!batch.some((a) => a.pending !== 0)) return;
+    } catch (e) {
+      console.error(`[budgets] could not write settlements (attempt ${attempt + 1})`, e);
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+  }
+}
+
+/** Waits until every settlement made so far is written (tests, shutdown). */
+export async function flushBudgets() {
+  await requestFlush();
+  while (st.running) await st.running;
+}
+
+/**
+ * Gives back the unused part of this process's leases: those idle for `idleMs`, or all of them.
+ * The amount leaves `available` before the write, so no call can be served from it meanwhile.
+ */
+export async function returnLeases(db: Db | null = st.db, opts: { idleMs?: number } = {}) {
+  if (!db) return;
+  await flushBudgets();
+  const now = Date.now();
+  for (const a of st.accounts.values()) {
+    if (opts.idleMs !== undefined && now - a.lastUsed < opts.idleMs) continue;
+    const give = avail(a);
+    const leaseId = a.leaseId;
+    if (!leaseId || give <= 0 || a.acquiring) continue;
+    a.granted -= give;
+    let released = false;
+    try {
+      await db.transaction(async (tx) => {
+        const [b] = await tx.select({ teamId: budgets.teamId }).from(budgets).where(eq(budgets.id, a.budgetId)).for("no key update");
+        const kept = await tx
+          .update(budgetReservations)
+          .set({
+            amountMicros: sql`${budgetReservations.amountMicros} - ${give}`,
+            // Released only when nothing is left on it (an acquire may have just grown it).
+            status: sql`case when ${budgetReservations.amountMicros} - ${give} <= 0 then 'released' else 'held' end::reservation_status`,
+          })
+          .where(and(eq(budgetReservations.id, leaseId), eq(budgetReservations.status, "held")))
+          .returning({ id: budgetReservations.id, status: budgetReservations.status });
+        released = kept[0]?.status === "released";
+        if (!kept.length || !b) return;
+        await tx.update(budgets).set({ reservedMicros: sql`${budgets.reservedMicros} - ${give}`, updatedAt: new Date() }).where(eq(budgets.id, a.budgetId));
+        await tx.insert(budgetLedger).values({ budgetId: a.budgetId, teamId: b.teamId, reservationId: leaseId, kind: "release", amountMicros: give });
+      });
+      if (released && a.leaseId === leaseId) a.leaseId = null;
+    } catch (e) {
+      a.granted += give;
+      console.error("[budgets] could not return a lease", e);
+    }
+  }
+}
+
+/**
+ * Expires reservations whose holder stopped renewing them (a crashed or frozen process): marks
+ * them expired and takes their amount out of `reserved_micros`, in one transaction with the budget
+ * rows locked first. Returns how many were expired. Safe to run from any number of processes.
+ */
+export async function expireReservations(db: Db, budgetId?: string): Promise<number> {
+  st.lastSweep = Date.now();
+  const due = and(eq(budgetReservations.status, "held"), lt(budgetReservations.expiresAt, sql`now()`), budgetId ? eq(budgetReservations.budgetId, budgetId) : undefined);
+  const any = await db.select({ id: budgetReservations.id }).from(budgetReservations).where(due).limit(1);
+  if (!any.length) return 0;
+  return db.transaction(async (tx) => {
+    const ids = await tx.selectDistinct({ id: budgetReservations.budgetId }).from(budgetReservations).where(due);
+    if (!ids.length) return 0;
+    const locked = await tx
+      .select({ id: budgets.id, teamId: budgets.teamId })
+      .from(budgets)
+      .where(inArray(budgets.id, ids.map((r) => r.id)))
+      .orderBy(asc(budgets.id))
+      .for("no key update");
+    const expired = await tx
+      .update(budgetReservations)
+      .set({ status: "expired" })
+      .where(and(due, inArray(budgetReservations.budgetId, locked.map((b) => b.id))))
+      .returning({ id: budgetReservations.id, budgetId: budgetReservations.budgetId, amount: budgetReservations.amountMicros });
+    const sums = new Map<string, number>();
+    for (const e of expired) sums.set(e.budgetId, (sums.get(e.budgetId) ?? 0) + e.amount);
+    for (const [id, amt] of sums) {
+      await tx.update(budgets).set({ reservedMicros: sql`greatest(0, ${budgets.reservedMicros} - ${amt})`, updatedAt: new Date() }).where(eq(budgets.id, id));
+    }
+    const team = new Map(locked.map((b) => [b.id, b.teamId]));
+    if (expired.length) await tx.insert(budgetLedger).values(expired.map((e) => ({ budgetId: e.budgetId, teamId: team.get(e.budgetId)!, reservationId: e.id, kind: "expire" as const, amountMicros: e.amount })));
+    return expired.length;
+  });
+}
+
+/** Keeps leases alive while used, returns idle ones, expires dead ones. Unref'd: never keeps a process up. */
+function startMaintenance() {
+  if (st.timer) return;
+  st.timer = setInterval(() => void maintain(), Math.min(1_000, LEASE_TTL_MS / 4));
+  st.timer.unref();
+}
+
+async function maintain() {
+  const db = st.db;
+  if (!db) return;
+  try {
+    await returnLeases(db, { idleMs: IDLE_RETURN_MS });
+    const stale = [...st.accounts.values()].filter((a) => a.leaseId && Date.now() - a.renewedAt > LEASE_TTL_MS / 3);
+    if (stale.length) {
+      await db
+        .update(budgetReservations)
+        .set({ expiresAt: sql`now() + ${LEASE_TTL_MS} * interval '1 millisecond'` })
+        .where(and(inArray(budgetReservations.id, stale.map((a) => a.leaseId!)), eq(budgetReservations.status, "held")));
+      for (const a of stale) a.renewedAt = Date.now();
+    }
+    if (Date.now() - st.lastSweep > LEASE_TTL_MS / 2) await expireReservations(db);
+  } catch (e) {
+    console.error("[budgets] maintenance failed", e);
+  }
+}
+
+/** For tests: forget this process's in-memory leases and caches (after a fresh database). */
+export function resetBudgetState() {
+  st.accounts.clear();
+  st.teamCache.clear();
+  st.rolling.clear();
+}
+
+/** In-memory view of this process's leases (for the README's numbers and tests). */
+export function leaseSnapshot() {
+  return [...st.accounts.values()].map((a) => ({ budgetId: a.budgetId, leaseId: a.leaseId, granted: a.granted, inflight: a.inflight, pending: a.pending, available: avail(a) }));
+}

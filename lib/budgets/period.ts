@@ -30,3 +30,47 @@ export function startOfPeriod(period: Exclude<Period, "custom">, at: Date, timeZ
   const day = new Date(Date.UTC(p.y, p.m - 1, p.d - back));
   return zonedMidnight(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), timeZone);
 }
+
+/** Adds `days` calendar days to the wall-clock date of `at` in `timeZone`, at local midnight. */
+export function addZonedDays(at: Date, days: number, timeZone: string): Date {
+  const p = partsIn(at, timeZone);
+  const d = new Date(Date.UTC(p.y, p.m - 1, p.d + days));
+  return zonedMidnight(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), timeZone);
+}
+
+export type PeriodSpec = { period: Period; customDays?: number | null; periodStart: Date };
+
+/**
+ * Start of the period that contains `now`. Calendar periods are computed from the clock; a custom
+ * period of N days is a chain anchored at the budget's `periodStart`, so any start from the same
+ * chain (even a stale one read by another process) gives the same answer. Never moves backwards.
+ */
+export function currentPeriodStart(b: PeriodSpec, now: Date, timeZone: string): Date {
+  if (b.period !== "custom") {
+    const s = startOfPeriod(b.period, now, timeZone);
+    return s.getTime() > b.periodStart.getTime() ? s : b.periodStart;
+  }
+  const days = Math.max(1, b.customDays ?? 30);
+  let start = b.periodStart;
+  // Jump close with arithmetic, then walk in the zone (DST makes days 23–25 hours).
+  const approx = Math.floor((now.getTime() - start.getTime()) / (days * 86_400_000)) - 1;
+  if (approx > 0) start = addZonedDays(start, approx * days, timeZone);
+  for (let next = addZonedDays(start, days, timeZone); next.getTime() <= now.getTime(); next = addZonedDays(start, days, timeZone)) start = next;
+  return start;
+}
+
+/** The instant the period starting at `start` ends (the next reset). */
+export function periodEnd(b: Omit<PeriodSpec, "periodStart">, start: Date, timeZone: string): Date {
+  switch (b.period) {
+    case "daily":
+      return addZonedDays(start, 1, timeZone);
+    case "weekly":
+      return addZonedDays(start, 7, timeZone);
+    case "monthly": {
+      const p = partsIn(start, timeZone);
+      return p.m === 12 ? zonedMidnight(p.y + 1, 1, 1, timeZone) : zonedMidnight(p.y, p.m + 1, 1, timeZone);
+    }
+    case "custom":
+      return addZonedDays(start, Math.max(1, b.customDays ?? 30), timeZone);
+  }
+}
