@@ -1,0 +1,68 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { driverName } from "@/test/db";
+import { startGatewayFixture, type GatewayFixture } from "./test-server";
+
+const run = promisify(execFile);
+const BIN = path.resolve(__dirname, "../../bin/mc.mjs");
+let fx: GatewayFixture;
+
+beforeAll(async () => {
+  fx = await startGatewayFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const mc = (args: string[], env: Record<string, string> = {}) =>
+  run("node", [BIN, ...args], { env: { ...process.env, MC_API_URL: fx.base, MC_API_KEY: fx.key, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+  );
+
+describe(`the mc CLI over the REST API (${driverName})`, () => {
+  it("delegates a task, streaming the answer to stdout and the model and cost to stderr", async () => {
+    const r = await mc(["delegate", "What", "is", "6", "*", "7?", "--model", "gpt-4.1-mini"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/gpt-4\.1-mini · \$[\d.]+ · [\d.]+ s/);
+  });
+
+  it("prints the unified response with --json", async () => {
+    const r = await mc(["delegate", "Summarise: launch moved to May.", "--json"]);
+    expect(JSON.parse(r.stdout).execution_info.selected_model).toBeTruthy();
+  });
+
+  it("shows spend, and lists models", async () => {
+    const s = await mc(["spend", "--days", "7"]);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(/Spend since/);
+    expect(s.stdout).toMatch(/gpt-4\.1-mini/);
+    expect((await mc(["models"])).stdout).toMatch(/^auto/m);
+  });
+
+  it("runs a pipeline and shows its progress until it finishes", async () => {
+    const { createPipeline, startPipelineRunner, stopPipelineRunner } = await import("@/lib/pipelines");
+    await startPipelineRunner({ db: fx.db });
+    try {
+      const p = await createPipeline(fx.db, { teamId: fx.team.id, name: "cli", steps: [{ key: "only", model: "gpt-4.1-mini", group: 0, template: "Summarise: {{input}}" }] });
+      expect((await mc(["pipelines"])).stdout).toContain(p.id);
+      const r = await mc(["run", p.id, "The", "launch", "moved."]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/\[1\/1\] succeeded/);
+      expect(r.stdout.trim().length).toBeGreaterThan(0);
+    } finally {
+      await stopPipelineRunner();
+    }
+  });
+
+  it("fails clearly: bad key → exit 1 with the API's message; no key or no command → exit 2", async () => {
+    const bad = await mc(["spend"], { MC_API_KEY: "mc_wrong" });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/401: Invalid or revoked API key/);
+    expect((await mc(["spend"], { MC_API_KEY: "" })).code).toBe(2);
+    expect((await mc(["frobnicate"])).code).toBe(2);
+  });
+});
