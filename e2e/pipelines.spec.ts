@@ -1,0 +1,74 @@
+import { expect, test } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+const FLEET = `http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}`;
+const fleetConfig = (body: unknown) => fetch(`${FLEET}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+test.describe("pipelines", () => {
+  test.use({ storageState: stateFile("member") });
+  test.afterEach(async () => {
+    await fleetConfig({ models: { "claude-sonnet-4-20250514": { tokensPerSecond: 600 } } });
+  });
+
+  test("build a pipeline from the seed's template, run it, watch it progress, rate a step", async ({ page }) => {
+    test.setTimeout(90_000);
+    // Slow the middle step's model so its output visibly streams in.
+    expect((await fleetConfig({ models: { "claude-sonnet-4-20250514": { tokensPerSecond: 30 } } })).ok).toBe(true);
+
+    await page.goto("/t/demo/pipelines");
+    await page.getByRole("link", { name: "Summarise → analyse → optimise" }).click();
+    const builder = page.getByTestId("pipeline-builder");
+    const name = `Weekly digest ${Date.now()}`;
+    await builder.getByLabel("Name").fill(name);
+    await expect(page.getByTestId("builder-step-1").getByLabel("Prompt template")).toHaveValue(/\{\{steps\.summarize\}\}/);
+    await builder.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+
+    await page.getByTestId("run-form").getByLabel("Input").fill("Sales rose 12% in March; two suppliers were late; the team hired a designer.");
+    await page.getByRole("button", { name: "Run pipeline" }).click();
+    await expect(page).toHaveURL(/\/pipelines\/runs\/[0-9a-f-]{36}$/);
+
+    const progress = page.getByRole("progressbar", { name: "Run progress" });
+    const analyze = page.getByTestId("step-analyze");
+    // Live, without reloading: step 1 done, step 2 running with part of its answer showing.
+    await expect(analyze).toHaveAttribute("data-status", "running", { timeout: 20_000 });
+    await expect(progress).toHaveAttribute("aria-valuenow", "1");
+    await expect(page.getByTestId("step-summarize")).toHaveAttribute("data-status", "succeeded");
+    await expect(analyze.getByTestId("step-output")).not.toHaveText("▍", { timeout: 10_000 });
+    const partial = (await analyze.getByTestId("step-output").textContent())!.length;
+    await expect.poll(async () => (await analyze.getByTestId("step-output").textContent())!.length, { timeout: 20_000 }).toBeGreaterThan(partial + 20);
+
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
+    await expect(progress).toHaveAttribute("aria-valuenow", "3");
+    await expect(page.getByTestId("step-optimize").getByTestId("step-metrics")).toContainText("tok");
+    await expect(page.getByTestId("run-cost")).not.toHaveText("$0");
+
+    const rate = page.getByTestId("step-analyze").getByRole("button", { name: "Good" });
+    await rate.click();
+    await expect(rate).toHaveAttribute("aria-pressed", "true");
+    await page.reload();
+    await expect(page.getByTestId("step-analyze").getByRole("button", { name: "Good" })).toHaveAttribute("aria-pressed", "true");
+  });
+
+  test("a template naming a missing step is refused when saved, with the reason", async ({ page }) => {
+    await page.goto("/t/demo/pipelines/new");
+    const builder = page.getByTestId("pipeline-builder");
+    await builder.getByLabel("Name").fill("Broken");
+    await page.getByTestId("builder-step-0").getByLabel("Prompt template").fill("Use {{steps.ghost}}");
+    await builder.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("alert").first()).toContainText('missing step "ghost"');
+    await expect(page).toHaveURL(/\/pipelines\/new$/);
+  });
+});
+
+test.describe("pipelines as a viewer", () => {
+  test.use({ storageState: stateFile("viewer") });
+  test("a viewer sees pipelines but cannot create or run them", async ({ page }) => {
+    await page.goto("/t/demo/pipelines");
+    await expect(page.getByRole("heading", { name: "Pipelines", exact: true })).toBeVisible();
+    await expect(page.getByRole("link", { name: "New pipeline" })).toHaveCount(0);
+    await page.getByTestId("pipeline-list").getByRole("link").first().click();
+    await expect(page.getByText("Your role can view runs but not start them.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Save pipeline" })).toHaveCount(0);
+  });
+});
