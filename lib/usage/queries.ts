@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { requests, usageDaily } from "@/db/schema";
+import { apiKeys, ratings, requests, teams, usageDaily, users } from "@/db/schema";
 
 /** Totals for a team since a day (inclusive), read from the daily rollup only. */
 export async function usageTotals(db: Db, teamId: string, sinceDay: string) {
@@ -51,4 +51,74 @@ export async function recentRequests(db: Db, teamId: string, limit = 10) {
 
 export function dayString(d: Date): string {
   return d.toISOString().slice(0, 10);
+}
+
+export type Dimension = "model" | "user" | "key" | "team";
+
+/**
+ * Spend per day and per series for a range of days, from the rollup only (primary key starts with
+ * team_id, day). `team` compares the given teams; the other dimensions split one team's spend.
+ */
+export async function spendByDay(db: Db, teamIds: string[], from: string, to: string, dim: Dimension) {
+  const col = dim === "model" ? usageDaily.model : dim === "user" ? usageDaily.userId : dim === "key" ? usageDaily.apiKeyId : usageDaily.teamId;
+  const rows = await db
+    .select({
+      day: usageDaily.day,
+      key: sql<string>`${col}::text`,
+      requests: sql<number>`sum(${usageDaily.requests})::int`,
+      errors: sql<number>`sum(${usageDaily.errors})::int`,
+      costMicros: sql<number>`sum(${usageDaily.costMicros})::bigint`,
+      tokens: sql<number>`sum(${usageDaily.inputTokens} + ${usageDaily.outputTokens})::bigint`,
+    })
+    .from(usageDaily)
+    .where(and(inArray(usageDaily.teamId, teamIds), gte(usageDaily.day, from), lte(usageDaily.day, to)))
+    .groupBy(usageDaily.day, col);
+  return rows.map((r) => ({ day: String(r.day), key: r.key, requests: Number(r.requests), errors: Number(r.errors), costMicros: Number(r.costMicros), tokens: Number(r.tokens) }));
+}
+
+/** Display names for the series keys of a dimension (user emails, key names, team names). */
+export async function seriesLabels(db: Db, dim: Dimension, keys: string[]): Promise<Map<string, string>> {
+  const ids = keys.filter(Boolean);
+  const out = new Map<string, string>(keys.filter((k) => !k).map((k) => [k, dim === "user" ? "(API key calls)" : dim === "key" ? "(dashboard, no key)" : "(none)"]));
+  if (!ids.length || dim === "model") {
+    for (const k of ids) out.set(k, k);
+    return out;
+  }
+  const rows =
+    dim === "user"
+      ? await db.select({ id: users.id, label: users.email }).from(users).where(inArray(users.id, ids))
+      : dim === "key"
+        ? await db.select({ id: sql<string>`${apiKeys.id}::text`, label: sql<string>`${apiKeys.name} || ' (' || ${apiKeys.prefix} || '…)'` }).from(apiKeys).where(inArray(apiKeys.id, ids))
+        : await db.select({ id: sql<string>`${teams.id}::text`, label: teams.name }).from(teams).where(inArray(teams.id, ids));
+  for (const r of rows) out.set(r.id, r.label);
+  for (const k of ids) if (!out.has(k)) out.set(k, `${k.slice(0, 8)}… (deleted)`);
+  return out;
+}
+
+/** Average rating since a day: thumbs as 0/1 → 1 or 5 stars, stars as given (1–5). */
+export async function averageRating(db: Db, teamId: string, since: Date) {
+  const [row] = await db
+    .select({
+      n: sql<number>`count(*)::int`,
+      avg: sql<number | null>`avg(case when ${ratings.kind} = 'thumbs' then 1 + 4 * ${ratings.value} else ${ratings.value} end)::float8`,
+    })
+    .from(ratings)
+    .where(and(eq(ratings.teamId, teamId), gte(ratings.createdAt, since)));
+  return { count: Number(row?.n ?? 0), average: row?.avg === null || row?.avg === undefined ? null : Number(row.avg) };
+}
+
+/** Spend of one team per day for a budget's scope (member and key budgets read their own column). */
+export async function budgetSpendSince(db: Db, teamId: string, sinceDay: string, scope: { userId?: string | null; apiKeyId?: string | null } = {}) {
+  const [row] = await db
+    .select({ cost: sql<number>`coalesce(sum(${usageDaily.costMicros}), 0)::bigint` })
+    .from(usageDaily)
+    .where(
+      and(
+        eq(usageDaily.teamId, teamId),
+        gte(usageDaily.day, sinceDay),
+        scope.userId ? eq(usageDaily.userId, scope.userId) : undefined,
+        scope.apiKeyId ? eq(usageDaily.apiKeyId, scope.apiKeyId) : undefined,
+      ),
+    );
+  return Number(row.cost);
 }
