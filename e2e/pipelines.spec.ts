@@ -10,7 +10,7 @@ test.describe("pipelines", () => {
     await fleetConfig({ models: { "claude-sonnet-4-20250514": { tokensPerSecond: 600 } } });
   });
 
-  test("build a pipeline from the seed's template, run it, watch it progress, rate a step", async ({ page }) => {
+  test("build a pipeline from the seed's template, run it, watch it progress, rate a step", async ({ page, browser }) => {
     test.setTimeout(90_000);
     // Slow the middle step's model so its output visibly streams in.
     expect((await fleetConfig({ models: { "claude-sonnet-4-20250514": { tokensPerSecond: 30 } } })).ok).toBe(true);
@@ -23,6 +23,7 @@ test.describe("pipelines", () => {
     await expect(page.getByTestId("builder-step-1").getByLabel("Prompt template")).toHaveValue(/\{\{steps\.summarize\}\}/);
     await builder.getByRole("button", { name: "Create pipeline" }).click();
     await expect(page.getByRole("heading", { name })).toBeVisible();
+    const pipelineUrl = page.url();
 
     await page.getByTestId("run-form").getByLabel("Input").fill("Sales rose 12% in March; two suppliers were late; the team hired a designer.");
     await page.getByRole("button", { name: "Run pipeline" }).click();
@@ -48,6 +49,17 @@ test.describe("pipelines", () => {
     await expect(rate).toHaveAttribute("aria-pressed", "true");
     await page.reload();
     await expect(page.getByTestId("step-analyze").getByRole("button", { name: "Good" })).toHaveAttribute("aria-pressed", "true");
+
+    // A viewer sees the pipeline and the run, but can neither edit, run nor rate.
+    const viewer = await browser.newContext({ storageState: stateFile("viewer") });
+    const v = await viewer.newPage();
+    await v.goto(pipelineUrl);
+    await expect(v.getByText("Your role can view runs but not start them.")).toBeVisible();
+    await expect(v.getByRole("button", { name: "Save pipeline" })).toHaveCount(0);
+    await v.goto(page.url());
+    await expect(v.getByTestId("run-status")).toHaveText("succeeded");
+    await expect(v.getByRole("button", { name: "Good" })).toHaveCount(0);
+    await viewer.close();
   });
 
   test("a template naming a missing step is refused when saved, with the reason", async ({ page }) => {
@@ -63,12 +75,11 @@ test.describe("pipelines", () => {
 
 test.describe("pipelines as a viewer", () => {
   test.use({ storageState: stateFile("viewer") });
-  test("a viewer sees pipelines but cannot create or run them", async ({ page }) => {
+  test("a viewer sees the pipelines page but cannot open the builder", async ({ page }) => {
     await page.goto("/t/demo/pipelines");
     await expect(page.getByRole("heading", { name: "Pipelines", exact: true })).toBeVisible();
     await expect(page.getByRole("link", { name: "New pipeline" })).toHaveCount(0);
-    await page.getByTestId("pipeline-list").getByRole("link").first().click();
-    await expect(page.getByText("Your role can view runs but not start them.")).toBeVisible();
-    await expect(page.getByRole("button", { name: "Save pipeline" })).toHaveCount(0);
+    await page.goto("/t/demo/pipelines/new");
+    await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
   });
 });
