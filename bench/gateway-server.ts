@@ -1,0 +1,48 @@
+/**
+ * The Mission Control gateway as the benchmark runs it: one process, node:http → handleApiV1 (the
+ * code path server.ts uses for /api/v1), with a team API key (auth), a hard-stop team budget
+ * (budget check), a per-key rate limit (set far above the load so it never refuses) and the
+ * grouped request writer on. Prints one JSON line {port, key} when ready.
+ * Env: MOCK_FLEET_URL (required), PORT (0 = any), DATABASE_URL (else in-memory PGlite).
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { openDb, setDbHandle } from "@/db";
+import { budgets } from "@/db/schema";
+import { seedFleet } from "@/db/seed";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { createUser } from "@/lib/auth/users";
+import { handleApiV1 } from "@/lib/gateway";
+import { createTeam } from "@/lib/teams/service";
+
+async function main() {
+  process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
+  const fleetUrl = process.env.MOCK_FLEET_URL;
+  if (!fleetUrl) throw new Error("MOCK_FLEET_URL is required");
+  const url = process.env.DATABASE_URL;
+  const h = url ? openDb({ url }) : openDb({ dataDir: "memory://" });
+  await h.ready;
+  setDbHandle(h);
+  await seedFleet(h.db, { mockFleetUrl: fleetUrl, env: {} });
+  const stamp = Date.now();
+  const user = await createUser(h.db, { name: "bench", email: `bench-${stamp}@bench.local`, password: "bench-password" });
+  const team = await createTeam(h.db, { name: "Bench", slug: `bench-${stamp}`, ownerId: user.id });
+  await h.db.insert(budgets).values({ teamId: team.id, scope: "team", name: "bench budget", limitMicros: 1_000_000_000_000, hardStop: true, periodStart: new Date(Date.now() - 86_400_000) });
+  const { key } = await createApiKey(h.db, { teamId: team.id, name: "bench", requestsPerMinute: 50_000_000, tokensPerMinute: 2_000_000_000 });
+  const server = http.createServer(handleApiV1);
+  server.keepAliveTimeout = 65_000;
+  server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+    console.log(JSON.stringify({ port: (server.address() as AddressInfo).port, key, database: h.kind }));
+  });
+  const stop = () => {
+    server.close();
+    void h.close().finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,172 @@
+/**
+ * What the gateway adds over calling the mock fleet directly, and its throughput next to the
+ * Portkey gateway (npm @portkey-ai/gateway) in front of the same fleet — one process each
+ * (fleet, Mission Control gateway, Portkey); this process only generates load.
+ *
+ *   npx tsx bench/gateway.ts [--n 2000] [--duration 15] [--connections 50] [--model gpt-4.1-mini]
+ *
+ * Latency: n sequential requests per target (interleaved so machine drift hits all alike), timed
+ * here with performance.now() over a keep-alive undici pool; "added" = target − direct.
+ * Throughput: autocannon, `connections` concurrent keep-alive connections for `duration` s each.
+ * The Mission Control gateway runs with auth, budget check, rate limit and request logging on
+ * (bench/gateway-server.ts). DATABASE_URL → Postgres, else in-memory PGlite.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Pool } from "undici";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "2000" },
+    duration: { type: "string", default: "15" },
+    connections: { type: "string", default: "50" },
+    model: { type: "string", default: "gpt-4.1-mini" },
+    only: { type: "string" },
+  },
+});
+const N = Number(values.n);
+const DURATION = Number(values.duration);
+const CONNECTIONS = Number(values.connections);
+const MODEL = values.model!;
+const ROOT = path.resolve(__dirname, "..");
+const children: ChildProcess[] = [];
+
+type CannonResult = { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
+// autocannon ships no types; this is the part used here.
+const autocannon = createRequire(__filename)("autocannon") as (o: Record<string, unknown>) => Promise<CannonResult>;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+function start(cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let out = "";
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = ready.exec(out);
+      if (m) resolve(m[0]);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+    child.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited (${code}):\n${out}`)));
+  });
+}
+
+async function waitFor(url: string, init?: RequestInit) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(url, init);
+      if (r.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+type Target = { name: string; origin: string; path: string; headers: Record<string, string> };
+const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Summarise: the quarterly numbers are in and spend is flat." }], max_tokens: 64 });
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function main() {
+  const fleetPort = await freePort();
+  const fleetUrl = `http://127.0.0.1:${fleetPort}`;
+  await start(process.execPath, ["--import", "tsx", "mock-fleet/cli.ts"], { MOCK_FLEET_PORT: String(fleetPort) }, /listening/);
+  await fetch(`${fleetUrl}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
+
+  const line = await start(process.execPath, ["--import", "tsx", "bench/gateway-server.ts"], { MOCK_FLEET_URL: fleetUrl, PORT: "0" }, /\{"port".*\}/);
+  const mc = JSON.parse(line) as { port: number; key: string; database: string };
+
+  const portkeyPort = await freePort();
+  await start(process.execPath, ["node_modules/@portkey-ai/gateway/build/start-server.js", `--port=${portkeyPort}`, "--headless"], { NODE_ENV: "production" }, /Ready for connections/);
+
+  const json = { "content-type": "application/json" };
+  const targets: Target[] = [
+    { name: "direct (mock fleet)", origin: fleetUrl, path: "/v1/chat/completions", headers: { ...json, authorization: "Bearer mock-key" } },
+    { name: "Mission Control gateway", origin: `http://127.0.0.1:${mc.port}`, path: "/api/v1/chat/completions", headers: { ...json, authorization: `Bearer ${mc.key}` } },
+    {
+      name: "Portkey gateway 1.15.2",
+      origin: `http://127.0.0.1:${portkeyPort}`,
+      path: "/v1/chat/completions",
+      headers: { ...json, authorization: "Bearer mock-key", "x-portkey-provider": "openai", "x-portkey-custom-host": `${fleetUrl}/v1` },
+    },
+  ].filter((t) => !values.only || t.name.toLowerCase().includes(values.only.toLowerCase()));
+
+  // Each must answer 200 with a completion before anything is measured.
+  for (const t of targets) {
+    await waitFor(`${t.origin}${t.path}`, { method: "POST", headers: t.headers, body });
+    const r = await fetch(`${t.origin}${t.path}`, { method: "POST", headers: t.headers, body });
+    const j = (await r.json()) as { choices?: { message: { content: string } }[] };
+    if (r.status !== 200 || !j.choices?.[0]?.message.content) throw new Error(`${t.name} did not answer: ${r.status} ${JSON.stringify(j).slice(0, 300)}`);
+  }
+
+  // Latency, one request at a time.
+  const pools = targets.map((t) => new Pool(t.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 }));
+  const times = targets.map(() => [] as number[]);
+  const warm = Math.min(300, Math.ceil(N / 5));
+  for (let i = 0; i < N + warm; i++) {
+    for (let k = 0; k < targets.length; k++) {
+      const t0 = performance.now();
+      const r = await pools[k].request({ path: targets[k].path, method: "POST", headers: targets[k].headers, body });
+      await r.body.text();
+      const dt = performance.now() - t0;
+      if (r.statusCode !== 200) throw new Error(`${targets[k].name}: ${r.statusCode}`);
+      if (i >= warm) times[k].push(dt);
+    }
+  }
+  await Promise.all(pools.map((p) => p.close()));
+
+  // Throughput, `connections` at once.
+  const rps: { rps: number; p50: number; p99: number; errors: number; non2xx: number }[] = [];
+  for (const t of targets) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const res = await autocannon({ url: `${t.origin}${t.path}`, method: "POST", headers: t.headers, body, connections: CONNECTIONS, duration: DURATION });
+    rps.push({ rps: res.requests.average, p50: res.latency.p50, p99: res.latency.p99, errors: res.errors + res.timeouts, non2xx: res.non2xx });
+  }
+
+  const directIdx = targets.findIndex((t) => t.name.startsWith("direct"));
+  console.log(`\nGateway benchmark — model ${MODEL}, mock fleet with zero latency, database ${mc.database}, ${N} sequential requests per target, ${CONNECTIONS} connections × ${DURATION} s for throughput\n`);
+  console.log("| target | p50 (1 conn) | p99 (1 conn) | added p50 | added p99 | req/s @" + CONNECTIONS + " | p50 / p99 @" + CONNECTIONS + " | errors |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  targets.forEach((t, k) => {
+    const p50 = pct(times[k], 50);
+    const p99 = pct(times[k], 99);
+    const added = directIdx >= 0 && k !== directIdx ? [`${(p50 - pct(times[directIdx], 50)).toFixed(2)} ms`, `${(p99 - pct(times[directIdx], 99)).toFixed(2)} ms`] : ["—", "—"];
+    console.log(`| ${t.name} | ${p50.toFixed(2)} ms | ${p99.toFixed(2)} ms | ${added[0]} | ${added[1]} | ${Math.round(rps[k].rps)} | ${rps[k].p50} / ${rps[k].p99} ms | ${rps[k].errors + rps[k].non2xx} |`);
+  });
+  const mcIdx = targets.findIndex((t) => t.name.startsWith("Mission"));
+  const pkIdx = targets.findIndex((t) => t.name.startsWith("Portkey"));
+  if (mcIdx >= 0 && pkIdx >= 0) console.log(`\nMission Control / Portkey throughput: ${(rps[mcIdx].rps / rps[pkIdx].rps).toFixed(2)}×`);
+  console.log(
+    JSON.stringify({
+      model: MODEL,
+      database: mc.database,
+      n: N,
+      connections: CONNECTIONS,
+      duration_s: DURATION,
+      results: targets.map((t, k) => ({ target: t.name, p50_ms: pct(times[k], 50), p99_ms: pct(times[k], 99), rps: rps[k].rps, errors: rps[k].errors, non2xx: rps[k].non2xx })),
+    }),
+  );
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill("SIGTERM");
+  });

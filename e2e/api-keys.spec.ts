@@ -1,0 +1,59 @@
+import { expect, test } from "@playwright/test";
+import OpenAI from "openai";
+import { baseURL } from "../playwright.config";
+import { stateFile } from "./helpers";
+
+test.describe("API keys through the built app", () => {
+  test.use({ storageState: stateFile("admin") });
+
+  test("an admin creates a key in the UI, the openai SDK works with it, and after revoking it gets 401", async ({ page }) => {
+    await page.goto("/t/demo/admin/keys");
+    const form = page.getByTestId("create-key-form");
+    const name = `e2e key ${Date.now()}`;
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("Monthly budget ($)").fill("5");
+    await form.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("new-api-key").textContent())!.trim();
+    expect(secret).toMatch(/^mc_/);
+
+    // The key is listed by name and prefix, never in full.
+    await page.reload();
+    const row = page.getByTestId(`key-${name}`);
+    await expect(row).toContainText(secret.slice(0, 10));
+    await expect(page.getByText(secret)).toHaveCount(0);
+    await expect(row).toContainText("of $5.00 / month");
+
+    const client = new OpenAI({ baseURL: `${baseURL}/api/v1`, apiKey: secret, maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "What is 2 + 2?" }] }).withResponse();
+    expect(data.choices[0].message.content?.length).toBeGreaterThan(0);
+    expect(response.headers.get("x-mc-request-id")).toBeTruthy();
+    expect(response.headers.get("x-mc-model")).toBe(data.model);
+
+    let text = "";
+    for await (const chunk of await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "Say hello." }], stream: true })) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text.length).toBeGreaterThan(0);
+
+    page.once("dialog", (d) => d.accept());
+    await page.getByTestId(`key-${name}`).getByRole("button", { name: "Revoke" }).click();
+    await expect(page.getByTestId(`key-${name}`)).toContainText("revoked");
+    await expect(client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  test("the API page lists the endpoints and copyable examples", async ({ page }) => {
+    await page.goto("/t/demo");
+    await page.getByRole("link", { name: "API", exact: true }).click();
+    await expect(page).toHaveURL(/\/t\/demo\/api$/);
+    await expect(page.getByTestId("api-endpoints")).toContainText("/api/v1/chat/completions");
+    await expect(page.getByTestId("example-openai-js")).toContainText("baseURL");
+    const doc = await (await page.request.get("/api/v1/openapi.json")).json();
+    expect(doc.openapi).toBe("3.1.0");
+  });
+});
+
+test.describe("a viewer", () => {
+  test.use({ storageState: stateFile("viewer") });
+  test("cannot open the keys admin", async ({ page }) => {
+    const res = await page.goto("/t/demo/admin/keys");
+    expect(res?.status()).toBe(404);
+  });
+});
