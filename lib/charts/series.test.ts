@@ -52,3 +52,18 @@ describe("chart series preparation", () => {
     expect(toCsv(["a", "b"], [["x,y", 'say "hi"'], ["=SUM(A1)", null], [-5, "ok"]])).toBe('a,b\r\n"x,y","say ""hi"""\r\n\'=SUM(A1),\r\n-5,ok\r\n');
   });
 });
+
+import { burnSeries } from "./burn";
+
+describe("burn series", () => {
+  it("accumulates spend to today, then projects at the burn rate to the end", () => {
+    const s = burnSeries([{ day: "2025-06-01", costMicros: 1_000_000 }, { day: "2025-06-03", costMicros: 2_000_000 }], { from: "2025-06-01", today: "2025-06-03", to: "2025-06-05", burnPerDayMicros: 1_000_000 });
+    expect(s).toEqual([
+      { day: "2025-06-01", spent: 1 },
+      { day: "2025-06-02", spent: 1 },
+      { day: "2025-06-03", spent: 3, forecast: 3 },
+      { day: "2025-06-04", forecast: 4 },
+      { day: "2025-06-05", forecast: 5 },
+    ]);
+  });
+});

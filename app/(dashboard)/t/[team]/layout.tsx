@@ -9,6 +9,7 @@ import { TeamSwitcher } from "@/components/shell/team-switcher";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { UserMenu } from "@/components/shell/user-menu";
 import { Badge } from "@/components/ui/empty-state";
+import { NotificationBell } from "@/components/notifications/bell";
 
 export default async function TeamLayout({ children, params }: { children: ReactNode; params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
@@ -34,6 +35,7 @@ export default async function TeamLayout({ children, params }: { children: React
               {ctx.team.isDemo && <Badge tone="amber">demo data</Badge>}
             </div>
             <div className="flex items-center gap-2">
+              <NotificationBell teamId={ctx.team.id} slug={ctx.team.slug} />
               <ThemeToggle />
               <UserMenu name={me?.name ?? null} email={me?.email ?? ""} />
             </div>

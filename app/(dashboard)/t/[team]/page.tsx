@@ -1,27 +1,39 @@
 import Link from "next/link";
 import { requirePageTeam } from "@/lib/auth/page";
-import { dayString, recentRequests, topModels, usageTotals } from "@/lib/usage/queries";
+import { listBudgets } from "@/lib/budgets/service";
+import { burnSeries } from "@/lib/charts/burn";
+import { averageRating, dayString, recentRequests, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
 import { formatInt, formatMs, formatUsd } from "@/lib/format";
 import { Card, Stat } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
+import { BudgetProgress } from "@/components/budgets/progress";
+import { BurnChart } from "@/components/charts/burn-line";
 
 export const metadata = { title: "Overview" };
 
 export default async function OverviewPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
   const { team, db } = await requirePageTeam(slug);
-  const today = dayString(new Date());
-  const since30 = dayString(new Date(Date.now() - 29 * 86_400_000));
-  const [todayTotals, monthTotals, models, recent] = await Promise.all([
+  const now = new Date();
+  const today = dayString(now);
+  const since30 = dayString(new Date(now.getTime() - 29 * 86_400_000));
+  const [todayTotals, monthTotals, models, recent, budgetList, rating] = await Promise.all([
     usageTotals(db, team.id, today),
     usageTotals(db, team.id, since30),
     topModels(db, team.id, since30),
     recentRequests(db, team.id),
+    listBudgets(db, team.id, now),
+    averageRating(db, team.id, new Date(now.getTime() - 30 * 86_400_000)),
   ]);
+  const budget = budgetList.find((b) => b.scope === "team") ?? null;
+  const periodFrom = budget ? dayString(budget.periodStart) : since30;
+  const daily = budget ? await spendByDay(db, [team.id], periodFrom, today, "team") : [];
+  const burn = budget ? burnSeries(daily, { from: periodFrom, today, to: dayString(new Date(budget.periodEnd.getTime() - 1)), burnPerDayMicros: budget.forecast.burnPerDayMicros }) : [];
+  const tz = team.timezone;
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Overview</h1>
-      {monthTotals.requests === 0 ? (
+      {monthTotals.requests === 0 && !budget ? (
         <EmptyState
           title="No requests yet"
           action={
@@ -35,15 +47,37 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
       ) : (
         <>
           <div className="grid gap-4 md:grid-cols-4">
-            <Stat label="Spend today" value={formatUsd(todayTotals.costMicros)} testId="spend-today" />
-            <Stat label="Spend, last 30 days" value={formatUsd(monthTotals.costMicros)} testId="spend-30d" />
-            <Stat label="Requests, last 30 days" value={formatInt(monthTotals.requests)} testId="requests-30d" />
+            <Stat label="Spend today (UTC)" value={formatUsd(todayTotals.costMicros)} testId="spend-today" hint={`${formatInt(todayTotals.requests)} requests`} />
             <Stat
-              label="Error rate"
-              value={`${((monthTotals.errors / Math.max(1, monthTotals.requests)) * 100).toFixed(1)} %`}
-              hint={`${formatInt(monthTotals.errors)} failed calls`}
+              label={budget ? "Spend this period" : "Spend, last 30 days"}
+              value={formatUsd(budget ? budget.spentMicros : monthTotals.costMicros)}
+              testId="spend-period"
+              hint={budget ? `of ${formatUsd(budget.limitMicros)} (${budget.name})` : undefined}
             />
+            <Stat label="Requests, last 30 days" value={formatInt(monthTotals.requests)} testId="requests-30d" hint={`${((monthTotals.errors / Math.max(1, monthTotals.requests)) * 100).toFixed(1)} % failed or refused`} />
+            <Stat label="Average rating, 30 days" value={rating.average === null ? "—" : `${rating.average.toFixed(2)} / 5`} testId="avg-rating" hint={`${formatInt(rating.count)} ratings`} />
           </div>
+          {budget && (
+            <Card title={`Budget: ${budget.name}`} action={<Link href={`/t/${team.slug}/budgets`} className="text-sm text-indigo-600 hover:underline">Budgets</Link>}>
+              <div className="grid gap-4 lg:grid-cols-[1fr_2fr]" data-testid="overview-budget">
+                <div className="space-y-2 text-sm">
+                  <BudgetProgress spent={budget.spentMicros} reserved={budget.reservedMicros} limit={budget.limitMicros} label="Team budget used" />
+                  <p>
+                    Burn rate {formatUsd(budget.forecast.burnPerDayMicros)} / day; forecast {formatUsd(budget.forecast.projectedMicros)} by{" "}
+                    {budget.periodEnd.toLocaleDateString("en-GB", { timeZone: tz, day: "numeric", month: "short" })}.
+                  </p>
+                  <p data-testid="overview-exhaustion" className={budget.forecast.exhaustsAt ? "text-amber-700 dark:text-amber-400" : "text-zinc-500"}>
+                    {budget.forecast.exhaustsAt
+                      ? budget.forecast.exhaustsAt.getTime() <= now.getTime()
+                        ? "Exhausted: calls that do not fit are refused."
+                        : `At this rate the budget runs out around ${budget.forecast.exhaustsAt.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}.`
+                      : "At this rate the budget lasts the period."}
+                  </p>
+                </div>
+                <BurnChart data={burn} limit={budget.limitMicros / 1_000_000} />
+              </div>
+            </Card>
+          )}
           <div className="grid gap-4 lg:grid-cols-2">
             <Card title="Top models (30 days, by spend)">
               <table className="w-full text-sm">

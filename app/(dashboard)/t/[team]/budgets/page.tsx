@@ -1,38 +1,102 @@
-import { eq } from "drizzle-orm";
-import { budgets } from "@/db/schema";
 import { requirePageTeam } from "@/lib/auth/page";
+import { hasScope } from "@/lib/auth/scopes";
+import { alertHistory, budgetTargets, listBudgets } from "@/lib/budgets/service";
 import { formatUsd } from "@/lib/format";
 import { Card } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
+import { Badge, EmptyState } from "@/components/ui/empty-state";
+import { BudgetForm, EditBudget } from "@/components/budgets/budget-form";
+import { BudgetProgress } from "@/components/budgets/progress";
 
 export const metadata = { title: "Budgets" };
 
+const fmtDate = (d: Date, tz: string) => d.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+
 export default async function BudgetsPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
-  const { db, team } = await requirePageTeam(slug);
-  const rows = await db.select().from(budgets).where(eq(budgets.teamId, team.id));
+  const { db, team, role } = await requirePageTeam(slug);
+  const canWrite = hasScope(role, "budgets:write");
+  const [rows, alerts, targets] = await Promise.all([listBudgets(db, team.id), alertHistory(db, team.id), canWrite ? budgetTargets(db, team.id) : { members: [], keys: [] }]);
+  const tz = team.timezone;
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Budgets</h1>
       {rows.length === 0 ? (
         <EmptyState title="No budget set">Without a budget nothing limits this team&apos;s spend. An owner or admin can set one here.</EmptyState>
       ) : (
-        <div className="grid gap-4 md:grid-cols-2">
-          {rows.map((b) => {
-            const pct = Math.min(100, (b.spentMicros / Math.max(1, b.limitMicros)) * 100);
-            return (
-              <Card key={b.id} title={b.name}>
-                <div className="text-sm">
-                  {formatUsd(b.spentMicros)} of {formatUsd(b.limitMicros)} this {b.period === "custom" ? "period" : b.period.replace("ly", "")}
-                </div>
-                <div className="mt-2 h-2 rounded bg-zinc-200 dark:bg-zinc-800" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
-                  <div className={`h-2 rounded ${pct >= 100 ? "bg-red-600" : pct >= 80 ? "bg-amber-500" : "bg-indigo-600"}`} style={{ width: `${pct}%` }} />
-                </div>
-              </Card>
-            );
-          })}
+        <div className="grid gap-4 md:grid-cols-2" data-testid="budget-list">
+          {rows.map((b) => (
+            <Card
+              key={b.id}
+              title={b.name}
+              action={
+                <span className="flex gap-1">
+                  <Badge tone="indigo">{b.scope === "team" ? "team" : (b.targetLabel ?? b.scope)}</Badge>
+                  <Badge tone={b.hardStop ? "red" : "amber"}>{b.hardStop ? "hard stop" : "warn only"}</Badge>
+                </span>
+              }
+            >
+              <div data-testid={`budget-${b.name}`} className="space-y-2">
+                <BudgetProgress spent={b.spentMicros} reserved={b.reservedMicros} limit={b.limitMicros} label={`${b.name} used`} />
+                <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400">
+                  <dt>Period</dt>
+                  <dd>
+                    {b.period === "custom" ? `${b.customDays} days` : b.period}, resets {fmtDate(b.periodEnd, tz)} ({tz})
+                  </dd>
+                  <dt>Burn rate</dt>
+                  <dd>{formatUsd(b.forecast.burnPerDayMicros)} / day</dd>
+                  <dt>Forecast for the period</dt>
+                  <dd>{formatUsd(b.forecast.projectedMicros)}</dd>
+                  <dt>Exhausted</dt>
+                  <dd data-testid="budget-exhaustion">{b.forecast.exhaustsAt ? (b.forecast.exhaustsAt.getTime() <= Date.now() ? "now" : `around ${fmtDate(b.forecast.exhaustsAt, tz)}`) : "not this period at this rate"}</dd>
+                  <dt>Alerts at</dt>
+                  <dd>{b.thresholds.map((t) => `${t} %`).join(", ")}{b.webhookUrl ? " + webhook" : ""}</dd>
+                </dl>
+                {canWrite && (
+                  <EditBudget
+                    initial={{ id: b.id, name: b.name, scope: b.scope, userId: b.userId, apiKeyId: b.apiKeyId, limitMicros: b.limitMicros, period: b.period, customDays: b.customDays, hardStop: b.hardStop, thresholds: b.thresholds, webhookUrl: b.webhookUrl, hasWebhookSecret: b.hasWebhookSecret }}
+                    targets={targets}
+                  />
+                )}
+              </div>
+            </Card>
+          ))}
         </div>
       )}
+      {canWrite && (
+        <Card title="New budget">
+          <BudgetForm targets={targets} />
+        </Card>
+      )}
+      <Card title="Alert history">
+        {alerts.length === 0 ? (
+          <p className="text-sm text-zinc-500">No alerts yet. Each threshold fires once per budget per period.</p>
+        ) : (
+          <table className="w-full text-sm" data-testid="alert-history">
+            <thead className="text-left text-xs text-zinc-500">
+              <tr>
+                <th className="py-1">When</th>
+                <th className="py-1">Budget</th>
+                <th className="py-1 text-right">Threshold</th>
+                <th className="py-1 text-right">Spent then</th>
+                <th className="py-1">Webhook</th>
+              </tr>
+            </thead>
+            <tbody>
+              {alerts.map((a) => (
+                <tr key={a.id} className="border-t border-zinc-100 dark:border-zinc-800">
+                  <td className="py-1">{fmtDate(a.createdAt, tz)}</td>
+                  <td className="py-1">{a.budget}</td>
+                  <td className="py-1 text-right">{a.threshold} %</td>
+                  <td className="py-1 text-right">
+                    {formatUsd(a.spentMicros)} / {formatUsd(a.limitMicros)}
+                  </td>
+                  <td className="py-1 text-xs text-zinc-500">{a.webhookStatus ? `${a.webhookStatus} (${a.webhookAttempts} attempts)` : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
     </div>
   );
 }
