@@ -69,6 +69,7 @@ async function main() {
 
   const stop = async () => {
     server.close();
+    await (await import("./lib/pipelines/queue")).stopPipelineRunner().catch(() => {});
     await handle.close().catch(() => {});
     process.exit(0);
   };

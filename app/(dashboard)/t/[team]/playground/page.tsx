@@ -2,6 +2,7 @@ import { requirePageTeam } from "@/lib/auth/page";
 import { enabledModels, playgroundHistory } from "@/lib/usage/history";
 import { formatMs, formatUsd } from "@/lib/format";
 import { Playground } from "@/components/playground/playground";
+import { SynthesisPanel } from "@/components/pipelines/synthesis-panel";
 import { RatingControls } from "@/components/ratings/rating-controls";
 import { Card } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
@@ -16,6 +17,9 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ tea
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Playground</h1>
       <Playground models={models} />
+      <Card title="Instruction synthesis: a strong model writes the steps, a cheap one follows them">
+        <SynthesisPanel models={models.map((m) => ({ name: m.name, label: `${m.displayName} (${m.provider})` }))} />
+      </Card>
       <Card title="History">
         {history.length === 0 ? (
           <EmptyState title="No runs yet">Runs from this playground are kept here with their model, cost and your rating.</EmptyState>
