@@ -1,0 +1,77 @@
+import { expect, test, type Page } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+const NAME = `E2E tiny ${Date.now()}`;
+
+async function deleteBudget(page: Page, name: string) {
+  await page.goto("/t/demo/budgets");
+  const card = page.locator("section").filter({ has: page.getByTestId(`budget-${name}`) });
+  if (!(await card.count())) return;
+  page.once("dialog", (d) => void d.accept());
+  await card.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByTestId(`budget-${name}`)).toHaveCount(0);
+}
+
+test.describe("budgets journey", () => {
+  test.afterAll(async ({ browser }) => {
+    // Whatever happened, leave the demo team without the tiny budget for the other specs.
+    const ctx = await browser.newContext({ storageState: stateFile("admin") });
+    await deleteBudget(await ctx.newPage(), NAME);
+    await ctx.close();
+  });
+
+  test("an admin sets a budget, a member runs into it and sees the error, the overview shows it", async ({ browser }) => {
+    const admin = await browser.newContext({ storageState: stateFile("admin") });
+    const a = await admin.newPage();
+    await a.goto("/t/demo/budgets");
+    const form = a.getByTestId("budget-form").last();
+    await form.getByLabel("Name").fill(NAME);
+    await form.getByLabel("Limit (USD)").fill("0.000001");
+    await form.getByLabel("Period").selectOption("daily");
+    await form.getByLabel("When the limit is reached").selectOption("hard");
+    await form.getByRole("button", { name: "Create budget" }).click();
+    await expect(a.getByTestId(`budget-${NAME}`)).toBeVisible();
+    await expect(a.getByTestId(`budget-${NAME}`)).toContainText("$0.00 of $0.0000");
+
+    const member = await browser.newContext({ storageState: stateFile("member") });
+    const m = await member.newPage();
+    await m.goto("/t/demo/budgets");
+    await expect(m.getByTestId(`budget-${NAME}`)).toBeVisible();
+    await expect(m.getByRole("button", { name: "Create budget" })).toHaveCount(0); // members see budgets, cannot edit them
+    await m.goto("/t/demo/playground");
+    await m.getByLabel("Task").fill(`Explain budgets in one line (${NAME})`);
+    await m.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
+    await m.getByRole("button", { name: "Run" }).click();
+    await expect(m.getByTestId("result-error")).toContainText(`Budget "${NAME}" exceeded`);
+
+    // The refusal is on the overview, and the budget's alerts reached the notification centre.
+    await m.goto("/t/demo");
+    await expect(m.getByTestId("recent-activity").locator("li").first()).toContainText("refused");
+    await expect(m.getByTestId("notification-bell")).toHaveAttribute("aria-label", /unread/);
+    await m.getByTestId("notification-bell").click();
+    await expect(m.getByTestId("notification-list")).toContainText(`Budget "${NAME}" reached 100 %`);
+
+    await a.goto("/t/demo/budgets");
+    await expect(a.getByTestId("alert-history")).toContainText(NAME);
+    await deleteBudget(a, NAME);
+    await admin.close();
+    await member.close();
+  });
+
+  test("a viewer sees budgets without edit controls; costs page and CSV export work", async ({ browser }) => {
+    const viewer = await browser.newContext({ storageState: stateFile("viewer") });
+    const v = await viewer.newPage();
+    await v.goto("/t/demo/budgets");
+    await expect(v.getByTestId("budget-list")).toBeVisible();
+    await expect(v.getByRole("button", { name: "Edit" })).toHaveCount(0);
+    await v.goto("/t/demo/costs?days=90&by=model");
+    await expect(v.getByTestId("stacked-chart")).toBeVisible();
+    await expect(v.getByTestId("costs-table")).toContainText("%");
+    const csv = await v.request.get("/api/teams/demo/costs.csv?by=user");
+    expect(csv.status()).toBe(200);
+    expect(await csv.text()).toMatch(/^day,user,requests,errors,tokens,cost_usd,cost_micros\r\n\d{4}-\d{2}-\d{2},/);
+    const other = await v.request.get("/api/teams/labs/costs.csv"); // the viewer is not in labs
+    expect(other.status()).toBe(404);
+    await viewer.close();
+  });
+});
