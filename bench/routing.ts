@@ -2,6 +2,7 @@
  * Replay benchmark. Usage:
  *   npm run bench:routing -- --train <file> --test <file> [--choices <out.jsonl>]
  *     [--knobs 0,0.5,1] [--seed 7] [--no-explore] [--explore-scale 0.5] [--dim 16384] [--epochs 3] [--prior 1]
+ *     [--cost-view length|actual] [--no-memory] [--k 100] [--power 8] [--kappa 2] [--mem-dim 64]
  * The last line printed is one JSON object with every figure (see docs/routing.md).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,8 +22,15 @@ if (!trainPath || !testPath) {
 const train = parseReplayFile(readFileSync(trainPath, "utf8"), trainPath);
 const test = parseReplayFile(readFileSync(testPath, "utf8"), testPath);
 
+const num = (name: string) => (arg(name) !== undefined ? Number(arg(name)) : undefined);
+const memoryOpt = process.argv.includes("--no-memory")
+  ? false
+  : Object.fromEntries(
+      ([["mem-dim", "dim"], ["k", "k"], ["power", "power"], ["kappa", "kappa"]] as const).flatMap(([flag, key]) => (num(flag) !== undefined ? [[key, num(flag)]] : [])),
+    );
 const opts: ReplayOptions = {
   ...DEFAULT_REPLAY,
+  costView: arg("cost-view") === "actual" ? "actual" : "length",
   knobs: arg("knobs")?.split(",").map(Number) ?? DEFAULT_REPLAY.knobs,
   seed: Number(arg("seed") ?? DEFAULT_REPLAY.seed),
   exploration: process.argv.includes("--no-explore")
@@ -32,6 +40,7 @@ const opts: ReplayOptions = {
     ...(arg("dim") ? { dim: Number(arg("dim")) } : {}),
     ...(arg("epochs") ? { epochs: Number(arg("epochs")) } : {}),
     ...(arg("prior") ? { priorPrecision: Number(arg("prior")) } : {}),
+    memory: memoryOpt,
   },
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aiq, hullValue, nonDecreasingHull } from "./aiq";
 import { split, recost } from "./make-splits";
-import { cheapestPointAbove, parseReplayFile, runReplay, type ReplayRow } from "./replay";
+import { cheapestPointAbove, lengthCostModel, parseReplayFile, runReplay, type ReplayRow } from "./replay";
 
 /**
  * Synthetic replay file: "coder" is right on code prompts only, "talker" on chat prompts only,
@@ -104,5 +104,29 @@ describe("replay", () => {
     expect(new Set([...tr, ...te].map((r) => r.id)).size).toBe(train.length);
     const eq = recost(train, "eqcost");
     expect(new Set(eq.map((r) => r.outcomes.oracle.cost_usd)).size).toBe(1);
+  });
+});
+
+describe("cost the router sees", () => {
+  it("is a per-model line in the prompt length fitted on train rows, not the answer's cost", () => {
+    const rows: ReplayRow[] = [10, 20, 40].map((len, i) => ({
+      id: String(i),
+      prompt: "x".repeat(len),
+      outcomes: { a: { score: 1, cost_usd: 0.001 + 0.0001 * len }, b: { score: 0, cost_usd: 0.002 } },
+    }));
+    const est = lengthCostModel(rows);
+    expect(est("a", 30)).toBeCloseTo(0.004, 9);
+    expect(est("b", 1000)).toBeCloseTo(0.002, 9);
+    // Unknown model: the mean of the known ones.
+    expect(est("c", 30)).toBeCloseTo((0.004 + 0.002) / 2, 9);
+  });
+
+  it("answer costs do not move the choice (the default cost view ignores them)", () => {
+    const train = synthetic(200, 3);
+    const test = synthetic(60, 4);
+    const noisy = test.map((r, i) => ({ ...r, outcomes: Object.fromEntries(Object.entries(r.outcomes).map(([m, o]) => [m, { ...o, cost_usd: o.cost_usd * (1 + (i % 7) / 3) }])) }));
+    const a = runReplay(train, test, { knobs: [0.5, 0.9] }).choices.map((c) => c.model);
+    const b = runReplay(train, noisy, { knobs: [0.5, 0.9] }).choices.map((c) => c.model);
+    expect(b).toEqual(a);
   });
 });

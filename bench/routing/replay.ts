@@ -41,6 +41,14 @@ export function parseReplayFile(text: string, name = "input"): ReplayRow[] {
 }
 
 export interface ReplayOptions {
+  /**
+   * What the router is told each model will cost for a prompt. "length" (default): an estimate
+   * from the prompt's length — per model, a least-squares line cost ≈ α + β·characters fitted on
+   * the train rows — so nothing about the answer leaks into the choice. "actual": the answer's real
+   * cost from the row (leaks the answer's length; kept only to compare with older figures).
+   * Totals are always the real costs.
+   */
+  costView: "length" | "actual";
   knobs: number[];
   seed: number;
   exploration: Partial<ExplorationPolicy>;
@@ -52,9 +60,10 @@ export const DEFAULT_KNOBS = [
 ];
 
 export const DEFAULT_REPLAY: ReplayOptions = {
+  costView: "length",
   knobs: DEFAULT_KNOBS,
   seed: 7,
-  exploration: { enabled: true, scale: 0.25, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity },
+  exploration: { enabled: true, scale: 0.1, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity },
   textModel: {},
 };
 
@@ -86,6 +95,7 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
   const costScaleMicros =
     (train.reduce((s, r) => s + Math.max(...Object.values(r.outcomes).map((x) => x.cost_usd)), 0) / train.length) * 1e6;
 
+  const estimate = lengthCostModel(train);
   const models = [...new Set(test.flatMap((r) => Object.keys(r.outcomes)))].sort();
   const singles = models.map((m) => {
     let q = 0;
@@ -122,7 +132,7 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
         outputPerMTokMicros: 0,
         strengths: [],
         costTier: "unknown",
-        estimatedCostMicros: out.cost_usd * 1e6,
+        estimatedCostMicros: (o.costView === "actual" ? out.cost_usd : estimate(id, row.prompt.length)) * 1e6,
       }));
       const d = route(profile, candidates, {
         learned: snap,
@@ -159,6 +169,44 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
     aiq: aiq(points.map((p) => ({ cost: p.cost_usd, quality: p.quality })), cMin, cMax),
     aiq_best_single_hull: aiq(singlePts, cMin, cMax),
     choices,
+  };
+}
+
+/**
+ * Per model, cost ≈ α + β·(prompt characters), least squares on the train rows (β ≥ 0, α ≥ 0).
+ * A model missing from the train rows gets the mean of the known models' estimates.
+ */
+export function lengthCostModel(train: ReplayRow[]): (model: string, chars: number) => number {
+  const fit = new Map<string, { a: number; b: number }>();
+  const models = [...new Set(train.flatMap((r) => Object.keys(r.outcomes)))];
+  for (const m of models) {
+    let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (const r of train) {
+      const o = r.outcomes[m];
+      if (!o) continue;
+      const x = r.prompt.length;
+      n++;
+      sx += x;
+      sy += o.cost_usd;
+      sxx += x * x;
+      sxy += x * o.cost_usd;
+    }
+    if (n === 0) continue;
+    const varX = sxx / n - (sx / n) ** 2;
+    let b = varX > 1e-12 ? (sxy / n - (sx / n) * (sy / n)) / varX : 0;
+    b = Math.max(0, b);
+    let a = sy / n - b * (sx / n);
+    if (a < 0) {
+      a = 0;
+      b = sxx > 0 ? sxy / sxx : 0;
+    }
+    fit.set(m, { a, b });
+  }
+  return (model, chars) => {
+    const f = fit.get(model);
+    if (f) return f.a + f.b * chars;
+    const all = [...fit.values()];
+    return all.length ? all.reduce((s, g) => s + g.a + g.b * chars, 0) / all.length : 0;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Domain, SparseVector } from "@/lib/analysis";
 import { sampleBeta, sampleNormal } from "./rng";
+import { memoryAdd, neighbourEvidence, neighbours, type MemoryState, type Neighbours } from "./memory";
 import { emptyTextModel, textLogit, textUpdate, type TextModelState } from "./text-model";
 
 /** Beta posterior pseudo-counts for one (domain, model), on top of the prior. */
@@ -22,6 +23,12 @@ export interface LearningSnapshot {
   text?: TextModelState;
   /** Text-model updates are ignored below this many outcomes for a model (too little to trust). */
   textMinOutcomes: number;
+  /**
+   * Optional nearest-neighbour memory of past tasks and outcomes (lib/learning/memory.ts); present
+   * after a warm start with prompts. When present, the estimate for a task with a vector is the
+   * neighbours' outcomes on top of the text model's (or the ratings') estimate.
+   */
+  memory?: MemoryState;
 }
 
 export type Rating = { kind: "thumbs"; up: boolean } | { kind: "stars"; stars: 1 | 2 | 3 | 4 | 5 };
@@ -78,6 +85,8 @@ export function applyOutcome(
   arm.a += w * y;
   arm.b += w * (1 - y);
   if (o.vector && s.text) textUpdate(s.text, o.model, o.vector, y, w);
+  // Only full outcomes are remembered (a weak "it ran" signal is not a judged answer).
+  if (o.vector && s.memory && w >= 1) memoryAdd(s.memory, o.vector, { [o.model]: y });
   return s;
 }
 
@@ -118,6 +127,45 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
  * otherwise the Beta posterior of (domain, model) on top of `prior`.
  */
 export function qualityEstimate(
+  snapshot: LearningSnapshot,
+  q: { domain: Domain; model: string; vector?: SparseVector; prior?: QualityPrior; explorationScale?: number },
+): QualityEstimate {
+  const base = baseEstimate(snapshot, q);
+  const mem = snapshot.memory;
+  if (!q.vector || !mem || mem.vectors.length === 0) return base;
+  const { a, b } = neighbourEvidence(mem, neighboursOf(mem, q.vector), q.model);
+  if (a + b <= 0) return base;
+  const scale = q.explorationScale ?? 1;
+  const k = mem.kappa;
+  const pa = k * base.mean + a;
+  const pb = k * (1 - base.mean) + b;
+  const mean = pa / (pa + pb);
+  return {
+    mean,
+    sd: Math.sqrt((pa * pb) / ((pa + pb) * (pa + pb) * (pa + pb + 1))),
+    evidence: base.evidence,
+    source: base.source,
+    // The prior part is itself uncertain: draw it from the base posterior, then the neighbours' Beta.
+    sample: (rng) => {
+      const p0 = base.sample(rng);
+      return sampleBeta(Math.max(1e-6, (k * p0 + a) / scale), Math.max(1e-6, (k * (1 - p0) + b) / scale), rng);
+    },
+  };
+}
+
+// One neighbour search per task, not per candidate: the router asks for every model with the same
+// vector object. Keyed by the vector; invalid once the memory changes (another object or an add).
+const nbCache = new WeakMap<SparseVector, { mem: MemoryState; added: number; nb: Neighbours }>();
+function neighboursOf(mem: MemoryState, v: SparseVector): Neighbours {
+  const hit = nbCache.get(v);
+  if (hit && hit.mem === mem && hit.added === mem.added) return hit.nb;
+  const nb = neighbours(mem, v);
+  nbCache.set(v, { mem, added: mem.added, nb });
+  return nb;
+}
+
+/** The text model's (or the ratings') posterior, before the neighbour memory. */
+function baseEstimate(
   snapshot: LearningSnapshot,
   q: { domain: Domain; model: string; vector?: SparseVector; prior?: QualityPrior; explorationScale?: number },
 ): QualityEstimate {

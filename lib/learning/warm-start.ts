@@ -1,5 +1,6 @@
 import { analyse, DOMAINS, type Domain } from "@/lib/analysis";
 import { applyOutcome, emptySnapshot, type LearningSnapshot } from "./snapshot";
+import { emptyMemory, memoryAdd, type MemoryState } from "./memory";
 import { emptyTextModel, textUpdate } from "./text-model";
 
 /**
@@ -20,6 +21,11 @@ export interface WarmStartOptions {
   epochs?: number;
   /** Shuffle seed for the passes (deterministic). */
   seed?: number;
+  /**
+   * Remember the prompts and their outcomes for nearest-neighbour estimates (needs prompts).
+   * Default true (with MEMORY_DEFAULTS); false to leave it out; an object to change its settings.
+   */
+  memory?: boolean | Partial<Pick<MemoryState, "dim" | "cap" | "k" | "power" | "kappa">>;
 }
 
 /** Tuned on an inner split of the RouterBench train part (docs/routing.md). */
@@ -47,23 +53,31 @@ export function parseOutcomes(text: string): OutcomeRow[] {
  */
 export function warmStart(input: string | OutcomeRow[], options: WarmStartOptions = {}): LearningSnapshot {
   const rows = typeof input === "string" ? parseOutcomes(input) : input;
-  const o = { ...TEXT_MODEL_DEFAULTS, textModel: true, ...options };
+  const o = { ...TEXT_MODEL_DEFAULTS, textModel: true, memory: true as WarmStartOptions["memory"], ...options };
   const snap = emptySnapshot();
   const examples: { vector: ReturnType<typeof analyse>["vector"]; model: string; y: number }[] = [];
+  const memory = o.memory === false ? undefined : emptyMemory(o.memory === true ? {} : o.memory);
   for (const row of rows) {
     if ("outcomes" in row) {
       const p = analyse({ task: row.prompt });
+      const scores: Record<string, number> = {};
       for (const [model, out] of Object.entries(row.outcomes)) {
         applyOutcome(snap, { domain: p.domain, model, y: out.score }, { mutate: true });
         examples.push({ vector: p.vector, model, y: out.score });
+        scores[model] = out.score;
       }
+      if (memory) memoryAdd(memory, p.vector, scores);
     } else {
       const p = row.prompt !== undefined ? analyse({ task: row.prompt }) : undefined;
       const domain = row.domain && DOMAINS.includes(row.domain) ? row.domain : (p?.domain ?? "chat");
       applyOutcome(snap, { domain, model: row.model, y: row.score }, { mutate: true });
-      if (p) examples.push({ vector: p.vector, model: row.model, y: row.score });
+      if (p) {
+        examples.push({ vector: p.vector, model: row.model, y: row.score });
+        if (memory) memoryAdd(memory, p.vector, { [row.model]: row.score });
+      }
     }
   }
+  if (memory && memory.vectors.length > 0) snap.memory = memory;
   if (o.textModel && examples.length > 0) {
     snap.text = emptyTextModel(o.dim, o.priorPrecision);
     const order = examples.map((_, i) => i);
