@@ -128,6 +128,7 @@ export async function seedDemo(db: Db, opts: { mockFleetUrl: string; historyDays
     periodStart: startOfPeriod("monthly", now, "UTC"),
   });
 
+
   const rand = mulberry32(42);
   const catalog = DEFAULT_CATALOG;
   const history: RequestRecord[] = [];
@@ -166,5 +167,8 @@ export async function seedDemo(db: Db, opts: { mockFleetUrl: string; historyDays
     }
   }
   await insertRequestRecords(db, history);
+  const periodStart = startOfPeriod("monthly", now, "UTC");
+  const spent = history.filter((h) => h.teamId === demo.id && h.createdAt! >= periodStart).reduce((a, h) => a + (h.costMicros ?? 0), 0);
+  await db.update(budgets).set({ spentMicros: spent }).where(eq(budgets.teamId, demo.id));
   return { users: DEMO_USERS, teams: [demo.slug, labs.slug], history: history.length };
 }

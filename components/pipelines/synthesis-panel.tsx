@@ -48,7 +48,7 @@ export function SynthesisPanel({ models, defaultStrong = "auto", defaultCheap = 
           });
         }}
       >
-        <Field label="Task">
+        <Field label="Assignment for the cheap model">
           <textarea className="h-24 w-full rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950" value={task} onChange={(e) => setTask(e.target.value)} />
         </Field>
         <div className="grid gap-3 md:grid-cols-3">
@@ -69,7 +69,7 @@ export function SynthesisPanel({ models, defaultStrong = "auto", defaultCheap = 
         </div>
         <FormMessage state={state} />
         <Button type="submit" disabled={pending || !task.trim()}>
-          {pending ? "Running…" : "Run with instruction synthesis"}
+          {pending ? "Working…" : "Synthesise instructions and execute"}
         </Button>
       </form>
       {result && (
