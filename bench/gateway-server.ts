@@ -3,9 +3,11 @@
  * code path server.ts uses for /api/v1), with a team API key (auth), a hard-stop team budget
  * (budget check), a per-key rate limit (set far above the load so it never refuses) and the
  * grouped request writer on. Prints one JSON line {port, key} when ready.
- * Env: MOCK_FLEET_URL (required), PORT (0 = any), DATABASE_URL (else in-memory PGlite).
+ * Env: MOCK_FLEET_URL (required), PORT (0 = any), DATABASE_URL (else in-memory PGlite; the schema of
+ * that database is dropped first, so its name must contain "bench").
  */
 import http from "node:http";
+import { sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
 import { openDb, setDbHandle } from "@/db";
 import { budgets } from "@/db/schema";
@@ -20,6 +22,15 @@ async function main() {
   const fleetUrl = process.env.MOCK_FLEET_URL;
   if (!fleetUrl) throw new Error("MOCK_FLEET_URL is required");
   const url = process.env.DATABASE_URL;
+  if (url) {
+    // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.
+    if (!new URL(url).pathname.includes("bench")) throw new Error("The gateway benchmark wipes its database: use one whose name contains 'bench'.");
+    const reset = openDb({ url, migrate: false });
+    await reset.db.execute(sql`drop schema if exists public cascade`);
+    await reset.db.execute(sql`drop schema if exists drizzle cascade`);
+    await reset.db.execute(sql`create schema public`);
+    await reset.close();
+  }
   const h = url ? openDb({ url }) : openDb({ dataDir: "memory://" });
   await h.ready;
   setDbHandle(h);
