@@ -27,7 +27,7 @@ test.describe("budgets journey", () => {
     const form = a.getByTestId("budget-form").last();
     await form.getByLabel("Name").fill(NAME);
     await form.getByLabel("Limit (USD)").fill("0.000001");
-    await form.getByLabel("Period").selectOption("daily");
+    await form.getByRole("combobox", { name: /^Period/ }).selectOption("daily");
     await form.getByLabel("When the limit is reached").selectOption("hard");
     await form.getByRole("button", { name: "Create budget" }).click();
     await expect(a.getByTestId(`budget-${NAME}`)).toBeVisible();
@@ -39,9 +39,10 @@ test.describe("budgets journey", () => {
     await expect(m.getByTestId(`budget-${NAME}`)).toBeVisible();
     await expect(m.getByRole("button", { name: "Create budget" })).toHaveCount(0); // members see budgets, cannot edit them
     await m.goto("/t/demo/playground");
-    await m.getByLabel("Task").fill(`Explain budgets in one line (${NAME})`);
-    await m.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
-    await m.getByRole("button", { name: "Run" }).click();
+    const run = m.getByTestId("playground-form");
+    await run.getByLabel("Task").fill(`Explain budgets in one line (${NAME})`);
+    await run.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
+    await run.getByRole("button", { name: "Run" }).click();
     await expect(m.getByTestId("result-error")).toContainText(`Budget "${NAME}" exceeded`);
 
     // The refusal is on the overview, and the budget's alerts reached the notification centre.
