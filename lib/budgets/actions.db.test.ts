@@ -1,0 +1,81 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { closeDb } from "@/db";
+import { budgets, memberships } from "@/db/schema";
+import { setTestSession } from "@/lib/auth/session";
+import { createUser } from "@/lib/auth/users";
+import { decryptSecret } from "@/lib/crypto/secrets";
+import { createTeam } from "@/lib/teams/service";
+import { driverName, freshDb } from "@/test/db";
+import { createBudgetAction, deleteBudgetAction, updateBudgetAction } from "./actions";
+import { listBudgets } from "./service";
+
+vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
+
+let db: Awaited<ReturnType<typeof freshDb>>["db"];
+let teamId: string;
+const u: Record<string, string> = {};
+
+beforeAll(async () => {
+  db = (await freshDb()).db;
+  for (const r of ["owner", "admin", "member", "viewer", "outsider"]) u[r] = (await createUser(db, { name: r, email: `${r}@t.test`, password: "password-123" })).id;
+  teamId = (await createTeam(db, { name: "A", slug: "a", ownerId: u.owner })).id;
+  await db.insert(memberships).values(["admin", "member", "viewer"].map((r) => ({ teamId, userId: u[r], role: r as "admin" })));
+});
+afterAll(async () => {
+  setTestSession(undefined);
+  await closeDb();
+});
+
+const form = (o: Record<string, string>) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(o)) f.set(k, v);
+  return f;
+};
+
+describe(`budget actions on ${driverName}`, () => {
+  it("only owners and admins may create budgets; input is validated with field errors", async () => {
+    for (const who of ["member", "viewer"]) {
+      setTestSession(u[who]);
+      expect(await createBudgetAction({ teamId, name: "x", limitUsd: 5, period: "monthly" })).toMatchObject({ ok: false, error: expect.stringContaining("budgets:write") });
+    }
+    setTestSession(u.outsider);
+    expect(await createBudgetAction({ teamId, name: "x", limitUsd: 5, period: "monthly" })).toMatchObject({ ok: false, error: "You are not a member of this team." });
+    setTestSession(u.admin);
+    const bad = await createBudgetAction(null, form({ teamId, name: "", limitUsd: "-1", period: "monthly" }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(Object.keys(bad.fieldErrors ?? {})).toEqual(expect.arrayContaining(["name", "limitUsd"]));
+    const noDays = await createBudgetAction(null, form({ teamId, name: "c", limitUsd: "5", period: "custom" }));
+    expect(noDays).toMatchObject({ ok: false, fieldErrors: { customDays: [expect.any(String)] } });
+    const notMember = await createBudgetAction(null, form({ teamId, name: "m", limitUsd: "5", period: "daily", scope: "member", userId: u.outsider }));
+    expect(notMember).toMatchObject({ ok: false, error: "That person is not a member of this team." });
+  });
+
+  it("creates, edits and deletes a budget from form data; the webhook secret is stored encrypted", async () => {
+    setTestSession(u.admin);
+    const res = await createBudgetAction(
+      null,
+      form({ teamId, name: "Team monthly", limitUsd: "12.5", period: "monthly", hardStop: "hard", thresholds: "80, 50,100", webhookUrl: "https://hooks.example.com/x", webhookSecret: "s3cret" }),
+    );
+    expect(res.ok).toBe(true);
+    const [b] = await db.select().from(budgets).where(eq(budgets.teamId, teamId));
+    expect(b).toMatchObject({ limitMicros: 12_500_000, thresholds: [50, 80, 100], hardStop: true, scope: "team" });
+    expect(decryptSecret(b.webhookSecretEncrypted!)).toBe("s3cret");
+    expect(b.periodStart.getUTCDate()).toBe(1);
+
+    const upd = await updateBudgetAction(null, form({ teamId, budgetId: b.id, name: "Member daily", limitUsd: "1", period: "daily", hardStop: "warn", scope: "member", userId: u.member, webhookUrl: "https://hooks.example.com/x" }));
+    expect(upd.ok).toBe(true);
+    const [after] = await db.select().from(budgets).where(eq(budgets.id, b.id));
+    expect(after).toMatchObject({ name: "Member daily", scope: "member", userId: u.member, hardStop: false, limitMicros: 1_000_000 });
+    expect(decryptSecret(after.webhookSecretEncrypted!)).toBe("s3cret"); // empty secret keeps the stored one
+    const [view] = await listBudgets(db, teamId);
+    expect(view).toMatchObject({ targetLabel: "member@t.test", hasWebhookSecret: true });
+    expect("webhookSecretEncrypted" in view).toBe(false);
+
+    setTestSession(u.member);
+    expect((await deleteBudgetAction({ teamId, budgetId: b.id })).ok).toBe(false);
+    setTestSession(u.owner);
+    expect((await deleteBudgetAction({ teamId, budgetId: b.id })).ok).toBe(true);
+    expect(await db.select().from(budgets).where(eq(budgets.teamId, teamId))).toHaveLength(0);
+  });
+});
