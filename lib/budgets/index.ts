@@ -256,13 +256,18 @@ async function hold(db: Db, b: BudgetCfg, a: Account, amount: number): Promise<b
       a.acquiring = null;
     }
     if (ok) continue;
+    // Remember the refusal first, so calls waiting on this acquire do not all retry it.
+    a.refusedAt = Date.now();
+    a.refusedNeed = Math.min(a.refusedNeed, amount);
     if (!swept) {
       // Maybe a crashed process still holds part of it.
       swept = true;
-      if ((await expireReservations(db, b.id)) > 0) continue;
+      if ((await expireReservations(db, b.id)) > 0) {
+        a.refusedAt = 0;
+        a.refusedNeed = Infinity;
+        continue;
+      }
     }
-    a.refusedAt = Date.now();
-    a.refusedNeed = Math.min(a.refusedNeed, amount);
     return false;
   }
 }
