@@ -6,7 +6,7 @@
  * The last line printed is one JSON object with every figure (see docs/routing.md).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { cheapestPointAbove, DEFAULT_REPLAY, parseReplayFile, runReplay, type ReplayOptions } from "./routing/replay";
+import { cheapestPointAbove, DEFAULT_REPLAY, parseReplayFile, runReplay, type ReplayOptions } from "@/lib/routing/replay";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { analyse } from "@/lib/analysis";
 import { warmStart } from "@/lib/learning";
 import { route, type RouteCandidate } from "@/lib/routing";
-import { parseReplayFile } from "./replay";
+import { parseReplayFile } from "@/lib/routing/replay";
 const train = parseReplayFile(readFileSync(process.argv[2], "utf8"));
 const test = parseReplayFile(readFileSync(process.argv[3], "utf8"));
 const mem = process.argv[4] !== "nomem";

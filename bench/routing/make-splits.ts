@@ -14,22 +14,8 @@ import path from "node:path";
 
 type Row = { id: string; dataset?: string; prompt: string; outcomes: Record<string, { score: number; cost_usd: number }> };
 
-export function shuffle<T>(xs: T[], seed: number): T[] {
-  const a = [...xs];
-  let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
-export function split<T>(xs: T[], seed: number, trainFraction = 0.7): [T[], T[]] {
-  const s = shuffle(xs, seed);
-  const n = Math.round(s.length * trainFraction);
-  return [s.slice(0, n), s.slice(n)];
-}
+export { shuffle, split } from "@/lib/routing/replay";
+import { shuffle, split } from "@/lib/routing/replay";
 
 /** Replace each answer's cost by a price that does not depend on the answer. */
 export function recost(rows: Row[], mode: "eqcost" | "lencost"): Row[] {

@@ -11,6 +11,7 @@ const NAV = [
   { href: "/costs", label: "Costs" },
   { href: "/models", label: "Models" },
   { href: "/ratings", label: "Ratings" },
+  { href: "/routing", label: "Routing" },
   { href: "/budgets", label: "Budgets" },
   { href: "/api", label: "API" },
 ];

@@ -6,7 +6,7 @@
  */
 import { analyse } from "@/lib/analysis";
 import { applyOutcome, cloneSnapshot, seededRng, warmStart, type ExplorationPolicy, type WarmStartOptions } from "@/lib/learning";
-import { isRefusal, route, type RouteCandidate } from "@/lib/routing";
+import { isRefusal, route, type RouteCandidate } from "./index";
 import { aiq, type CostQuality } from "./aiq";
 
 export interface ReplayRow {
@@ -213,4 +213,39 @@ export function lengthCostModel(train: ReplayRow[]): (model: string, chars: numb
 /** The best point with at least `minQualityRatio` of the best single model's quality (cheapest first). */
 export function cheapestPointAbove(points: ReplayPoint[], minQualityRatio: number): ReplayPoint | undefined {
   return points.filter((p) => p.quality_ratio >= minQualityRatio).sort((a, b) => a.cost_ratio - b.cost_ratio)[0];
+}
+
+/** A seeded Fisher–Yates shuffle (same seed, same order on every machine). */
+export function shuffle<T>(xs: T[], seed: number): T[] {
+  const a = [...xs];
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** Seeded train/test split. */
+export function split<T>(xs: T[], seed: number, trainFraction = 0.7): [T[], T[]] {
+  const s = shuffle(xs, seed);
+  const n = Math.round(s.length * trainFraction);
+  return [s.slice(0, n), s.slice(n)];
+}
+
+export const SIMULATOR_KNOBS = [0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/**
+ * The routing simulator: an outcomes file is split 70/30 (seeded), the router warm-starts on the
+ * 70 % and is replayed on the 30 % it has never seen, for a few settings of the knob.
+ */
+export function simulateOutcomes(text: string, opts: { seed?: number; maxRows?: number; knobs?: number[] } = {}) {
+  const rows = parseReplayFile(text, "the uploaded file");
+  const maxRows = opts.maxRows ?? 3000;
+  if (rows.length > maxRows) throw new Error(`The file has ${rows.length} prompts; the simulator takes at most ${maxRows}. Use \`npm run bench:routing\` for larger files.`);
+  if (rows.length < 20) throw new Error(`The file has ${rows.length} prompts; at least 20 are needed to hold some out.`);
+  const [train, test] = split(rows, opts.seed ?? 20240601);
+  const { choices: _c, ...result } = runReplay(train, test, { knobs: opts.knobs ?? SIMULATOR_KNOBS });
+  return { ...result, train: train.length, test: test.length };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { aiq, hullValue, nonDecreasingHull } from "./aiq";
-import { split, recost } from "./make-splits";
+import { split, recost } from "@/bench/routing/make-splits";
 import { cheapestPointAbove, lengthCostModel, parseReplayFile, runReplay, type ReplayRow } from "./replay";
 
 /**

@@ -1,0 +1,68 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { getDb } from "@/db";
+import { currentUserId, teamContext } from "@/lib/auth/session";
+import { hasScope } from "@/lib/auth/scopes";
+import type { LearningSnapshot } from "@/lib/learning";
+import { updateSnapshot } from "@/lib/learning/store";
+import { audit } from "@/lib/teams/service";
+
+export const dynamic = "force-dynamic";
+
+const MAX_BYTES = 20 * 1024 * 1024;
+const json = (status: number, message: string) => Response.json({ error: { message } }, { status });
+
+/** Runs scripts/simulate.ts in a child process (the replay is CPU-bound) and returns its JSON. */
+function runSimulator(mode: "simulate" | "warm-start", text: string): Promise<{ ok: boolean; error?: string; [k: string]: unknown }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(/* turbopackIgnore: true */ process.cwd(), "scripts", "simulate.ts"), mode], {
+      cwd: process.cwd(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.stdout.on("data", (c) => out.push(c));
+    child.stderr.on("data", (c) => err.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(Buffer.concat(out).toString("utf8")));
+      } catch {
+        reject(new Error(`simulator exited with ${code}: ${Buffer.concat(err).toString("utf8").slice(0, 500)}`));
+      }
+    });
+    child.stdin.end(text);
+  });
+}
+
+/**
+ * POST an outcomes file (JSONL, the routing data format) to replay the router on it; with
+ * `?warmStart=1` the team's learned quality is replaced by a warm start from the file.
+ */
+export async function POST(req: Request, { params }: { params: Promise<{ team: string }> }) {
+  const userId = await currentUserId();
+  if (!userId) return json(401, "Your session has ended. Sign in again.");
+  const db = await getDb();
+  const ctx = await teamContext(db, userId, { slug: (await params).team });
+  if (!ctx) return json(404, "No such team.");
+  const warm = new URL(req.url).searchParams.get("warmStart") === "1";
+  if (warm && !hasScope(ctx.role, "settings:write")) return json(403, `Your role (${ctx.role}) cannot change the team's routing.`);
+  const length = Number(req.headers.get("content-length") ?? 0);
+  if (length > MAX_BYTES) return json(413, "The file is larger than 20 MB.");
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_BYTES) return json(413, "The file is larger than 20 MB.");
+  if (!text.trim()) return json(400, "The file is empty. Upload a JSONL file with one {prompt, outcomes} object per line.");
+  try {
+    const res = await runSimulator(warm ? "warm-start" : "simulate", text);
+    if (!res.ok) return json(400, res.error ?? "The file could not be read.");
+    if (!warm) return Response.json(res.result);
+    await updateSnapshot(db, ctx.team.id, () => res.snapshot as LearningSnapshot);
+    await audit(db, { teamId: ctx.team.id, actorUserId: userId, action: "routing.warm_start", details: { prompts: res.prompts, models: res.models } });
+    return Response.json({ prompts: res.prompts, models: res.models });
+  } catch (e) {
+    console.error("[simulate]", e);
+    return json(500, "The simulator failed on our side. Try a smaller file.");
+  }
+}

@@ -1,0 +1,110 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import { pointAtKnob, prepareCostQuality, type SimPoint, type SimSingle } from "@/lib/charts/simulation";
+import { CostQualityChart } from "@/components/charts/cost-quality";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { useHasScope, useTeam } from "@/components/shell/team-context";
+
+type Result = { prompts: number; train: number; test: number; singles: SimSingle[]; best_single: SimSingle; points: SimPoint[]; aiq: number; aiq_best_single_hull: number };
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+export function Simulator() {
+  const team = useTeam();
+  const canWarm = useHasScope("settings:write");
+  const router = useRouter();
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [result, setResult] = useState<Result | null>(null);
+  const [knob, setKnob] = useState(0.5);
+  const chart = useMemo(() => (result ? prepareCostQuality(result.points, result.singles) : null), [result]);
+  const sel = result ? pointAtKnob(result.points, knob) : undefined;
+
+  async function post(warm: boolean) {
+    if (!file) {
+      setError("Choose an outcomes file first (JSONL: one {prompt, outcomes: {model: {score, cost_usd}}} per line).");
+      return;
+    }
+    setBusy(warm ? "Warm-starting…" : "Replaying… (this takes a few seconds)");
+    setError(null);
+    setNotice(null);
+    try {
+      const res = await fetch(`/api/teams/${team.slug}/simulate${warm ? "?warmStart=1" : ""}`, { method: "POST", body: await file.text(), headers: { "content-type": "application/x-ndjson" } });
+      const body = await res.json();
+      if (!res.ok) setError(body.error?.message ?? `Failed (${res.status}).`);
+      else if (warm) {
+        setNotice(`The team's router now starts from ${body.prompts} prompts and ${body.models.length} models' outcomes.`);
+        router.refresh();
+      } else setResult(body);
+    } catch {
+      setError("The upload failed; check your connection and try again.");
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <div className="space-y-4">
+      <Card title="Replay an outcomes file">
+        <p className="mb-3 text-sm text-zinc-500">
+          Upload prompts with every model&apos;s graded outcome and cost. The simulator trains the router on a seeded 70 % of the prompts, then replays it on the
+          other 30 %, choosing from the prompt text and prices only and learning only from the chosen model&apos;s score.
+        </p>
+        <div className="flex flex-wrap items-center gap-3">
+          <input type="file" accept=".jsonl,.ndjson,.txt,application/json" aria-label="Outcomes file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} className="text-sm" />
+          <Button onClick={() => post(false)} disabled={!!busy}>
+            Simulate
+          </Button>
+          {canWarm && (
+            <Button variant="secondary" onClick={() => post(true)} disabled={!!busy}>
+              Warm-start this team&apos;s router from the file
+            </Button>
+          )}
+          {busy && <span className="text-sm text-zinc-500" role="status">{busy}</span>}
+        </div>
+        {error && (
+          <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert">
+            {error}
+          </p>
+        )}
+        {notice && (
+          <p className="mt-3 text-sm text-emerald-700" role="status">
+            {notice}
+          </p>
+        )}
+      </Card>
+      {result && chart && sel && (
+        <Card title={`Held-out replay: ${result.test} prompts (trained on ${result.train})`}>
+          <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
+            <CostQualityChart data={chart} selected={{ cost: sel.cost_usd, quality: Math.round(sel.quality * 10000) / 100 }} />
+            <div className="space-y-3 text-sm" data-testid="simulation-figures">
+              <label className="block space-y-1">
+                <span className="font-medium">Quality versus cost: {sel.knob.toFixed(2)}</span>
+                <input type="range" min={0} max={1} step={0.05} value={knob} onChange={(e) => setKnob(Number(e.target.value))} className="w-full" aria-label="Quality versus cost" />
+              </label>
+              <dl className="grid grid-cols-2 gap-2">
+                <dt className="text-zinc-500">Quality</dt>
+                <dd data-testid="sim-quality">{pct(sel.quality)}</dd>
+                <dt className="text-zinc-500">Cost</dt>
+                <dd>${sel.cost_usd.toFixed(4)}</dd>
+                <dt className="text-zinc-500">vs best single ({result.best_single.model})</dt>
+                <dd>
+                  {pct(sel.quality_ratio)} of its quality at {pct(sel.cost_ratio)} of its cost
+                </dd>
+                <dt className="text-zinc-500">AIQ (area under the hull)</dt>
+                <dd data-testid="sim-aiq">
+                  {result.aiq.toFixed(4)} vs {result.aiq_best_single_hull.toFixed(4)} for single models
+                </dd>
+              </dl>
+            </div>
+          </div>
+        </Card>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { expect, test } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+/** A small outcomes file: "big" is always right and dear; "small" is right on short prompts only and cheap. */
+function outcomesFile(n = 80) {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const long = i % 2 === 0;
+    const prompt = long ? `Prove carefully, step by step, that the sum of the first ${i} odd numbers is a perfect square, and explain each step.` : `What is ${i} + ${i}?`;
+    lines.push(JSON.stringify({ id: `p${i}`, prompt, outcomes: { big: { score: 1, cost_usd: 0.01 }, small: { score: long ? 0 : 1, cost_usd: 0.0005 } } }));
+  }
+  return Buffer.from(lines.join("\n"));
+}
+
+test.use({ storageState: stateFile("owner") });
+
+test("the simulator replays an uploaded outcomes file and draws the curve against single models", async ({ page }) => {
+  await page.goto("/t/labs/routing");
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "outcomes.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile() });
+  await page.getByRole("button", { name: "Simulate" }).click();
+  await expect(page.getByTestId("cost-quality-chart")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId("sim-aiq")).toContainText(/\d\.\d{4} vs \d\.\d{4}/);
+  await page.getByLabel("Quality versus cost").fill("1");
+  await expect(page.getByTestId("sim-quality")).toHaveText(/\d+\.\d %/);
+
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "bad.jsonl", mimeType: "text/plain", buffer: Buffer.from("not json\n") });
+  await page.getByRole("button", { name: "Simulate" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "line 1" })).toContainText("not JSON");
+
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "outcomes.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40) });
+  await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
+  await expect(page.getByText("The team's router now starts from 40 prompts and 2 models' outcomes.")).toBeVisible({ timeout: 60_000 });
+});
