@@ -2,12 +2,13 @@
  * Splits the gateway's added latency in one process, sequential calls, same fleet:
  * the provider SDK alone → delegate() (routing, budget, grouped row write) → the HTTP gateway
  * (key auth, body, zod, rate limit, JSON out) in front of delegate().
- *   npx tsx bench/gateway-layer.ts [--n 600]    (DATABASE_URL with "bench" in its name → Postgres, wiped)
+ *   npx tsx bench/gateway-layer.ts [--n 600] [--budget] [--limits]    (DATABASE_URL with "bench" in its name → Postgres, wiped)
  */
 import http from "node:http";
 import { sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
 import { openDb, setDbHandle } from "@/db";
+import { budgets } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
@@ -20,7 +21,8 @@ import { startMockFleet } from "@/mock-fleet/server";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 
-const N = Number(parseArgs({ options: { n: { type: "string", default: "600" } } }).values.n);
+const args = parseArgs({ options: { n: { type: "string", default: "600" }, budget: { type: "boolean", default: false }, limits: { type: "boolean", default: false } } }).values;
+const N = Number(args.n);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((p / 100) * xs.length)];
 async function main() {
   process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
@@ -42,7 +44,9 @@ async function main() {
   await seedFleet(h.db, { mockFleetUrl: fleet.url, env: {} });
   const user = await createUser(h.db, { name: "b", email: `b-${Date.now()}@b.local`, password: "bench-password" });
   const team = await createTeam(h.db, { name: "B", slug: `b-${Date.now()}`, ownerId: user.id });
-  const { key } = await createApiKey(h.db, { teamId: team.id, name: "b" });
+  // --budget / --limits: the same hard-stop team budget and key limits as bench/gateway-server.ts.
+  if (args.budget) await h.db.insert(budgets).values({ teamId: team.id, scope: "team", name: "bench budget", limitMicros: 1_000_000_000_000, hardStop: true, periodStart: new Date(Date.now() - 86_400_000) });
+  const { key } = await createApiKey(h.db, { teamId: team.id, name: "b", ...(args.limits ? { requestsPerMinute: 50_000_000, tokensPerMinute: 2_000_000_000 } : {}) });
   const server = http.createServer(handleApiV1);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
@@ -64,7 +68,7 @@ async function main() {
     if (i >= 100) (a.push(x), b.push(y), c.push(z));
   }
   const row = (name: string, xs: number[]) => `| ${name} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms |`;
-  console.log(`\n${N} sequential calls each, database ${h.kind}, one process\n\n| path | p50 | p99 |\n| --- | ---: | ---: |`);
+  console.log(`\n${N} sequential calls each, database ${h.kind}, one process, team budget ${args.budget ? "on" : "off"}, key limits ${args.limits ? "on" : "off"}\n\n| path | p50 | p99 |\n| --- | ---: | ---: |`);
   console.log([row("SDK → mock fleet", a), row("delegate() in process", b), row("HTTP gateway → delegate()", c)].join("\n"));
   console.log(`\ngateway layer over delegate(): p50 ${(pct(c, 50) - pct(b, 50)).toFixed(2)} ms, p99 ${(pct(c, 99) - pct(b, 99)).toFixed(2)} ms; delegate() over the SDK: p50 ${(pct(b, 50) - pct(a, 50)).toFixed(2)} ms`);
   process.exit(0);
