@@ -20,6 +20,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "db",
+          // DB tests write budget rows directly, behind the service's back: read them fresh.
+          env: { MC_BUDGET_SETTINGS_TTL_MS: "0" },
           include: ["**/*.db.test.ts"],
           exclude: ["node_modules/**", ".next/**"],
           environment: "node",

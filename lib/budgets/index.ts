@@ -52,7 +52,7 @@ type State = {
   holder: string;
   db: Db | null;
   accounts: Map<string, Account>;
-  teamCache: Map<string, { list: Promise<BudgetCfg[]> }>;
+  teamCache: Map<string, { list: Promise<BudgetCfg[]>; at: number }>;
   rolling: Map<string, Promise<void>>;
   nextFlush: Promise<void> | null;
   running: Promise<void> | null;
@@ -80,7 +80,8 @@ const num = (name: string, fallback: number) => {
 /** How long a lease survives its process: a crashed process's reservations come back after this. */
 export const LEASE_TTL_MS = num("MC_BUDGET_LEASE_TTL_MS", 30_000);
 const IDLE_RETURN_MS = num("MC_BUDGET_IDLE_MS", 2_000);
-const FLUSH_WINDOW_MS = 2;
+/** How long a process trusts its cached copy of a team's budget settings. */
+export const SETTINGS_TTL_MS = process.env.MC_BUDGET_SETTINGS_TTL_MS === "0" ? 0 : num("MC_BUDGET_SETTINGS_TTL_MS", 1_000);
 /** A lease aims to cover this many calls of the current size… */
 const LEASE_CALLS = 20;
 /** …but never more than this share of what is still free, so leases shrink as the budget runs out. */
@@ -117,22 +118,28 @@ function toCfg(b: Budget, timeZone: string): BudgetCfg {
 }
 
 /**
- * The team's budgets, read fresh for every call so a new or edited budget applies at once, in every
- * process. Single-flight: calls that arrive while a read is in flight share it, so under load this
- * is at most one small indexed query per team per round trip, not one per call.
+ * The team's budgets, kept in memory for `SETTINGS_TTL_MS` so the hot path does no query for them.
+ * An edit in this process applies at once (the budget service calls `invalidateBudgets`); an edit
+ * made by another process applies within the TTL. Limits stay safe meanwhile: what a process may
+ * spend is what the database granted its lease, whatever its cached settings say.
+ * Single-flight: calls that arrive while a read is in flight share it.
  */
 async function teamBudgets(db: Db, teamId: string): Promise<BudgetCfg[]> {
   const hit = st.teamCache.get(teamId);
-  if (hit) return hit.list;
+  if (hit && (hit.at === 0 || Date.now() - hit.at < SETTINGS_TTL_MS)) return hit.list; // at 0: a read in flight
   const p = (async () => {
     const rows = await db.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.teamId, teamId));
     return rows.map((r) => toCfg(r.b, r.tz));
   })();
-  st.teamCache.set(teamId, { list: p });
+  const entry = { list: p, at: 0 };
+  st.teamCache.set(teamId, entry);
   try {
-    return await p;
-  } finally {
-    if (st.teamCache.get(teamId)?.list === p) st.teamCache.delete(teamId);
+    const list = await p;
+    entry.at = Date.now();
+    return list;
+  } catch (e) {
+    if (st.teamCache.get(teamId) === entry) st.teamCache.delete(teamId);
+    throw e;
   }
 }
 
@@ -345,9 +352,13 @@ export async function release(db: Db, r: Reservation) {
   await settle(db, r, 0);
 }
 
+/**
+ * Group commit: when no write is in flight, settlements made in this tick are written at once;
+ * while one is in flight, new ones wait and go together in the next write.
+ */
 function requestFlush(): Promise<void> {
   st.nextFlush ??= new Promise<void>((resolve) => {
-    setTimeout(() => {
+    setImmediate(() => {
       st.nextFlush = null;
       const run = (st.running ?? Promise.resolve()).then(() => flushOnce());
       st.running = run;
@@ -355,7 +366,7 @@ function requestFlush(): Promise<void> {
         if (st.running === run) st.running = null;
         resolve();
       });
-    }, FLUSH_WINDOW_MS);
+    });
   });
   return st.nextFlush;
 }

@@ -1,8 +1,15 @@
 export type Period = "daily" | "weekly" | "monthly" | "custom";
 
 /** Wall-clock parts of an instant in a time zone. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 function partsIn(date: Date, timeZone: string) {
-  const f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", weekday: "short" });
+  // Building a DateTimeFormat costs far more than using one: keep one per zone.
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", weekday: "short" });
+    formats.set(timeZone, f);
+  }
   const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
   return { y: Number(p.year), m: Number(p.month), d: Number(p.day), h: Number(p.hour), min: Number(p.minute), s: Number(p.second), weekday: p.weekday as string };
 }

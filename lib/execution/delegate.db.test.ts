@@ -86,7 +86,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     ["a timeout", { timeout: 1 }, "timeout"],
   ])("falls back on %s and records one row naming what was tried", async (_label, rates, kind) => {
     await fleetConfig({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, ...rates } } } });
-    const r = await delegate(db, { teamId, userId, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 1500 } });
+    const r = await delegate(db, { teamId, userId, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 1500 }, stream: true });
     expect(r.model).not.toBe("gpt-4.1-mini");
     expect(r.fallbacksTried[0]).toMatchObject({ model: "gpt-4.1-mini" });
     expect(r.fallbacksTried[0].error.startsWith(kind)).toBe(true);

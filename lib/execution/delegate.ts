@@ -42,6 +42,8 @@ export type DelegateInput = {
   /** May a fallback start over after part of an answer was streamed? Callers that can reset their output say yes. */
   restartAfterPartialOutput?: boolean;
   pipelineRunId?: string | null;
+  /** Stream from the provider (default). `delegate()` asks for one plain response unless told otherwise. */
+  stream?: boolean;
   /** Internal: set on the summarising call itself, so it never summarises again. */
   noSummarise?: boolean;
   signal?: AbortSignal;
@@ -218,6 +220,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
         signal: input.signal,
         tools: input.tools,
         headers: input.providerHeaders,
+        stream: input.stream !== false,
       })) {
         if (ev.type === "delta") {
           emitted = true;
@@ -328,7 +331,7 @@ async function summariseContext(
 
 /** Runs the delegate path to the end and returns the result (no streaming). */
 export async function delegate(db: Db, input: DelegateInput): Promise<DelegateResult> {
-  const it = delegateStream(db, input);
+  const it = delegateStream(db, { stream: false, ...input });
   for (;;) {
     const { value, done } = await it.next();
     if (done) return value;

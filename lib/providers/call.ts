@@ -34,6 +34,11 @@ export interface CallOptions {
   tools?: unknown;
   /** Extra request headers, e.g. a vendor beta flag, or `x-mock-fail` in tests. */
   headers?: Record<string, string>;
+  /**
+   * false: one plain JSON response instead of a stream (cheaper to parse when the caller does not
+   * stream either). The generator then yields the whole text as one delta, then `done`.
+   */
+  stream?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -96,7 +101,8 @@ export async function* callModel(opts: CallOptions): AsyncGenerator<CallEvent, v
   }
   const deadline = new Deadline(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.signal);
   try {
-    const events = opts.provider.kind === "anthropic" ? streamAnthropic(opts, deadline) : streamOpenAI(opts, deadline);
+    const anthropic = opts.provider.kind === "anthropic";
+    const events = opts.stream === false ? (anthropic ? onceAnthropic(opts, deadline) : onceOpenAI(opts, deadline)) : anthropic ? streamAnthropic(opts, deadline) : streamOpenAI(opts, deadline);
     for await (const event of events) {
       deadline.touch();
       yield event;
@@ -116,11 +122,70 @@ export async function completeModel(opts: CallOptions): Promise<DoneEvent> {
   throw new ProviderError("stream_dropped", "The stream ended without a final event");
 }
 
+function openAIMaxTokens(opts: CallOptions) {
+  return opts.maxTokens === undefined ? {} : opts.provider.kind === "openai" ? { max_completion_tokens: opts.maxTokens } : { max_tokens: opts.maxTokens };
+}
+
+async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
+  if (!OPENAI_COMPATIBLE.has(opts.provider.kind)) throw new ProviderError("bad_request", `Unknown provider kind ${opts.provider.kind}`);
+  const res = await openaiClient(opts.provider).chat.completions.create(
+    {
+      model: opts.model,
+      messages: opts.messages,
+      ...openAIMaxTokens(opts),
+      ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
+      ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
+    },
+    { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
+  );
+  const choice = res.choices?.[0];
+  if (!res.usage || !choice) throw new ProviderError("bad_response", "The provider answered without a choice or usage");
+  const text = choice.message?.content ?? "";
+  const toolCalls = (choice.message?.tool_calls ?? []).map((c) => ({ id: c.id, name: "function" in c ? c.function.name : undefined, arguments: "function" in c ? c.function.arguments : "" }));
+  if (text) yield { type: "delta", text };
+  yield {
+    type: "done",
+    text,
+    usage: { inputTokens: res.usage.prompt_tokens, outputTokens: res.usage.completion_tokens, cachedInputTokens: res.usage.prompt_tokens_details?.cached_tokens ?? 0 },
+    finishReason: choice.finish_reason ?? null,
+    raw: { id: res.id, toolCalls: toolCalls.length ? toolCalls : undefined },
+  };
+}
+
+async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
+  const system = opts.messages
+    .filter((m) => m.role === "system")
+    .map((m) => m.content)
+    .join("\n\n");
+  const res = await anthropicClient(opts.provider).messages.create(
+    {
+      model: opts.model,
+      max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+      messages: opts.messages.filter((m) => m.role !== "system").map((m) => ({ role: m.role as "user" | "assistant", content: m.content })),
+      ...(system ? { system } : {}),
+      ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
+      ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
+    },
+    { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
+  );
+  const text = res.content.map((b) => (b.type === "text" ? b.text : "")).join("");
+  const u = res.usage;
+  if (!u) throw new ProviderError("bad_response", "The provider answered without usage");
+  const cached = u.cache_read_input_tokens ?? 0;
+  if (text) yield { type: "delta", text };
+  yield {
+    type: "done",
+    text,
+    usage: { inputTokens: u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0), outputTokens: u.output_tokens, cachedInputTokens: cached },
+    finishReason: res.stop_reason ?? null,
+    raw: { id: res.id },
+  };
+}
+
 async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
   if (!OPENAI_COMPATIBLE.has(opts.provider.kind)) throw new ProviderError("bad_request", `Unknown provider kind ${opts.provider.kind}`);
   const client = openaiClient(opts.provider);
-  const maxTokens =
-    opts.maxTokens === undefined ? {} : opts.provider.kind === "openai" ? { max_completion_tokens: opts.maxTokens } : { max_tokens: opts.maxTokens };
+  const maxTokens = openAIMaxTokens(opts);
   // Mistral rejects unknown fields and always reports usage in its last chunk.
   const streamOptions = opts.provider.kind === "mistral" ? {} : { stream_options: { include_usage: true } };
   const stream = await client.chat.completions.create(
