@@ -56,7 +56,7 @@ const uniq = (p: string) => `${p}-${Date.now().toString(36)}-${++n}`;
 const MARK = "bravo-private-marker";
 const label = (t: Team) => (t === B ? MARK : "alpha");
 
-const STEP = { key: "s1", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Say hello to {{input}}" };
+const STEP = { key: "s1", kind: "prompt" as const, model: "gpt-4.1-mini", group: 0, template: "Say hello to {{input}}" };
 
 /** Fresh objects, one per cell, so an allowed call never eats the object of the next cell. */
 const fresh = {
