@@ -5,9 +5,8 @@
  *   npx tsx bench/gateway-layer.ts [--n 600] [--budget] [--limits]    (DATABASE_URL with "bench" in its name → Postgres, wiped)
  */
 import http from "node:http";
-import { sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
-import { openDb, setDbHandle } from "@/db";
+import { openScratchDb } from "@/db/scratch";
 import { budgets } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -26,19 +25,8 @@ const N = Number(args.n);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((p / 100) * xs.length)];
 async function main() {
   process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.
-    if (!new URL(url).pathname.includes("bench")) throw new Error("The gateway benchmark wipes its database: use one whose name contains 'bench'.");
-    const reset = openDb({ url, migrate: false });
-    await reset.db.execute(sql`drop schema if exists public cascade`);
-    await reset.db.execute(sql`drop schema if exists drizzle cascade`);
-    await reset.db.execute(sql`create schema public`);
-    await reset.close();
-  }
-  const h = url ? openDb({ url }) : openDb({ dataDir: "memory://" });
-  await h.ready;
-  setDbHandle(h);
+  // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.
+  const h = await openScratchDb("bench");
   const fleet = await startMockFleet({ port: 0 });
   await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
   await seedFleet(h.db, { mockFleetUrl: fleet.url, env: {} });

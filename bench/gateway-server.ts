@@ -7,9 +7,8 @@
  * that database is dropped first, so its name must contain "bench").
  */
 import http from "node:http";
-import { sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
-import { openDb, setDbHandle } from "@/db";
+import { openScratchDb } from "@/db/scratch";
 import { budgets } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -21,19 +20,8 @@ async function main() {
   process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
   const fleetUrl = process.env.MOCK_FLEET_URL;
   if (!fleetUrl) throw new Error("MOCK_FLEET_URL is required");
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.
-    if (!new URL(url).pathname.includes("bench")) throw new Error("The gateway benchmark wipes its database: use one whose name contains 'bench'.");
-    const reset = openDb({ url, migrate: false });
-    await reset.db.execute(sql`drop schema if exists public cascade`);
-    await reset.db.execute(sql`drop schema if exists drizzle cascade`);
-    await reset.db.execute(sql`create schema public`);
-    await reset.close();
-  }
-  const h = url ? openDb({ url }) : openDb({ dataDir: "memory://" });
-  await h.ready;
-  setDbHandle(h);
+  // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.
+  const h = await openScratchDb("bench");
   await seedFleet(h.db, { mockFleetUrl: fleetUrl, env: {} });
   const stamp = Date.now();
   const user = await createUser(h.db, { name: "bench", email: `bench-${stamp}@bench.local`, password: "bench-password" });
