@@ -1,10 +1,11 @@
 import os from "node:os";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import { rowsOf, type Db } from "@/db";
 import { budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
 import { formatUsd } from "@/lib/format";
 import { BudgetExceededError } from "@/lib/execution/errors";
 import { checkThresholds } from "@/lib/alerts";
+import { crossedThresholds } from "@/lib/alerts/thresholds";
 import { currentPeriodStart, periodEnd, type Period } from "./period";
 
 /**
@@ -372,56 +373,58 @@ function requestFlush(): Promise<void> {
 }
 
 /**
- * Writes pending settlements: per budget, spent += X and the lease (and reserved) shrink by the
- * part of X it covered, in one transaction with budget rows locked in id order. Retries a failed
- * write a few times; the amounts stay pending in memory until they are written.
+ * Writes pending settlements in one statement after locking the budget rows: per budget, spent += X, and the lease (and
+ * reserved) shrink by the part of X the lease covered — unless the sweeper already expired that
+ * lease, whose money is then back in the budget. A ledger row per settlement goes in the same
+ * statement. Retries a failed write a few times; the amounts stay pending in memory until written.
  */
 async function flushOnce(): Promise<void> {
   const db = st.db;
   if (!db) return;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const batch = [...st.accounts.values()].filter((a) => a.pending !== 0).sort((x, y) => (x.budgetId < y.budgetId ? -1 : 1));
+    const batch = [...st.accounts.values()].filter((a) => a.pending !== 0);
     if (!batch.length) return;
-    const items = batch.map((a) => ({ a, x: a.pending, fromLease: a.leaseId ? Math.max(0, Math.min(a.pending, a.granted - a.inflight)) : 0, leaseId: a.leaseId, orig: a.leaseId }));
+    const items = batch.map((a) => ({ a, x: a.pending, fromLease: a.leaseId ? Math.max(0, Math.min(a.pending, a.granted - a.inflight)) : 0, leaseId: a.leaseId }));
+    const values = sql.join(
+      items.map((it) => sql`(${it.a.budgetId}::uuid, ${it.leaseId}::uuid, ${it.x}::bigint, ${it.fromLease}::bigint)`),
+      sql`, `,
+    );
     try {
-      const rows = await db.transaction(async (tx) => {
-        await tx
-          .select({ id: budgets.id })
-          .from(budgets)
-          .where(inArray(budgets.id, items.map((i) => i.a.budgetId)))
-          .orderBy(asc(budgets.id))
-          .for("no key update");
-        const out: Budget[] = [];
-        for (const it of items) {
-          if (it.leaseId) {
-            const kept = await tx
-              .update(budgetReservations)
-              .set({ amountMicros: sql`${budgetReservations.amountMicros} - ${it.fromLease}`, expiresAt: sql`now() + ${LEASE_TTL_MS} * interval '1 millisecond'` })
-              .where(and(eq(budgetReservations.id, it.leaseId), eq(budgetReservations.status, "held")))
-              .returning({ id: budgetReservations.id });
-            if (!kept.length) {
-              it.fromLease = 0;
-              it.leaseId = null;
-            }
-          }
-          const [b] = await tx
-            .update(budgets)
-            .set({ spentMicros: sql`${budgets.spentMicros} + ${it.x}`, reservedMicros: sql`${budgets.reservedMicros} - ${it.fromLease}`, updatedAt: new Date() })
-            .where(eq(budgets.id, it.a.budgetId))
-            .returning();
-          if (b) {
-            out.push(b);
-            if (it.x) await tx.insert(budgetLedger).values({ budgetId: b.id, teamId: b.teamId, reservationId: it.leaseId, kind: "settle", amountMicros: it.x });
-          }
-        }
-        return out;
+      // Lock the budget rows first, in id order — the order `acquire` and the sweeper use — so
+      // processes settling and growing leases at once cannot deadlock; then one statement.
+      const ids = [...new Set(items.map((it) => it.a.budgetId))].sort();
+      const result = await db.transaction(async (tx) => {
+        await tx.select({ id: budgets.id }).from(budgets).where(inArray(budgets.id, ids)).orderBy(asc(budgets.id)).for("no key update");
+        return tx.execute(sql`
+        with items(budget_id, lease_id, x, from_lease) as (values ${values}),
+        kept as (
+          update budget_reservations r
+             set amount_micros = r.amount_micros - i.from_lease,
+                 expires_at = now() + ${LEASE_TTL_MS} * interval '1 millisecond'
+            from items i
+           where r.id = i.lease_id and r.status = 'held'
+          returning r.id),
+        upd as (
+          update budgets b
+             set spent_micros = b.spent_micros + i.x,
+                 reserved_micros = b.reserved_micros - case when i.lease_id in (select id from kept) then i.from_lease else 0 end,
+                 updated_at = now()
+            from items i
+           where b.id = i.budget_id
+          returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds),
+        led as (
+          insert into budget_ledger (budget_id, team_id, reservation_id, kind, amount_micros)
+          select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)
+        select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u`);
       });
+      const rows = rowsOf<{ id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null }>(result);
+      const kept = new Set(parseUuidArray(rows[0]?.kept ?? null));
       const now = Date.now();
       for (const it of items) {
         it.a.pending -= it.x;
-        if (it.orig && !it.leaseId) {
+        if (it.leaseId && !kept.has(it.leaseId)) {
           // The sweeper expired our lease: what it held is back in the budget.
-          if (it.a.leaseId === it.orig) {
+          if (it.a.leaseId === it.leaseId) {
             it.a.leaseId = null;
             it.a.granted = 0;
           }
@@ -430,13 +433,25 @@ async function flushOnce(): Promise<void> {
           if (it.leaseId) it.a.renewedAt = now;
         }
       }
-      for (const b of rows) await checkThresholds(db, b).catch((e) => console.error("[budgets] alert failed", e));
+      // Alerts: only a budget that crossed a threshold costs a read of its full row.
+      for (const r of rows) {
+        const thresholds = typeof r.thresholds === "string" ? r.thresholds.replace(/[{}]/g, "").split(",").filter(Boolean).map(Number) : r.thresholds;
+        if (!crossedThresholds(thresholds, Number(r.spent_micros), Number(r.limit_micros)).length) continue;
+        const [b] = await db.select().from(budgets).where(eq(budgets.id, r.id));
+        if (b) await checkThresholds(db, b).catch((e) => console.error("[budgets] alert failed", e));
+      }
       if (!batch.some((a) => a.pending !== 0)) return;
     } catch (e) {
       console.error(`[budgets] could not write settlements (attempt ${attempt + 1})`, e);
       await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }
   }
+}
+
+/** Postgres uuid[] arrives as an array (postgres-js) or as its text form (PGlite). */
+function parseUuidArray(v: string[] | string | null): string[] {
+  if (!v) return [];
+  return Array.isArray(v) ? v : v.replace(/[{}]/g, "").split(",").filter(Boolean);
 }
 
 /** Waits until every settlement made so far is written (tests, shutdown). */

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import { rowsOf, type Db } from "@/db";
 import { auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
@@ -75,9 +75,7 @@ export async function addMember(db: Db, input: { teamId: string; email: string; 
 
 /** Owners of a team, row-locked so concurrent demotions cannot both remove "the other" last owner. */
 async function lockedOwnerCount(db: Db, teamId: string): Promise<number> {
-  const rows = (await db.execute(sql`select user_id from memberships where team_id = ${teamId} and role = 'owner' for update`)) as unknown;
-  const r = rows as { rows?: unknown[] } | unknown[];
-  return Array.isArray(r) ? r.length : (r.rows?.length ?? 0);
+  return rowsOf(await db.execute(sql`select user_id from memberships where team_id = ${teamId} and role = 'owner' for update`)).length;
 }
 
 export async function changeRole(db: Db, input: { teamId: string; userId: string; role: Role; actorUserId: string; actorRole: Role }) {
