@@ -373,7 +373,7 @@ function requestFlush(): Promise<void> {
 }
 
 /**
- * Writes pending settlements in one statement after locking the budget rows: per budget, spent += X, and the lease (and
+ * Writes pending settlements in ONE statement: per budget, spent += X, and the lease (and
  * reserved) shrink by the part of X the lease covered — unless the sweeper already expired that
  * lease, whose money is then back in the budget. A ledger row per settlement goes in the same
  * statement. Retries a failed write a few times; the amounts stay pending in memory until written.
@@ -390,19 +390,20 @@ async function flushOnce(): Promise<void> {
       sql`, `,
     );
     try {
-      // Lock the budget rows first, in id order — the order `acquire` and the sweeper use — so
-      // processes settling and growing leases at once cannot deadlock; then one statement.
+      // One statement. `locked` takes the budget rows' locks first, in id order — the order
+      // `acquire` and the sweeper use — so processes settling and growing leases at once cannot
+      // deadlock: both updates wait on it through a one-time filter before touching any row.
       const ids = [...new Set(items.map((it) => it.a.budgetId))].sort();
-      const result = await db.transaction(async (tx) => {
-        await tx.select({ id: budgets.id }).from(budgets).where(inArray(budgets.id, ids)).orderBy(asc(budgets.id)).for("no key update");
-        return tx.execute(sql`
-        with items(budget_id, lease_id, x, from_lease) as (values ${values}),
+      const result = await db.execute(sql`
+        with locked as materialized (
+          select id from budgets where id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}) order by id for no key update),
+        items(budget_id, lease_id, x, from_lease) as (values ${values}),
         kept as (
           update budget_reservations r
              set amount_micros = r.amount_micros - i.from_lease,
                  expires_at = now() + ${LEASE_TTL_MS} * interval '1 millisecond'
             from items i
-           where r.id = i.lease_id and r.status = 'held'
+           where r.id = i.lease_id and r.status = 'held' and exists (select 1 from locked)
           returning r.id),
         upd as (
           update budgets b
@@ -410,13 +411,12 @@ async function flushOnce(): Promise<void> {
                  reserved_micros = b.reserved_micros - case when i.lease_id in (select id from kept) then i.from_lease else 0 end,
                  updated_at = now()
             from items i
-           where b.id = i.budget_id
+           where b.id = i.budget_id and exists (select 1 from locked)
           returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds),
         led as (
           insert into budget_ledger (budget_id, team_id, reservation_id, kind, amount_micros)
           select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)
         select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u`);
-      });
       const rows = rowsOf<{ id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null }>(result);
       const kept = new Set(parseUuidArray(rows[0]?.kept ?? null));
       const now = Date.now();

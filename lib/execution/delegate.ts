@@ -6,7 +6,7 @@ import type { AnalyseInput } from "@/lib/analysis/types";
 import { release, reserve, settle, type Reservation } from "@/lib/budgets";
 import { applySignal } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, type ChatMessage } from "@/lib/providers/call";
+import { callModel, type ChatMessage, type DoneEvent } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
 import { ProviderError } from "@/lib/providers/errors";
 import { isRefusal, route, trimContext, type RouteDecision } from "@/lib/routing";
@@ -206,7 +206,8 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
 
   const tried: { model: string; error: string }[] = [];
   let lastError: ProviderError | null = null;
-  for (let i = 0; i < chain.length; i++) {
+  let answered: { fm: FleetModel; done: DoneEvent } | null = null;
+  for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
     let emitted = false;
     try {
@@ -225,47 +226,9 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
         if (ev.type === "delta") {
           emitted = true;
           yield { type: "delta", text: ev.text };
-          continue;
-        }
-        const cost = costMicros(ev.usage, prices(fm));
-        const latencyMs = Math.round(performance.now() - started);
-        await settle(db, reservation, cost);
-        const result: DelegateResult = {
-          requestId,
-          model: fm.model.name,
-          provider: fm.provider.kind,
-          reason: reasonText(decision, trimmed) + (tried.length ? ` Fell back to ${fm.model.name} after: ${tried.map((t) => `${t.model} (${t.error})`).join(", ")}.` : ""),
-          confidence: decision.confidence,
-          explored: decision.explored,
-          fallbacksTried: tried,
-          text: ev.text,
-          finishReason: ev.finishReason,
-          usage: ev.usage,
-          costMicros: cost,
-          latencyMs,
-          profile,
-          trimmed,
-          toolCalls: (ev.raw as { toolCalls?: unknown } | undefined)?.toolCalls,
-        };
-        await recordRequest(db, {
-          ...base,
-          status: "ok",
-          model: fm.model.name,
-          providerKind: fm.provider.kind,
-          selectionReason: result.reason,
-          confidence: decision.confidence,
-          fallbacksTried: tried,
-          inputTokens: ev.usage.inputTokens,
-          outputTokens: ev.usage.outputTokens,
-          costMicros: cost,
-          latencyMs,
-          response: ev.text,
-        });
-        if (tried.length) void learnFrom(db, input.teamId, profile, tried, "fallback");
-        yield { type: "done", result };
-        return result;
+        } else answered = { fm, done: ev };
       }
-      throw new ProviderError("stream_dropped", "The provider ended the answer without reporting usage.");
+      if (!answered) throw new ProviderError("stream_dropped", "The provider ended the answer without reporting usage.");
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
@@ -275,6 +238,51 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) break;
       yield { type: "fallback", from: fm.model.name, to: next.model.name, error: err.kind, discardOutput: emitted };
     }
+  }
+
+  if (answered) {
+    // Outside the provider loop: a failure to record is ours, not the provider's, and must not fall back.
+    const { fm, done } = answered;
+    const cost = costMicros(done.usage, prices(fm));
+    const latencyMs = Math.round(performance.now() - started);
+    const result: DelegateResult = {
+      requestId,
+      model: fm.model.name,
+      provider: fm.provider.kind,
+      reason: reasonText(decision, trimmed) + (tried.length ? ` Fell back to ${fm.model.name} after: ${tried.map((t) => `${t.model} (${t.error})`).join(", ")}.` : ""),
+      confidence: decision.confidence,
+      explored: decision.explored,
+      fallbacksTried: tried,
+      text: done.text,
+      finishReason: done.finishReason,
+      usage: done.usage,
+      costMicros: cost,
+      latencyMs,
+      profile,
+      trimmed,
+      toolCalls: (done.raw as { toolCalls?: unknown } | undefined)?.toolCalls,
+    };
+    // Both must be durable before the answer ends; on Postgres they run on two connections at once.
+    await Promise.all([
+      settle(db, reservation, cost),
+      recordRequest(db, {
+        ...base,
+        status: "ok",
+        model: fm.model.name,
+        providerKind: fm.provider.kind,
+        selectionReason: result.reason,
+        confidence: decision.confidence,
+        fallbacksTried: tried,
+        inputTokens: done.usage.inputTokens,
+        outputTokens: done.usage.outputTokens,
+        costMicros: cost,
+        latencyMs,
+        response: done.text,
+      }),
+    ]);
+    if (tried.length) void learnFrom(db, input.teamId, profile, tried, "fallback");
+    yield { type: "done", result };
+    return result;
   }
 
   await release(db, reservation);
