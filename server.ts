@@ -1,6 +1,6 @@
 import http from "node:http";
 import next from "next";
-import { ConfigError, loadConfig } from "./lib/config";
+import { loadConfigOrExit } from "./lib/config";
 import { getDbHandle } from "./db";
 import { handleApiV1 } from "./lib/gateway";
 
@@ -9,16 +9,7 @@ import { handleApiV1 } from "./lib/gateway";
  * else to Next. See ARCHITECTURE.md, "The data plane".
  */
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`Mission Control cannot start.\n${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit("Mission Control");
   const dev = process.env.NODE_ENV !== "production";
 
   if (config.demo && process.env.MC_MOCK_FLEET !== "0") {

@@ -4,21 +4,12 @@
  * SIGINT/SIGTERM; a worker that dies instead has its runs resumed by another within a lease
  * (MC_PIPELINE_LEASE_MS, default 30 s), without repeating finished steps.
  */
-import { ConfigError, loadConfig } from "../lib/config";
+import { loadConfigOrExit } from "../lib/config";
 import { closeDb, getDbHandle } from "../db";
 import { startPipelineRunner, stopPipelineRunner } from "../lib/pipelines/queue";
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`The worker cannot start.\n${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit("The worker");
   if (!config.DATABASE_URL) {
     console.error("The worker shares runs through Postgres: set DATABASE_URL. In embedded (PGlite) mode the app runs pipelines in its own process.");
     process.exit(1);

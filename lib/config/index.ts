@@ -90,3 +90,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function resetConfigForTests() {
   delete (globalThis as { __mcConfig?: Config }).__mcConfig;
 }
+
+/** For entry points (server, worker): the configuration, or exit with a message naming what to fix. */
+export function loadConfigOrExit(who: string): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`${who} cannot start.\n${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

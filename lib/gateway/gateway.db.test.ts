@@ -3,7 +3,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { budgets, ratings, requests } from "@/db/schema";
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
-import { invalidateBudgets } from "@/lib/keys/service";
+import { invalidateBudgets } from "@/lib/budgets";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 

@@ -2,18 +2,13 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { budgets, teams } from "@/db/schema";
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
-import * as budgetsLib from "@/lib/budgets";
+import { invalidateBudgets } from "@/lib/budgets";
 import { startOfPeriod } from "@/lib/budgets/period";
 import { loadFleet } from "@/lib/execution/fleet";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { audit } from "@/lib/teams/service";
 import type { z } from "zod";
 import type { createKeySchema } from "./schemas";
-
-/** Budgets may be cached per team (lib/budgets' leases); drop the cache when the lib offers it. */
-export function invalidateBudgets(teamId: string) {
-  (budgetsLib as { invalidateBudgets?: (teamId?: string) => void }).invalidateBudgets?.(teamId);
-}
 
 type Actor = { teamId: string; actorUserId: string | null };
 

@@ -3,30 +3,9 @@ import prices from "./prices.json";
 export type ProviderKind = "openai" | "anthropic" | "xai" | "mistral" | "ollama";
 export const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "xai", "mistral", "ollama"];
 
-/** The task domains used by analysis, routing and learning. */
-export type Domain =
-  | "code"
-  | "debug"
-  | "docs"
-  | "analysis"
-  | "planning"
-  | "creative"
-  | "summary"
-  | "translation"
-  | "math"
-  | "chat";
-export const DOMAINS: readonly Domain[] = [
-  "code",
-  "debug",
-  "docs",
-  "analysis",
-  "planning",
-  "creative",
-  "summary",
-  "translation",
-  "math",
-  "chat",
-];
+/** The task domains used by analysis, routing and learning (one vocabulary, defined in lib/analysis). */
+export { DOMAINS, type Domain } from "@/lib/analysis/types";
+import type { Domain } from "@/lib/analysis/types";
 
 export type CostTier = "low" | "medium" | "high" | "free";
 

@@ -1,12 +1,1 @@
-export default function Loading() {
-  return (
-    <div className="space-y-4" aria-busy="true" aria-label="Loading">
-      <div className="h-6 w-48 animate-pulse rounded bg-zinc-200 dark:bg-zinc-800" />
-      <div className="grid gap-4 md:grid-cols-4">
-        {[0, 1, 2, 3].map((i) => (
-          <div key={i} className="h-24 animate-pulse rounded-lg bg-zinc-200 dark:bg-zinc-800" />
-        ))}
-      </div>
-    </div>
-  );
-}
+export { PageSkeleton as default } from "@/components/ui/page-skeleton";
