@@ -154,7 +154,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
 
   it("over 1,000 mixed calls with faults on, the requests table matches the fleet's own counters exactly", async () => {
     await db.execute(sql`delete from requests`);
-    await fleetConfig({ defaults: { errorRates: { rateLimit: 0.08, server: 0.06, timeout: 0.01, drop: 0.05 }, latencyMs: 0, tokensPerSecond: 0 } });
+    await fleetConfig({ defaults: { errorRates: { rateLimit: 0.08, server: 0.06, timeout: 0.005, drop: 0.05 }, latencyMs: 0, tokensPerSecond: 0 } });
     const names = ["gpt-4.1-mini", "gpt-4o-mini", "claude-3-5-haiku-20241022", "mistral-small-latest", "grok-3-mini", "auto"];
     let next = 0;
     let failed = 0;
@@ -162,7 +162,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     const worker = async () => {
       while (next < N) {
         const i = next++;
-        await delegate(db, { teamId, source: "api", task: `Task ${i}: what is ${i} + ${i * 3}?`, model: names[i % names.length], constraints: { maxTimeMs: 800 }, maxOutputTokens: 64 }).catch(() => failed++);
+        await delegate(db, { teamId, source: "api", task: `Task ${i}: what is ${i} + ${i * 3}?`, model: names[i % names.length], constraints: { maxTimeMs: 4000 }, maxOutputTokens: 64 }).catch(() => failed++);
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
