@@ -37,13 +37,24 @@ export function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       if (failed) return;
       const text = chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8");
       if (!text.trim()) return reject(badRequest("The request body is empty; send a JSON object."));
+      let body: unknown;
       try {
-        resolve(JSON.parse(text));
+        body = JSON.parse(text);
       } catch (e) {
-        reject(badRequest(`The request body is not valid JSON (${(e as Error).message}).`));
+        return reject(badRequest(`The request body is not valid JSON (${(e as Error).message}).`));
       }
+      // Postgres text and jsonb cannot hold U+0000: refuse it here instead of failing at the insert with a 500.
+      if (text.includes("\\u0000") && hasNul(body)) return reject(badRequest("Text in the request body cannot contain the NUL character (\\u0000); remove it and send again."));
+      resolve(body);
     });
   });
+}
+
+function hasNul(v: unknown): boolean {
+  if (typeof v === "string") return v.includes("\u0000");
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v && typeof v === "object") return Object.entries(v).some(([k, x]) => k.includes("\u0000") || hasNul(x));
+  return false;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
