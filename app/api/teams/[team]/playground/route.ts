@@ -8,8 +8,14 @@ import { DelegateError } from "@/lib/execution/errors";
 export const dynamic = "force-dynamic";
 
 const bodySchema = z.object({
-  task: z.string().trim().min(1, "Type a task first.").max(400_000, "The task is too long (400,000 characters at most)."),
-  model: z.string().min(1).default("auto"),
+  task: z
+    .string()
+    .trim()
+    .min(1, "Type a task first.")
+    .max(400_000, "The task is too long (400,000 characters at most).")
+    // Postgres text cannot hold U+0000: refuse it before the provider is paid and the row fails to save.
+    .refine((t) => !t.includes("\u0000"), "The task contains a NUL character (\\u0000); remove it."),
+  model: z.string().min(1).refine((m) => !m.includes("\u0000"), "Choose a model from the list.").default("auto"),
   private: z.boolean().optional(),
   maxOutputTokens: z.number().int().min(16).max(32_000).optional(),
 });
