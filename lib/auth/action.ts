@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb, type Db } from "@/db";
 import { UserError } from "@/lib/errors";
+import { DelegateError } from "@/lib/execution/errors";
 import { ForbiddenError, requireScope, type Scope } from "./scopes";
 import { currentUserId, teamContext, type TeamContext } from "./session";
 
@@ -34,6 +35,8 @@ function failure(e: unknown): { ok: false; error: string; fieldErrors?: Record<s
   }
   if (e instanceof UserError) return { ok: false, error: e.message, fieldErrors: e.fieldErrors };
   if (e instanceof ForbiddenError) return { ok: false, error: e.message };
+  // The delegate path's typed refusals (unknown model, over budget, every provider failed) say what to change.
+  if (e instanceof DelegateError) return { ok: false, error: e.message };
   console.error("[action] unexpected error", e);
   return { ok: false, error: "Something went wrong on our side; nothing was changed. Please try again." };
 }
