@@ -2,24 +2,45 @@
 
 import { revalidatePath } from "next/cache";
 import { teamAction } from "@/lib/auth/action";
+import { audit } from "@/lib/teams/service";
 import { createBudgetSchema, deleteBudgetSchema, updateBudgetSchema } from "./schemas";
 import { createBudget, deleteBudget, updateBudget } from "./service";
 
-const createInner = teamAction({ schema: createBudgetSchema, scope: "budgets:write" }, (input, ctx) => createBudget(ctx.db, ctx.team.id, input));
+/** What the audit log keeps of a budget change: the limits, never the webhook secret. */
+const auditDetails = (i: { scope: string; limitUsd: number; period: string; hardStop: boolean; thresholds: number[]; webhookUrl: string | null }) => ({
+  scope: i.scope,
+  limitUsd: i.limitUsd,
+  period: i.period,
+  hardStop: i.hardStop,
+  thresholds: i.thresholds,
+  webhook: !!i.webhookUrl,
+});
+
+const createInner = teamAction({ schema: createBudgetSchema, scope: "budgets:write" }, async (input, ctx) => {
+  const row = await createBudget(ctx.db, ctx.team.id, input);
+  await audit(ctx.db, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "budget.create", target: input.name, details: auditDetails(input) });
+  return row;
+});
 export async function createBudgetAction(a?: unknown, b?: unknown) {
   const res = await createInner(a, b);
   if (res.ok) revalidatePath("/t/[team]/budgets", "page");
   return res;
 }
 
-const updateInner = teamAction({ schema: updateBudgetSchema, scope: "budgets:write" }, (input, ctx) => updateBudget(ctx.db, ctx.team.id, input.budgetId, input));
+const updateInner = teamAction({ schema: updateBudgetSchema, scope: "budgets:write" }, async (input, ctx) => {
+  await updateBudget(ctx.db, ctx.team.id, input.budgetId, input);
+  await audit(ctx.db, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "budget.update", target: input.name, details: { budgetId: input.budgetId, ...auditDetails(input) } });
+});
 export async function updateBudgetAction(a?: unknown, b?: unknown) {
   const res = await updateInner(a, b);
   if (res.ok) revalidatePath("/t/[team]/budgets", "page");
   return res;
 }
 
-const deleteInner = teamAction({ schema: deleteBudgetSchema, scope: "budgets:write" }, (input, ctx) => deleteBudget(ctx.db, ctx.team.id, input.budgetId));
+const deleteInner = teamAction({ schema: deleteBudgetSchema, scope: "budgets:write" }, async (input, ctx) => {
+  await deleteBudget(ctx.db, ctx.team.id, input.budgetId);
+  await audit(ctx.db, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "budget.delete", details: { budgetId: input.budgetId } });
+});
 export async function deleteBudgetAction(a?: unknown, b?: unknown) {
   const res = await deleteInner(a, b);
   if (res.ok) revalidatePath("/t/[team]/budgets", "page");
