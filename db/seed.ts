@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Db } from "./index";
-import { budgets, memberships, models, providers, teams, type Role } from "./schema";
+import { budgets, memberships, models, providers, teams, users, type Role } from "./schema";
 import { createUser } from "@/lib/auth/users";
 import { createTeam } from "@/lib/teams/service";
 import { encryptSecret } from "@/lib/crypto/secrets";
@@ -110,6 +110,8 @@ export async function seedDemo(db: Db, opts: { mockFleetUrl: string; historyDays
     const user = await createUser(db, { name: u.name, email: u.email, password: u.password, isDemo: true });
     userIds[u.role] = user.id;
   }
+  // The demo's owner and admin run the installation (providers and models are shared by every team).
+  await db.update(users).set({ siteAdmin: true }).where(inArray(users.id, [userIds.owner, userIds.admin]));
   const demo = await createTeam(db, { name: "Demo team", slug: "demo", ownerId: userIds.owner, isDemo: true });
   const labs = await createTeam(db, { name: "Labs", slug: "labs", ownerId: userIds.owner, isDemo: true });
   await db.insert(memberships).values([

@@ -9,6 +9,8 @@ export const users = pgTable("users", {
   image: text("image"),
   passwordHash: text("password_hash"),
   isDemo: boolean("is_demo").notNull().default(false),
+  /** Installation admin: may change the providers and models every team shares. */
+  siteAdmin: boolean("site_admin").notNull().default(false),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -4,6 +4,7 @@ import { UserError } from "@/lib/errors";
 import { DelegateError } from "@/lib/execution/errors";
 import { ForbiddenError, requireScope, type Scope } from "./scopes";
 import { currentUserId, teamContext, type TeamContext } from "./session";
+import { isSiteAdmin } from "./users";
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string; fieldErrors?: Record<string, string[]> };
 export type ActionCtx = TeamContext & { db: Db };
@@ -47,7 +48,7 @@ function failure(e: unknown): { ok: false; error: string; fieldErrors?: Record<s
  * then runs the body. Never relies on proxy.ts. Returns `ActionResult` for useActionState.
  */
 export function teamAction<S extends z.ZodObject, R>(
-  opts: { schema: S; scope: Scope },
+  opts: { schema: S; scope: Scope; /** Also needs the installation admin: the action changes rows every team shares. */ siteAdmin?: true },
   body: (input: z.infer<S> & { teamId: string }, ctx: ActionCtx) => Promise<R>,
 ) {
   return async (a?: unknown, b?: unknown): Promise<ActionResult<R>> => {
@@ -60,6 +61,9 @@ export function teamAction<S extends z.ZodObject, R>(
       const ctx = await teamContext(db, userId, { id: teamId });
       if (!ctx) return { ok: false, error: "You are not a member of this team." };
       requireScope(ctx, opts.scope);
+      if (opts.siteAdmin && !(await isSiteAdmin(db, userId))) {
+        throw new ForbiddenError("Providers and models are shared by every team: only an installation admin can change them.");
+      }
       const input = opts.schema.extend({ teamId: z.uuid() }).parse(raw) as z.infer<S> & { teamId: string };
       return { ok: true, data: await body(input, { ...ctx, db }) };
     } catch (e) {

@@ -3,7 +3,7 @@ import { cache } from "react";
 import { getDb } from "@/db";
 import { hasScope, type Scope } from "./scopes";
 import { currentUserId, teamContext } from "./session";
-import { teamsOfUser } from "./users";
+import { isSiteAdmin, teamsOfUser } from "./users";
 
 /** The signed-in user's id for a page, or a redirect to the sign-in page. */
 export const requireUserId = cache(async (next?: string) => {
@@ -24,11 +24,15 @@ export const requirePageTeam = cache(async (slug: string) => {
   return { ...ctx, db };
 });
 
-export async function requirePageScope(slug: string, scope: Scope) {
+export async function requirePageScope(slug: string, scope: Scope, opts: { siteAdmin?: true } = {}) {
   const ctx = await requirePageTeam(slug);
   if (!hasScope(ctx.role, scope)) notFound();
+  if (opts.siteAdmin && !(await isSiteAdmin(ctx.db, ctx.userId))) notFound();
   return ctx;
 }
+
+/** Whether the signed-in user administers the installation (shared providers and models). */
+export const viewerIsSiteAdmin = cache(async () => isSiteAdmin(await getDb(), await requireUserId()));
 
 export const myTeams = cache(async () => {
   const userId = await requireUserId();

@@ -8,7 +8,7 @@ import type { Scope } from "./scopes";
  */
 export type ActionAccess =
   /** Built by teamAction: session → membership of input.teamId → scope. */
-  | { kind: "team"; scope: Scope; /** Writes organisation-wide rows (providers, models), not the team's own. */ global?: true }
+  | { kind: "team"; scope: Scope; /** Writes rows every team shares (providers, models): also needs the installation admin. */ siteAdmin?: true }
   /** Built by userAction: any signed-in user, acting for themselves. */
   | { kind: "user" }
   /** No session needed (sign-in and sign-up). `callable: false` when it only works inside a Next request. */
@@ -23,11 +23,11 @@ export const ACTION_PERMISSIONS = {
   "lib/budgets/actions.ts#createBudgetAction": { kind: "team", scope: "budgets:write" },
   "lib/budgets/actions.ts#updateBudgetAction": { kind: "team", scope: "budgets:write" },
   "lib/budgets/actions.ts#deleteBudgetAction": { kind: "team", scope: "budgets:write" },
-  "lib/execution/actions.ts#createProviderAction": { kind: "team", scope: "models:admin", global: true },
-  "lib/execution/actions.ts#updateProviderAction": { kind: "team", scope: "models:admin", global: true },
-  "lib/execution/actions.ts#testProviderAction": { kind: "team", scope: "models:admin", global: true },
-  "lib/execution/actions.ts#updateModelAction": { kind: "team", scope: "models:admin", global: true },
-  "lib/execution/actions.ts#createModelAction": { kind: "team", scope: "models:admin", global: true },
+  "lib/execution/actions.ts#createProviderAction": { kind: "team", scope: "models:admin", siteAdmin: true },
+  "lib/execution/actions.ts#updateProviderAction": { kind: "team", scope: "models:admin", siteAdmin: true },
+  "lib/execution/actions.ts#testProviderAction": { kind: "team", scope: "models:admin", siteAdmin: true },
+  "lib/execution/actions.ts#updateModelAction": { kind: "team", scope: "models:admin", siteAdmin: true },
+  "lib/execution/actions.ts#createModelAction": { kind: "team", scope: "models:admin", siteAdmin: true },
   "lib/execution/settings.ts#updateRoutingSettingsAction": { kind: "team", scope: "settings:write" },
   "lib/keys/actions.ts#createApiKeyAction": { kind: "team", scope: "keys:write" },
   "lib/keys/actions.ts#revokeApiKeyAction": { kind: "team", scope: "keys:write" },

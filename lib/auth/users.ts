@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getDb, type Db } from "@/db";
 import { memberships, teams, users } from "@/db/schema";
 import { hashPassword, verifyPassword } from "./password";
@@ -15,9 +15,11 @@ export async function checkCredentials(email: string, password: string) {
 export async function createUser(db: Db, input: { name: string; email: string; password: string; isDemo?: boolean }) {
   const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).limit(1);
   if (existing.length) throw new UserError("An account with this email already exists. Sign in instead.", { email: ["This email is already registered."] });
+  // The first account of an installation becomes its admin (providers and models are shared by every team).
+  const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
   const [user] = await db
     .insert(users)
-    .values({ name: input.name, email: input.email, passwordHash: await hashPassword(input.password), isDemo: input.isDemo ?? false })
+    .values({ name: input.name, email: input.email, passwordHash: await hashPassword(input.password), isDemo: input.isDemo ?? false, siteAdmin: Number(n) === 0 })
     .returning();
   return user;
 }
@@ -29,4 +31,9 @@ export async function teamsOfUser(db: Db, userId: string) {
     .innerJoin(teams, eq(teams.id, memberships.teamId))
     .where(eq(memberships.userId, userId))
     .orderBy(teams.name);
+}
+
+export async function isSiteAdmin(db: Db, userId: string): Promise<boolean> {
+  const [row] = await db.select({ siteAdmin: users.siteAdmin }).from(users).where(eq(users.id, userId));
+  return row?.siteAdmin ?? false;
 }

@@ -49,6 +49,7 @@ const createProviderInner = teamAction(
       local: bool,
     }),
     scope: "models:admin",
+    siteAdmin: true,
   },
   (input, ctx) => createProvider(ctx.db, { teamId: ctx.team.id, userId: ctx.userId }, { ...input, apiKey: input.apiKey || undefined }),
 );
@@ -62,6 +63,7 @@ const updateProviderInner = teamAction(
   {
     schema: z.object({ providerId: z.uuid(), baseUrl: url.optional(), apiKey: z.string().trim().max(500).optional(), enabled: bool.optional() }),
     scope: "models:admin",
+    siteAdmin: true,
   },
   (input, ctx) => updateProvider(ctx.db, { teamId: ctx.team.id, userId: ctx.userId }, { ...input, apiKey: input.apiKey || undefined }),
 );
@@ -71,9 +73,9 @@ export async function updateProviderAction(a?: unknown, b?: unknown) {
   return r;
 }
 
-export const testProviderAction = teamAction({ schema: z.object({ providerId: z.uuid() }), scope: "models:admin" }, (input, ctx) => checkProvider(ctx.db, input.providerId));
+export const testProviderAction = teamAction({ schema: z.object({ providerId: z.uuid() }), scope: "models:admin", siteAdmin: true }, (input, ctx) => checkProvider(ctx.db, input.providerId));
 
-const updateModelInner = teamAction({ schema: z.object({ modelId: z.uuid(), ...modelFields }), scope: "models:admin" }, (input, ctx) =>
+const updateModelInner = teamAction({ schema: z.object({ modelId: z.uuid(), ...modelFields }), scope: "models:admin", siteAdmin: true }, (input, ctx) =>
   updateModel(ctx.db, { teamId: ctx.team.id, userId: ctx.userId }, { modelId: input.modelId, ...toPatch(input) }),
 );
 export async function updateModelAction(a?: unknown, b?: unknown) {
@@ -91,6 +93,7 @@ const createModelInner = teamAction(
       ...modelFields,
     }),
     scope: "models:admin",
+    siteAdmin: true,
   },
   (input, ctx) => createModel(ctx.db, { teamId: ctx.team.id, userId: ctx.userId }, { providerId: input.providerId, name: input.name, displayName: input.displayName, ...toPatch(input) }),
 );

@@ -7,7 +7,7 @@ export const metadata = { title: "Admin · Models" };
 
 export default async function ModelsAdminPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
-  const ctx = await requirePageScope(slug, "models:admin");
+  const ctx = await requirePageScope(slug, "models:admin", { siteAdmin: true });
   const [rows, providers] = await Promise.all([listModels(ctx.db), listProviders(ctx.db)]);
   return (
     <div className="space-y-6">
