@@ -76,5 +76,5 @@ export const ROUTE_PERMISSIONS = {
   "GET /api/teams/[team]/costs.csv": { kind: "session", scope: "team:read" },
   "GET /api/teams/[team]/pipeline-runs/[runId]": { kind: "session", scope: "team:read" },
   "POST /api/teams/[team]/playground": { kind: "session", scope: "requests:write" },
-  "POST /api/teams/[team]/simulate": { kind: "session", scope: "team:read", queryScopes: { "warmStart=1": "settings:write" } },
+  "POST /api/teams/[team]/simulate": { kind: "session", scope: "requests:write", queryScopes: { "warmStart=1": "settings:write" } },
 } as const satisfies Record<string, RouteAccess>;

@@ -118,6 +118,9 @@ function buildMessages(input: DelegateInput, context: { context?: string; files?
 export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenerator<DelegateEvent, DelegateResult> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
+  const nul = findNul(input);
+  // Postgres cannot store U+0000: refuse up front, before a provider is paid and a row cannot be written.
+  if (nul) throw new DelegateError(`${nul} contains a NUL character (U+0000); remove it and send again.`, 400, "invalid_request_error", nul);
   const task = taskText(input);
   const profile = analyse({
     task,
@@ -348,6 +351,19 @@ export async function delegate(db: Db, input: DelegateInput): Promise<DelegateRe
 
 function prices(f: FleetModel) {
   return { inputPerMTokMicros: f.model.inputPriceMicros, outputPerMTokMicros: f.model.outputPriceMicros, cachedInputPerMTokMicros: f.model.cachedInputPriceMicros };
+}
+
+function findNul(input: DelegateInput): string | null {
+  const has = (v: string | undefined) => v?.includes("\u0000");
+  if (has(input.task)) return "task";
+  if (has(input.system)) return "system";
+  if (has(input.context)) return "context";
+  if (has(input.model)) return "model";
+  const m = input.messages?.findIndex((x) => has(x.content));
+  if (m !== undefined && m >= 0) return `messages.${m}.content`;
+  const f = input.files?.findIndex((x) => has(x.content) || has(x.path));
+  if (f !== undefined && f >= 0) return `files.${f}`;
+  return null;
 }
 
 function intersect(a: string[], b: string[]): string[] | undefined {

@@ -46,6 +46,9 @@ export function toApiError(e: unknown): ApiError {
     return badRequest(issue ? `${param ? `${param}: ` : ""}${issue.message}` : "Invalid request body.", param);
   }
   if (e instanceof UserError) return new ApiError(e.status, e.status === 404 ? "not_found" : "invalid_request_error", e.message);
+  if (isDatabaseUnavailable(e)) {
+    return new ApiError(503, "service_unavailable", "The database is unavailable right now; nothing was recorded or charged. Retry in a few seconds.", null, { "retry-after": "5" });
+  }
   console.error("[gateway] unexpected error", e);
   return new ApiError(500, "internal_error", "Something went wrong on our side. The request may be retried; nothing was charged for a call that did not finish.");
 }
@@ -64,4 +67,13 @@ export function sendError(res: ServerResponse, e: unknown) {
   const text = JSON.stringify(errorBody(err));
   res.writeHead(err.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...err.headers });
   res.end(text);
+}
+
+/** Connection-level database failures (server down, restarting, connection lost), on both drivers. */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: string }).code;
+    if (code && ["ECONNREFUSED", "ECONNRESET", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "57P01", "57P02", "57P03", "08006", "08001", "08003", "08004"].includes(code)) return true;
+  }
+  return false;
 }

@@ -49,11 +49,16 @@ export async function POST(req: Request, { params }: { params: Promise<{ team: s
   if (!ctx) return json(404, "No such team.");
   const warm = new URL(req.url).searchParams.get("warmStart") === "1";
   if (warm && !hasScope(ctx.role, "settings:write")) return json(403, `Your role (${ctx.role}) cannot change the team's routing.`);
+  if (!hasScope(ctx.role, "requests:write")) return json(403, `Your role (${ctx.role}) cannot run the simulator; ask a member or admin.`);
+  // Each run is a CPU-bound child process: one at a time per app process.
+  const g = globalThis as { __mcSimulating?: boolean };
+  if (g.__mcSimulating) return Response.json({ error: { message: "Another simulation is running; try again in a few seconds." } }, { status: 429, headers: { "retry-after": "5" } });
   const length = Number(req.headers.get("content-length") ?? 0);
   if (length > MAX_BYTES) return json(413, "The file is larger than 20 MB.");
   const text = await req.text();
   if (Buffer.byteLength(text) > MAX_BYTES) return json(413, "The file is larger than 20 MB.");
   if (!text.trim()) return json(400, "The file is empty. Upload a JSONL file with one {prompt, outcomes} object per line.");
+  g.__mcSimulating = true;
   try {
     const res = await runSimulator(warm ? "warm-start" : "simulate", text);
     if (!res.ok) return json(400, res.error ?? "The file could not be read.");
@@ -64,5 +69,7 @@ export async function POST(req: Request, { params }: { params: Promise<{ team: s
   } catch (e) {
     console.error("[simulate]", e);
     return json(500, "The simulator failed on our side. Try a smaller file.");
+  } finally {
+    g.__mcSimulating = false;
   }
 }
