@@ -144,10 +144,15 @@ async function teamBudgets(db: Db, teamId: string): Promise<BudgetCfg[]> {
   }
 }
 
-/** Forget cached budget settings of a team (after an edit in this process). */
+/** Forget cached budget settings of a team (after an edit in this process), and any remembered refusal. */
 export function invalidateBudgets(teamId?: string) {
   if (teamId) st.teamCache.delete(teamId);
   else st.teamCache.clear();
+  // A raised limit must be tried at once, not after the refusal memory runs out.
+  for (const a of st.accounts.values()) {
+    a.refusedAt = 0;
+    a.refusedNeed = Infinity;
+  }
 }
 
 function account(budgetId: string): Account {

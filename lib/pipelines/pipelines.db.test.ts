@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDb } from "@/db";
+import { invalidateBudgets } from "@/lib/budgets";
 import { budgets, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createUser } from "@/lib/auth/users";
@@ -151,6 +152,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect((await fleetUsage()).models["gpt-4.1"]).toBeUndefined(); // refused before any call
 
     await db.update(budgets).set({ limitMicros: 1_000_000 }).where(eq(budgets.id, b.id));
+    invalidateBudgets(teamId); // what the budget service does after an edit
     await retryStep(db, { teamId, runId: run.id, stepKey: "dear" });
     const again = await waitForRun(db, teamId, run.id);
     expect(again.status).toBe("succeeded");
