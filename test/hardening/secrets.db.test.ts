@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb, type Db } from "@/db";
-import { apiKeys, auditLog, budgets, memberships, models, providers } from "@/db/schema";
+import { apiKeys, auditLog, budgets, memberships, models, providers, users } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
@@ -47,6 +47,8 @@ beforeAll(async () => {
   await createUser(db, { name: "Mia", email: "mia@s.test", password: "password-123" });
   teamId = (await createTeam(db, { name: "Secrets", slug: "secrets", ownerId: owner })).id;
   await db.insert(memberships).values({ teamId, userId: admin, role: "admin" });
+  // Providers and models are shared by every team: this admin also administers the installation.
+  await db.update(users).set({ siteAdmin: true }).where(eq(users.id, admin));
 });
 afterAll(async () => {
   setTestSession(undefined);
