@@ -14,6 +14,8 @@ export async function wipeDatabase(url: string, marker: "test" | "bench") {
   try {
     await h.db.execute(sql`drop schema if exists public cascade`);
     await h.db.execute(sql`drop schema if exists drizzle cascade`);
+    // pg-boss keeps its queue in its own schema: jobs left by an earlier run would be worked first.
+    await h.db.execute(sql`drop schema if exists pgboss cascade`);
     await h.db.execute(sql`create schema public`);
   } finally {
     await h.close();
