@@ -49,8 +49,9 @@ export function openDb(opts: { url?: string; dataDir?: string; migrate?: boolean
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { drizzle } = require("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
-  if (opts.dataDir && opts.dataDir !== "memory://") fs.mkdirSync(path.resolve(/* turbopackIgnore: true */ opts.dataDir), { recursive: true });
-  const client = new PGlite(opts.dataDir && opts.dataDir !== "memory://" ? path.resolve(/* turbopackIgnore: true */ opts.dataDir) : undefined);
+  const onDisk = opts.dataDir && opts.dataDir !== "memory://" ? path.resolve(/* turbopackIgnore: true */ opts.dataDir) : undefined;
+  const unlock = onDisk ? lockDataDir(onDisk) : () => {};
+  const client = new PGlite(onDisk);
   const pdb = drizzle(client, { schema }) as PgliteDatabase<typeof schema>;
   const ready = migrateNow
     ? (async () => {
@@ -58,7 +59,51 @@ export function openDb(opts: { url?: string; dataDir?: string; migrate?: boolean
         await migrate(pdb, { migrationsFolder });
       })()
     : client.waitReady;
-  return { db: pdb as unknown as Db, kind: "pglite", ready, close: () => client.close() };
+  return {
+    db: pdb as unknown as Db,
+    kind: "pglite",
+    ready,
+    close: async () => {
+      await client.close();
+      unlock();
+    },
+  };
+}
+
+/**
+ * PGlite has no lock between processes and two of them on one folder corrupt it: the first
+ * process writes its pid beside the folder, and a second one refuses to open it while that
+ * process lives.
+ */
+function lockDataDir(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = `${dir}.pid`;
+  try {
+    const pid = Number(fs.readFileSync(file, "utf8"));
+    if (pid && pid !== process.pid) {
+      let alive = true;
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      if (alive) {
+        throw new Error(
+          `The embedded database ${dir} is in use by process ${pid}: PGlite allows one process per data folder. Stop that process first, do this from the running app, or use DATABASE_URL.`,
+        );
+      }
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  fs.writeFileSync(file, String(process.pid));
+  const unlock = () => {
+    try {
+      if (fs.readFileSync(file, "utf8") === String(process.pid)) fs.unlinkSync(file);
+    } catch {}
+  };
+  process.once("exit", unlock);
+  return unlock;
 }
 
 /** The process-wide handle, created on first use from the configuration (migrations applied). */
