@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { teamAction } from "@/lib/auth/action";
+import { UserError } from "@/lib/errors";
 import { rateRequest, type RatingInput } from "./service";
 
 const schema = z.object({
@@ -14,7 +15,7 @@ const schema = z.object({
 
 const rateInner = teamAction({ schema, scope: "ratings:write" }, async (input, ctx) => {
   const ok = input.kind === "thumbs" ? input.value === 0 || input.value === 1 : input.value >= 1 && input.value <= 5;
-  if (!ok) throw new (await import("@/lib/errors")).UserError("Thumbs take 0 or 1; stars take 1 to 5.", { value: ["Out of range."] });
+  if (!ok) throw new UserError("Thumbs take 0 or 1; stars take 1 to 5.", { value: ["Out of range."] });
   const row = await rateRequest(ctx.db, {
     teamId: ctx.team.id,
     requestId: input.requestId,
