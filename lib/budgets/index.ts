@@ -1,6 +1,6 @@
 import os from "node:os";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { rowsOf, type Db } from "@/db";
+import { rawQuery, rowsOf, type Db } from "@/db";
 import { budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
 import { formatUsd } from "@/lib/format";
 import { BudgetExceededError } from "@/lib/execution/errors";
@@ -203,7 +203,10 @@ async function ensurePeriod(db: Db, b: BudgetCfg) {
  * and only if spent + reserved + grant ≤ limit. Returns false when even `need` does not fit.
  */
 async function acquire(db: Db, b: BudgetCfg, a: Account, need: number, perCall: number): Promise<boolean> {
-  const want = Math.max(need, perCall * LEASE_CALLS);
+  // Enough for LEASE_CALLS more calls, and at least twice what the calls in flight now hold: with
+  // 50 calls at once a lease of 20 calls' holds was used up by the holds alone and re-acquired
+  // every few calls (one transaction per ~20 requests). FREE_SHARE still caps every grant.
+  const want = Math.max(need, perCall * LEASE_CALLS, 2 * (a.inflight + need));
   let lost = false;
   const granted = await db.transaction(async (tx) => {
     const [row] = await tx.select().from(budgets).where(eq(budgets.id, b.id)).for("no key update");
@@ -364,7 +367,9 @@ export async function release(db: Db, r: Reservation) {
  */
 function requestFlush(): Promise<void> {
   st.nextFlush ??= new Promise<void>((resolve) => {
-    setImmediate(() => {
+    // After the current microtasks (settlements finishing together share the write), not after
+    // the next event-loop turn, which under load waits behind every pending I/O callback.
+    queueMicrotask(() => {
       st.nextFlush = null;
       const run = (st.running ?? Promise.resolve()).then(() => flushOnce());
       st.running = run;
@@ -376,6 +381,37 @@ function requestFlush(): Promise<void> {
   });
   return st.nextFlush;
 }
+
+/**
+ * The settlement statement (see flushOnce). Items arrive as one JSON array ($1), so one prepared
+ * statement serves any number of budgets. `locked` takes the budget rows' locks first, in id
+ * order — the order `acquire` and the sweeper use — so processes settling and growing leases at
+ * once cannot deadlock: both updates wait on it through a one-time filter before touching a row.
+ */
+const SETTLE_SQL = `
+with items as (
+  select * from jsonb_to_recordset($1::text::jsonb) as i(budget_id uuid, lease_id uuid, x bigint, from_lease bigint)),
+locked as materialized (
+  select id from budgets where id in (select budget_id from items) order by id for no key update),
+kept as (
+  update budget_reservations r
+     set amount_micros = r.amount_micros - i.from_lease,
+         expires_at = now() + ${LEASE_TTL_MS} * interval '1 millisecond'
+    from items i
+   where r.id = i.lease_id and r.status = 'held' and exists (select 1 from locked)
+  returning r.id),
+upd as (
+  update budgets b
+     set spent_micros = b.spent_micros + i.x,
+         reserved_micros = b.reserved_micros - case when i.lease_id in (select id from kept) then i.from_lease else 0 end,
+         updated_at = now()
+    from items i
+   where b.id = i.budget_id and exists (select 1 from locked)
+  returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds),
+led as (
+  insert into budget_ledger (budget_id, team_id, reservation_id, kind, amount_micros)
+  select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)
+select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u`;
 
 /**
  * Writes pending settlements in ONE statement: per budget, spent += X, and the lease (and
@@ -390,39 +426,13 @@ async function flushOnce(): Promise<void> {
     const batch = [...st.accounts.values()].filter((a) => a.pending !== 0);
     if (!batch.length) return;
     const items = batch.map((a) => ({ a, x: a.pending, fromLease: a.leaseId ? Math.max(0, Math.min(a.pending, a.granted - a.inflight)) : 0, leaseId: a.leaseId }));
-    const values = sql.join(
-      items.map((it) => sql`(${it.a.budgetId}::uuid, ${it.leaseId}::uuid, ${it.x}::bigint, ${it.fromLease}::bigint)`),
-      sql`, `,
-    );
     try {
-      // One statement. `locked` takes the budget rows' locks first, in id order — the order
-      // `acquire` and the sweeper use — so processes settling and growing leases at once cannot
-      // deadlock: both updates wait on it through a one-time filter before touching any row.
-      const ids = [...new Set(items.map((it) => it.a.budgetId))].sort();
-      const result = await db.execute(sql`
-        with locked as materialized (
-          select id from budgets where id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}) order by id for no key update),
-        items(budget_id, lease_id, x, from_lease) as (values ${values}),
-        kept as (
-          update budget_reservations r
-             set amount_micros = r.amount_micros - i.from_lease,
-                 expires_at = now() + ${LEASE_TTL_MS} * interval '1 millisecond'
-            from items i
-           where r.id = i.lease_id and r.status = 'held' and exists (select 1 from locked)
-          returning r.id),
-        upd as (
-          update budgets b
-             set spent_micros = b.spent_micros + i.x,
-                 reserved_micros = b.reserved_micros - case when i.lease_id in (select id from kept) then i.from_lease else 0 end,
-                 updated_at = now()
-            from items i
-           where b.id = i.budget_id and exists (select 1 from locked)
-          returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds),
-        led as (
-          insert into budget_ledger (budget_id, team_id, reservation_id, kind, amount_micros)
-          select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)
-        select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u`);
-      const rows = rowsOf<{ id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null }>(result);
+      const rows = await rawQuery<{ id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null }>(
+        db,
+        "mc_budget_settle",
+        SETTLE_SQL,
+        [JSON.stringify(items.map((it) => ({ budget_id: it.a.budgetId, lease_id: it.leaseId, x: it.x, from_lease: it.fromLease })))],
+      );
       const kept = new Set(parseUuidArray(rows[0]?.kept ?? null));
       const now = Date.now();
       for (const it of items) {

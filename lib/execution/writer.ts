@@ -33,8 +33,9 @@ async function drain(state: WriterState) {
 
 /**
  * Records one finished request (group commit). When the writer is idle the row is written at
- * once (after the current tick, so rows of the same tick share it); while a write is in flight,
- * new rows queue and go together in the next INSERT. The promise resolves once this row is
+ * once (after the current microtask checkpoint, so rows finishing together share it — not after
+ * the next event-loop turn, which under load waits behind every pending I/O callback); while a
+ * write is in flight, new rows queue and go together in the next statement. The promise resolves once this row is
  * committed, so a caller can answer its client knowing the record exists.
  */
 export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
@@ -44,7 +45,7 @@ export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
     state.queue.push({ rec, resolve, reject });
     if (!state.draining) {
       state.draining = true;
-      setImmediate(() => void drain(state));
+      queueMicrotask(() => void drain(state));
     }
   });
 }

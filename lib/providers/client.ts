@@ -2,6 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { ProviderKind } from "./catalog";
+import { lightFetch } from "./fetch";
 
 export interface ProviderConfig {
   kind: ProviderKind;
@@ -30,7 +31,7 @@ function store(): ClientStore {
     const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
     const pooledFetch = ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
       undiciFetch(input, { ...init, dispatcher: agent })) as unknown as typeof globalThis.fetch;
-    g[STORE] = { agent, fetch: pooledFetch, openai: new Map(), anthropic: new Map() };
+    g[STORE] = { agent, fetch: lightFetch(agent, pooledFetch), openai: new Map(), anthropic: new Map() };
   }
   return g[STORE];
 }
