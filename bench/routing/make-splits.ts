@@ -3,6 +3,10 @@
  *   outer-train / outer-test      seeded 70/30 shuffle of the file
  *   inner-train / inner-test      seeded 70/30 shuffle of outer-train (for tuning hyper-parameters)
  *   lodo-<dataset>-train / -test  leave one dataset out (test = that dataset)
+ *   inner-lodo-<dataset>-train / -test  the same inside outer-train (for tuning robustness to
+ *                                 unseen kinds of task without looking at the outer test)
+ *   *-renamed                     a test file with every model renamed (m01, m02, … in a seeded
+ *                                 order), one dataset label, ids q0…: models the train file never saw
  *   outer-test-blind              outer-test shuffled again, ids replaced, one dataset label for all
  *   *-eqcost                      every model's cost = its mean cost per prompt (same for all prompts)
  *   *-lencost                     every model's cost ∝ prompt length (its mean price per character)
@@ -31,6 +35,18 @@ export function recost(rows: Row[], mode: "eqcost" | "lencost"): Row[] {
     outcomes: Object.fromEntries(
       Object.entries(r.outcomes).map(([m, o]) => [m, { score: o.score, cost_usd: mode === "eqcost" ? price[m] : price[m] * r.prompt.length }]),
     ),
+  }));
+}
+
+/** Every model renamed (seeded order), ids q0…, one dataset label: a file of models never seen. */
+export function renameModels(rows: Row[], seed: number): Row[] {
+  const models = shuffle([...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].sort(), seed);
+  const name = new Map(models.map((m, i) => [m, `m${String(i + 1).padStart(2, "0")}`]));
+  return rows.map((r, i) => ({
+    id: `q${i}`,
+    dataset: "mixed",
+    prompt: r.prompt,
+    outcomes: Object.fromEntries(Object.entries(r.outcomes).map(([m, o]) => [name.get(m)!, o])),
   }));
 }
 
@@ -65,5 +81,10 @@ if (process.argv[1] && process.argv[1].endsWith("make-splits.ts")) {
   for (const ds of [...new Set(rows.map((r) => r.dataset ?? "unknown"))]) {
     write(`lodo-${ds}-train`, rows.filter((r) => (r.dataset ?? "unknown") !== ds));
     write(`lodo-${ds}-test`, shuffle(rows.filter((r) => (r.dataset ?? "unknown") === ds), seed + 3));
+    const innerTest = shuffle(outerTrain.filter((r) => (r.dataset ?? "unknown") === ds), seed + 4);
+    write(`inner-lodo-${ds}-train`, outerTrain.filter((r) => (r.dataset ?? "unknown") !== ds));
+    write(`inner-lodo-${ds}-test`, innerTest);
+    write(`inner-lodo-${ds}-test-renamed`, renameModels(innerTest, seed + 5));
   }
+  write("outer-test-renamed", renameModels(outerTest, seed + 5));
 }

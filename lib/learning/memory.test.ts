@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyse } from "@/lib/analysis";
-import { applyRating, emptyMemory, emptySnapshot, memoryAdd, neighbours, project, qualityEstimate, warmStart } from "./index";
+import { isRefusal, route } from "@/lib/routing";
+import { applyOutcome, applyRating, emptyMemory, emptySnapshot, memoryAdd, neighbours, project, qualityEstimate, seededRng, warmStart, type WarmStartOptions } from "./index";
 
 const v = (t: string) => analyse({ task: t }).vector;
 
@@ -42,5 +43,56 @@ describe("neighbour memory", () => {
   it("without a memory the estimate is unchanged (empty snapshot)", () => {
     const s = emptySnapshot();
     expect(qualityEstimate(s, { domain: "code", model: "m", vector: v("hello") }).mean).toBeCloseTo(0.5);
+  });
+});
+
+describe("unseen kinds of task (no early lock-in)", () => {
+  // Warm start on science questions where "star" is nearly always right and the others often;
+  // then a new kind of task (code) where every model does worse and "steady" is the best. Outcomes
+  // are noisy (seeded), all models cost the same, knob 1: the router must find "steady".
+  const science = (i: number) => `Question ${i}: which of these is a mammal, a reptile or a bird? Answer with the letter of the correct choice. A) whale B) lizard C) sparrow`;
+  const verbs = ["sort", "reverse", "merge", "count", "filter", "group", "parse", "sum"];
+  const code = (i: number) => `Write a python function ${verbs[i % 8]}_${i}(xs) that ${verbs[(i * 3) % 8]}s the items of a list of ${i % 2 ? "strings" : "integers"} and returns the result.`;
+  const trainP: Record<string, number> = { star: 0.95, steady: 0.6, bold: 0.85, quick: 0.8, weak: 0.4 };
+  const codeP: Record<string, number> = { star: 0.45, steady: 0.8, bold: 0.3, quick: 0.35, weak: 0.2 };
+  const models = Object.keys(trainP);
+  const u = (i: number, m: string) => {
+    let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(m.charCodeAt(0) + m.length * 31, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+    return h / 4294967296;
+  };
+  const train = Array.from({ length: 150 }, (_, i) => ({ prompt: science(i), outcomes: Object.fromEntries(models.map((m) => [m, { score: u(i, m) < trainP[m] ? 1 : 0 }])) }));
+
+  function run(memory: WarmStartOptions["memory"]) {
+    const s = warmStart(train, { memory });
+    const rng = seededRng(3);
+    const chosen: string[] = [];
+    for (let i = 0; i < 160; i++) {
+      const p = analyse({ task: code(i), qualityRequirement: "normal" });
+      const d = route(p, models.map((id) => ({ id, provider: id, local: true, enabled: true, contextWindow: 1e9, inputPerMTokMicros: 1, outputPerMTokMicros: 1, strengths: [], costTier: "x", estimatedCostMicros: 10 })), {
+        learned: s,
+        settings: { qualityVsCost: 1, exploration: { enabled: true, scale: 0.1, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity } },
+        rng,
+      });
+      if (isRefusal(d)) throw new Error(d.message);
+      chosen.push(d.model);
+      applyOutcome(s, { domain: p.domain, model: d.model, y: u(1000 + i, d.model) < codeP[d.model] ? 1 : 0, vector: p.vector }, { mutate: true });
+    }
+    return chosen;
+  }
+
+  it("finds the model that is best on the new kind of task and mostly stays with it", () => {
+    const chosen = run(true);
+    // (Greedy with the shared residual shift on — { shiftKappa: 2 } — chose "star" to the end here.)
+    expect(chosen.slice(-80).filter((m) => m === "steady").length).toBeGreaterThanOrEqual(60);
+  });
+
+  it("with shiftKappa, the live outcomes' residuals shift an untried model's prior down (the tried one did worse than predicted)", () => {
+    const s = warmStart(train, { memory: { shiftKappa: 2 } });
+    const p = analyse({ task: code(0) });
+    const before = qualityEstimate(s, { domain: p.domain, model: "bold", vector: p.vector }).mean;
+    for (let i = 1; i < 8; i++) applyOutcome(s, { domain: p.domain, model: "star", y: 0, vector: analyse({ task: code(i) }).vector }, { mutate: true });
+    const after = qualityEstimate(s, { domain: p.domain, model: "bold", vector: p.vector }).mean;
+    expect(after).toBeLessThan(before - 0.05);
   });
 });

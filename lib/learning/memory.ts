@@ -26,6 +26,43 @@ export interface MemoryState {
   vectors: number[][];
   /** scores[entry][modelIndex]: the outcome in [0, 1], or null when that model was not tried. */
   scores: (number | null)[][];
+  /**
+   * online[entry]: 1 when the task was remembered after the warm start (a live outcome, usually
+   * one model), 0 for warm-start rows. Absent in older snapshots (= all warm start).
+   */
+  online?: (0 | 1)[];
+  /**
+   * Relative kernel width: a neighbour's weight is also multiplied by exp(−(s_max − s)/τ), where
+   * s_max is the nearest remembered task's cosine, so once closer tasks are known (e.g. the first
+   * live outcomes of a new kind of task) the far ones stop voting. 0 or absent = off.
+   */
+  tau?: number;
+  /**
+   * Familiarity ramp: f = clamp((s_warm − novelLo) / (novelHi − novelLo)), s_warm = the cosine of
+   * the nearest warm-start task. Below novelHi the text model's prior is shrunk towards the
+   * model's overall quality (weight 1 − f) and exploration widens towards `novelScale`.
+   * Absent = always familiar (no shrinkage).
+   */
+  novelLo?: number;
+  novelHi?: number;
+  /** Exploration scale at familiarity 0, interpolated with the caller's by familiarity (negative = keep the caller's). */
+  novelScale?: number;
+  /**
+   * Per-model neighbours: model m's evidence comes from the k nearest tasks *where m was tried*
+   * (among the nearest `k × perModelPool` tasks), not from the k nearest tasks overall. Live
+   * outcomes carry one model each, so with the overall top k a model gets only a few of them.
+   * 0 or absent = off.
+   */
+  perModelPool?: number;
+  /**
+   * resid[entry]: a live outcome minus the router's prior estimate for that model and task (null
+   * for warm-start rows). Nearby residuals shift every model's prior by their weighted mean
+   * (shrunk with `shiftKappa` pseudo-entries of 0): if the models tried on a new kind of task do
+   * worse than predicted, the untried ones are presumed to as well, so they no longer look better
+   * merely for being untried. shiftKappa 0 or absent = off.
+   */
+  resid?: (number | null)[];
+  shiftKappa?: number;
   /** Next slot to overwrite once `cap` is reached. */
   next: number;
   /** Tasks remembered so far (also overwritten ones): changes on every add. */
@@ -33,10 +70,12 @@ export interface MemoryState {
 }
 
 /** Tuned on the inner split of the RouterBench train part (docs/routing.md). */
-export const MEMORY_DEFAULTS = { dim: 64, cap: 4000, k: 100, power: 8, kappa: 2 } as const;
+export const MEMORY_DEFAULTS = { dim: 64, cap: 4000, k: 100, power: 0, kappa: 2, tau: 0.05, novelLo: 0.8, novelHi: 0.95, novelScale: 0, perModelPool: 10, shiftKappa: 0 };
 
-export function emptyMemory(o: Partial<Pick<MemoryState, "dim" | "cap" | "k" | "power" | "kappa">> = {}): MemoryState {
-  return { ...MEMORY_DEFAULTS, ...o, models: [], vectors: [], scores: [], next: 0, added: 0 };
+export type MemorySettings = Partial<Pick<MemoryState, "dim" | "cap" | "k" | "power" | "kappa" | "tau" | "novelLo" | "novelHi" | "novelScale" | "perModelPool" | "shiftKappa">>;
+
+export function emptyMemory(o: MemorySettings = {}): MemoryState {
+  return { ...MEMORY_DEFAULTS, ...o, models: [], vectors: [], scores: [], online: [], next: 0, added: 0 };
 }
 
 /** Signed hash of a feature index into one of `dim` buckets (fixed: stored vectors depend on it). */
@@ -70,18 +109,28 @@ function modelIndex(m: MemoryState, model: string): number {
   return i;
 }
 
-/** Remembers one task with the outcomes it has (a full replay row, or one rated model). Mutates. */
-export function memoryAdd(m: MemoryState, x: SparseVector | Float64Array, outcomes: Record<string, number>): void {
+/**
+ * Remembers one task with the outcomes it has (a full replay row, or one rated model). Mutates.
+ * `online` = false for warm-start rows (they define what is familiar), true for live outcomes.
+ */
+export function memoryAdd(m: MemoryState, x: SparseVector | Float64Array, outcomes: Record<string, number>, online = true, resid: number | null = null): void {
   const v = x instanceof Float64Array ? x : project(x, m.dim);
   for (const model of Object.keys(outcomes)) modelIndex(m, model);
   const row: (number | null)[] = m.models.map((name) => (name in outcomes ? Math.min(1, Math.max(0, outcomes[name])) : null));
   const rounded = Array.from(v, (z) => Math.round(z * 1e4) / 1e4);
+  const on = m.online ?? (m.online = m.vectors.map(() => 0 as const));
+  const rs = m.resid ?? (m.resid = m.vectors.map(() => null));
+  const r = resid === null ? null : Math.round(resid * 1e4) / 1e4;
   if (m.vectors.length < m.cap) {
     m.vectors.push(rounded);
     m.scores.push(row);
+    on.push(online ? 1 : 0);
+    rs.push(r);
   } else {
     m.vectors[m.next] = rounded;
     m.scores[m.next] = row;
+    on[m.next] = online ? 1 : 0;
+    rs[m.next] = r;
     m.next = (m.next + 1) % m.cap;
   }
   m.added++;
@@ -91,6 +140,13 @@ export function memoryAdd(m: MemoryState, x: SparseVector | Float64Array, outcom
 export interface Neighbours {
   idx: Int32Array;
   w: Float64Array;
+  /** Cosine of the nearest warm-start task (−1 when there is none). */
+  warmMax: number;
+  /** Shift of every model's prior from nearby live residuals (0 when off or none). */
+  shift: number;
+  /** Per-model evidence (perModelPool > 0): weighted successes / failures by model index. */
+  pa?: Float64Array;
+  pb?: Float64Array;
 }
 
 // Scratch buffers (JS is single-threaded), grown on demand.
@@ -154,35 +210,95 @@ function flatOf(m: MemoryState): Float64Array {
 
 export function neighbours(m: MemoryState, x: SparseVector | Float64Array): Neighbours {
   const n = m.vectors.length;
-  const empty = { idx: new Int32Array(0), w: new Float64Array(0) };
+  const empty = { idx: new Int32Array(0), w: new Float64Array(0), warmMax: -1, shift: 0 };
   if (n === 0) return empty;
   const v = x instanceof Float64Array ? x : project(x, m.dim);
   if (simBuf.length < n) simBuf = new Float64Array(n * 2);
   const sims = simBuf;
   const d = m.dim;
   const flat = flatOf(m);
+  const online = m.online;
+  let warmMax = -1;
+  let max = -1;
   for (let e = 0, off = 0; e < n; e++, off += d) {
     let s = 0;
     for (let j = 0; j < d; j++) s += flat[off + j] * v[j];
     sims[e] = s;
+    if (s > max) max = s;
+    if (s > warmMax && !(online && online[e] === 1)) warmMax = s;
   }
   const k = Math.min(m.k, n);
   const threshold = Math.max(0, kthLargest(sims, n, k));
+  const tau = m.tau ?? 0;
   const idx: number[] = [];
   const w: number[] = [];
   for (let e = 0; e < n && idx.length < k; e++) {
     if (sims[e] >= threshold && sims[e] > 0) {
       idx.push(e);
-      w.push(Math.pow(sims[e], m.power));
+      w.push(Math.pow(sims[e], m.power) * (tau > 0 ? Math.exp(-(max - sims[e]) / tau) : 1));
     }
   }
-  return { idx: Int32Array.from(idx), w: Float64Array.from(w) };
+  const res: Neighbours = { idx: Int32Array.from(idx), w: Float64Array.from(w), warmMax, shift: 0 };
+  const sk = m.shiftKappa ?? 0;
+  const resid = m.resid;
+  let sw = 0;
+  let swr = 0;
+  const pool = m.perModelPool ?? 0;
+  if (pool > 0) {
+    // Walk the nearest k·pool tasks from the nearest down; each model takes its first k.
+    const L = Math.min(n, Math.ceil(k * pool));
+    const t = Math.max(0, kthLargest(sims, n, L));
+    const cand: number[] = [];
+    for (let e = 0; e < n; e++) if (sims[e] >= t && sims[e] > 0) cand.push(e);
+    cand.sort((x, y) => sims[y] - sims[x]);
+    const M = m.models.length;
+    const pa = new Float64Array(M);
+    const pb = new Float64Array(M);
+    const cnt = new Int32Array(M);
+    for (let c = 0; c < cand.length && c < L; c++) {
+      const e = cand[c];
+      const row = m.scores[e];
+      const we = Math.pow(sims[e], m.power) * (tau > 0 ? Math.exp(-(max - sims[e]) / tau) : 1);
+      const re = resid?.[e];
+      if (sk > 0 && re !== null && re !== undefined) {
+        sw += we;
+        swr += we * re;
+      }
+      for (let mi = 0; mi < M; mi++) {
+        const y = row[mi];
+        if (y === null || y === undefined || cnt[mi] >= k) continue;
+        cnt[mi]++;
+        pa[mi] += we * y;
+        pb[mi] += we * (1 - y);
+      }
+    }
+    res.pa = pa;
+    res.pb = pb;
+  } else if (sk > 0 && resid) {
+    for (let t = 0; t < idx.length; t++) {
+      const re = resid[idx[t]];
+      if (re === null || re === undefined) continue;
+      sw += w[t];
+      swr += w[t] * re;
+    }
+  }
+  if (sk > 0 && sw > 0) res.shift = swr / (sk + sw);
+  return res;
+}
+
+/** How familiar a task is from the warm start: 1 = like the warm-start tasks, 0 = unlike all of them. */
+export function familiarity(m: MemoryState, nb: Neighbours): number {
+  const lo = m.novelLo ?? 0;
+  const hi = m.novelHi ?? 0;
+  if (!(hi > lo)) return 1;
+  return Math.min(1, Math.max(0, (nb.warmMax - lo) / (hi - lo)));
 }
 
 /** Weighted successes and failures of `model` among the neighbours (0, 0 when it was never tried there). */
 export function neighbourEvidence(m: MemoryState, nb: Neighbours, model: string): { a: number; b: number } {
   const mi = m.models.indexOf(model);
   if (mi < 0) return { a: 0, b: 0 };
+  if (nb.pa && nb.pb) return mi < nb.pa.length ? { a: nb.pa[mi], b: nb.pb[mi] } : { a: 0, b: 0 };
   let a = 0;
   let b = 0;
   for (let t = 0; t < nb.idx.length; t++) {

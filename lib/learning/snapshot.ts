@@ -1,6 +1,6 @@
 import type { Domain, SparseVector } from "@/lib/analysis";
 import { sampleBeta, sampleNormal } from "./rng";
-import { memoryAdd, neighbourEvidence, neighbours, type MemoryState, type Neighbours } from "./memory";
+import { familiarity, memoryAdd, neighbourEvidence, neighbours, type MemoryState, type Neighbours } from "./memory";
 import { emptyTextModel, textLogit, textUpdate, type TextModelState } from "./text-model";
 
 /** Beta posterior pseudo-counts for one (domain, model), on top of the prior. */
@@ -80,13 +80,15 @@ export function applyOutcome(
   const s = opts.mutate ? snapshot : cloneSnapshot(snapshot);
   const w = o.weight ?? 1;
   const y = Math.min(1, Math.max(0, o.y));
+  const residualBase = o.vector && s.memory && w >= 1 && (s.memory.shiftKappa ?? 0) > 0 ? priorMean(s, { domain: o.domain, model: o.model, vector: o.vector }) : undefined;
   const byModel = (s.arms[o.domain] ??= {});
   const arm = (byModel[o.model] ??= { a: 0, b: 0 });
   arm.a += w * y;
   arm.b += w * (1 - y);
   if (o.vector && s.text) textUpdate(s.text, o.model, o.vector, y, w);
-  // Only full outcomes are remembered (a weak "it ran" signal is not a judged answer).
-  if (o.vector && s.memory && w >= 1) memoryAdd(s.memory, o.vector, { [o.model]: y });
+  // Only full outcomes are remembered (a weak "it ran" signal is not a judged answer). The residual
+  // is against the prior the router had for this model and task (before this outcome).
+  if (o.vector && s.memory && w >= 1) memoryAdd(s.memory, o.vector, { [o.model]: y }, true, residualBase === undefined ? null : y - residualBase);
   return s;
 }
 
@@ -130,15 +132,25 @@ export function qualityEstimate(
   snapshot: LearningSnapshot,
   q: { domain: Domain; model: string; vector?: SparseVector; prior?: QualityPrior; explorationScale?: number },
 ): QualityEstimate {
-  const base = baseEstimate(snapshot, q);
   const mem = snapshot.memory;
-  if (!q.vector || !mem || mem.vectors.length === 0) return base;
-  const { a, b } = neighbourEvidence(mem, neighboursOf(mem, q.vector), q.model);
-  if (a + b <= 0) return base;
-  const scale = q.explorationScale ?? 1;
+  if (!q.vector || !mem || mem.vectors.length === 0) return baseEstimate(snapshot, q);
+  const nb = neighboursOf(mem, q.vector);
+  const { a, b } = neighbourEvidence(mem, nb, q.model);
+  // Unlike every warm-start task: the text model extrapolates, so its guess is shrunk towards the
+  // model's overall quality and the draw widens (more exploration) — no early lock-in.
+  const fam = familiarity(mem, nb);
+  const scale0 = q.explorationScale ?? 1;
+  const ns = mem.novelScale ?? -1;
+  const scale = fam < 1 && ns >= 0 ? scale0 + (1 - fam) * (ns - scale0) : scale0;
+  const base = baseEstimate(snapshot, { ...q, explorationScale: scale });
+  if (a + b <= 0 && fam >= 1 && nb.shift === 0) return base;
+  const g = fam < 1 ? overallQuality(snapshot, q.model, q.prior) : 0;
+  const shift = nb.shift;
+  const clamp = (p: number) => Math.min(0.99, Math.max(0.01, p));
+  const p0 = shift !== 0 ? clamp(fam * base.mean + (1 - fam) * g + shift) : fam * base.mean + (1 - fam) * g;
   const k = mem.kappa;
-  const pa = k * base.mean + a;
-  const pb = k * (1 - base.mean) + b;
+  const pa = k * p0 + a;
+  const pb = k * (1 - p0) + b;
   const mean = pa / (pa + pb);
   return {
     mean,
@@ -147,10 +159,33 @@ export function qualityEstimate(
     source: base.source,
     // The prior part is itself uncertain: draw it from the base posterior, then the neighbours' Beta.
     sample: (rng) => {
-      const p0 = base.sample(rng);
-      return sampleBeta(Math.max(1e-6, (k * p0 + a) / scale), Math.max(1e-6, (k * (1 - p0) + b) / scale), rng);
+      const p = shift !== 0 ? clamp(fam * base.sample(rng) + (1 - fam) * g + shift) : fam * base.sample(rng) + (1 - fam) * g;
+      return sampleBeta(Math.max(1e-6, (k * p + a) / scale), Math.max(1e-6, (k * (1 - p) + b) / scale), rng);
     },
   };
+}
+
+/** The router's prior for a model on a task before the memory's own outcomes for it (text model or ratings, shrunk when novel). */
+function priorMean(snapshot: LearningSnapshot, q: { domain: Domain; model: string; vector: SparseVector }): number {
+  const base = baseEstimate(snapshot, q);
+  const mem = snapshot.memory;
+  if (!mem || mem.vectors.length === 0) return base.mean;
+  const fam = familiarity(mem, neighboursOf(mem, q.vector));
+  return fam >= 1 ? base.mean : fam * base.mean + (1 - fam) * overallQuality(snapshot, q.model);
+}
+
+/** A model's mean outcome over every domain (the arms), on top of the prior; the prior alone when unseen. */
+export function overallQuality(snapshot: LearningSnapshot, model: string, prior: QualityPrior = DEFAULT_PRIOR): number {
+  let a = prior.mean * prior.strength;
+  let b = (1 - prior.mean) * prior.strength;
+  for (const byModel of Object.values(snapshot.arms)) {
+    const arm = byModel?.[model];
+    if (arm) {
+      a += arm.a;
+      b += arm.b;
+    }
+  }
+  return a / (a + b);
 }
 
 // One neighbour search per task, not per candidate: the router asks for every model with the same

@@ -1,6 +1,6 @@
 import { analyse, DOMAINS, type Domain } from "@/lib/analysis";
 import { applyOutcome, emptySnapshot, type LearningSnapshot } from "./snapshot";
-import { emptyMemory, memoryAdd, type MemoryState } from "./memory";
+import { emptyMemory, memoryAdd, type MemorySettings } from "./memory";
 import { emptyTextModel, textUpdate } from "./text-model";
 
 /**
@@ -25,7 +25,7 @@ export interface WarmStartOptions {
    * Remember the prompts and their outcomes for nearest-neighbour estimates (needs prompts).
    * Default true (with MEMORY_DEFAULTS); false to leave it out; an object to change its settings.
    */
-  memory?: boolean | Partial<Pick<MemoryState, "dim" | "cap" | "k" | "power" | "kappa">>;
+  memory?: boolean | MemorySettings;
 }
 
 /** Tuned on an inner split of the RouterBench train part (docs/routing.md). */
@@ -66,14 +66,14 @@ export function warmStart(input: string | OutcomeRow[], options: WarmStartOption
         examples.push({ vector: p.vector, model, y: out.score });
         scores[model] = out.score;
       }
-      if (memory) memoryAdd(memory, p.vector, scores);
+      if (memory) memoryAdd(memory, p.vector, scores, false);
     } else {
       const p = row.prompt !== undefined ? analyse({ task: row.prompt }) : undefined;
       const domain = row.domain && DOMAINS.includes(row.domain) ? row.domain : (p?.domain ?? "chat");
       applyOutcome(snap, { domain, model: row.model, y: row.score }, { mutate: true });
       if (p) {
         examples.push({ vector: p.vector, model: row.model, y: row.score });
-        if (memory) memoryAdd(memory, p.vector, { [row.model]: row.score });
+        if (memory) memoryAdd(memory, p.vector, { [row.model]: row.score }, false);
       }
     }
   }

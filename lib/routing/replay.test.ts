@@ -121,6 +121,19 @@ describe("cost the router sees", () => {
     expect(est("c", 30)).toBeCloseTo((0.004 + 0.002) / 2, 9);
   });
 
+  it("prices a model the train rows never saw from the test file's own costs (one line per model)", () => {
+    const train: ReplayRow[] = [10, 20].map((len, i) => ({ id: String(i), prompt: "x".repeat(len), outcomes: { a: { score: 1, cost_usd: 0.001 } } }));
+    const test: ReplayRow[] = [10, 20, 40].map((len, i) => ({
+      id: `t${i}`,
+      prompt: "y".repeat(len),
+      outcomes: { a: { score: 1, cost_usd: 0.5 }, cheap: { score: 0, cost_usd: 0.0001 * len }, dear: { score: 1, cost_usd: 0.01 } },
+    }));
+    const est = lengthCostModel(train, test);
+    expect(est("a", 30)).toBeCloseTo(0.001, 9); // known: the train fit, not the test costs
+    expect(est("cheap", 30)).toBeCloseTo(0.003, 9);
+    expect(est("dear", 30)).toBeCloseTo(0.01, 9);
+  });
+
   it("answer costs do not move the choice (the default cost view ignores them)", () => {
     const train = synthetic(200, 3);
     const test = synthetic(60, 4);

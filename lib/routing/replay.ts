@@ -95,7 +95,7 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
   const costScaleMicros =
     (train.reduce((s, r) => s + Math.max(...Object.values(r.outcomes).map((x) => x.cost_usd)), 0) / train.length) * 1e6;
 
-  const estimate = lengthCostModel(train);
+  const estimate = lengthCostModel(train, test);
   const models = [...new Set(test.flatMap((r) => Object.keys(r.outcomes)))].sort();
   const singles = models.map((m) => {
     let q = 0;
@@ -174,14 +174,15 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
 
 /**
  * Per model, cost ≈ α + β·(prompt characters), least squares on the train rows (β ≥ 0, α ≥ 0).
- * A model missing from the train rows gets the mean of the known models' estimates.
+ * A model missing from the train rows is fitted the same way on `priceRows` (the test file: its
+ * costs over the whole file stand in for the model's price list — one line per model, no score,
+ * no single answer's cost); without them it gets the mean of the known models' estimates.
  */
-export function lengthCostModel(train: ReplayRow[]): (model: string, chars: number) => number {
+export function lengthCostModel(train: ReplayRow[], priceRows: ReplayRow[] = []): (model: string, chars: number) => number {
   const fit = new Map<string, { a: number; b: number }>();
-  const models = [...new Set(train.flatMap((r) => Object.keys(r.outcomes)))];
-  for (const m of models) {
+  const fitOn = (rows: ReplayRow[], m: string) => {
     let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (const r of train) {
+    for (const r of rows) {
       const o = r.outcomes[m];
       if (!o) continue;
       const x = r.prompt.length;
@@ -191,7 +192,7 @@ export function lengthCostModel(train: ReplayRow[]): (model: string, chars: numb
       sxx += x * x;
       sxy += x * o.cost_usd;
     }
-    if (n === 0) continue;
+    if (n === 0) return;
     const varX = sxx / n - (sx / n) ** 2;
     let b = varX > 1e-12 ? (sxy / n - (sx / n) * (sy / n)) / varX : 0;
     b = Math.max(0, b);
@@ -201,12 +202,14 @@ export function lengthCostModel(train: ReplayRow[]): (model: string, chars: numb
       b = sxx > 0 ? sxy / sxx : 0;
     }
     fit.set(m, { a, b });
-  }
+  };
+  for (const m of new Set(train.flatMap((r) => Object.keys(r.outcomes)))) fitOn(train, m);
+  const known = [...fit.values()];
+  for (const m of new Set(priceRows.flatMap((r) => Object.keys(r.outcomes)))) if (!fit.has(m)) fitOn(priceRows, m);
   return (model, chars) => {
     const f = fit.get(model);
     if (f) return f.a + f.b * chars;
-    const all = [...fit.values()];
-    return all.length ? all.reduce((s, g) => s + g.a + g.b * chars, 0) / all.length : 0;
+    return known.length ? known.reduce((s, g) => s + g.a + g.b * chars, 0) / known.length : 0;
   };
 }
 
