@@ -8,6 +8,8 @@
  * Latency: n sequential requests per target (interleaved so machine drift hits all alike), timed
  * here with performance.now() over a keep-alive undici pool; "added" = target − direct.
  * Throughput: autocannon, `connections` concurrent keep-alive connections for `duration` s each.
+ * A "bare proxy" (bench/bare-proxy.ts: node:http → undici, no logic) is measured too: what one
+ * extra process and loopback hop cost on this machine, the floor under any gateway's "added".
  * The Mission Control gateway runs with auth, budget check, rate limit and request logging on
  * (bench/gateway-server.ts). DATABASE_URL → Postgres, else in-memory PGlite.
  */
@@ -90,12 +92,15 @@ async function main() {
   const line = await start(process.execPath, ["--import", "tsx", "bench/gateway-server.ts"], { MOCK_FLEET_URL: fleetUrl, PORT: "0" }, /\{"port".*\}/);
   const mc = JSON.parse(line) as { port: number; key: string; database: string };
 
+  const bare = JSON.parse(await start(process.execPath, ["--import", "tsx", "bench/bare-proxy.ts"], { UPSTREAM: fleetUrl, PORT: "0" }, /\{"port".*\}/)) as { port: number };
+
   const portkeyPort = await freePort();
   await start(process.execPath, ["node_modules/@portkey-ai/gateway/build/start-server.js", `--port=${portkeyPort}`, "--headless"], { NODE_ENV: "production" }, /Ready for connections/);
 
   const json = { "content-type": "application/json" };
   const targets: Target[] = [
     { name: "direct (mock fleet)", origin: fleetUrl, path: "/v1/chat/completions", headers: { ...json, authorization: "Bearer mock-key" } },
+    { name: "bare proxy (hop only)", origin: `http://127.0.0.1:${bare.port}`, path: "/v1/chat/completions", headers: { ...json, authorization: "Bearer mock-key" } },
     { name: "Mission Control gateway", origin: `http://127.0.0.1:${mc.port}`, path: "/api/v1/chat/completions", headers: { ...json, authorization: `Bearer ${mc.key}` } },
     {
       name: "Portkey gateway 1.15.2",
@@ -150,6 +155,11 @@ async function main() {
   const mcIdx = targets.findIndex((t) => t.name.startsWith("Mission"));
   const pkIdx = targets.findIndex((t) => t.name.startsWith("Portkey"));
   if (mcIdx >= 0 && pkIdx >= 0) console.log(`\nMission Control / Portkey throughput: ${(rps[mcIdx].rps / rps[pkIdx].rps).toFixed(2)}×`);
+  const bareIdx = targets.findIndex((t) => t.name.startsWith("bare"));
+  if (mcIdx >= 0 && bareIdx >= 0) {
+    const over = (p: number) => (pct(times[mcIdx], p) - pct(times[bareIdx], p)).toFixed(2);
+    console.log(`Mission Control over the bare proxy (its own work, the hop excluded): p50 ${over(50)} ms, p99 ${over(99)} ms`);
+  }
   console.log(
     JSON.stringify({
       model: MODEL,

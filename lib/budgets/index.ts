@@ -203,10 +203,10 @@ async function ensurePeriod(db: Db, b: BudgetCfg) {
  * and only if spent + reserved + grant ≤ limit. Returns false when even `need` does not fit.
  */
 async function acquire(db: Db, b: BudgetCfg, a: Account, need: number, perCall: number): Promise<boolean> {
-  // Enough for LEASE_CALLS more calls, and at least twice what the calls in flight now hold: with
+  // Enough for LEASE_CALLS more calls, and at least four times what the calls in flight hold: with
   // 50 calls at once a lease of 20 calls' holds was used up by the holds alone and re-acquired
   // every few calls (one transaction per ~20 requests). FREE_SHARE still caps every grant.
-  const want = Math.max(need, perCall * LEASE_CALLS, 2 * (a.inflight + need));
+  const want = Math.max(need, perCall * LEASE_CALLS, 4 * (a.inflight + need));
   let lost = false;
   const granted = await db.transaction(async (tx) => {
     const [row] = await tx.select().from(budgets).where(eq(budgets.id, b.id)).for("no key update");
@@ -340,7 +340,17 @@ async function exceeded(db: Db, b: BudgetCfg, amount: number) {
  * (grouped with the settlements of concurrent calls). Settling a reservation twice is a no-op.
  */
 export async function settle(db: Db, r: Reservation, actualMicros: number) {
-  if (r.closed) return;
+  if (settleInMemory(db, r, actualMicros)) await requestFlush();
+}
+
+/**
+ * The in-memory half of `settle`: the hold becomes the actual cost, pending until written.
+ * Returns whether there is something to write. The request writer (lib/execution/writer.ts)
+ * writes it in its own statement through `writeWithSettlements`, so a delegated call commits its
+ * row and its cost together — one statement, one round trip.
+ */
+export function settleInMemory(db: Db, r: Reservation, actualMicros: number): boolean {
+  if (r.closed) return false;
   r.closed = true;
   st.db = db;
   const held = new Set(r.held ?? []);
@@ -353,7 +363,7 @@ export async function settle(db: Db, r: Reservation, actualMicros: number) {
     a.refusedAt = 0;
     a.refusedNeed = Infinity;
   }
-  if (actualMicros > 0 && r.budgetIds.length) await requestFlush();
+  return actualMicros > 0 && r.budgetIds.length > 0;
 }
 
 /** Gives the hold back after a call that cost nothing (in memory: the lease keeps it). */
@@ -383,14 +393,14 @@ function requestFlush(): Promise<void> {
 }
 
 /**
- * The settlement statement (see flushOnce). Items arrive as one JSON array ($1), so one prepared
+ * The settlement statement's parts (see flushOnce). Items arrive as one JSON array, so one prepared
  * statement serves any number of budgets. `locked` takes the budget rows' locks first, in id
  * order — the order `acquire` and the sweeper use — so processes settling and growing leases at
  * once cannot deadlock: both updates wait on it through a one-time filter before touching a row.
  */
-const SETTLE_SQL = `
-with items as (
-  select * from jsonb_to_recordset($1::text::jsonb) as i(budget_id uuid, lease_id uuid, x bigint, from_lease bigint)),
+export function settlementCtes(param: string) {
+  return `items as (
+  select * from jsonb_to_recordset(${param}::text::jsonb) as i(budget_id uuid, lease_id uuid, x bigint, from_lease bigint)),
 locked as materialized (
   select id from budgets where id in (select budget_id from items) order by id for no key update),
 kept as (
@@ -410,8 +420,14 @@ upd as (
   returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds),
 led as (
   insert into budget_ledger (budget_id, team_id, reservation_id, kind, amount_micros)
-  select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)
-select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u`;
+  select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)`;
+}
+
+/** The settlement statement's result: one row per budget written. */
+export const SETTLEMENT_SELECT = "select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u";
+const SETTLE_SQL = `with ${settlementCtes("$1")}\n${SETTLEMENT_SELECT}`;
+
+export type SettlementRow = { id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null };
 
 /**
  * Writes pending settlements in ONE statement: per budget, spent += X, and the lease (and
@@ -423,44 +439,81 @@ async function flushOnce(): Promise<void> {
   const db = st.db;
   if (!db) return;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const batch = [...st.accounts.values()].filter((a) => a.pending !== 0);
-    if (!batch.length) return;
-    const items = batch.map((a) => ({ a, x: a.pending, fromLease: a.leaseId ? Math.max(0, Math.min(a.pending, a.granted - a.inflight)) : 0, leaseId: a.leaseId }));
+    const items = pendingItems();
+    if (!items.length) return;
     try {
-      const rows = await rawQuery<{ id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null }>(
-        db,
-        "mc_budget_settle",
-        SETTLE_SQL,
-        [JSON.stringify(items.map((it) => ({ budget_id: it.a.budgetId, lease_id: it.leaseId, x: it.x, from_lease: it.fromLease })))],
-      );
-      const kept = new Set(parseUuidArray(rows[0]?.kept ?? null));
-      const now = Date.now();
-      for (const it of items) {
-        it.a.pending -= it.x;
-        if (it.leaseId && !kept.has(it.leaseId)) {
-          // The sweeper expired our lease: what it held is back in the budget.
-          if (it.a.leaseId === it.leaseId) {
-            it.a.leaseId = null;
-            it.a.granted = 0;
-          }
-        } else {
-          it.a.granted -= it.fromLease;
-          if (it.leaseId) it.a.renewedAt = now;
-        }
-      }
-      // Alerts: only a budget that crossed a threshold costs a read of its full row.
-      for (const r of rows) {
-        const thresholds = typeof r.thresholds === "string" ? r.thresholds.replace(/[{}]/g, "").split(",").filter(Boolean).map(Number) : r.thresholds;
-        if (!crossedThresholds(thresholds, Number(r.spent_micros), Number(r.limit_micros)).length) continue;
-        const [b] = await db.select().from(budgets).where(eq(budgets.id, r.id));
-        if (b) await checkThresholds(db, b).catch((e) => console.error("[budgets] alert failed", e));
-      }
-      if (!batch.some((a) => a.pending !== 0)) return;
+      const rows = await rawQuery<SettlementRow>(db, "mc_budget_settle", SETTLE_SQL, [settlementJson(items)]);
+      await applySettled(db, items, rows);
+      if (!items.some((it) => it.a.pending !== 0)) return;
     } catch (e) {
       console.error(`[budgets] could not write settlements (attempt ${attempt + 1})`, e);
       await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }
   }
+}
+
+type SettleItem = { a: Account; x: number; fromLease: number; leaseId: string | null };
+
+function pendingItems(): SettleItem[] {
+  return [...st.accounts.values()]
+    .filter((a) => a.pending !== 0)
+    .map((a) => ({ a, x: a.pending, fromLease: a.leaseId ? Math.max(0, Math.min(a.pending, a.granted - a.inflight)) : 0, leaseId: a.leaseId }));
+}
+
+const settlementJson = (items: SettleItem[]) => JSON.stringify(items.map((it) => ({ budget_id: it.a.budgetId, lease_id: it.leaseId, x: it.x, from_lease: it.fromLease })));
+
+/** After a settlement statement committed: the amounts are no longer pending; leases shrink; alerts. */
+async function applySettled(db: Db, items: SettleItem[], rows: SettlementRow[]) {
+  const kept = new Set(parseUuidArray(rows[0]?.kept ?? null));
+  const now = Date.now();
+  for (const it of items) {
+    it.a.pending -= it.x;
+    if (it.leaseId && !kept.has(it.leaseId)) {
+      // The sweeper expired our lease: what it held is back in the budget.
+      if (it.a.leaseId === it.leaseId) {
+        it.a.leaseId = null;
+        it.a.granted = 0;
+      }
+    } else {
+      it.a.granted -= it.fromLease;
+      if (it.leaseId) it.a.renewedAt = now;
+    }
+  }
+  // Alerts: only a budget that crossed a threshold costs a read of its full row.
+  for (const r of rows) {
+    const thresholds = typeof r.thresholds === "string" ? r.thresholds.replace(/[{}]/g, "").split(",").filter(Boolean).map(Number) : r.thresholds;
+    if (!crossedThresholds(thresholds, Number(r.spent_micros), Number(r.limit_micros)).length) continue;
+    const [b] = await db.select().from(budgets).where(eq(budgets.id, r.id));
+    if (b) await checkThresholds(db, b).catch((e) => console.error("[budgets] alert failed", e));
+  }
+}
+
+/**
+ * Runs `write` — a statement of the caller's that also carries the pending settlements (JSON for
+ * `settlementCtes`, or null when nothing is pending) and returns `SETTLEMENT_SELECT`'s rows —
+ * in turn with the settlement flusher, so no amount is written twice or by two statements at
+ * once. When the statement fails, the amounts stay pending and the flusher writes them;
+ * `flushBudgets()` waits for that.
+ */
+export function writeWithSettlements(db: Db, write: (settlementsJson: string | null) => Promise<SettlementRow[]>): Promise<void> {
+  st.db = db;
+  const run = (st.running ?? Promise.resolve()).then(async () => {
+    const items = pendingItems();
+    let rows: SettlementRow[];
+    try {
+      rows = await write(items.length ? settlementJson(items) : null);
+    } catch (e) {
+      if (items.length) void requestFlush();
+      throw e;
+    }
+    if (items.length) await applySettled(db, items, rows);
+  });
+  const tail = run.catch(() => {});
+  st.running = tail;
+  void tail.then(() => {
+    if (st.running === tail) st.running = null;
+  });
+  return run;
 }
 
 /** Postgres uuid[] arrives as an array (postgres-js) or as its text form (PGlite). */

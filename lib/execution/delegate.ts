@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { routingSettings } from "@/db/schema";
 import { analyse, type TaskProfile } from "@/lib/analysis";
 import type { AnalyseInput } from "@/lib/analysis/types";
-import { release, reserve, settle, type Reservation } from "@/lib/budgets";
+import { release, reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, type ChatMessage, type DoneEvent } from "@/lib/providers/call";
@@ -279,24 +279,23 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       trimmed,
       toolCalls: (done.raw as { toolCalls?: unknown } | undefined)?.toolCalls,
     };
-    // Both must be durable before the answer ends; on Postgres they run on two connections at once.
-    await Promise.all([
-      settle(db, reservation, cost),
-      recordRequest(db, {
-        ...base,
-        status: "ok",
-        model: fm.model.name,
-        providerKind: fm.provider.kind,
-        selectionReason: result.reason,
-        confidence: decision.confidence,
-        fallbacksTried: tried,
-        inputTokens: done.usage.inputTokens,
-        outputTokens: done.usage.outputTokens,
-        costMicros: cost,
-        latencyMs,
-        response: done.text,
-      }),
-    ]);
+    // Both must be durable before the answer ends: the cost is settled in memory here and the
+    // writer commits it with the row, in one statement (lib/execution/writer.ts).
+    settleInMemory(db, reservation, cost);
+    await recordRequest(db, {
+      ...base,
+      status: "ok",
+      model: fm.model.name,
+      providerKind: fm.provider.kind,
+      selectionReason: result.reason,
+      confidence: decision.confidence,
+      fallbacksTried: tried,
+      inputTokens: done.usage.inputTokens,
+      outputTokens: done.usage.outputTokens,
+      costMicros: cost,
+      latencyMs,
+      response: done.text,
+    });
     if (tried.length) void learnFrom(db, input.teamId, profile, tried, "fallback");
     yield { type: "done", result };
     return result;

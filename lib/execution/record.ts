@@ -1,4 +1,5 @@
 import { rawQuery, type Db } from "@/db";
+import { SETTLEMENT_SELECT, settlementCtes, type SettlementRow } from "@/lib/budgets";
 import type { requests } from "@/db/schema";
 
 export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; response?: string | null };
@@ -15,8 +16,7 @@ export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; re
  * p50 on Postgres here; see docs/benchmarks.md). Column lists follow
  * db/schema/requests.ts; the DB tests write and read back every column.
  */
-const RECORD_SQL = `
-with x as (
+const RECORD_CTES = `x as (
   select * from jsonb_to_recordset($1::text::jsonb) as x(
     id uuid, team_id uuid, user_id text, api_key_id uuid, source request_source, task_profile jsonb,
     domain text, requested_model text, model text, provider_kind text, selection_reason text,
@@ -40,8 +40,9 @@ p as (
   insert into request_payloads (request_id, prompt, response)
   select id, prompt, response from x where has_payload
   returning request_id
-)
-insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens,
+)`;
+
+const USAGE_UPSERT = `insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens,
   output_tokens, cost_micros, latency_ms_sum)
 select (created_at at time zone 'UTC')::date, team_id, coalesce(model, ''), coalesce(user_id, ''),
   coalesce(api_key_id::text, ''), count(*), count(*) filter (where status <> 'ok'),
@@ -57,9 +58,17 @@ on conflict (team_id, day, model, user_id, api_key_id) do update set
   cost_micros = u.cost_micros + excluded.cost_micros,
   latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum`;
 
-/** Writes finished requests with their payloads and folds them into the daily rollup, in one statement. */
-export async function insertRequestRecords(db: Db, records: RequestRecord[]) {
-  if (!records.length) return;
+const RECORD_SQL = `with ${RECORD_CTES}\n${USAGE_UPSERT}`;
+/** The same, with the budget settlements pending in this process ($2) committed by the same statement. */
+const RECORD_AND_SETTLE_SQL = `with ${RECORD_CTES},\nud as (${USAGE_UPSERT} returning 1),\n${settlementCtes("$2")}\n${SETTLEMENT_SELECT}`;
+
+/**
+ * Writes finished requests with their payloads and folds them into the daily rollup, in one
+ * statement; with `settlementsJson` (from lib/budgets' `writeWithSettlements`) the same statement
+ * also commits those budget settlements and returns their rows.
+ */
+export async function insertRequestRecords(db: Db, records: RequestRecord[], settlementsJson: string | null = null): Promise<SettlementRow[]> {
+  if (!records.length) return [];
   const rows = records.map((r) => ({
     id: r.id ?? crypto.randomUUID(),
     team_id: r.teamId,
@@ -87,7 +96,12 @@ export async function insertRequestRecords(db: Db, records: RequestRecord[]) {
     response: noNul(r.response),
     has_payload: r.prompt !== undefined,
   }));
-  await rawQuery(db, "mc_record_requests", RECORD_SQL, [JSON.stringify(rows)]);
+  const json = JSON.stringify(rows);
+  if (settlementsJson === null) {
+    await rawQuery(db, "mc_record_requests", RECORD_SQL, [json]);
+    return [];
+  }
+  return rawQuery<SettlementRow>(db, "mc_record_requests_settle", RECORD_AND_SETTLE_SQL, [json, settlementsJson]);
 }
 
 /** Postgres text cannot hold U+0000; a provider's answer or error may. Drop it rather than lose the row. */

@@ -1,4 +1,5 @@
 import type { Db } from "@/db";
+import { flushBudgets, writeWithSettlements } from "@/lib/budgets";
 import { insertRequestRecords, type RequestRecord } from "./record";
 
 type Pending = { rec: RequestRecord; resolve: () => void; reject: (e: unknown) => void };
@@ -8,10 +9,12 @@ const MAX_GROUP = 500;
 
 async function writeGroup(db: Db, group: Pending[]) {
   try {
-    await insertRequestRecords(db, group.map((p) => p.rec));
+    // The group's rows and every budget settlement pending in this process, in one statement.
+    await writeWithSettlements(db, (settlements) => insertRequestRecords(db, group.map((p) => p.rec), settlements));
     for (const p of group) p.resolve();
   } catch {
-    // One bad row must not lose the others: fall back to one transaction per row.
+    // One bad row must not lose the others: fall back to one statement per row, and let the
+    // budget flusher write the settlements (awaited, so each cost is durable before its answer).
     for (const p of group) {
       try {
         await insertRequestRecords(db, [p.rec]);
@@ -20,6 +23,7 @@ async function writeGroup(db: Db, group: Pending[]) {
         p.reject(e);
       }
     }
+    await flushBudgets().catch(() => {});
   }
 }
 
