@@ -20,8 +20,8 @@ export function rowsOf<T>(result: unknown): T[] {
  * few hot statements where drizzle's query building and the server's parse/plan cost more than
  * the work itself. postgres-js prepares it per connection (`prepare: true`). PGlite has no
  * prepared-statement API and parses every `query()` again (0.79 ms for the request recorder's
- * statement vs 0.27 ms prepared), so there it is PREPAREd under `name` and run with EXECUTE, the
- * parameters quoted as SQL literals.
+ * statement vs 0.27 ms prepared), so there it is PREPAREd under `name` and run with EXECUTE over
+ * the simple protocol, the parameters quoted as SQL literals.
  *
  * Parameters are strings, finite numbers or null (a string must not contain U+0000, which no
  * Postgres text can hold). Everything else goes through the query builder.
@@ -29,17 +29,19 @@ export function rowsOf<T>(result: unknown): T[] {
 export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string, text: string, params: (string | number | null)[]): Promise<T[]> {
   const client = (db as unknown as { $client: unknown }).$client as
     | { unsafe: (q: string, p: unknown[], o: { prepare: boolean }) => Promise<T[]> }
-    | { query: (q: string, p?: unknown[]) => Promise<{ rows: T[] }> };
+    | { exec: (q: string) => Promise<{ rows: T[] }[]> };
   if ("unsafe" in client) return client.unsafe(text, params, { prepare: true });
   let prepared = preparedOnPglite.get(client);
   if (!prepared) preparedOnPglite.set(client, (prepared = new Set()));
   if (!prepared.has(name)) {
     const types = params.map((p) => (typeof p === "number" ? "numeric" : "text"));
-    await client.query(`prepare ${name}${types.length ? `(${types.join(", ")})` : ""} as ${text}`);
+    await client.exec(`prepare ${name}${types.length ? `(${types.join(", ")})` : ""} as ${text}`);
     prepared.add(name);
   }
   const args = params.map(sqlLiteral).join(", ");
-  return (await client.query(`execute ${name}${args ? `(${args})` : ""}`)).rows;
+  // exec(): the simple protocol, one message into the wasm backend (query() sends five).
+  const results = await client.exec(`execute ${name}${args ? `(${args})` : ""}`);
+  return results[results.length - 1]?.rows ?? [];
 }
 
 const preparedOnPglite = new WeakMap<object, Set<string>>();
