@@ -87,4 +87,5 @@ if (process.argv[1] && process.argv[1].endsWith("make-splits.ts")) {
     write(`inner-lodo-${ds}-test-renamed`, renameModels(innerTest, seed + 5));
   }
   write("outer-test-renamed", renameModels(outerTest, seed + 5));
+  write("inner-test-renamed", renameModels(innerTest, seed + 5));
 }

@@ -96,3 +96,30 @@ describe("unseen kinds of task (no early lock-in)", () => {
     expect(after).toBeLessThan(before - 0.05);
   });
 });
+
+describe("models the warm start never saw", () => {
+  it("a new model is tried (optimistic prior) and kept when it is better; a worse new model is dropped", () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ prompt: `Question ${i}: which of these is a mammal? A) whale B) lizard`, outcomes: { old: { score: i % 4 === 0 ? 0 : 1 } } }));
+    const s = warmStart(rows);
+    const truth: Record<string, number> = { old: 0.75, fresh: 1, dud: 0 };
+    const chosen: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const p = analyse({ task: `Question ${100 + i}: which of these is a mammal? A) whale B) lizard`, qualityRequirement: "normal" });
+      const d = route(p, Object.keys(truth).map((id) => ({ id, provider: id, local: true, enabled: true, contextWindow: 1e9, inputPerMTokMicros: 1, outputPerMTokMicros: 1, strengths: [], costTier: "x", estimatedCostMicros: 10 })), {
+        learned: s,
+        settings: { qualityVsCost: 1, exploration: { enabled: false, scale: 0.1, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity } },
+      });
+      if (isRefusal(d)) throw new Error(d.message);
+      chosen.push(d.model);
+      const y = d.model === "old" ? (i % 4 === 0 ? 0 : 1) : truth[d.model];
+      applyOutcome(s, { domain: p.domain, model: d.model, y, vector: p.vector }, { mutate: true });
+    }
+    expect(chosen.slice(0, 10)).toContain("fresh");
+    expect(chosen.slice(-30).every((m) => m === "fresh")).toBe(true);
+    expect(chosen.filter((m) => m === "dud").length).toBeLessThanOrEqual(5);
+    // With the ordinary prior (0.5) instead, greedy never tries the new models behind "old" (≈ 0.75).
+    const s2 = warmStart(rows, { memory: { unknownPrior: 0 } });
+    const p = analyse({ task: "Question 500: which of these is a mammal? A) whale B) lizard" });
+    expect(qualityEstimate(s2, { domain: p.domain, model: "fresh", vector: p.vector }).mean).toBeLessThan(qualityEstimate(s2, { domain: p.domain, model: "old", vector: p.vector }).mean);
+  });
+});

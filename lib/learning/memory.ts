@@ -63,6 +63,14 @@ export interface MemoryState {
    */
   resid?: (number | null)[];
   shiftKappa?: number;
+  /**
+   * Prior mean (κ pseudo-outcomes) of a model the text model does not know yet (fewer than
+   * textMinOutcomes outcomes): optimistic, so new models get tried. 0 or absent = the router's
+   * ordinary prior (0.5, or 0.7 for a listed strength).
+   */
+  unknownPrior?: number;
+  /** Thompson scale for such a model (negative or absent = as for known models). */
+  unknownScale?: number;
   /** Next slot to overwrite once `cap` is reached. */
   next: number;
   /** Tasks remembered so far (also overwritten ones): changes on every add. */
@@ -70,9 +78,9 @@ export interface MemoryState {
 }
 
 /** Tuned on the inner split of the RouterBench train part (docs/routing.md). */
-export const MEMORY_DEFAULTS = { dim: 64, cap: 4000, k: 100, power: 0, kappa: 2, tau: 0.05, novelLo: 0.8, novelHi: 0.95, novelScale: 0, perModelPool: 10, shiftKappa: 0 };
+export const MEMORY_DEFAULTS = { dim: 64, cap: 4000, k: 100, power: 0, kappa: 2, tau: 0.05, novelLo: 0.8, novelHi: 0.95, novelScale: 0, perModelPool: 10, shiftKappa: 0, unknownPrior: 1, unknownScale: -1 };
 
-export type MemorySettings = Partial<Pick<MemoryState, "dim" | "cap" | "k" | "power" | "kappa" | "tau" | "novelLo" | "novelHi" | "novelScale" | "perModelPool" | "shiftKappa">>;
+export type MemorySettings = Partial<Pick<MemoryState, "dim" | "cap" | "k" | "power" | "kappa" | "tau" | "novelLo" | "novelHi" | "novelScale" | "perModelPool" | "shiftKappa" | "unknownPrior" | "unknownScale">>;
 
 export function emptyMemory(o: MemorySettings = {}): MemoryState {
   return { ...MEMORY_DEFAULTS, ...o, models: [], vectors: [], scores: [], online: [], next: 0, added: 0 };
@@ -152,6 +160,7 @@ export interface Neighbours {
 // Scratch buffers (JS is single-threaded), grown on demand.
 let simBuf = new Float64Array(0);
 let selBuf = new Float64Array(0);
+let keyBuf = new Float64Array(0);
 
 /** The k-th largest of a[0..n) (quickselect on a copy in selBuf). */
 function kthLargest(a: Float64Array, n: number, k: number): number {
@@ -248,15 +257,19 @@ export function neighbours(m: MemoryState, x: SparseVector | Float64Array): Neig
     // Walk the nearest k·pool tasks from the nearest down; each model takes its first k.
     const L = Math.min(n, Math.ceil(k * pool));
     const t = Math.max(0, kthLargest(sims, n, L));
-    const cand: number[] = [];
-    for (let e = 0; e < n; e++) if (sims[e] >= t && sims[e] > 0) cand.push(e);
-    cand.sort((x, y) => sims[y] - sims[x]);
+    // Sort keys: (1 − cosine) in millionths, then the entry index (a native typed-array sort).
+    const span = 2 ** Math.ceil(Math.log2(n + 1));
+    let nc = 0;
+    if (keyBuf.length < n) keyBuf = new Float64Array(n * 2);
+    for (let e = 0; e < n; e++) if (sims[e] >= t && sims[e] > 0) keyBuf[nc++] = Math.round(Math.max(0, 1 - sims[e]) * 1e6) * span + e;
+    const cand = keyBuf.subarray(0, nc).sort();
     const M = m.models.length;
     const pa = new Float64Array(M);
     const pb = new Float64Array(M);
     const cnt = new Int32Array(M);
-    for (let c = 0; c < cand.length && c < L; c++) {
-      const e = cand[c];
+    let full = 0;
+    for (let c = 0; c < cand.length && c < L && full < M; c++) {
+      const e = cand[c] % span;
       const row = m.scores[e];
       const we = Math.pow(sims[e], m.power) * (tau > 0 ? Math.exp(-(max - sims[e]) / tau) : 1);
       const re = resid?.[e];
@@ -267,7 +280,7 @@ export function neighbours(m: MemoryState, x: SparseVector | Float64Array): Neig
       for (let mi = 0; mi < M; mi++) {
         const y = row[mi];
         if (y === null || y === undefined || cnt[mi] >= k) continue;
-        cnt[mi]++;
+        if (++cnt[mi] === k) full++;
         pa[mi] += we * y;
         pb[mi] += we * (1 - y);
       }

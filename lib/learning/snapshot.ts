@@ -138,13 +138,21 @@ export function qualityEstimate(
   const { a, b } = neighbourEvidence(mem, nb, q.model);
   // Unlike every warm-start task: the text model extrapolates, so its guess is shrunk towards the
   // model's overall quality and the draw widens (more exploration) — no early lock-in.
-  const fam = familiarity(mem, nb);
+  // A model no warm-start or text-model evidence knows is unfamiliar on every task: its prior is
+  // its overall live record on top of an optimistic `unknownPrior`, so each new model gets tried
+  // a few times before the router settles (instead of staying at 0.5 behind a tried model).
+  const textArm = snapshot.text?.models[q.model];
+  const known = !!textArm && textArm.n >= snapshot.textMinOutcomes;
+  const up = mem.unknownPrior ?? 0;
+  const us = mem.unknownScale ?? -1;
+  const unknown = !known && (up > 0 || us >= 0);
+  const fam = unknown ? 0 : familiarity(mem, nb);
   const scale0 = q.explorationScale ?? 1;
   const ns = mem.novelScale ?? -1;
-  const scale = fam < 1 && ns >= 0 ? scale0 + (1 - fam) * (ns - scale0) : scale0;
+  const scale = unknown && us >= 0 ? us : fam < 1 && ns >= 0 ? scale0 + (1 - fam) * (ns - scale0) : scale0;
   const base = baseEstimate(snapshot, { ...q, explorationScale: scale });
   if (a + b <= 0 && fam >= 1 && nb.shift === 0) return base;
-  const g = fam < 1 ? overallQuality(snapshot, q.model, q.prior) : 0;
+  const g = fam < 1 ? overallQuality(snapshot, q.model, !known && up > 0 ? { mean: up, strength: mem.kappa } : q.prior) : 0;
   const shift = nb.shift;
   const clamp = (p: number) => Math.min(0.99, Math.max(0.01, p));
   const p0 = shift !== 0 ? clamp(fam * base.mean + (1 - fam) * g + shift) : fam * base.mean + (1 - fam) * g;
