@@ -46,6 +46,11 @@ export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string
 
 const preparedOnPglite = new WeakMap<object, Set<string>>();
 
+/** Is this the embedded PGlite (statements run on this thread) rather than a Postgres server? */
+export function isEmbedded(db: Db): boolean {
+  return !("unsafe" in ((db as unknown as { $client: object }).$client ?? {}));
+}
+
 function sqlLiteral(v: string | number | null): string {
   if (v === null) return "null";
   if (typeof v === "number") {

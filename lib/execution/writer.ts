@@ -1,4 +1,4 @@
-import type { Db } from "@/db";
+import { isEmbedded, type Db } from "@/db";
 import { flushBudgets, writeWithSettlements } from "@/lib/budgets";
 import { insertRequestRecords, type RequestRecord } from "./record";
 
@@ -37,9 +37,9 @@ async function drain(state: WriterState) {
 
 /**
  * Records one finished request (group commit). When the writer is idle the row is written at
- * once (after the current microtask checkpoint, so rows finishing together share it — not after
- * the next event-loop turn, which under load waits behind every pending I/O callback); while a
- * write is in flight, new rows queue and go together in the next statement. The promise resolves once this row is
+ * once on Postgres (after the current microtasks — not after the next event-loop turn, which
+ * under load waits behind every pending I/O callback) and at the end of this turn on PGlite;
+ * while a write is in flight, new rows queue and go together in the next statement. The promise resolves once this row is
  * committed, so a caller can answer its client knowing the record exists.
  */
 export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
@@ -49,7 +49,11 @@ export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
     state.queue.push({ rec, resolve, reject });
     if (!state.draining) {
       state.draining = true;
-      queueMicrotask(() => void drain(state));
+      // Postgres: at once — rows arriving while the statement is in flight form the next group.
+      // PGlite runs the statement on this thread, so nothing can arrive meanwhile: wait for the
+      // end of this event-loop turn instead, so the rows of every response read in it share one.
+      if (isEmbedded(db)) setImmediate(() => void drain(state));
+      else queueMicrotask(() => void drain(state));
     }
   });
 }
