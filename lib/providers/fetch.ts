@@ -95,20 +95,19 @@ class LightResponse {
     this.ok = status >= 200 && status < 300;
     this.headers = new LightHeaders(raw);
   }
-  private use() {
-    if (this.bodyUsed) throw new TypeError("Body has already been read");
+  /** Like WHATWG fetch: a second read rejects (it does not throw synchronously). */
+  private read<T>(how: () => Promise<T>): Promise<T> {
+    if (this.bodyUsed) return Promise.reject(new TypeError("Body has already been read"));
     this.bodyUsed = true;
+    return how();
   }
   json() {
-    this.use();
-    return this.body.json();
+    return this.read(() => this.body.json());
   }
   text() {
-    this.use();
-    return this.body.text();
+    return this.read(() => this.body.text());
   }
   arrayBuffer() {
-    this.use();
-    return this.body.arrayBuffer();
+    return this.read(() => this.body.arrayBuffer());
   }
 }
