@@ -148,6 +148,19 @@ describe(`budgets on ${driverName}`, () => {
     expect(mine.id).toBeTruthy();
   });
 
+  it("a delegated call's cost is committed with its row: spent matches the requests table the moment delegate() returns", async () => {
+    const teamId = await newTeam();
+    const [b] = await db.insert(budgets).values({ teamId, name: "at once", limitMicros: 1e12, periodStart: new Date() }).returning();
+    for (let i = 1; i <= 3; i++) {
+      const r = await delegate(db, { teamId, source: "api", task: TASK, model: MODEL, maxOutputTokens: MAX_OUT });
+      // No flushBudgets() here: what a dashboard or another process reads right after the answer.
+      const [rq] = await db.select({ n: sql<number>`count(*)::int`, cost: sql<string>`coalesce(sum(cost_micros), 0)` }).from(requests).where(eq(requests.teamId, teamId));
+      expect(rq.n).toBe(i);
+      expect(r.costMicros).toBeGreaterThan(0);
+      expect((await budgetRow(b.id)).spentMicros).toBe(Number(rq.cost));
+    }
+  });
+
   it("settling twice counts once; a failed call's release frees its hold", async () => {
     const teamId = await newTeam();
     const [b] = await db.insert(budgets).values({ teamId, name: "x", limitMicros: 1_000, periodStart: new Date() }).returning();
