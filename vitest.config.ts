@@ -11,7 +11,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "mock-fleet/**/*.test.ts", "components/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "db/**/*.test.ts", "mock-fleet/**/*.test.ts", "components/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["**/*.db.test.ts", "node_modules/**"],
           environment: "node",
         },

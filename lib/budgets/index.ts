@@ -1,6 +1,7 @@
 import os from "node:os";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { rawQuery, rowsOf, type Db } from "@/db";
+import { ttlCache } from "@/db/cache";
 import { budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
 import { formatUsd } from "@/lib/format";
 import { BudgetExceededError } from "@/lib/execution/errors";
@@ -53,7 +54,6 @@ type State = {
   holder: string;
   db: Db | null;
   accounts: Map<string, Account>;
-  teamCache: Map<string, { list: Promise<BudgetCfg[]>; at: number }>;
   rolling: Map<string, Promise<void>>;
   nextFlush: Promise<void> | null;
   running: Promise<void> | null;
@@ -66,7 +66,6 @@ const st: State = (g.__mcBudgets ??= {
   holder: `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
   db: null,
   accounts: new Map(),
-  teamCache: new Map(),
   rolling: new Map(),
   nextFlush: null,
   running: null,
@@ -87,6 +86,7 @@ export const SETTINGS_TTL_MS = process.env.MC_BUDGET_SETTINGS_TTL_MS === "0" ? 0
 const LEASE_CALLS = 20;
 /** …but never more than this share of what is still free, so leases shrink as the budget runs out. */
 const FREE_SHARE = 4;
+const budgetCache = ttlCache<BudgetCfg[]>("__mcBudgetSettings", () => SETTINGS_TTL_MS);
 const avail = (a: Account) => a.granted - a.inflight - a.pending;
 
 /** This process's lease holder name (written to budget_reservations.holder). */
@@ -125,29 +125,17 @@ function toCfg(b: Budget, timeZone: string): BudgetCfg {
  * spend is what the database granted its lease, whatever its cached settings say.
  * Single-flight: calls that arrive while a read is in flight share it.
  */
-async function teamBudgets(db: Db, teamId: string): Promise<BudgetCfg[]> {
-  const hit = st.teamCache.get(teamId);
-  if (hit && (hit.at === 0 || Date.now() - hit.at < SETTINGS_TTL_MS)) return hit.list; // at 0: a read in flight
-  const p = (async () => {
+function teamBudgets(db: Db, teamId: string): Promise<BudgetCfg[]> {
+  return budgetCache.get(teamId, async () => {
     const rows = await db.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.teamId, teamId));
     return rows.map((r) => toCfg(r.b, r.tz));
-  })();
-  const entry = { list: p, at: 0 };
-  st.teamCache.set(teamId, entry);
-  try {
-    const list = await p;
-    entry.at = Date.now();
-    return list;
-  } catch (e) {
-    if (st.teamCache.get(teamId) === entry) st.teamCache.delete(teamId);
-    throw e;
-  }
+  });
 }
 
 /** Forget cached budget settings of a team (after an edit in this process), and any remembered refusal. */
 export function invalidateBudgets(teamId?: string) {
-  if (teamId) st.teamCache.delete(teamId);
-  else st.teamCache.clear();
+  if (teamId) budgetCache.delete(teamId);
+  else budgetCache.clear();
   // A raised limit must be tried at once, not after the refusal memory runs out.
   for (const a of st.accounts.values()) {
     a.refusedAt = 0;
@@ -632,7 +620,7 @@ async function maintain() {
 /** For tests: forget this process's in-memory leases and caches (after a fresh database). */
 export function resetBudgetState() {
   st.accounts.clear();
-  st.teamCache.clear();
+  budgetCache.clear();
   st.rolling.clear();
 }
 

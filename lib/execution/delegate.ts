@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { routingSettings } from "@/db/schema";
 import { analyse, type TaskProfile } from "@/lib/analysis";
+import { ttlCache } from "@/db/cache";
 import type { AnalyseInput } from "@/lib/analysis/types";
 import { release, reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal } from "@/lib/learning";
@@ -79,29 +80,14 @@ const DEFAULT_MAX_OUTPUT = 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 type Settings = { qualityVsCost: number; allowList: string[]; defaultModel: string | null };
-const settingsCache = ((globalThis as { __mcSettings?: Map<string, { s: Promise<Settings>; at: number }> }).__mcSettings ??= new Map());
+const settingsCache = ttlCache<Settings>("__mcSettings", () => 5_000);
 
 /** A team's routing settings, cached for 5 s; calls that arrive while a read is in flight share it. */
-export async function teamRoutingSettings(db: Db, teamId: string): Promise<Settings> {
-  const hit = settingsCache.get(teamId);
-  if (hit && (hit.at === 0 || Date.now() - hit.at < 5_000)) return hit.s; // at 0: a read in flight
-  const entry = {
-    s: db
-      .select()
-      .from(routingSettings)
-      .where(eq(routingSettings.teamId, teamId))
-      .then(([row]) => ({ qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], defaultModel: row?.defaultModel ?? null })),
-    at: 0,
-  };
-  settingsCache.set(teamId, entry);
-  try {
-    const s = await entry.s;
-    if (settingsCache.get(teamId) === entry) entry.at = Date.now();
-    return s;
-  } catch (e) {
-    if (settingsCache.get(teamId) === entry) settingsCache.delete(teamId);
-    throw e;
-  }
+export function teamRoutingSettings(db: Db, teamId: string): Promise<Settings> {
+  return settingsCache.get(teamId, async () => {
+    const [row] = await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId));
+    return { qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], defaultModel: row?.defaultModel ?? null };
+  });
 }
 
 export function invalidateTeamSettings(teamId: string) {

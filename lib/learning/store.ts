@@ -1,21 +1,18 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { learningState } from "@/db/schema";
+import { ttlCache } from "@/db/cache";
 import { emptySnapshot, type LearningSnapshot } from "./snapshot";
 
-type G = { __mcLearning?: Map<string, { snap: LearningSnapshot; at: number }> };
-const g = globalThis as G;
+const cache = ttlCache<LearningSnapshot>("__mcLearning", () => TTL_MS);
 const TTL_MS = 10_000;
 
 /** A team's learned quality snapshot, cached in memory briefly (routing reads it on every call). */
-export async function loadSnapshot(db: Db, teamId: string): Promise<LearningSnapshot> {
-  const cache = (g.__mcLearning ??= new Map());
-  const hit = cache.get(teamId);
-  if (hit && Date.now() - hit.at < TTL_MS) return hit.snap;
-  const [row] = await db.select().from(learningState).where(eq(learningState.teamId, teamId));
-  const snap = row ? (row.snapshot as unknown as LearningSnapshot) : emptySnapshot();
-  cache.set(teamId, { snap, at: Date.now() });
-  return snap;
+export function loadSnapshot(db: Db, teamId: string): Promise<LearningSnapshot> {
+  return cache.get(teamId, async () => {
+    const [row] = await db.select().from(learningState).where(eq(learningState.teamId, teamId));
+    return row ? (row.snapshot as unknown as LearningSnapshot) : emptySnapshot();
+  });
 }
 
 /**
@@ -33,6 +30,6 @@ export async function updateSnapshot(db: Db, teamId: string, update: (s: Learnin
       .where(eq(learningState.teamId, teamId));
     return snap;
   });
-  (g.__mcLearning ??= new Map()).set(teamId, { snap: next, at: Date.now() });
+  cache.set(teamId, next);
   return next;
 }
