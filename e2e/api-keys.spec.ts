@@ -39,6 +39,28 @@ test.describe("API keys through the built app", () => {
     await expect(client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  test("an admin sets team-wide rate limits, sees a clear error for a bad value, and lifts them again", async ({ page }) => {
+    await page.goto("/t/demo/admin/keys");
+    const form = page.getByTestId("team-limits-form");
+    await form.getByLabel("Requests / minute").fill("-3");
+    await form.getByRole("button", { name: "Save team limits" }).click();
+    await expect(form).toContainText("requests per minute must be above zero.");
+
+    // High enough that the other specs' calls on this team are never refused.
+    await form.getByLabel("Requests / minute").fill("100000");
+    await form.getByLabel("Tokens / minute").fill("");
+    await form.getByRole("button", { name: "Save team limits" }).click();
+    await expect(form.getByRole("status")).toContainText("100,000 requests per minute over all keys; no team limit on tokens");
+    await page.reload();
+    await expect(page.getByTestId("team-limits-form").getByLabel("Requests / minute")).toHaveValue("100000");
+
+    await page.getByTestId("team-limits-form").getByLabel("Requests / minute").fill("");
+    await page.getByTestId("team-limits-form").getByRole("button", { name: "Save team limits" }).click();
+    await expect(page.getByTestId("team-limits-form").getByRole("status")).toContainText("no team limit on requests");
+    await page.reload();
+    await expect(page.getByTestId("team-limits-form").getByLabel("Requests / minute")).toHaveValue("");
+  });
+
   test("the API page lists the endpoints and copyable examples", async ({ page }) => {
     await page.goto("/t/demo");
     await page.getByRole("link", { name: "API", exact: true }).click();

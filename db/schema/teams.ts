@@ -10,6 +10,9 @@ export const teams = pgTable("teams", {
   name: text("name").notNull(),
   timezone: text("timezone").notNull().default("UTC"),
   isDemo: boolean("is_demo").notNull().default(false),
+  /** Team-wide API rate limits across all its keys (null: MC_TEAM_RPM / MC_TEAM_TPM, else none). */
+  requestsPerMinute: integer("requests_per_minute"),
+  tokensPerMinute: integer("tokens_per_minute"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

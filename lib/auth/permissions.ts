@@ -32,6 +32,7 @@ export const ACTION_PERMISSIONS = {
   "lib/keys/actions.ts#createApiKeyAction": { kind: "team", scope: "keys:write" },
   "lib/keys/actions.ts#revokeApiKeyAction": { kind: "team", scope: "keys:write" },
   "lib/keys/actions.ts#rotateApiKeyAction": { kind: "team", scope: "keys:write" },
+  "lib/keys/actions.ts#setTeamLimitsAction": { kind: "team", scope: "keys:write" },
   "lib/pipelines/actions.ts#createPipelineAction": { kind: "team", scope: "pipelines:write" },
   "lib/pipelines/actions.ts#updatePipelineAction": { kind: "team", scope: "pipelines:write" },
   "lib/pipelines/actions.ts#archivePipelineAction": { kind: "team", scope: "pipelines:write" },

@@ -26,7 +26,7 @@ export async function callerOf(db: Db, req: IncomingMessage): Promise<Caller> {
   const key = await authenticateApiKey(db, presented);
   if (!key) throw unauthorized("Invalid or revoked API key. Check the key, or create a new one under Admin → API keys.");
   touchApiKey(db, key.id);
-  const team = teamLimits();
+  const team = await teamLimits(db, key.teamId);
   return {
     key,
     buckets: [

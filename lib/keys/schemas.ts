@@ -18,3 +18,9 @@ export const createKeySchema = z.object({
   monthlyBudgetUsd: z.preprocess(blankAsUndefined, z.coerce.number({ message: "Enter the budget in dollars, e.g. 25." }).positive("A budget must be above $0.").max(1_000_000).optional()),
 });
 export const keyIdSchema = z.object({ keyId: z.uuid("Choose a key.") });
+
+/** Team-wide rate limits (Admin → API keys); empty = the installation default, or none. */
+export const teamLimitsSchema = z.object({
+  requestsPerMinute: optionalPositiveInt("requests per minute"),
+  tokensPerMinute: optionalPositiveInt("tokens per minute"),
+});

@@ -8,7 +8,8 @@ import { loadFleet } from "@/lib/execution/fleet";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { audit } from "@/lib/teams/service";
 import type { z } from "zod";
-import type { createKeySchema } from "./schemas";
+import { invalidateTeamLimits } from "@/lib/ratelimit";
+import type { createKeySchema, teamLimitsSchema } from "./schemas";
 
 type Actor = { teamId: string; actorUserId: string | null };
 
@@ -67,3 +68,15 @@ export async function rotateTeamKey(db: Db, input: Actor & { keyId: string }) {
   return { key: out.key, id: out.row.id, name: out.row.name, prefix: out.row.prefix };
 }
 
+
+/** Sets (or with empty values clears) the team-wide API rate limits; applies to every key at once. */
+export async function setTeamLimits(db: Db, input: z.infer<typeof teamLimitsSchema> & Actor) {
+  const rpm = input.requestsPerMinute ?? null;
+  const tpm = input.tokensPerMinute ?? null;
+  await db.transaction(async (tx) => {
+    await tx.update(teams).set({ requestsPerMinute: rpm, tokensPerMinute: tpm }).where(eq(teams.id, input.teamId));
+    await audit(tx as unknown as Db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "team.rate_limits", details: { requestsPerMinute: rpm, tokensPerMinute: tpm } });
+  });
+  invalidateTeamLimits(input.teamId);
+  return { requestsPerMinute: rpm, tokensPerMinute: tpm };
+}

@@ -1,6 +1,7 @@
-import { lt, sql } from "drizzle-orm";
+import { eq, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { rateLimitWindows } from "@/db/schema";
+import { ttlCache } from "@/db/cache";
+import { rateLimitWindows, teams } from "@/db/schema";
 
 /** One limited thing: an API key or a team, with its per-minute limits (null = unlimited). */
 export type Bucket = { key: string; label: string; rpm: number | null; tpm: number | null };
@@ -180,9 +181,28 @@ async function claim(db: Db, bucket: Bucket, w: Win, rpm: number) {
   w.exhausted = true;
 }
 
-/** Team-wide limits until teams have their own columns for them (see the keys README). */
-export function teamLimits(): { rpm: number | null; tpm: number | null } {
+export type TeamLimits = { rpm: number | null; tpm: number | null };
+
+/** The defaults for teams without limits of their own: MC_TEAM_RPM / MC_TEAM_TPM, else none. */
+export function defaultTeamLimits(): TeamLimits {
   const num = (v: string | undefined) => (v && Number(v) > 0 ? Math.floor(Number(v)) : null);
   return { rpm: num(process.env.MC_TEAM_RPM), tpm: num(process.env.MC_TEAM_TPM) };
 }
 
+const teamLimitCache = ttlCache<TeamLimits>("__mcTeamLimits", () => 5_000);
+
+/**
+ * A team's API rate limits across all its keys: its own (Admin → API keys), else the defaults.
+ * Cached for 5 s; a change in this process applies at once (`invalidateTeamLimits`).
+ */
+export function teamLimits(db: Db, teamId: string): Promise<TeamLimits> {
+  return teamLimitCache.get(teamId, async () => {
+    const [row] = await db.select({ rpm: teams.requestsPerMinute, tpm: teams.tokensPerMinute }).from(teams).where(eq(teams.id, teamId));
+    const d = defaultTeamLimits();
+    return { rpm: row?.rpm ?? d.rpm, tpm: row?.tpm ?? d.tpm };
+  });
+}
+
+export function invalidateTeamLimits(teamId: string) {
+  teamLimitCache.delete(teamId);
+}

@@ -1,10 +1,13 @@
-import { count, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rateLimitWindows, requests } from "@/db/schema";
+import { auditLog, rateLimitWindows, requests } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
+import { teamLimitsSchema } from "@/lib/keys/schemas";
+import { setTeamLimits } from "@/lib/keys/service";
+import { createTeam } from "@/lib/teams/service";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
 import { driverName } from "@/test/db";
-import { RateLimitedError, RateLimiter, type Bucket } from "./index";
+import { invalidateTeamLimits, RateLimitedError, RateLimiter, type Bucket } from "./index";
 
 let fx: GatewayFixture;
 beforeAll(async () => {
@@ -72,6 +75,7 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
 
   it("a team-wide limit applies across keys", async () => {
     process.env.MC_TEAM_RPM = "1";
+    invalidateTeamLimits(fx.team.id); // the default is read when the team's limits are (re)loaded
     try {
       const { key: k1 } = await createApiKey(fx.db, { teamId: fx.team.id, name: "t1" });
       const { key: k2 } = await createApiKey(fx.db, { teamId: fx.team.id, name: "t2" });
@@ -80,6 +84,36 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
       expect(statuses).toEqual([200, 429]);
     } finally {
       delete process.env.MC_TEAM_RPM;
+      invalidateTeamLimits(fx.team.id);
     }
+  });
+
+  it("a team's own limits, set by an admin, apply across its keys at once and can be lifted again", async () => {
+    const team = await createTeam(fx.db, { name: "Limited", slug: `limited-${Date.now()}`, ownerId: fx.user.id });
+    const { key: k1 } = await createApiKey(fx.db, { teamId: team.id, name: "a" });
+    const { key: k2 } = await createApiKey(fx.db, { teamId: team.id, name: "b" });
+    const get = (k: string) => fetch(`${fx.api}/delegate`, { method: "POST", headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ task: { description: "What is 2 + 2?" } }) });
+    expect((await get(k1)).status).toBe(200); // no limit yet (and none by default)
+
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, requestsPerMinute: 2 });
+    const statuses = [(await get(k1)).status, (await get(k2)).status, (await get(k1)).status];
+    expect(statuses).toEqual([200, 200, 429]);
+    const refused = await get(k2);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await refused.json()).error.message).toMatch(/team/i);
+    const [audit] = await fx.db.select().from(auditLog).where(and(eq(auditLog.teamId, team.id), eq(auditLog.action, "team.rate_limits")));
+    expect(audit.details).toEqual({ requestsPerMinute: 2, tokensPerMinute: null });
+
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id }); // empty form: no team limit
+    expect((await get(k2)).status).toBe(200);
+  });
+
+  it("refuses limits that are not whole numbers above zero, naming the field", () => {
+    const bad = teamLimitsSchema.safeParse({ requestsPerMinute: "-5", tokensPerMinute: "1.5" });
+    expect(bad.success).toBe(false);
+    const fields = bad.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(fields).toEqual(["requestsPerMinute: requests per minute must be above zero.", "tokensPerMinute: Enter tokens per minute as a whole number."]);
+    expect(teamLimitsSchema.parse({ requestsPerMinute: "", tokensPerMinute: " 600 " })).toEqual({ requestsPerMinute: undefined, tokensPerMinute: 600 });
   });
 });

@@ -118,6 +118,7 @@ const INPUTS: Record<string, (team: Team, obj: Team, me: { email: string } | nul
   "lib/keys/actions.ts#createApiKeyAction": async (t) => [{ teamId: t.id, name: "k" }],
   "lib/keys/actions.ts#revokeApiKeyAction": async (t, o) => [{ teamId: t.id, keyId: await fresh.key(o) }],
   "lib/keys/actions.ts#rotateApiKeyAction": async (t, o) => [{ teamId: t.id, keyId: await fresh.key(o) }],
+  "lib/keys/actions.ts#setTeamLimitsAction": async (t) => [{ teamId: t.id, requestsPerMinute: "600" }],
   "lib/pipelines/actions.ts#createPipelineAction": async (t) => [{ teamId: t.id, name: "p", steps: [STEP] }],
   "lib/pipelines/actions.ts#updatePipelineAction": async (t, o) => [{ teamId: t.id, pipelineId: await fresh.pipeline(o), name: "p2", steps: [STEP] }],
   "lib/pipelines/actions.ts#archivePipelineAction": async (t, o) => [{ teamId: t.id, pipelineId: await fresh.pipeline(o) }],
@@ -148,7 +149,7 @@ function form(o: Record<string, string>) {
 
 const PERMISSION_REFUSAL = /^You are not a member of this team\.|does not allow this|^Your session has ended/;
 /** Actions whose input names no object of a team: there is no "own team, other team's object" cell. */
-const NO_OBJECT = new Set(["createBudgetAction", "updateRoutingSettingsAction", "createApiKeyAction", "createPipelineAction", "runSynthesisAction", "addMemberAction"]);
+const NO_OBJECT = new Set(["createBudgetAction", "updateRoutingSettingsAction", "createApiKeyAction", "setTeamLimitsAction", "createPipelineAction", "runSynthesisAction", "addMemberAction"]);
 const GENERIC_FAILURE = /Something went wrong on our side/;
 const isAllowed = (access: ActionAccess, caller: Caller, target: Target) => {
   if (access.kind === "public") return true;
