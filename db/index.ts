@@ -31,11 +31,18 @@ export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string
     | { unsafe: (q: string, p: unknown[], o: { prepare: boolean }) => Promise<T[]> }
     | { exec: (q: string) => Promise<{ rows: T[] }[]> };
   if ("unsafe" in client) return client.unsafe(text, params, { prepare: true });
-  let prepared = preparedOnPglite.get(client);
-  if (!prepared) preparedOnPglite.set(client, (prepared = new Set()));
+  // Kept on the PGlite instance itself: Next bundles its own copy of this module beside the one
+  // server.ts imports, and both share the one instance (and so its prepared statements).
+  const holder = client as unknown as { [PREPARED]?: Set<string> };
+  const prepared = (holder[PREPARED] ??= new Set());
   if (!prepared.has(name)) {
     const types = params.map((p) => (typeof p === "number" ? "numeric" : "text"));
-    await client.exec(`prepare ${name}${types.length ? `(${types.join(", ")})` : ""} as ${text}`);
+    try {
+      await client.exec(`prepare ${name}${types.length ? `(${types.join(", ")})` : ""} as ${text}`);
+    } catch (e) {
+      // 42P05: prepared by a concurrent caller between the check and here; it is the same text.
+      if ((e as { code?: string }).code !== "42P05") throw e;
+    }
     prepared.add(name);
   }
   const args = params.map(sqlLiteral).join(", ");
@@ -44,7 +51,7 @@ export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string
   return results[results.length - 1]?.rows ?? [];
 }
 
-const preparedOnPglite = new WeakMap<object, Set<string>>();
+const PREPARED = Symbol.for("mission-control.db.prepared");
 
 /** Is this the embedded PGlite (statements run on this thread) rather than a Postgres server? */
 export function isEmbedded(db: Db): boolean {
