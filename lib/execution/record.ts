@@ -69,30 +69,31 @@ const RECORD_AND_SETTLE_SQL = `with ${RECORD_CTES},\nud as (${USAGE_UPSERT} retu
  */
 export async function insertRequestRecords(db: Db, records: RequestRecord[], settlementsJson: string | null = null): Promise<SettlementRow[]> {
   if (!records.length) return [];
+  // Absent keys are NULL to jsonb_to_recordset: leaving them out keeps the parameter short.
   const rows = records.map((r) => ({
     id: r.id ?? crypto.randomUUID(),
     team_id: r.teamId,
-    user_id: r.userId ?? null,
-    api_key_id: r.apiKeyId ?? null,
+    user_id: r.userId ?? undefined,
+    api_key_id: r.apiKeyId ?? undefined,
     source: r.source,
-    task_profile: r.taskProfile ?? null,
-    domain: r.domain ?? null,
-    requested_model: r.requestedModel ?? null,
-    model: r.model ?? null,
-    provider_kind: r.providerKind ?? null,
-    selection_reason: r.selectionReason ?? null,
-    confidence: r.confidence ?? null,
-    fallbacks_tried: r.fallbacksTried ?? null,
-    input_tokens: r.inputTokens ?? null,
-    output_tokens: r.outputTokens ?? null,
-    cost_micros: r.costMicros ?? null,
-    latency_ms: r.latencyMs ?? null,
+    task_profile: r.taskProfile ?? undefined,
+    domain: r.domain ?? undefined,
+    requested_model: r.requestedModel ?? undefined,
+    model: r.model ?? undefined,
+    provider_kind: r.providerKind ?? undefined,
+    selection_reason: r.selectionReason ?? undefined,
+    confidence: r.confidence ?? undefined,
+    fallbacks_tried: r.fallbacksTried ?? undefined,
+    input_tokens: r.inputTokens ?? undefined,
+    output_tokens: r.outputTokens ?? undefined,
+    cost_micros: r.costMicros ?? undefined,
+    latency_ms: r.latencyMs ?? undefined,
     status: r.status,
-    error_kind: r.errorKind ?? null,
+    error_kind: r.errorKind ?? undefined,
     error_message: noNul(r.errorMessage),
-    pipeline_run_id: r.pipelineRunId ?? null,
+    pipeline_run_id: r.pipelineRunId ?? undefined,
     created_at: (r.createdAt ?? new Date()).toISOString(),
-    prompt: r.prompt ?? null,
+    prompt: r.prompt ?? undefined,
     response: noNul(r.response),
     has_payload: r.prompt !== undefined,
   }));
@@ -105,7 +106,7 @@ export async function insertRequestRecords(db: Db, records: RequestRecord[], set
 }
 
 /** Postgres text cannot hold U+0000; a provider's answer or error may. Drop it rather than lose the row. */
-function noNul(s: string | null | undefined): string | null {
-  if (s == null) return null;
+function noNul(s: string | null | undefined): string | undefined {
+  if (s == null) return undefined;
   return s.includes("\u0000") ? s.replaceAll("\u0000", "") : s;
 }
