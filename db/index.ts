@@ -27,7 +27,7 @@ export function rowsOf<T>(result: unknown): T[] {
  * Postgres text can hold). Everything else goes through the query builder.
  */
 export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string, text: string, params: (string | number | null)[]): Promise<T[]> {
-  const client = (db as unknown as { $client: unknown }).$client as
+  const client = driverOf(db) as
     | { unsafe: (q: string, p: unknown[], o: { prepare: boolean }) => Promise<T[]> }
     | { exec: (q: string) => Promise<{ rows: T[] }[]> };
   if ("unsafe" in client) return client.unsafe(text, params, { prepare: true });
@@ -53,9 +53,12 @@ export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string
 
 const PREPARED = Symbol.for("mission-control.db.prepared");
 
+/** The driver under drizzle: a postgres-js `sql` function (has `unsafe`) or a PGlite instance. */
+const driverOf = (db: Db) => (db as unknown as { $client: object }).$client;
+
 /** Is this the embedded PGlite (statements run on this thread) rather than a Postgres server? */
 export function isEmbedded(db: Db): boolean {
-  return !("unsafe" in ((db as unknown as { $client: object }).$client ?? {}));
+  return !("unsafe" in driverOf(db));
 }
 
 function sqlLiteral(v: string | number | null): string {

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { rawQuery, rowsOf, type Db } from "@/db";
+import { rawQuery, type Db } from "@/db";
 import { ttlCache } from "@/db/cache";
 import { budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
 import { formatUsd } from "@/lib/format";
@@ -369,15 +369,25 @@ function requestFlush(): Promise<void> {
     // the next event-loop turn, which under load waits behind every pending I/O callback.
     queueMicrotask(() => {
       st.nextFlush = null;
-      const run = (st.running ?? Promise.resolve()).then(() => flushOnce());
-      st.running = run;
-      void run.then(() => {
-        if (st.running === run) st.running = null;
-        resolve();
-      });
+      void inTurn(flushOnce).then(resolve);
     });
   });
   return st.nextFlush;
+}
+
+/**
+ * Runs `write` after the settlement write in flight (if any), and makes it the one later writes
+ * wait for: the flusher and the request writer take pending amounts one at a time, so no amount is
+ * written twice or by two statements at once.
+ */
+function inTurn(write: () => Promise<void>): Promise<void> {
+  const run = (st.running ?? Promise.resolve()).then(write);
+  const tail = run.catch(() => {});
+  st.running = tail;
+  void tail.then(() => {
+    if (st.running === tail) st.running = null;
+  });
+  return run;
 }
 
 /**
@@ -485,7 +495,7 @@ async function applySettled(db: Db, items: SettleItem[], rows: SettlementRow[]) 
  */
 export function writeWithSettlements(db: Db, write: (settlementsJson: string | null) => Promise<SettlementRow[]>): Promise<void> {
   st.db = db;
-  const run = (st.running ?? Promise.resolve()).then(async () => {
+  return inTurn(async () => {
     const items = pendingItems();
     let rows: SettlementRow[];
     try {
@@ -496,12 +506,6 @@ export function writeWithSettlements(db: Db, write: (settlementsJson: string | n
     }
     if (items.length) await applySettled(db, items, rows);
   });
-  const tail = run.catch(() => {});
-  st.running = tail;
-  void tail.then(() => {
-    if (st.running === tail) st.running = null;
-  });
-  return run;
 }
 
 /** Postgres uuid[] arrives as an array (postgres-js) or as its text form (PGlite). */

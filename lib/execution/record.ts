@@ -14,7 +14,7 @@ export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; re
  * Written by hand rather than with drizzle's builder: on the hot path (one row per call) building
  * the three-table CTE cost about as much as the database took to run it (0.97 ms vs 0.45 ms
  * p50 on Postgres here; see docs/benchmarks.md). Column lists follow
- * db/schema/requests.ts; the DB tests write and read back every column.
+ * db/schema/requests.ts; record.db.test.ts writes and reads back every column.
  */
 const RECORD_CTES = `x as (
   select * from jsonb_to_recordset($1::text::jsonb) as x(

@@ -39,8 +39,8 @@ async function drain(state: WriterState) {
  * Records one finished request (group commit). When the writer is idle the row is written at
  * once on Postgres (after the current microtasks — not after the next event-loop turn, which
  * under load waits behind every pending I/O callback) and at the end of this turn on PGlite;
- * while a write is in flight, new rows queue and go together in the next statement. The promise resolves once this row is
- * committed, so a caller can answer its client knowing the record exists.
+ * while a write is in flight, new rows queue and go together in the next statement. The promise
+ * resolves once this row is committed, so a caller can answer its client knowing it exists.
  */
 export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
   const state = (g.__mcWriter ??= { queue: [], draining: false, db: null });

@@ -1,7 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { apiKeys, budgets, teams } from "@/db/schema";
-import { defaultTeamLimits, type TeamLimits } from "@/lib/ratelimit";
+import { apiKeys, budgets } from "@/db/schema";
+import { defaultTeamLimits, ownTeamLimits, type TeamLimits } from "@/lib/ratelimit";
 
 export type KeyListItem = {
   id: string;
@@ -40,6 +40,5 @@ export async function listTeamKeys(db: Db, teamId: string): Promise<KeyListItem[
 
 /** The team's own API rate limits (null = not set) and the installation defaults that apply then. */
 export async function teamLimitSettings(db: Db, teamId: string): Promise<{ current: TeamLimits; defaults: TeamLimits }> {
-  const [row] = await db.select({ rpm: teams.requestsPerMinute, tpm: teams.tokensPerMinute }).from(teams).where(eq(teams.id, teamId));
-  return { current: { rpm: row?.rpm ?? null, tpm: row?.tpm ?? null }, defaults: defaultTeamLimits() };
+  return { current: await ownTeamLimits(db, teamId), defaults: defaultTeamLimits() };
 }

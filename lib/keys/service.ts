@@ -68,7 +68,6 @@ export async function rotateTeamKey(db: Db, input: Actor & { keyId: string }) {
   return { key: out.key, id: out.row.id, name: out.row.name, prefix: out.row.prefix };
 }
 
-
 /** Sets (or with empty values clears) the team-wide API rate limits; applies to every key at once. */
 export async function setTeamLimits(db: Db, input: z.infer<typeof teamLimitsSchema> & Actor) {
   const rpm = input.requestsPerMinute ?? null;

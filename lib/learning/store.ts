@@ -4,8 +4,8 @@ import { learningState } from "@/db/schema";
 import { ttlCache } from "@/db/cache";
 import { emptySnapshot, type LearningSnapshot } from "./snapshot";
 
-const cache = ttlCache<LearningSnapshot>("__mcLearning", () => TTL_MS);
 const TTL_MS = 10_000;
+const cache = ttlCache<LearningSnapshot>("__mcLearning", () => TTL_MS);
 
 /** A team's learned quality snapshot, cached in memory briefly (routing reads it on every call). */
 export function loadSnapshot(db: Db, teamId: string): Promise<LearningSnapshot> {

@@ -197,10 +197,16 @@ const teamLimitCache = ttlCache<TeamLimits>("__mcTeamLimits", () => 5_000);
  */
 export function teamLimits(db: Db, teamId: string): Promise<TeamLimits> {
   return teamLimitCache.get(teamId, async () => {
-    const [row] = await db.select({ rpm: teams.requestsPerMinute, tpm: teams.tokensPerMinute }).from(teams).where(eq(teams.id, teamId));
+    const own = await ownTeamLimits(db, teamId);
     const d = defaultTeamLimits();
-    return { rpm: row?.rpm ?? d.rpm, tpm: row?.tpm ?? d.tpm };
+    return { rpm: own.rpm ?? d.rpm, tpm: own.tpm ?? d.tpm };
   });
+}
+
+/** The limits a team's admin set (null where none), uncached: what the admin form shows. */
+export async function ownTeamLimits(db: Db, teamId: string): Promise<TeamLimits> {
+  const [row] = await db.select({ rpm: teams.requestsPerMinute, tpm: teams.tokensPerMinute }).from(teams).where(eq(teams.id, teamId));
+  return { rpm: row?.rpm ?? null, tpm: row?.tpm ?? null };
 }
 
 export function invalidateTeamLimits(teamId: string) {
