@@ -121,6 +121,8 @@ async function main() {
   // Latency, one request at a time.
   const pools = targets.map((t) => new Pool(t.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 }));
   const times = targets.map(() => [] as number[]);
+  // Mission Control says where its time went (Server-Timing); collected per phase.
+  const phases = new Map<string, number[]>();
   const warm = Math.min(300, Math.ceil(N / 5));
   for (let i = 0; i < N + warm; i++) {
     for (let k = 0; k < targets.length; k++) {
@@ -130,6 +132,14 @@ async function main() {
       const dt = performance.now() - t0;
       if (r.statusCode !== 200) throw new Error(`${targets[k].name}: ${r.statusCode}`);
       if (i >= warm) times[k].push(dt);
+      const st = r.headers["server-timing"];
+      if (i >= warm && typeof st === "string") {
+        for (const part of st.split(", ")) {
+          const [name, dur] = [part.split(";")[0], Number(/dur=([\d.]+)/.exec(part)?.[1])];
+          phases.set(name, [...(phases.get(name) ?? []), dur]);
+        }
+        phases.set("client − total (HTTP in and out)", [...(phases.get("client − total (HTTP in and out)") ?? []), dt - Number(/total;dur=([\d.]+)/.exec(st)?.[1])]);
+      }
     }
   }
   await Promise.all(pools.map((p) => p.close()));
@@ -155,6 +165,11 @@ async function main() {
   const mcIdx = targets.findIndex((t) => t.name.startsWith("Mission"));
   const pkIdx = targets.findIndex((t) => t.name.startsWith("Portkey"));
   if (mcIdx >= 0 && pkIdx >= 0) console.log(`\nMission Control / Portkey throughput: ${(rps[mcIdx].rps / rps[pkIdx].rps).toFixed(2)}×`);
+  if (phases.size) {
+    console.log("\nMission Control, one request at a time — where the time went (its Server-Timing header, p50 of each part; the parts' p50s need not add up to the total's):");
+    console.log("| part | p50 | p90 |\n| --- | ---: | ---: |");
+    for (const [name, xs] of phases) console.log(`| ${name} | ${pct(xs, 50).toFixed(3)} ms | ${pct(xs, 90).toFixed(3)} ms |`);
+  }
   const bareIdx = targets.findIndex((t) => t.name.startsWith("bare"));
   if (mcIdx >= 0 && bareIdx >= 0) {
     const over = (p: number) => (pct(times[mcIdx], p) - pct(times[bareIdx], p)).toFixed(2);

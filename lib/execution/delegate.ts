@@ -68,6 +68,8 @@ export type DelegateResult = {
   profile: TaskProfile;
   trimmed: string | null;
   toolCalls?: unknown;
+  /** Where the time went, in ms: analysis and routing (with the cached loads), the budget hold, the provider call(s) with fallbacks, and the durable write of the row. */
+  timings: { routeMs: number; budgetMs: number; providerMs: number; recordMs: number; totalMs: number };
 };
 
 export type DelegateEvent =
@@ -197,6 +199,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
 
   // Reserve the most any model in the chain could cost, once, for the whole fallback chain.
   const hold = Math.max(...chain.map((f) => maxCostMicros(promptTokens, maxOut, prices(f))));
+  const routed = performance.now();
   let reservation: Reservation;
   try {
     reservation = await reserve(db, { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId }, hold);
@@ -205,7 +208,9 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     throw e;
   }
 
+  const reserved = performance.now();
   yield { type: "start", requestId, model: decision.model, reason: reasonText(decision, trimmed), confidence: decision.confidence, fallbacks: decision.fallbacks, profile };
+  const calling = performance.now();
 
   const tried: { model: string; error: string }[] = [];
   let lastError: ProviderError | null = null;
@@ -246,6 +251,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   if (answered) {
     // Outside the provider loop: a failure to record is ours, not the provider's, and must not fall back.
     const { fm, done } = answered;
+    const answeredAt = performance.now();
     const cost = costMicros(done.usage, prices(fm));
     const latencyMs = Math.round(performance.now() - started);
     const result: DelegateResult = {
@@ -264,6 +270,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       profile,
       trimmed,
       toolCalls: (done.raw as { toolCalls?: unknown } | undefined)?.toolCalls,
+      timings: { routeMs: routed - started, budgetMs: reserved - routed, providerMs: answeredAt - calling, recordMs: 0, totalMs: 0 },
     };
     // Both must be durable before the answer ends: the cost is settled in memory here and the
     // writer commits it with the row, in one statement (lib/execution/writer.ts).
@@ -282,6 +289,9 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       latencyMs,
       response: done.text,
     });
+    const recorded = performance.now();
+    result.timings.recordMs = recorded - answeredAt;
+    result.timings.totalMs = recorded - started;
     if (tried.length) void learnFrom(db, input.teamId, profile, tried, "fallback");
     yield { type: "done", result };
     return result;

@@ -45,6 +45,27 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
     expect(u.prompt_tokens).toBe(data.usage!.prompt_tokens);
   });
 
+  it("says where the time went in a Server-Timing header: the provider's wait shows up as provider time", async () => {
+    const timing = async () => {
+      const { response } = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Say hi." }] }).withResponse();
+      const header = response.headers.get("server-timing") ?? "";
+      return Object.fromEntries(header.split(", ").map((p) => [p.split(";")[0], Number(/dur=([\d.]+)/.exec(p)?.[1])]));
+    };
+    const fast = await timing();
+    expect(Object.keys(fast)).toEqual(["gateway", "route", "budget", "provider", "record", "total"]);
+    for (const v of Object.values(fast)) expect(v).toBeGreaterThanOrEqual(0);
+    expect(fast.total).toBeGreaterThanOrEqual(fast.gateway + fast.route + fast.budget + fast.provider + fast.record - 0.01);
+    await fetch(`${fx.fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 150 } }) });
+    try {
+      const slow = await timing();
+      expect(slow.provider).toBeGreaterThanOrEqual(150);
+      expect(slow.provider - fast.provider).toBeGreaterThan(100);
+      expect(slow.total).toBeGreaterThanOrEqual(slow.provider);
+    } finally {
+      await fetch(`${fx.fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0 } }) });
+    }
+  });
+
   it('routes model "auto" to a real model and says which', async () => {
     const { data, response } = await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "Summarise: the meeting moved to Tuesday." }] }).withResponse();
     expect(data.model).not.toBe("auto");

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DelegateResult } from "@/lib/execution/delegate";
 import { ApiError, badRequest } from "./errors";
 
 /** Largest request body the API reads; larger ones are refused with 413 before they are buffered. */
@@ -64,8 +65,37 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Headers every answered call carries (cost in US dollars). */
-export function mcHeaders(requestId: string, model: string, costMicros: number): Record<string, string> {
+function mcHeaders(requestId: string, model: string, costMicros: number): Record<string, string> {
   return { "x-mc-request-id": requestId, "x-mc-model": model, "x-mc-cost": (costMicros / 1e6).toFixed(6) };
+}
+
+const arrivals = new WeakMap<IncomingMessage, number>();
+/** Notes when a request reached the gateway (for its Server-Timing header). */
+export function markArrival(req: IncomingMessage) {
+  arrivals.set(req, performance.now());
+}
+
+/**
+ * The answered call's headers plus a W3C `Server-Timing` header saying where its time went here:
+ * `gateway` (key, body, limits — before delegate()), `route`, `budget`, `provider` (with any
+ * fallbacks), `record` (the durable write of the row and its cost) and `total` up to the answer.
+ */
+export function answerHeaders(req: IncomingMessage, r: DelegateResult): Record<string, string> {
+  const headers = mcHeaders(r.requestId, r.model, r.costMicros);
+  const arrived = arrivals.get(req);
+  if (arrived === undefined) return headers;
+  const now = performance.now();
+  const t = r.timings;
+  const parts: [string, number][] = [
+    ["gateway", now - arrived - t.totalMs],
+    ["route", t.routeMs],
+    ["budget", t.budgetMs],
+    ["provider", t.providerMs],
+    ["record", t.recordMs],
+    ["total", now - arrived],
+  ];
+  headers["server-timing"] = parts.map(([name, ms]) => `${name};dur=${ms.toFixed(3)}`).join(", ");
+  return headers;
 }
 
 /**

@@ -7,6 +7,8 @@ import { openApiJson } from "./openapi";
 import { getPipelineRunRoute, listPipelinesRoute, startPipelineRunRoute } from "./pipelines";
 import { delegateRoute, feedbackRoute, spendRoute } from "./unified";
 
+import { markArrival } from "./http";
+
 export { sendJson } from "./http";
 
 const ROUTES: Record<string, string[]> = {
@@ -74,5 +76,6 @@ async function route(req: IncomingMessage, res: ServerResponse) {
  * expected or not, leaves as JSON through lib/gateway/errors.ts.
  */
 export function handleApiV1(req: IncomingMessage, res: ServerResponse) {
+  markArrival(req);
   route(req, res).catch((e) => sendError(res, e));
 }

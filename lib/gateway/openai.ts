@@ -5,7 +5,7 @@ import { loadFleet } from "@/lib/execution/fleet";
 import type { ChatMessage } from "@/lib/providers/call";
 import { admit, countUsage, type Caller } from "./caller";
 import { ApiError, errorBody, toApiError } from "./errors";
-import { abortOnClose, endSse, mcHeaders, readJson, sendJson, startSse } from "./http";
+import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schemas";
 
 type InMessage = ChatCompletionRequest["messages"][number];
@@ -83,7 +83,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
         usage: usageOf(r),
         system_fingerprint: null,
       },
-      mcHeaders(r.requestId, r.model, r.costMicros),
+      answerHeaders(req, r),
     );
     return;
   }

@@ -78,6 +78,10 @@ const mcHeaders = {
   "x-mc-request-id": { description: "The request's id (also the rating id).", schema: str },
   "x-mc-model": { description: "The model that answered.", schema: str },
   "x-mc-cost": { description: "Cost in US dollars. On streams it is an HTTP trailer (and in the last event).", schema: str },
+  "server-timing": {
+    description: "JSON answers only: where the time went in Mission Control, in ms — gateway (key, body, limits), route, budget, provider (with fallbacks), record (the durable write of the row and its cost), total.",
+    schema: str,
+  },
 };
 
 const errors = (...codes: number[]) =>

@@ -7,7 +7,7 @@ import { rateRequest } from "@/lib/ratings/service";
 import { dayString, topModels, usageTotals } from "@/lib/usage/queries";
 import { admit, countUsage, type Caller } from "./caller";
 import { badRequest, errorBody, toApiError } from "./errors";
-import { abortOnClose, endSse, mcHeaders, readJson, sendJson, startSse } from "./http";
+import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
 import { delegateRequestSchema, feedbackRequestSchema, type DelegateRequest } from "./schemas";
 
 function qualityOf(q: DelegateRequest["task"]["quality_requirements"], overSpeed: boolean | undefined): DelegateInput["qualityRequirement"] {
@@ -121,7 +121,7 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
   if (!forceStream && !wantsStream(req)) {
     const r = await delegate(db, input);
     countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
-    sendJson(res, 200, unifiedResponse(r, body), mcHeaders(r.requestId, r.model, r.costMicros));
+    sendJson(res, 200, unifiedResponse(r, body), answerHeaders(req, r));
     return;
   }
   const it = delegateStream(db, input);
