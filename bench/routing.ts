@@ -4,6 +4,7 @@
  *     [--knobs 0,0.5,1] [--seed 7] [--no-explore] [--explore-scale 0.5] [--dim 16384] [--epochs 3] [--prior 1]
  *     [--cost-view length|actual] [--no-memory] [--k 100] [--power 8] [--kappa 2] [--mem-dim 64]
  *     [--tau T] [--novel-lo L] [--novel-hi H] [--novel-scale S] [--per-model-pool P] [--shift-kappa K] [--unknown-prior U] [--unknown-scale S]
+ *     [--unknown-bonus B] [--novel-live 0|1] [--novel-tau T]
  * The last line printed is one JSON object with every figure (see docs/routing.md).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -27,7 +28,7 @@ const num = (name: string) => (arg(name) !== undefined ? Number(arg(name)) : und
 const memoryOpt = process.argv.includes("--no-memory")
   ? false
   : Object.fromEntries(
-      ([["mem-dim", "dim"], ["k", "k"], ["power", "power"], ["kappa", "kappa"], ["tau", "tau"], ["novel-lo", "novelLo"], ["novel-hi", "novelHi"], ["novel-scale", "novelScale"], ["per-model-pool", "perModelPool"], ["shift-kappa", "shiftKappa"], ["unknown-prior", "unknownPrior"], ["unknown-scale", "unknownScale"]] as const).flatMap(([flag, key]) => (num(flag) !== undefined ? [[key, num(flag)]] : [])),
+      ([["mem-dim", "dim"], ["k", "k"], ["power", "power"], ["kappa", "kappa"], ["tau", "tau"], ["novel-lo", "novelLo"], ["novel-hi", "novelHi"], ["novel-scale", "novelScale"], ["per-model-pool", "perModelPool"], ["shift-kappa", "shiftKappa"], ["unknown-prior", "unknownPrior"], ["unknown-scale", "unknownScale"], ["unknown-bonus", "unknownBonus"], ["novel-live", "novelLive"], ["novel-tau", "novelTau"]] as const).flatMap(([flag, key]) => (num(flag) !== undefined ? [[key, num(flag)]] : [])),
     );
 const opts: ReplayOptions = {
   ...DEFAULT_REPLAY,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { analyse } from "@/lib/analysis";
 import { isRefusal, route } from "@/lib/routing";
-import { applyOutcome, applyRating, emptyMemory, emptySnapshot, memoryAdd, neighbours, project, qualityEstimate, seededRng, warmStart, type WarmStartOptions } from "./index";
+import { applyOutcome, applyRating, emptyMemory, emptySnapshot, memoryAdd, neighbourEvidence, neighbours, project, qualityEstimate, seededRng, warmStart, type WarmStartOptions } from "./index";
+import { priceSlope } from "./warm-start";
 
 const v = (t: string) => analyse({ task: t }).vector;
 
@@ -121,5 +122,61 @@ describe("models the warm start never saw", () => {
     const s2 = warmStart(rows, { memory: { unknownPrior: 0 } });
     const p = analyse({ task: "Question 500: which of these is a mammal? A) whale B) lizard" });
     expect(qualityEstimate(s2, { domain: p.domain, model: "fresh", vector: p.vector }).mean).toBeLessThan(qualityEstimate(s2, { domain: p.domain, model: "old", vector: p.vector }).mean);
+  });
+});
+
+describe("price prior for models the warm start never saw", () => {
+  // Train rows with costs: the dear model is right more often than the cheap one.
+  const rows = Array.from({ length: 80 }, (_, i) => ({
+    prompt: `Question ${i}: which of these is a mammal? A) whale B) lizard`,
+    outcomes: { cheap: { score: i % 2 === 0 ? 1 : 0, cost_usd: 0.0001 }, mid: { score: i % 4 === 0 ? 0 : 1, cost_usd: 0.001 }, dear: { score: i % 8 === 0 ? 0 : 1, cost_usd: 0.01 } },
+  }));
+
+  it("learns a positive quality-vs-price slope from the train rows' costs; none without prices", () => {
+    expect(priceSlope(rows)).toBeGreaterThan(0.2);
+    const flat = rows.map((r) => ({ ...r, outcomes: Object.fromEntries(Object.entries(r.outcomes).map(([m, o]) => [m, { ...o, cost_usd: 0.001 }])) }));
+    expect(priceSlope(flat)).toBeUndefined();
+    expect(warmStart(rows).pricePrior?.slope).toBeCloseTo(priceSlope(rows)!, 9);
+  });
+
+  it("an unknown dearer model starts above an unknown cheaper one, around the known models' mean on the task", () => {
+    const s = warmStart(rows, { memory: { unknownBonus: 0 } });
+    const p = analyse({ task: "Question 999: which of these is a mammal? A) whale B) lizard" });
+    const q = (model: string, pricePosition: number) => qualityEstimate(s, { domain: p.domain, model, vector: p.vector, pricePosition }).mean;
+    const hi = q("new-dear", 0.5);
+    const lo = q("new-cheap", -0.5);
+    expect(hi).toBeGreaterThan(lo + 0.2);
+    // Known models average (0.5 + 0.75 + 0.875) / 3 ≈ 0.71 here.
+    expect((hi + lo) / 2).toBeGreaterThan(0.6);
+    expect((hi + lo) / 2).toBeLessThan(0.8);
+    // route() passes each candidate's price position: at knob 1 the dearer unknown model goes first.
+    const c = (id: string, cost: number) => ({ id, provider: id, local: true, enabled: true, contextWindow: 1e9, inputPerMTokMicros: 1, outputPerMTokMicros: 1, strengths: [], costTier: "x", estimatedCostMicros: cost });
+    const d = route(p, [c("new-cheap", 100), c("new-dear", 10_000)], { learned: s, settings: { qualityVsCost: 1 } });
+    expect(!isRefusal(d) && d.model).toBe("new-dear");
+    // With unknownBonus < 0 the flat optimistic prior (unknownPrior 1) is used instead.
+    const flat = warmStart(rows, { memory: { unknownBonus: -1 } });
+    expect(qualityEstimate(flat, { domain: p.domain, model: "new-dear", vector: p.vector, pricePosition: 0.5 }).mean).toBeCloseTo(
+      qualityEstimate(flat, { domain: p.domain, model: "new-cheap", vector: p.vector, pricePosition: -0.5 }).mean,
+      9,
+    );
+  });
+});
+
+describe("novelLive: on an unfamiliar task only live outcomes vote", () => {
+  const rows = Array.from({ length: 40 }, (_, i) => ({ prompt: `Which answer is correct for science question ${i}? A) x B) y`, outcomes: { a: { score: 1 }, b: { score: 0 } } }));
+  const task = "Write a function to merge two sorted arrays into one sorted array.";
+  it("the warm-start tasks stop voting for a model on a new kind of task; familiar tasks are unchanged", () => {
+    for (const novelLive of [0, 1]) {
+      const s = warmStart(rows, { memory: { novelLive } });
+      for (let i = 0; i < 5; i++) applyOutcome(s, { domain: "code", model: "b", y: 1, vector: v(`Write a function to merge ${i} sorted lists into one sorted list.`) }, { mutate: true });
+      const mem = s.memory!;
+      const novel = neighbourEvidence(mem, neighbours(mem, v(task)), "a");
+      const familiar = neighbourEvidence(mem, neighbours(mem, v("Which answer is correct for science question 77? A) x B) y")), "a");
+      expect(familiar.a).toBeGreaterThan(1);
+      if (novelLive) expect(novel.a + novel.b).toBe(0);
+      else expect(novel.a + novel.b).toBeGreaterThan(0);
+      // "b" keeps its live evidence either way.
+      expect(neighbourEvidence(mem, neighbours(mem, v(task)), "b").a).toBeGreaterThan(0.5);
+    }
   });
 });

@@ -29,6 +29,13 @@ export interface LearningSnapshot {
    * neighbours' outcomes on top of the text model's (or the ratings') estimate.
    */
   memory?: MemoryState;
+  /**
+   * Model-agnostic prior for models the snapshot does not know, learned at warm start from the
+   * train rows' costs: a model's score minus the mean score of all models on the same prompt,
+   * against its relative log-price position among them (0 = cheapest, 1 = dearest), centred — a
+   * least-squares slope. Absent when the rows had no costs.
+   */
+  pricePrior?: { slope: number };
 }
 
 export type Rating = { kind: "thumbs"; up: boolean } | { kind: "stars"; stars: 1 | 2 | 3 | 4 | 5 };
@@ -130,7 +137,15 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
  */
 export function qualityEstimate(
   snapshot: LearningSnapshot,
-  q: { domain: Domain; model: string; vector?: SparseVector; prior?: QualityPrior; explorationScale?: number },
+  q: {
+    domain: Domain;
+    model: string;
+    vector?: SparseVector;
+    prior?: QualityPrior;
+    explorationScale?: number;
+    /** The model's relative log-price position among the candidates (0..1) minus their mean position. */
+    pricePosition?: number;
+  },
 ): QualityEstimate {
   const mem = snapshot.memory;
   if (!q.vector || !mem || mem.vectors.length === 0) return baseEstimate(snapshot, q);
@@ -152,7 +167,9 @@ export function qualityEstimate(
   const scale = unknown && us >= 0 ? us : fam < 1 && ns >= 0 ? scale0 + (1 - fam) * (ns - scale0) : scale0;
   const base = baseEstimate(snapshot, { ...q, explorationScale: scale });
   if (a + b <= 0 && fam >= 1 && nb.shift === 0) return base;
-  const g = fam < 1 ? overallQuality(snapshot, q.model, !known && up > 0 ? { mean: up, strength: mem.kappa } : q.prior) : 0;
+  // An unknown model's live record is already the memory's evidence (a, b): its prior is `up`
+  // alone (counting the record in both would halve its estimate after one failure — lock-in).
+  const g = fam < 1 ? (unknown && up > 0 ? unknownPriorMean(snapshot, mem, nb, up, q.pricePosition) : overallQuality(snapshot, q.model, q.prior)) : 0;
   const shift = nb.shift;
   const clamp = (p: number) => Math.min(0.99, Math.max(0.01, p));
   const p0 = shift !== 0 ? clamp(fam * base.mean + (1 - fam) * g + shift) : fam * base.mean + (1 - fam) * g;
@@ -171,6 +188,42 @@ export function qualityEstimate(
       return sampleBeta(Math.max(1e-6, (k * p + a) / scale), Math.max(1e-6, (k * (1 - p) + b) / scale), rng);
     },
   };
+}
+
+/**
+ * Prior mean of a model the snapshot does not know. With a learned price slope, the candidate's
+ * price position and `unknownBonus` ≥ 0: the known models' mean quality on this task's neighbours
+ * (how hard the task is) + slope × position + the bonus (optimism, so it gets tried). Else `up`.
+ */
+function unknownPriorMean(snapshot: LearningSnapshot, mem: MemoryState, nb: Neighbours, up: number, position: number | undefined): number {
+  const slope = snapshot.pricePrior?.slope;
+  const bonus = mem.unknownBonus ?? -1;
+  if (slope === undefined || position === undefined || bonus < 0) return up;
+  let a = 0;
+  let b = 0;
+  const text = snapshot.text?.models;
+  if (nb.pa && nb.pb) {
+    for (let mi = 0; mi < nb.pa.length; mi++) {
+      const arm = text?.[mem.models[mi]];
+      if (!arm || arm.n < snapshot.textMinOutcomes) continue;
+      a += nb.pa[mi];
+      b += nb.pb[mi];
+    }
+  }
+  // Too little nearby evidence: the known models' overall mean.
+  if (a + b < 1) {
+    let n = 0;
+    let sum = 0;
+    for (const [m, arm] of Object.entries(text ?? {})) {
+      if (arm.n < snapshot.textMinOutcomes) continue;
+      sum += overallQuality(snapshot, m);
+      n++;
+    }
+    a = n > 0 ? sum / n : 0.5;
+    b = 1 - a;
+  }
+  const d = a / (a + b);
+  return Math.min(0.98, Math.max(0.02, d + slope * position + bonus));
 }
 
 /** The router's prior for a model on a task before the memory's own outcomes for it (text model or ratings, shrunk when novel). */

@@ -78,6 +78,8 @@ export function warmStart(input: string | OutcomeRow[], options: WarmStartOption
     }
   }
   if (memory && memory.vectors.length > 0) snap.memory = memory;
+  const slope = priceSlope(rows);
+  if (slope !== undefined) snap.pricePrior = { slope };
   if (o.textModel && examples.length > 0) {
     snap.text = emptyTextModel(o.dim, o.priorPrecision);
     const order = examples.map((_, i) => i);
@@ -92,4 +94,44 @@ export function warmStart(input: string | OutcomeRow[], options: WarmStartOption
     }
   }
   return snap;
+}
+
+/**
+ * How quality relates to price, model-agnostically: per model its mean cost per row; its position
+ * = relative log price among all models (0 cheapest, 1 dearest); the least-squares slope of
+ * (score − the row's mean score) on (position − the row's mean position), pooled over rows.
+ * Undefined without costs or with one price.
+ */
+export function priceSlope(rows: OutcomeRow[]): number | undefined {
+  const sum = new Map<string, { c: number; n: number }>();
+  for (const row of rows) {
+    if (!("outcomes" in row)) continue;
+    for (const [m, o] of Object.entries(row.outcomes)) {
+      if (typeof o.cost_usd !== "number" || !(o.cost_usd > 0)) continue;
+      const t = sum.get(m) ?? { c: 0, n: 0 };
+      t.c += o.cost_usd;
+      t.n++;
+      sum.set(m, t);
+    }
+  }
+  if (sum.size < 2) return undefined;
+  const logc = new Map([...sum].map(([m, t]) => [m, Math.log(t.c / t.n)]));
+  const lo = Math.min(...logc.values());
+  const hi = Math.max(...logc.values());
+  if (!(hi - lo > 1e-9)) return undefined;
+  const pos = new Map([...logc].map(([m, l]) => [m, (l - lo) / (hi - lo)]));
+  let sxy = 0;
+  let sxx = 0;
+  for (const row of rows) {
+    if (!("outcomes" in row)) continue;
+    const ms = Object.keys(row.outcomes).filter((m) => pos.has(m));
+    if (ms.length < 2) continue;
+    const rm = ms.reduce((a, m) => a + pos.get(m)!, 0) / ms.length;
+    const ym = ms.reduce((a, m) => a + row.outcomes[m].score, 0) / ms.length;
+    for (const m of ms) {
+      sxy += (pos.get(m)! - rm) * (row.outcomes[m].score - ym);
+      sxx += (pos.get(m)! - rm) ** 2;
+    }
+  }
+  return sxx > 0 ? sxy / sxx : undefined;
 }

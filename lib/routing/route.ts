@@ -141,7 +141,14 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
     const costTerm = lambda === Infinity ? e.cost * 1e9 : (lambda * e.cost) / scale;
     return costTerm + (latencyWeight * (e.c.p50LatencyMs ?? 0)) / maxLatency;
   };
-  const scored: (ScoredCandidate & { e: Eligible })[] = eligible.map((e) => {
+  // Relative log-price position of each candidate (0 cheapest … 1 dearest), centred on the
+  // candidates' mean: the learned prior of a model the snapshot does not know depends on it.
+  const logCost = eligible.map((e) => Math.log(Math.max(e.cost, 1e-6)));
+  const lcMin = Math.min(...logCost);
+  const lcRange = Math.max(...logCost) - lcMin;
+  const positions = logCost.map((l) => (lcRange > 1e-9 ? (l - lcMin) / lcRange : 0));
+  const meanPosition = positions.reduce((a, b) => a + b, 0) / positions.length;
+  const scored: (ScoredCandidate & { e: Eligible })[] = eligible.map((e, i) => {
     const strong = e.c.strengths.includes(profile.domain);
     const est = qualityEstimate(ctx.learned, {
       domain: profile.domain,
@@ -149,6 +156,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
       vector: profile.vector,
       prior: { mean: strong ? 0.7 : 0.5, strength: 2 },
       explorationScale: policy.scale,
+      pricePosition: positions[i] - meanPosition,
     });
     estimates.set(e.c.id, est);
     return { id: e.c.id, quality: est.mean, qualitySd: est.sd, qualitySource: est.source, evidence: est.evidence, costMicros: e.cost, utility: est.mean - penalty(e), e };
