@@ -14,6 +14,7 @@
  * (bench/gateway-server.ts). DATABASE_URL → Postgres, else in-memory PGlite.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
@@ -36,7 +37,7 @@ const MODEL = values.model!;
 const ROOT = path.resolve(__dirname, "..");
 const children: ChildProcess[] = [];
 
-type CannonResult = { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
+type CannonResult = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
 // autocannon ships no types; this is the part used here.
 const autocannon = createRequire(__filename)("autocannon") as (o: Record<string, unknown>) => Promise<CannonResult>;
 
@@ -78,6 +79,21 @@ async function waitFor(url: string, init?: RequestInit) {
 type Target = { name: string; origin: string; path: string; headers: Record<string, string> };
 const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Summarise: the quarterly numbers are in and spend is flat." }], max_tokens: 64 });
 
+/** CPU time (user + system, ms) of each thread of a process, from /proc (Linux). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const f = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+      out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
+    }
+  } catch {
+    // not Linux, or the process is gone: no CPU figures
+  }
+  return out;
+}
+const CLOCK_TICKS = 100;
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -91,6 +107,7 @@ async function main() {
 
   const line = await start(process.execPath, ["--import", "tsx", "bench/gateway-server.ts"], { MOCK_FLEET_URL: fleetUrl, PORT: "0" }, /\{"port".*\}/);
   const mc = JSON.parse(line) as { port: number; key: string; database: string };
+  const mcPid = children[children.length - 1].pid!;
 
   const bare = JSON.parse(await start(process.execPath, ["--import", "tsx", "bench/bare-proxy.ts"], { UPSTREAM: fleetUrl, PORT: "0" }, /\{"port".*\}/)) as { port: number };
 
@@ -146,9 +163,17 @@ async function main() {
 
   // Throughput, `connections` at once.
   const rps: { rps: number; p50: number; p99: number; errors: number; non2xx: number }[] = [];
+  let mcCpu: { main: number; busiestOther: number; othersTotal: number } | null = null;
   for (const t of targets) {
     await new Promise((r) => setTimeout(r, 1000));
+    const cpuBefore = t.name.startsWith("Mission") ? threadCpuMs(mcPid) : null;
     const res = await autocannon({ url: `${t.origin}${t.path}`, method: "POST", headers: t.headers, body, connections: CONNECTIONS, duration: DURATION });
+    if (cpuBefore) {
+      const after = threadCpuMs(mcPid);
+      const perReq = (tid: string) => ((after.get(tid) ?? 0) - (cpuBefore.get(tid) ?? 0)) / res.requests.total;
+      const others = [...after.keys()].filter((tid) => tid !== String(mcPid)).map(perReq).sort((a, b) => b - a);
+      mcCpu = { main: perReq(String(mcPid)), busiestOther: others[0] ?? 0, othersTotal: others.reduce((a, b) => a + b, 0) };
+    }
     rps.push({ rps: res.requests.average, p50: res.latency.p50, p99: res.latency.p99, errors: res.errors + res.timeouts, non2xx: res.non2xx });
   }
 
@@ -169,6 +194,11 @@ async function main() {
     console.log("\nMission Control, one request at a time — where the time went (its Server-Timing header, p50 of each part; the parts' p50s need not add up to the total's):");
     console.log("| part | p50 | p90 |\n| --- | ---: | ---: |");
     for (const [name, xs] of phases) console.log(`| ${name} | ${pct(xs, 50).toFixed(3)} ms | ${pct(xs, 90).toFixed(3)} ms |`);
+  }
+  if (mcCpu) {
+    console.log(
+      `Mission Control process, CPU per request at ${CONNECTIONS} connections: main thread ${mcCpu.main.toFixed(3)} ms, other threads ${mcCpu.othersTotal.toFixed(3)} ms (busiest ${mcCpu.busiestOther.toFixed(3)} ms — on PGlite the database's thread)`,
+    );
   }
   const bareIdx = targets.findIndex((t) => t.name.startsWith("bare"));
   if (mcIdx >= 0 && bareIdx >= 0) {

@@ -73,6 +73,18 @@ describe("PGlite on its own thread", () => {
     expect(await ids()).not.toContain(20);
   });
 
+  it("a long statement does not hold up the app's thread: timers and other work go on meanwhile", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const t0 = performance.now();
+    // A statement that keeps the database busy for 400 ms (pg_sleep runs inside the WebAssembly backend).
+    await pg.query("select pg_sleep(0.4)");
+    clearInterval(timer);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(390);
+    // In the app's thread this would be 0 ticks (the thread would be blocked); here the 10 ms timer kept firing.
+    expect(ticks).toBeGreaterThanOrEqual(20);
+  });
+
   it("refuses statements once closed, with a clear error", async () => {
     const other = new PGliteThread();
     await other.waitReady;

@@ -38,7 +38,8 @@ export default async function ApiPage({ params }: { params: Promise<{ team: stri
           ) : (
             " (an admin of the team can create one)"
           )}
-          . Every answer carries <code>x-mc-request-id</code>, <code>x-mc-model</code> and <code>x-mc-cost</code>.
+          . Every answer carries <code>x-mc-request-id</code>, <code>x-mc-model</code> and <code>x-mc-cost</code>; JSON answers also carry{" "}
+          <code>Server-Timing</code> (ms spent in the gateway, routing, the budget, the provider and recording the call).
         </p>
       </div>
       <div className="grid gap-4 xl:grid-cols-2">
