@@ -1,10 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { loadConfig } from "@/lib/config";
-import { PGliteThread } from "./pglite-thread";
 import * as schema from "./schema";
 
 export { schema };
@@ -55,8 +53,13 @@ export async function rawQuery<T = Record<string, unknown>>(db: Db, name: string
 
 const PREPARED = Symbol.for("mission-control.db.prepared");
 
-/** The driver under drizzle: a postgres-js `sql` function (has `unsafe`) or the embedded PGlite (`PGliteThread`). */
+/** The driver under drizzle: a postgres-js `sql` function (has `unsafe`) or a PGlite instance. */
 const driverOf = (db: Db) => (db as unknown as { $client: object }).$client;
+
+/** Is this the embedded PGlite (statements run on this thread) rather than a Postgres server? */
+export function isEmbedded(db: Db): boolean {
+  return !("unsafe" in driverOf(db));
+}
 
 function sqlLiteral(v: string | number | null): string {
   if (v === null) return "null";
@@ -100,12 +103,13 @@ export function openDb(opts: { url?: string; dataDir?: string; migrate?: boolean
     return { db, kind: "postgres", ready, close: () => client.end({ timeout: 5 }) };
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { drizzle } = require("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
   const onDisk = opts.dataDir && opts.dataDir !== "memory://" ? path.resolve(/* turbopackIgnore: true */ opts.dataDir) : undefined;
   const unlock = onDisk ? lockDataDir(onDisk) : () => {};
-  // PGlite runs on its own thread (db/pglite-thread.ts); drizzle's driver uses only what it offers.
-  const client = new PGliteThread(onDisk);
-  const pdb = drizzle(client as unknown as PGlite, { schema }) as PgliteDatabase<typeof schema>;
+  const client = new PGlite(onDisk);
+  const pdb = drizzle(client, { schema }) as PgliteDatabase<typeof schema>;
   const ready = migrateNow
     ? (async () => {
         const { migrate } = await import("drizzle-orm/pglite/migrator");

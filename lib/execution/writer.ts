@@ -1,4 +1,4 @@
-import type { Db } from "@/db";
+import { isEmbedded, type Db } from "@/db";
 import { flushBudgets, writeWithSettlements } from "@/lib/budgets";
 import { insertRequestRecords, type RequestRecord } from "./record";
 
@@ -37,10 +37,10 @@ async function drain(state: WriterState) {
 
 /**
  * Records one finished request (group commit). When the writer is idle the row is written at
- * once (after the current microtasks — not after the next event-loop turn, which under load
- * waits behind every pending I/O callback); while a write is in flight, new rows queue and go
- * together in the next statement. The promise resolves once this row is committed, so a caller
- * can answer its client knowing it exists.
+ * once on Postgres (after the current microtasks — not after the next event-loop turn, which
+ * under load waits behind every pending I/O callback) and at the end of this turn on PGlite;
+ * while a write is in flight, new rows queue and go together in the next statement. The promise
+ * resolves once this row is committed, so a caller can answer its client knowing it exists.
  */
 export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
   const state = (g.__mcWriter ??= { queue: [], draining: false, db: null });
@@ -49,9 +49,11 @@ export function recordRequest(db: Db, rec: RequestRecord): Promise<void> {
     state.queue.push({ rec, resolve, reject });
     if (!state.draining) {
       state.draining = true;
-      // At once (after the current microtasks): rows arriving while the statement is in flight —
-      // on a Postgres connection or on the embedded database's own thread — form the next group.
-      queueMicrotask(() => void drain(state));
+      // Postgres: at once — rows arriving while the statement is in flight form the next group.
+      // PGlite runs the statement on this thread, so nothing can arrive meanwhile: wait for the
+      // end of this event-loop turn instead, so the rows of every response read in it share one.
+      if (isEmbedded(db)) setImmediate(() => void drain(state));
+      else queueMicrotask(() => void drain(state));
     }
   });
 }
