@@ -5,7 +5,8 @@
  *   lodo-<dataset>-train / -test  leave one dataset out (test = that dataset)
  *   inner-lodo-<dataset>-train / -test  the same inside outer-train (for tuning robustness to
  *                                 unseen kinds of task without looking at the outer test)
- *   *-renamed                     a test file with every model renamed (m01, m02, … in a seeded
+ *   *-renamed                     a test file with every model renamed (outer-test, inner-test,
+ *                                 lodo-<dataset>-test, inner-lodo-<dataset>-test) (m01, m02, … in a seeded
  *                                 order), one dataset label, ids q0…: models the train file never saw
  *   outer-test-blind              outer-test shuffled again, ids replaced, one dataset label for all
  *   *-eqcost                      every model's cost = its mean cost per prompt (same for all prompts)
@@ -80,7 +81,9 @@ if (process.argv[1] && process.argv[1].endsWith("make-splits.ts")) {
   }
   for (const ds of [...new Set(rows.map((r) => r.dataset ?? "unknown"))]) {
     write(`lodo-${ds}-train`, rows.filter((r) => (r.dataset ?? "unknown") !== ds));
-    write(`lodo-${ds}-test`, shuffle(rows.filter((r) => (r.dataset ?? "unknown") === ds), seed + 3));
+    const lodoTest = shuffle(rows.filter((r) => (r.dataset ?? "unknown") === ds), seed + 3);
+    write(`lodo-${ds}-test`, lodoTest);
+    write(`lodo-${ds}-test-renamed`, renameModels(lodoTest, seed + 5));
     const innerTest = shuffle(outerTrain.filter((r) => (r.dataset ?? "unknown") === ds), seed + 4);
     write(`inner-lodo-${ds}-train`, outerTrain.filter((r) => (r.dataset ?? "unknown") !== ds));
     write(`inner-lodo-${ds}-test`, innerTest);
