@@ -197,7 +197,7 @@ async function main() {
   }
   if (mcCpu) {
     console.log(
-      `Mission Control process, CPU per request at ${CONNECTIONS} connections: main thread ${mcCpu.main.toFixed(3)} ms, other threads ${mcCpu.othersTotal.toFixed(3)} ms (busiest ${mcCpu.busiestOther.toFixed(3)} ms — on PGlite the database's thread)`,
+      `Mission Control process, CPU per request at ${CONNECTIONS} connections: main thread ${mcCpu.main.toFixed(3)} ms (on PGlite the database runs here too), other threads ${mcCpu.othersTotal.toFixed(3)} ms (V8's GC and compiler threads, libuv; busiest ${mcCpu.busiestOther.toFixed(3)} ms)`,
     );
   }
   const bareIdx = targets.findIndex((t) => t.name.startsWith("bare"));
