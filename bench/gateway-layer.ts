@@ -7,15 +7,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { openScratchDb } from "@/db/scratch";
-import { budgets } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
-import { createApiKey } from "@/lib/auth/api-keys";
-import { createUser } from "@/lib/auth/users";
 import { delegate } from "@/lib/execution/delegate";
 import { loadFleet } from "@/lib/execution/fleet";
 import { completeModel } from "@/lib/providers/call";
 import { handleApiV1 } from "@/lib/gateway";
-import { createTeam } from "@/lib/teams/service";
+import { benchTeam } from "./fixture";
 import { startMockFleet } from "@/mock-fleet/server";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
@@ -30,11 +27,8 @@ async function main() {
   const fleet = await startMockFleet({ port: 0 });
   await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
   await seedFleet(h.db, { mockFleetUrl: fleet.url, env: {} });
-  const user = await createUser(h.db, { name: "b", email: `b-${Date.now()}@b.local`, password: "bench-password" });
-  const team = await createTeam(h.db, { name: "B", slug: `b-${Date.now()}`, ownerId: user.id });
   // --budget / --limits: the same hard-stop team budget and key limits as bench/gateway-server.ts.
-  if (args.budget) await h.db.insert(budgets).values({ teamId: team.id, scope: "team", name: "bench budget", limitMicros: 1_000_000_000_000, hardStop: true, periodStart: new Date(Date.now() - 86_400_000) });
-  const { key } = await createApiKey(h.db, { teamId: team.id, name: "b", ...(args.limits ? { requestsPerMinute: 50_000_000, tokensPerMinute: 2_000_000_000 } : {}) });
+  const { team, key } = await benchTeam(h.db, { budget: args.budget, limits: args.limits });
   const server = http.createServer(handleApiV1);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });

@@ -9,12 +9,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { openScratchDb } from "@/db/scratch";
-import { budgets } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
-import { createApiKey } from "@/lib/auth/api-keys";
-import { createUser } from "@/lib/auth/users";
 import { handleApiV1 } from "@/lib/gateway";
-import { createTeam } from "@/lib/teams/service";
+import { benchTeam } from "./fixture";
 
 async function main() {
   process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
@@ -23,11 +20,7 @@ async function main() {
   // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.
   const h = await openScratchDb("bench");
   await seedFleet(h.db, { mockFleetUrl: fleetUrl, env: {} });
-  const stamp = Date.now();
-  const user = await createUser(h.db, { name: "bench", email: `bench-${stamp}@bench.local`, password: "bench-password" });
-  const team = await createTeam(h.db, { name: "Bench", slug: `bench-${stamp}`, ownerId: user.id });
-  await h.db.insert(budgets).values({ teamId: team.id, scope: "team", name: "bench budget", limitMicros: 1_000_000_000_000, hardStop: true, periodStart: new Date(Date.now() - 86_400_000) });
-  const { key } = await createApiKey(h.db, { teamId: team.id, name: "bench", requestsPerMinute: 50_000_000, tokensPerMinute: 2_000_000_000 });
+  const { key } = await benchTeam(h.db, { budget: true, limits: true });
   const server = http.createServer(handleApiV1);
   server.keepAliveTimeout = 65_000;
   server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {

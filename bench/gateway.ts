@@ -151,11 +151,12 @@ async function main() {
       if (i >= warm) times[k].push(dt);
       const st = r.headers["server-timing"];
       if (i >= warm && typeof st === "string") {
-        for (const part of st.split(", ")) {
-          const [name, dur] = [part.split(";")[0], Number(/dur=([\d.]+)/.exec(part)?.[1])];
-          phases.set(name, [...(phases.get(name) ?? []), dur]);
+        const parts = st.split(", ").map((part) => [part.split(";")[0], Number(/dur=([\d.]+)/.exec(part)?.[1])] as const);
+        const total = parts.find(([name]) => name === "total")?.[1] ?? NaN;
+        for (const [name, dur] of [...parts, ["client − total (HTTP in and out)", dt - total] as const]) {
+          if (!phases.has(name)) phases.set(name, []);
+          phases.get(name)!.push(dur);
         }
-        phases.set("client − total (HTTP in and out)", [...(phases.get("client − total (HTTP in and out)") ?? []), dt - Number(/total;dur=([\d.]+)/.exec(st)?.[1])]);
       }
     }
   }

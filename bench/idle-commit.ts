@@ -9,12 +9,9 @@
 import { parseArgs } from "node:util";
 import { rawQuery } from "@/db";
 import { openScratchDb } from "@/db/scratch";
-import { budgets } from "@/db/schema";
-import { createApiKey } from "@/lib/auth/api-keys";
-import { createUser } from "@/lib/auth/users";
 import { SETTLEMENT_SELECT, settlementCtes } from "@/lib/budgets";
 import { insertRequestRecords } from "@/lib/execution/record";
-import { createTeam } from "@/lib/teams/service";
+import { benchTeam } from "./fixture";
 
 const args = parseArgs({ options: { n: { type: "string", default: "400" }, gap: { type: "string", default: "3" } } }).values;
 const N = Number(args.n);
@@ -24,10 +21,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floo
 async function main() {
   const h = await openScratchDb("bench");
   const db = h.db;
-  const user = await createUser(db, { name: "b", email: `b-${Date.now()}@b.local`, password: "bench-password" });
-  const team = await createTeam(db, { name: "B", slug: `b-${Date.now()}`, ownerId: user.id });
-  const { row: key } = await createApiKey(db, { teamId: team.id, name: "k" });
-  const [b] = await db.insert(budgets).values({ teamId: team.id, scope: "team", name: "bench", limitMicros: 1e12, hardStop: true, periodStart: new Date(Date.now() - 86_400_000) }).returning();
+  const { team, keyRow: key, budget: b } = await benchTeam(db, { budget: true });
   const rec = () => ({
     id: crypto.randomUUID(),
     teamId: team.id,

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawQuery, type Db } from "@/db";
+import { closeDb, rawQuery, type Db } from "@/db";
 import { driverName, freshDb } from "@/test/db";
 
 let db: Db;
-let close: () => Promise<void>;
 beforeAll(async () => {
-  const h = await freshDb();
-  db = h.db;
-  close = h.close;
+  db = (await freshDb()).db;
 });
-afterAll(async () => close?.());
+afterAll(closeDb);
 
 describe(`rawQuery (${driverName})`, () => {
   it("runs a prepared statement with text and number parameters, quotes included, many times", async () => {

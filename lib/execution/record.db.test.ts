@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
+import { closeDb, type Db } from "@/db";
 import { requestPayloads, requests, usageDaily } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
@@ -9,13 +9,10 @@ import { driverName, freshDb } from "@/test/db";
 import { insertRequestRecords } from "./record";
 
 let db: Db;
-let close: () => Promise<void>;
 beforeAll(async () => {
-  const h = await freshDb();
-  db = h.db;
-  close = h.close;
+  db = (await freshDb()).db;
 });
-afterAll(async () => close?.());
+afterAll(closeDb);
 
 describe(`insertRequestRecords, the hand-written statement (${driverName})`, () => {
   it("writes every column of the row, its payload and the daily rollup as given, and leaves absent ones at their defaults", async () => {
