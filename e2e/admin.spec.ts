@@ -15,12 +15,15 @@ test.describe("owner manages members", () => {
     await expect(row.getByRole("combobox")).toHaveValue("viewer");
 
     await row.getByRole("combobox").selectOption("member");
+    // The page says so once the server has stored it; reloading before that would race the action.
+    await expect(page.getByRole("status").filter({ hasText: "admin@demo.local is now member." })).toBeVisible();
     await page.reload();
     await expect(page.getByTestId("member-admin@demo.local").getByRole("combobox")).toHaveValue("member");
 
     page.once("dialog", (d) => d.accept());
     await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
     await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+    await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from" })).toBeVisible();
   });
 
   test("adding someone twice says they are already a member", async ({ page }) => {

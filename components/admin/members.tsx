@@ -57,14 +57,29 @@ export function MembersTable({ members, me }: { members: Member[]; me: string })
   const team = useTeam();
   const canOwner = useHasScope("members:owner");
   const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
   const [pending, start] = useTransition();
-  const run = (fn: () => Promise<{ ok: boolean; error?: string }>) =>
+  // `done` is what the person is told once the server has stored the change, so
+  // nobody leaves the page (or reloads it) believing an unsaved change is saved.
+  const run = (fn: () => Promise<{ ok: boolean; error?: string }>, done: string) =>
     start(async () => {
+      setSaved(null);
       const res = await fn();
       setError(res.ok ? null : (res.error ?? "Failed."));
+      setSaved(res.ok ? done : null);
     });
   return (
     <div className="space-y-2">
+      {pending && (
+        <p className="text-sm text-zinc-500" role="status">
+          Saving…
+        </p>
+      )}
+      {!pending && saved && (
+        <p className="text-sm text-emerald-700 dark:text-emerald-400" role="status">
+          {saved}
+        </p>
+      )}
       {error && (
         <p className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert">
           {error}
@@ -95,7 +110,10 @@ export function MembersTable({ members, me }: { members: Member[]; me: string })
                     aria-label={`Role of ${m.email}`}
                     value={m.role}
                     disabled={pending || locked}
-                    onChange={(e) => run(() => changeRoleAction({ teamId: team.id, userId: m.userId, role: e.target.value }))}
+                    onChange={(e) => {
+                      const role = e.target.value;
+                      run(() => changeRoleAction({ teamId: team.id, userId: m.userId, role }), `${m.email} is now ${role}.`);
+                    }}
                     className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
                   >
                     {ROLES.filter((r) => canOwner || r !== "owner" || m.role === "owner").map((r) => (
@@ -108,7 +126,8 @@ export function MembersTable({ members, me }: { members: Member[]; me: string })
                     variant="ghost"
                     disabled={pending || locked}
                     onClick={() => {
-                      if (confirm(`Remove ${m.email} from ${team.name}?`)) run(() => removeMemberAction({ teamId: team.id, userId: m.userId }));
+                      if (confirm(`Remove ${m.email} from ${team.name}?`))
+                        run(() => removeMemberAction({ teamId: team.id, userId: m.userId }), `${m.email} was removed from ${team.name}.`);
                     }}
                   >
                     Remove
