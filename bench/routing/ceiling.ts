@@ -1,0 +1,121 @@
+/**
+ * How far can a router that reads only the prompt go on this data? Two measurements, printed
+ * for a train/test pair of outcome files that carry a `dataset` field (the replay itself never
+ * reads it; this script does, on purpose, to bound what any prompt-only router can reach):
+ *
+ * 1. Label ceiling: the best quality at a given share of the best single model's cost for a
+ *    router that knows each test prompt's dataset and, per dataset, every model's mean score and
+ *    cost ON THE TEST PROMPTS THEMSELVES (an oracle: it sees the answers, pooled per dataset), and
+ *    may mix models within a dataset. It is an upper bound for every router whose only per-prompt
+ *    knowledge is which kind of task the prompt is. Solved exactly (the per-dataset upper hulls'
+ *    segments taken in order of quality gained per dollar — a fractional knapsack).
+ * 2. Within-dataset signal: ROC AUC of the product router's own quality estimate (warm start on
+ *    the train file, then `qualityEstimate` with the prompt's vector, as `route()` sees it) for
+ *    "this model answers this test prompt correctly", per dataset. 0.5 = the estimate orders the
+ *    prompts of one dataset no better than chance; then no per-prompt routing inside that dataset
+ *    can beat the label ceiling on average.
+ *
+ * Usage: npx tsx bench/routing/ceiling.ts <train.jsonl> <test.jsonl> [--shares 0.1,0.25,0.5]
+ */
+import { readFileSync } from "node:fs";
+import { analyse } from "@/lib/analysis";
+import { qualityEstimate, warmStart } from "@/lib/learning";
+import { groupedCeiling, rocAuc } from "./ceiling-math";
+
+type Row = { id: string; dataset: string; prompt: string; outcomes: Record<string, { score: number; cost_usd: number }> };
+
+const read = (path: string): Row[] =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      const r = JSON.parse(l) as Partial<Row>;
+      if (typeof r.prompt !== "string" || !r.outcomes) throw new Error(`${path} line ${i + 1}: needs prompt and outcomes`);
+      if (typeof r.dataset !== "string") throw new Error(`${path} line ${i + 1}: this script needs a "dataset" label on every row`);
+      return r as Row;
+    });
+
+const [trainPath, testPath] = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
+if (!trainPath || !testPath) {
+  console.error("usage: npx tsx bench/routing/ceiling.ts <train.jsonl> <test.jsonl> [--shares 0.1,0.25,0.5]");
+  process.exit(2);
+}
+const sharesArg = process.argv.indexOf("--shares");
+const shares = sharesArg > 0 ? process.argv[sharesArg + 1].split(",").map(Number) : [0.1, 0.25, 0.5, 0.75];
+const train = read(trainPath);
+const test = read(testPath);
+const models = Object.keys(test[0].outcomes);
+const datasets = [...new Set(test.map((r) => r.dataset))].sort();
+
+// Best single model on the test prompts (highest mean score, ties → cheaper), as in the replay.
+const single = models.map((m) => ({
+  model: m,
+  quality: test.reduce((s, r) => s + r.outcomes[m].score, 0) / test.length,
+  cost: test.reduce((s, r) => s + r.outcomes[m].cost_usd, 0),
+}));
+const best = [...single].sort((a, b) => b.quality - a.quality || a.cost - b.cost)[0];
+
+// 1. Label ceiling: per dataset, each model's total cost and total score on its test prompts.
+const groups = datasets.map((d) => {
+  const rows = test.filter((r) => r.dataset === d);
+  return models.map((m) => ({ cost: rows.reduce((s, r) => s + r.outcomes[m].cost_usd, 0), quality: rows.reduce((s, r) => s + r.outcomes[m].score, 0) }));
+});
+const labelCeiling = (budget: number): number | undefined => {
+  const score = groupedCeiling(groups, budget);
+  return score === undefined ? undefined : score / test.length;
+};
+
+// The per-prompt oracle, for scale: the cheapest best-scoring model on every prompt.
+const oracle = test.reduce(
+  (acc, r) => {
+    const top = Math.max(...models.map((m) => r.outcomes[m].score));
+    const c = Math.min(...models.filter((m) => r.outcomes[m].score === top).map((m) => r.outcomes[m].cost_usd));
+    return { q: acc.q + top / test.length, c: acc.c + c };
+  },
+  { q: 0, c: 0 },
+);
+
+console.log(`train ${train.length} rows (${trainPath}), test ${test.length} prompts (${testPath}), ${models.length} models, datasets ${datasets.join(", ")}`);
+console.log(`best single: ${best.model} quality ${best.quality.toFixed(3)} cost $${best.cost.toFixed(4)}`);
+console.log(`per-prompt oracle (knows every answer): ${((oracle.q / best.quality) * 100).toFixed(1)} % of its quality at ${((oracle.c / best.cost) * 100).toFixed(1)} % of its cost`);
+console.log("label ceiling (knows each prompt's dataset and each model's mean on the test prompts of that dataset):");
+const ceiling: Record<string, number | null> = {};
+for (const share of shares) {
+  const q = labelCeiling(share * best.cost);
+  ceiling[String(share)] = q === undefined ? null : q / best.quality;
+  console.log(`  at ${(share * 100).toFixed(0).padStart(3)} % of the cost: ${q === undefined ? "unreachable" : `${((q / best.quality) * 100).toFixed(1)} % of the quality`}`);
+}
+
+// 2. Within-dataset AUC of the router's own estimate.
+const snap = warmStart(train.map((r) => ({ prompt: r.prompt, outcomes: r.outcomes })));
+const trainModels = new Set(Object.keys(train[0].outcomes));
+const estimates = test.map((r) => {
+  const p = analyse({ task: r.prompt });
+  return Object.fromEntries(models.filter((m) => trainModels.has(m)).map((m) => [m, qualityEstimate(snap, { domain: p.domain, model: m, vector: p.vector }).mean]));
+});
+console.log("ROC AUC of the router's quality estimate for 'this model gets this prompt right' (— = fewer than 5 right or 5 wrong):");
+const fmt = (x: number | undefined) => (x === undefined ? "   —  " : x.toFixed(3).padStart(6));
+console.log(`  ${"model".padEnd(36)} ${datasets.map((d) => d.slice(0, 13).padStart(13)).join(" ")}   all pooled`);
+const within: number[] = [];
+const pooledAll: number[] = [];
+for (const m of models.filter((m) => trainModels.has(m))) {
+  const per = datasets.map((d) =>
+    rocAuc(test.flatMap((r, i) => (r.dataset === d ? [{ p: estimates[i][m], y: r.outcomes[m].score >= 0.5 }] : []))),
+  );
+  const pooled = rocAuc(test.map((r, i) => ({ p: estimates[i][m], y: r.outcomes[m].score >= 0.5 })));
+  for (const a of per) if (a !== undefined) within.push(a);
+  if (pooled !== undefined) pooledAll.push(pooled);
+  console.log(`  ${m.slice(0, 36).padEnd(36)} ${per.map((a) => fmt(a).padStart(13)).join(" ")}   ${fmt(pooled)}`);
+}
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+console.log(`mean AUC within a dataset ${mean(within)?.toFixed(3)} (${within.length} model×dataset cells); pooled over datasets ${mean(pooledAll)?.toFixed(3)}`);
+console.log(
+  JSON.stringify({
+    prompts: test.length,
+    best_single: { model: best.model, quality: best.quality, cost_usd: best.cost },
+    prompt_oracle: { quality_ratio: oracle.q / best.quality, cost_ratio: oracle.c / best.cost },
+    label_ceiling_quality_ratio: ceiling,
+    auc_within_dataset_mean: mean(within),
+    auc_pooled_mean: mean(pooledAll),
+  }),
+);
