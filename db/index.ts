@@ -10,6 +10,16 @@ export { schema };
 export type Db = PostgresJsDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/**
+ * Runs `fn` in one transaction, handing it the transaction typed as a Db so the services written
+ * against Db run inside it (a change and its audit row commit together or not at all). In-memory
+ * caches must be invalidated after this returns, not inside `fn`: a reader between the
+ * invalidation and the commit would cache the old rows again.
+ */
+export function inTransaction<T>(db: Db, fn: (t: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => fn(tx as unknown as Db));
+}
+
 /** Rows of `db.execute()`: postgres-js returns an array, PGlite an object with `rows`. */
 export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? [])) as T[];

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "@/db";
+import { inTransaction, type Db } from "@/db";
 import { models, providers, type ProviderKind } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
@@ -18,18 +18,21 @@ export async function listProviders(db: Db) {
 export async function createProvider(db: Db, actor: Actor, input: { kind: ProviderKind; name: string; baseUrl: string; apiKey?: string; local: boolean }) {
   const taken = await db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name));
   if (taken.length) throw new UserError(`A provider named "${input.name}" already exists.`, { name: ["Choose another name."] });
-  const [row] = await db
-    .insert(providers)
-    .values({
-      kind: input.kind,
-      name: input.name,
-      baseUrl: input.baseUrl,
-      local: input.local,
-      apiKeyEncrypted: input.apiKey ? encryptSecret(input.apiKey) : null,
-      apiKeyHint: input.apiKey ? input.apiKey.slice(-4) : null,
-    })
-    .returning({ id: providers.id });
-  await audit(db, { teamId: actor.teamId, actorUserId: actor.userId, action: "provider.create", target: input.name, details: { kind: input.kind, baseUrl: input.baseUrl } });
+  const row = await inTransaction(db, async (t) => {
+    const [row] = await t
+      .insert(providers)
+      .values({
+        kind: input.kind,
+        name: input.name,
+        baseUrl: input.baseUrl,
+        local: input.local,
+        apiKeyEncrypted: input.apiKey ? encryptSecret(input.apiKey) : null,
+        apiKeyHint: input.apiKey ? input.apiKey.slice(-4) : null,
+      })
+      .returning({ id: providers.id });
+    await audit(t, { teamId: actor.teamId, actorUserId: actor.userId, action: "provider.create", target: input.name, details: { kind: input.kind, baseUrl: input.baseUrl } });
+    return row;
+  });
   invalidateFleet();
   return row;
 }
@@ -44,13 +47,15 @@ export async function updateProvider(db: Db, actor: Actor, input: { providerId: 
     patch.apiKeyEncrypted = encryptSecret(input.apiKey);
     patch.apiKeyHint = input.apiKey.slice(-4);
   }
-  await db.update(providers).set(patch).where(eq(providers.id, input.providerId));
-  await audit(db, {
-    teamId: actor.teamId,
-    actorUserId: actor.userId,
-    action: "provider.update",
-    target: before.name,
-    details: { baseUrl: input.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
+  await inTransaction(db, async (t) => {
+    await t.update(providers).set(patch).where(eq(providers.id, input.providerId));
+    await audit(t, {
+      teamId: actor.teamId,
+      actorUserId: actor.userId,
+      action: "provider.update",
+      target: before.name,
+      details: { baseUrl: input.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
+    });
   });
   invalidateFleet();
 }
@@ -86,11 +91,13 @@ export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {
   const [before] = await db.select().from(models).where(eq(models.id, input.modelId));
   if (!before) throw new NotFoundError("That model does not exist.");
   const { modelId, ...patch } = input;
-  await db.update(models).set({ ...patch, updatedAt: new Date() }).where(eq(models.id, modelId));
   const changed = Object.fromEntries(
     Object.entries(patch).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify((before as Record<string, unknown>)[k])).map(([k, v]) => [k, { from: (before as Record<string, unknown>)[k], to: v }]),
   );
-  await audit(db, { teamId: actor.teamId, actorUserId: actor.userId, action: "model.update", target: before.name, details: changed });
+  await inTransaction(db, async (t) => {
+    await t.update(models).set({ ...patch, updatedAt: new Date() }).where(eq(models.id, modelId));
+    await audit(t, { teamId: actor.teamId, actorUserId: actor.userId, action: "model.update", target: before.name, details: changed });
+  });
   invalidateFleet();
 }
 
@@ -99,8 +106,11 @@ export async function createModel(db: Db, actor: Actor, input: Omit<ModelPatch, 
   if (!p) throw new NotFoundError("That provider does not exist.");
   const taken = await db.select({ id: models.id }).from(models).where(eq(models.name, input.name));
   if (taken.length) throw new UserError(`A model named "${input.name}" already exists.`, { name: ["Model names are unique across providers."] });
-  const [row] = await db.insert(models).values(input).returning({ id: models.id });
-  await audit(db, { teamId: actor.teamId, actorUserId: actor.userId, action: "model.create", target: input.name, details: { provider: p.name } });
+  const row = await inTransaction(db, async (t) => {
+    const [row] = await t.insert(models).values(input).returning({ id: models.id });
+    await audit(t, { teamId: actor.teamId, actorUserId: actor.userId, action: "model.create", target: input.name, details: { provider: p.name } });
+    return row;
+  });
   invalidateFleet();
   return row;
 }

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { inTransaction } from "@/db";
 import { models, routingSettings } from "@/db/schema";
 import { teamAction } from "@/lib/auth/action";
 import { UserError } from "@/lib/errors";
@@ -21,8 +22,10 @@ const inner = teamAction({ schema, scope: "settings:write" }, async (input, ctx)
     if (unknown.length) throw new UserError(`Unknown models in the allow-list: ${unknown.join(", ")}.`, { allowList: ["Pick models from the list."] });
   }
   const values = { qualityVsCost: input.qualityVsCost, allowList: input.allowList, explorationCapMicros: Math.round(input.explorationCapDollars * 1_000_000), updatedAt: new Date() };
-  await ctx.db.insert(routingSettings).values({ teamId: ctx.team.id, ...values }).onConflictDoUpdate({ target: routingSettings.teamId, set: values });
-  await audit(ctx.db, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "routing.update", details: values });
+  await inTransaction(ctx.db, async (t) => {
+    await t.insert(routingSettings).values({ teamId: ctx.team.id, ...values }).onConflictDoUpdate({ target: routingSettings.teamId, set: values });
+    await audit(t, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "routing.update", details: values });
+  });
   invalidateTeamSettings(ctx.team.id);
   return values;
 });

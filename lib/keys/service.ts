@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "@/db";
+import { inTransaction, type Db } from "@/db";
 import { budgets, teams } from "@/db/schema";
-import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, forgetApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
 import { invalidateBudgets } from "@/lib/budgets";
 import { startOfPeriod } from "@/lib/budgets/period";
 import { loadFleet } from "@/lib/execution/fleet";
@@ -54,17 +54,25 @@ export async function createTeamKey(db: Db, input: z.infer<typeof createKeySchem
 }
 
 export async function revokeTeamKey(db: Db, input: Actor & { keyId: string }) {
-  const row = await revokeApiKey(db, { teamId: input.teamId, keyId: input.keyId });
-  if (!row) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
-  await audit(db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.revoke", target: row.name, details: { prefix: row.prefix } });
+  const row = await inTransaction(db, async (t) => {
+    const row = await revokeApiKey(t, { teamId: input.teamId, keyId: input.keyId });
+    if (!row) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.revoke", target: row.name, details: { prefix: row.prefix } });
+    return row;
+  });
+  forgetApiKey(input.keyId); // after the commit: a lookup in between would have cached it as active
   return { id: row.id, name: row.name };
 }
 
 export async function rotateTeamKey(db: Db, input: Actor & { keyId: string }) {
-  const out = await rotateApiKey(db, { teamId: input.teamId, keyId: input.keyId, createdBy: input.actorUserId });
-  if (!out) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
+  const out = await inTransaction(db, async (t) => {
+    const out = await rotateApiKey(t, { teamId: input.teamId, keyId: input.keyId, createdBy: input.actorUserId });
+    if (!out) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.rotate", target: out.row.name, details: { oldPrefix: out.old.prefix, prefix: out.row.prefix } });
+    return out;
+  });
+  forgetApiKey(input.keyId);
   invalidateBudgets(input.teamId);
-  await audit(db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.rotate", target: out.row.name, details: { oldPrefix: out.old.prefix, prefix: out.row.prefix } });
   return { key: out.key, id: out.row.id, name: out.row.name, prefix: out.row.prefix };
 }
 

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { rowsOf, type Db } from "@/db";
+import { inTransaction, rowsOf, type Db } from "@/db";
 import { auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
@@ -113,13 +113,15 @@ export async function removeMember(db: Db, input: { teamId: string; userId: stri
 }
 
 export async function revokeInvitation(db: Db, input: { teamId: string; invitationId: string; actorUserId: string }) {
-  const rows = await db
-    .update(invitations)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(invitations.id, input.invitationId), eq(invitations.teamId, input.teamId), isNull(invitations.acceptedAt)))
-    .returning({ email: invitations.email });
-  if (!rows.length) throw new NotFoundError("That invitation does not exist or was already used.");
-  await audit(db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.invite.revoke", target: rows[0].email });
+  await inTransaction(db, async (t) => {
+    const rows = await t
+      .update(invitations)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(invitations.id, input.invitationId), eq(invitations.teamId, input.teamId), isNull(invitations.acceptedAt)))
+      .returning({ email: invitations.email });
+    if (!rows.length) throw new NotFoundError("That invitation does not exist or was already used.");
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.invite.revoke", target: rows[0].email });
+  });
 }
 
 /** Accepts an invitation for the signed-in user, whose email must match the invited one. */
