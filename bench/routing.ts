@@ -48,7 +48,8 @@ const opts: ReplayOptions = {
 
 const t0 = Date.now();
 const r = runReplay(train, test, opts);
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+// A ratio to a best single model that scores 0 or costs $0 has no value: say so instead of "NaN%".
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "n/a");
 
 console.log(`train ${train.length} rows (${trainPath}), test ${r.prompts} prompts (${testPath}), ${r.models.length} models, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log("single models on the test prompts:");

@@ -104,9 +104,18 @@ function scan(text: string): Scan {
   let lineStart = true;
   const n = lower.length;
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? lower.charCodeAt(i) : 32;
+    let c = i < n ? lower.charCodeAt(i) : 32;
+    // Scripts written without spaces (Chinese, Japanese, Thai): each character is a word of its
+    // own (and, with its neighbour, a bigram), or a whole sentence would be one unique token.
+    // Their punctuation separates words; full-width ASCII forms count as ASCII.
+    let ideograph = false;
+    if (c > 127) {
+      if (c >= 0xff01 && c <= 0xff5e) c -= 0xfee0;
+      else if (c >= 0x3000 && c <= 0x303f) c = c === 0x3001 ? 44 : c === 0x3002 ? 46 : 32;
+      else ideograph = (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x0e00 && c <= 0x0e7f);
+    }
     const isDigit = c >= 48 && c <= 57;
-    if ((c >= 97 && c <= 122) || isDigit || c === 95 || c > 127) {
+    if ((c >= 97 && c <= 122) || isDigit || c === 95 || (c > 127 && !ideograph)) {
       h = Math.imul(h ^ c, 0x01000193) >>> 0;
       len++;
       if (!isDigit) allDigits = false;
@@ -144,6 +153,14 @@ function scan(text: string): Scan {
       h = FNV_OFFSET;
       len = 0;
       allDigits = true;
+    }
+    if (ideograph) {
+      // Start a one-character word; the next character (of any kind) ends it.
+      h = Math.imul(FNV_OFFSET ^ c, 0x01000193) >>> 0;
+      len = 1;
+      allDigits = false;
+      nonAscii++;
+      continue;
     }
     if (c === 10) {
       lines++;

@@ -57,6 +57,15 @@ describe("AIQ", () => {
   });
 });
 
+/** The same file in Chinese, written without spaces, as Chinese is. */
+function syntheticChinese(n: number, seed: number): ReplayRow[] {
+  return synthetic(n, seed).map((r) => {
+    const num = r.prompt.match(/\d+/)![0];
+    const code = r.outcomes.coder.score === 1;
+    return { ...r, prompt: code ? `请写一个函数，编号${num}，返回列表中所有数字的和。` : `你好，今天过得怎么样？请讲讲你的周末，编号${num}。` };
+  });
+}
+
 describe("replay", () => {
   const train = synthetic(200, 1);
   const test = synthetic(120, 2);
@@ -72,6 +81,14 @@ describe("replay", () => {
     const r = runReplay(train, test, { knobs: [0, 0.5, 0.9, 1] });
     expect(r.prompts).toBe(120);
     expect(r.best_single.model).toBe("oracle");
+    const p = cheapestPointAbove(r.points, 0.95);
+    expect(p).toBeDefined();
+    expect(p!.cost_ratio).toBeLessThan(0.3);
+    expect(r.aiq).toBeGreaterThan(r.aiq_best_single_hull);
+  });
+
+  it("routes prompts written without spaces (Chinese) by their words too", () => {
+    const r = runReplay(syntheticChinese(200, 1), syntheticChinese(120, 2), { knobs: [0, 0.5, 0.9, 1] });
     const p = cheapestPointAbove(r.points, 0.95);
     expect(p).toBeDefined();
     expect(p!.cost_ratio).toBeLessThan(0.3);
@@ -132,6 +149,15 @@ describe("cost the router sees", () => {
     expect(est("a", 30)).toBeCloseTo(0.001, 9); // known: the train fit, not the test costs
     expect(est("cheap", 30)).toBeCloseTo(0.003, 9);
     expect(est("dear", 30)).toBeCloseTo(0.01, 9);
+  });
+
+  it("a file where every answer is free: every knob routes by quality alone", () => {
+    const free = (rows: ReplayRow[]) => rows.map((r) => ({ ...r, outcomes: Object.fromEntries(Object.entries(r.outcomes).map(([m, o]) => [m, { ...o, cost_usd: 0 }])) }));
+    const r = runReplay(free(synthetic(200, 5)), free(synthetic(80, 6)), { knobs: [0, 0.5, 1] });
+    for (const p of r.points) {
+      expect(p.cost_usd).toBe(0);
+      expect(p.quality).toBeGreaterThanOrEqual(0.95);
+    }
   });
 
   it("answer costs do not move the choice (the default cost view ignores them)", () => {

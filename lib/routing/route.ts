@@ -132,7 +132,8 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   // 5. Scoring: learned quality − λ·cost − latency penalty.
   const knob = effectiveKnob(profile, ctx.settings.qualityVsCost);
   const lambda = lambdaFor(knob);
-  const scale = ctx.settings.costScaleMicros ?? Math.max(1e-9, ...eligible.map((e) => e.cost));
+  // Never 0: a fleet (or an outcomes file) where everything is free would make 0/0 of every cost term.
+  const scale = Math.max(1e-9, ctx.settings.costScaleMicros ?? Math.max(...eligible.map((e) => e.cost)));
   const latencyWeight = profile.timeSensitivity.level === "urgent" ? 0.15 : profile.timeSensitivity.level === "high" ? 0.05 : 0;
   const maxLatency = Math.max(1, ...eligible.map((e) => e.c.p50LatencyMs ?? 0));
   const policy = { ...DEFAULT_EXPLORATION, ...ctx.settings.exploration };
