@@ -95,6 +95,13 @@ describe("replay", () => {
     expect(r.aiq).toBeGreaterThan(r.aiq_best_single_hull);
   });
 
+  it("chooses for a row whose prompt is blank instead of stopping the run", () => {
+    const blank = (rows: ReplayRow[]) => rows.map((r, i) => (i % 10 === 0 ? { ...r, prompt: "  " } : r));
+    const r = runReplay(blank(train), blank(test), { knobs: [0.5] });
+    expect(r.choices).toHaveLength(test.length);
+    expect(r.choices.find((c) => c.id === test[0].id)?.model).toMatch(/coder|talker|oracle/);
+  });
+
   it("writes one choice per knob and prompt, from which every figure can be recomputed", () => {
     const knobs = [0, 0.7, 1];
     const r = runReplay(train, test, { knobs });

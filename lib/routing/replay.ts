@@ -108,7 +108,9 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
   });
   const best = singles.reduce((a, b) => (b.quality > a.quality || (b.quality === a.quality && b.cost_usd < a.cost_usd) ? b : a));
 
-  const profiles = test.map((r) => analyse({ task: r.prompt, qualityRequirement: "normal" }));
+  // The product refuses an empty task; a replay must still choose for every row of the file, so
+  // a blank prompt is routed as the text "(empty prompt)" — the router sees that it knows nothing.
+  const profiles = test.map((r) => analyse({ task: r.prompt.trim() ? r.prompt : "(empty prompt)", qualityRequirement: "normal" }));
   const choices: ReplayResult["choices"] = [];
   const points: ReplayPoint[] = [];
   for (const knob of o.knobs) {
