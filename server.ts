@@ -32,6 +32,8 @@ async function main() {
   }
   console.log(`Database: ${handle.kind}${handle.kind === "pglite" ? ` (${config.MC_DATA_DIR})` : ""}, migrations applied.`);
   await (await import("./lib/pipelines/queue")).startPipelineRunner();
+  // Budget webhooks left pending by a previous run (or another process that stopped) go out again.
+  (await import("./lib/alerts")).startWebhookOutbox(handle.db);
 
   if (config.demo) {
     const { seedDemo } = await import("./db/seed");

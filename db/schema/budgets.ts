@@ -82,9 +82,15 @@ export const budgetAlerts = pgTable(
     spentMicros: bigint("spent_micros", { mode: "number" }).notNull(),
     webhookStatus: text("webhook_status"),
     webhookAttempts: integer("webhook_attempts").notNull().default(0),
+    /**
+     * The webhook outbox: when the next delivery attempt is due (NULL = nothing left to do). A
+     * process claims an attempt by moving it a lease into the future, so after a restart (or in
+     * another process) a pending delivery is picked up again once that lease has run out.
+     */
+    webhookNextAt: timestamp("webhook_next_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("budget_alerts_once_idx").on(t.budgetId, t.periodStart, t.threshold)],
+  (t) => [uniqueIndex("budget_alerts_once_idx").on(t.budgetId, t.periodStart, t.threshold), index("budget_alerts_webhook_due_idx").on(t.webhookNextAt)],
 );
 
 export const notifications = pgTable(

@@ -1,24 +1,27 @@
 import { createHmac } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { budgetAlerts, notifications, teams, type Budget } from "@/db/schema";
+import { budgetAlerts, budgets, notifications, teams, type Budget } from "@/db/schema";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { formatUsd } from "@/lib/format";
 import { crossedThresholds } from "./thresholds";
 
 export { crossedThresholds } from "./thresholds";
 
-type G = { __mcAlerts?: { fired: Set<string>; deliveries: Set<Promise<void>> } };
+type G = { __mcAlerts?: { fired: Set<string>; deliveries: Set<Promise<void>>; inFlight: Set<string>; poller?: ReturnType<typeof setInterval> } };
 const g = globalThis as G;
-const state = (g.__mcAlerts ??= { fired: new Set(), deliveries: new Set() });
+const state = (g.__mcAlerts ??= { fired: new Set(), deliveries: new Set(), inFlight: new Set() });
+state.inFlight ??= new Set();
 
 const key = (budgetId: string, periodStart: Date, t: number) => `${budgetId}|${periodStart.toISOString()}|${t}`;
 
-/** Delays between webhook attempts; tests shorten them with MC_WEBHOOK_RETRY_MS. */
+/** Delays before each webhook attempt; tests shorten them with MC_WEBHOOK_RETRY_MS. */
 function retryDelays(): number[] {
   const base = Number(process.env.MC_WEBHOOK_RETRY_MS) || 1_000;
   return [0, base, base * 4, base * 16];
 }
+/** How long a claimed attempt is reserved for its process: the request's timeout and then some. */
+const CLAIM_MS = 30_000;
 
 /**
  * Fires every threshold the budget has reached in its current period, exactly once per
@@ -34,7 +37,7 @@ export async function checkThresholds(db: Db, b: Budget, opts: { refused?: boole
   for (const t of due) {
     const [row] = await db
       .insert(budgetAlerts)
-      .values({ budgetId: b.id, teamId: b.teamId, periodStart: b.periodStart, threshold: t, spentMicros: b.spentMicros, webhookStatus: b.webhookUrl ? "pending" : null })
+      .values({ budgetId: b.id, teamId: b.teamId, periodStart: b.periodStart, threshold: t, spentMicros: b.spentMicros, webhookStatus: b.webhookUrl ? "pending" : null, webhookNextAt: b.webhookUrl ? new Date() : null })
       .onConflictDoNothing()
       .returning();
     state.fired.add(key(b.id, b.periodStart, t));
@@ -43,7 +46,7 @@ export async function checkThresholds(db: Db, b: Budget, opts: { refused?: boole
     const title = t >= 100 ? `Budget "${b.name}" reached ${t} %` : `Budget "${b.name}" passed ${t} %`;
     const body = `${formatUsd(b.spentMicros)} of ${formatUsd(b.limitMicros)} spent this period${opts.refused && t >= 100 ? "; calls that do not fit are refused" : ""}.`;
     await db.insert(notifications).values({ teamId: b.teamId, kind: "budget.threshold", title, body, data: { budgetId: b.id, alertId: row.id, threshold: t, spentMicros: b.spentMicros, limitMicros: b.limitMicros } });
-    if (b.webhookUrl) track(deliver(db, b, row.id, t));
+    if (b.webhookUrl) deliverInBackground(db, row.id);
   }
   return fired;
 }
@@ -71,16 +74,56 @@ export function verifySignature(secret: string, body: string, header: string, to
   return signPayload(secret, body, at) === header;
 }
 
-async function deliver(db: Db, b: Budget, alertId: string, threshold: number) {
+/**
+ * Webhook deliveries live in budget_alerts (the outbox): `webhook_status` 'pending' with
+ * `webhook_next_at` = when the next attempt is due. Before each attempt a process claims it with
+ * one UPDATE that moves `webhook_next_at` CLAIM_MS ahead, so two processes never send the same
+ * attempt, and an attempt whose process died is taken up again once the claim runs out. After
+ * each attempt the row says what happened (delivered / failed: … / pending with the next time), so
+ * a restart loses nothing. Delivery is at least once: a receiver should de-duplicate on the
+ * `x-mc-delivery` header (the alert's id).
+ */
+export async function deliverAlert(db: Db, alertId: string): Promise<void> {
+  const delays = retryDelays();
+  for (;;) {
+    const [a] = await db
+      .update(budgetAlerts)
+      .set({ webhookNextAt: sql`now() + ${CLAIM_MS} * interval '1 millisecond'` })
+      .where(and(eq(budgetAlerts.id, alertId), eq(budgetAlerts.webhookStatus, "pending"), lte(budgetAlerts.webhookNextAt, sql`now()`)))
+      .returning();
+    if (!a) return; // done, or claimed by someone else, or not due yet
+    const [b] = await db.select().from(budgets).where(eq(budgets.id, a.budgetId));
+    if (!b?.webhookUrl) {
+      await db.update(budgetAlerts).set({ webhookStatus: "cancelled: the budget has no webhook any more", webhookNextAt: null }).where(eq(budgetAlerts.id, alertId));
+      return;
+    }
+    const { status, retry } = await attempt(db, b, a);
+    const attempts = a.webhookAttempts + 1;
+    const wait = retry && attempts < delays.length ? delays[attempts] : undefined;
+    await db
+      .update(budgetAlerts)
+      .set(
+        wait === undefined
+          ? { webhookStatus: status, webhookAttempts: attempts, webhookNextAt: null }
+          : { webhookAttempts: attempts, webhookNextAt: sql`now() + ${wait} * interval '1 millisecond'` },
+      )
+      .where(eq(budgetAlerts.id, alertId));
+    if (wait === undefined) return;
+    await new Promise((r) => setTimeout(r, wait + 5)); // a timer may fire a hair early; the claim checks the database's clock
+  }
+}
+
+/** One POST of the alert to the budget's webhook; `retry` when another attempt could help. */
+async function attempt(db: Db, b: Budget, a: typeof budgetAlerts.$inferSelect): Promise<{ status: string; retry: boolean }> {
   const [team] = await db.select({ slug: teams.slug, name: teams.name }).from(teams).where(eq(teams.id, b.teamId));
   const payload = JSON.stringify({
     type: "budget.threshold",
-    id: alertId,
+    id: a.id,
     team: team ? { id: b.teamId, slug: team.slug, name: team.name } : { id: b.teamId },
-    budget: { id: b.id, name: b.name, scope: b.scope, period: b.period, periodStart: b.periodStart.toISOString(), limitMicros: b.limitMicros, hardStop: b.hardStop },
-    threshold,
-    spentMicros: b.spentMicros,
-    firedAt: new Date().toISOString(),
+    budget: { id: b.id, name: b.name, scope: b.scope, period: b.period, periodStart: a.periodStart.toISOString(), limitMicros: b.limitMicros, hardStop: b.hardStop },
+    threshold: a.threshold,
+    spentMicros: a.spentMicros,
+    firedAt: a.createdAt.toISOString(),
   });
   let secret = "";
   try {
@@ -88,33 +131,55 @@ async function deliver(db: Db, b: Budget, alertId: string, threshold: number) {
   } catch {
     secret = "";
   }
-  let status = "failed";
-  let attempts = 0;
-  for (const wait of retryDelays()) {
-    if (wait) await new Promise((r) => setTimeout(r, wait));
-    attempts++;
-    try {
-      const res = await fetch(b.webhookUrl!, {
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "mission-control-webhooks/1", "x-mc-event": "budget.threshold", "x-mc-delivery": alertId, ...(secret ? { "x-mc-signature": signPayload(secret, payload) } : {}) },
-        body: payload,
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (res.ok) {
-        status = "delivered";
-        break;
-      }
-      status = `failed: HTTP ${res.status}`;
-      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) break; // the receiver said no; retrying will not help
-    } catch (e) {
-      status = `failed: ${(e as Error).message}`.slice(0, 200);
-    }
+  try {
+    const res = await fetch(b.webhookUrl!, {
+      method: "POST",
+      headers: { "content-type": "application/json", "user-agent": "mission-control-webhooks/1", "x-mc-event": "budget.threshold", "x-mc-delivery": a.id, ...(secret ? { "x-mc-signature": signPayload(secret, payload) } : {}) },
+      body: payload,
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (res.ok) return { status: "delivered", retry: false };
+    // A 4xx other than 408/429: the receiver said no; retrying will not help.
+    return { status: `failed: HTTP ${res.status}`, retry: !(res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) };
+  } catch (e) {
+    return { status: `failed: ${(e as Error).message}`.slice(0, 200), retry: true };
   }
-  await db
-    .update(budgetAlerts)
-    .set({ webhookStatus: status, webhookAttempts: attempts })
-    .where(eq(budgetAlerts.id, alertId))
-    .catch((e) => console.error("[alerts] could not record a webhook delivery", e));
+}
+
+/** Runs the delivery of an alert in the background, once per process at a time. */
+function deliverInBackground(db: Db, alertId: string) {
+  if (state.inFlight.has(alertId)) return;
+  state.inFlight.add(alertId);
+  track(
+    deliverAlert(db, alertId)
+      .catch((e) => console.error("[alerts] webhook delivery stopped; it stays pending and is taken up again", e))
+      .finally(() => state.inFlight.delete(alertId)),
+  );
+}
+
+/** Takes up every due delivery (left by a restart, a crash, or another process that stopped). */
+export async function resumeDeliveries(db: Db): Promise<number> {
+  const due = await db
+    .select({ id: budgetAlerts.id })
+    .from(budgetAlerts)
+    .where(and(eq(budgetAlerts.webhookStatus, "pending"), lte(budgetAlerts.webhookNextAt, sql`now()`)))
+    .limit(100);
+  for (const d of due) deliverInBackground(db, d.id);
+  return due.length;
+}
+
+/** Looks for due deliveries now and then every `everyMs` (unref'd: never keeps a process up). */
+export function startWebhookOutbox(db: Db, everyMs = Number(process.env.MC_WEBHOOK_POLL_MS) || 10_000) {
+  if (state.poller) return;
+  const tick = () => void resumeDeliveries(db).catch((e) => console.error("[alerts] could not look for pending webhooks", e));
+  tick();
+  state.poller = setInterval(tick, everyMs);
+  state.poller.unref();
+}
+
+export function stopWebhookOutbox() {
+  if (state.poller) clearInterval(state.poller);
+  state.poller = undefined;
 }
 
 /** For tests: forget which alerts this process already knows were fired. */
