@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aiq, hullValue, nonDecreasingHull } from "./aiq";
 import { split, recost } from "@/bench/routing/make-splits";
-import { cheapestPointAbove, lengthCostModel, parseReplayFile, runReplay, type ReplayRow } from "./replay";
+import { cheapestPointAbove, lengthCostModel, mergeReplays, parseReplayFile, runReplay, type ReplayRow } from "./replay";
 
 /**
  * Synthetic replay file: "coder" is right on code prompts only, "talker" on chat prompts only,
@@ -114,6 +114,14 @@ describe("replay", () => {
       expect(pt.quality).toBeCloseTo(q, 10);
       expect(pt.cost_usd).toBeCloseTo(c, 10);
     }
+  });
+
+  it("replays run on parts of the knobs (the bench's worker threads) join into the single run's result", () => {
+    const whole = runReplay(train, test, { knobs: [0, 0.5, 0.8, 1] });
+    const joined = mergeReplays([runReplay(train, test, { knobs: [0.5, 1] }), runReplay(train, test, { knobs: [0, 0.8] })], [0, 0.5, 0.8, 1]);
+    expect(joined.points).toEqual(whole.points);
+    expect(joined.choices).toEqual(whole.choices);
+    expect(joined.aiq).toBe(whole.aiq);
   });
 
   it("is deterministic for a seed", () => {

@@ -175,6 +175,22 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
 }
 
 /**
+ * Joins replays of the same files run on disjoint sets of knobs (e.g. in parallel threads) into the
+ * result one run over all of them gives: points and choices in the order of `knobs`, AIQ over the
+ * joined points. Every knob's walk is independent (its own copy of the warm snapshot, its own rng
+ * seeded the same way), so the figures are identical to a single run's.
+ */
+export function mergeReplays(parts: ReplayResult[], knobs: number[]): ReplayResult {
+  const first = parts[0];
+  const order = (k: number) => knobs.indexOf(k);
+  const points = parts.flatMap((p) => p.points).sort((a, b) => order(a.knob) - order(b.knob));
+  const choices = parts.flatMap((p) => p.choices).sort((a, b) => order(a.knob) - order(b.knob)); // stable: prompt order kept
+  const cMin = Math.min(...first.singles.map((s) => s.cost_usd));
+  const cMax = Math.max(...first.singles.map((s) => s.cost_usd));
+  return { ...first, points, choices, aiq: aiq(points.map((p) => ({ cost: p.cost_usd, quality: p.quality })), cMin, cMax) };
+}
+
+/**
  * Per model, cost ≈ α + β·(prompt characters), least squares on the train rows (β ≥ 0, α ≥ 0).
  * A model missing from the train rows is fitted the same way on `priceRows` (the test file: its
  * costs over the whole file stand in for the model's price list — one line per model, no score,
