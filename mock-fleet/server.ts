@@ -18,6 +18,23 @@ export interface MockFleet {
   url: string;
   port: number;
   close(): Promise<void>;
+  /** The control plane, over HTTP as any other process would use it (for tests and benches). */
+  configure(body: unknown): Promise<void>;
+  reset(): Promise<void>;
+  usage(): Promise<FleetUsage>;
+}
+
+/** A handle on a fleet's control plane by URL (one started here, or in another process). */
+export function fleetControl(url: string): Pick<MockFleet, "configure" | "reset" | "usage"> {
+  const post = async (route: string, body?: unknown) => {
+    const res = await fetch(`${url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`mock fleet refused ${route}: ${res.status} ${await res.text()}`);
+  };
+  return {
+    configure: (body) => post("/__fleet/config", body),
+    reset: () => post("/__fleet/reset"),
+    usage: async () => (await (await fetch(`${url}/__fleet/usage`)).json()) as FleetUsage,
+  };
 }
 
 type Outcome = "ok" | ErrorKind;
@@ -659,9 +676,11 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
+  const url = `http://${urlHost}:${port}`;
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
+    ...fleetControl(url),
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   process.env.MC_WEBHOOK_RETRY_MS = "20";
   db = (await freshDb()).db;
   fleet = await startMockFleet({ port: 0, seed: 11 });
-  await fetch(`${fleet.url}/__fleet/config`, { method: "POST", body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0, errorRates: { rateLimit: 0, server: 0, timeout: 0, drop: 0 } } }) });
+  await fleet.configure({ defaults: { latencyMs: 0, tokensPerSecond: 0, errorRates: { rateLimit: 0, server: 0, timeout: 0, drop: 0 } } });
   await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
   userId = (await createUser(db, { name: "b", email: "b@t.test", password: "password-123" })).id;
 });

@@ -17,16 +17,6 @@ let fleet: Awaited<ReturnType<typeof startMockFleet>>;
 let teamId: string;
 let userId: string;
 
-async function fleetConfig(body: unknown) {
-  const res = await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  expect(res.ok).toBe(true);
-}
-async function fleetUsage() {
-  return (await (await fetch(`${fleet.url}/__fleet/usage`)).json()) as {
-    totals: { requests: number; ok: number; prompt_tokens: number; completion_tokens: number };
-    models: Record<string, { requests: number; ok: number; prompt_tokens: number; completion_tokens: number }>;
-  };
-}
 const healthy = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
 
 beforeAll(async () => {
@@ -41,8 +31,8 @@ afterAll(async () => {
   await closeDb();
 });
 beforeEach(async () => {
-  await fleetConfig({ defaults: { errorRates: healthy } });
-  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+  await fleet.configure({ defaults: { errorRates: healthy } });
+  await fleet.reset();
   invalidateFleet();
 });
 
@@ -53,7 +43,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     const r = await delegate(db, { teamId, userId, source: "api", task: "What is 17 * 23?", model: "gpt-4.1-mini" });
     expect(r.model).toBe("gpt-4.1-mini");
     expect(r.text.length).toBeGreaterThan(0);
-    const u = (await fleetUsage()).models["gpt-4.1-mini"];
+    const u = (await fleet.usage()).models["gpt-4.1-mini"];
     expect(r.usage.inputTokens).toBe(u.prompt_tokens);
     expect(r.usage.outputTokens).toBe(u.completion_tokens);
     const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));
@@ -85,7 +75,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     ["a dropped stream", { drop: 1 }, "stream_dropped"],
     ["a timeout", { timeout: 1 }, "timeout"],
   ])("falls back on %s and records one row naming what was tried", async (_label, rates, kind) => {
-    await fleetConfig({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, ...rates } } } });
+    await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, ...rates } } } });
     const r = await delegate(db, { teamId, userId, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 1500 }, stream: true });
     expect(r.model).not.toBe("gpt-4.1-mini");
     expect(r.fallbacksTried[0]).toMatchObject({ model: "gpt-4.1-mini" });
@@ -136,7 +126,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
   it("never sends a private task to a remote model", async () => {
     const err = await delegate(db, { teamId, source: "api", task: "Rotate this key: sk-live-abcdefghijklmnopqrstuvwx", model: "gpt-4.1" }).catch((e) => e);
     expect(err).toBeInstanceOf(DelegateError);
-    expect((await fleetUsage()).totals.requests).toBe(0);
+    expect((await fleet.usage()).totals.requests).toBe(0);
     const ok = await delegate(db, { teamId, source: "api", task: "Rotate this key: sk-live-abcdefghijklmnopqrstuvwx" });
     expect(["llama3.1:8b", "qwen2.5-coder:7b"]).toContain(ok.model);
   });
@@ -146,7 +136,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     const err = await delegate(db, { teamId, source: "api", task: "Write an essay.", model: "gpt-4.1" }).catch((e) => e);
     expect(err.status).toBe(402);
     expect(err.message).toContain('Budget "tiny"');
-    expect((await fleetUsage()).totals.requests).toBe(0);
+    expect((await fleet.usage()).totals.requests).toBe(0);
     const [after] = await db.select().from(budgets).where(eq(budgets.id, b.id));
     expect(after.spentMicros + after.reservedMicros).toBe(0);
     await db.delete(budgets).where(eq(budgets.id, b.id));
@@ -154,7 +144,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
 
   it("over 1,000 mixed calls with faults on, the requests table matches the fleet's own counters exactly", async () => {
     await db.execute(sql`delete from requests`);
-    await fleetConfig({ defaults: { errorRates: { rateLimit: 0.08, server: 0.06, timeout: 0.005, drop: 0.05 }, latencyMs: 0, tokensPerSecond: 0 } });
+    await fleet.configure({ defaults: { errorRates: { rateLimit: 0.08, server: 0.06, timeout: 0.005, drop: 0.05 }, latencyMs: 0, tokensPerSecond: 0 } });
     const names = ["gpt-4.1-mini", "gpt-4o-mini", "claude-3-5-haiku-20241022", "mistral-small-latest", "grok-3-mini", "auto"];
     let next = 0;
     let failed = 0;
@@ -166,7 +156,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
-    const usage = await fleetUsage();
+    const usage = await fleet.usage();
     const [agg] = await db
       .select({
         rows: sql<number>`count(*)::int`,

@@ -25,7 +25,6 @@ const post = (path: string, body: unknown, key: string | null = fx.key, headers:
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 const rowCount = async () => (await fx.db.select({ n: count() }).from(requests))[0].n;
-const fleetUsage = async () => (await (await fetch(`${fx.fleet.url}/__fleet/usage`)).json()) as { models: Record<string, { prompt_tokens: number; completion_tokens: number }> };
 
 describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () => {
   it("answers a non-streaming completion with usage and the x-mc headers, and records it", async () => {
@@ -41,7 +40,7 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
     const [row] = await fx.db.select().from(requests).where(eq(requests.id, id));
     expect(row).toMatchObject({ status: "ok", source: "openai", apiKeyId: fx.keyRow.id, inputTokens: data.usage!.prompt_tokens, outputTokens: data.usage!.completion_tokens });
     expect(Number(response.headers.get("x-mc-cost"))).toBeCloseTo(row.costMicros / 1e6, 6);
-    const u = (await fleetUsage()).models["gpt-4.1-mini"];
+    const u = (await fx.fleet.usage()).models["gpt-4.1-mini"];
     expect(u.prompt_tokens).toBe(data.usage!.prompt_tokens);
   });
 
@@ -55,14 +54,14 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
     expect(Object.keys(fast)).toEqual(["gateway", "route", "budget", "provider", "record", "total"]);
     for (const v of Object.values(fast)) expect(v).toBeGreaterThanOrEqual(0);
     expect(fast.total).toBeGreaterThanOrEqual(fast.gateway + fast.route + fast.budget + fast.provider + fast.record - 0.01);
-    await fetch(`${fx.fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 150 } }) });
+    await fx.fleet.configure({ defaults: { latencyMs: 150 } });
     try {
       const slow = await timing();
       expect(slow.provider).toBeGreaterThanOrEqual(150);
       expect(slow.provider - fast.provider).toBeGreaterThan(100);
       expect(slow.total).toBeGreaterThanOrEqual(slow.provider);
     } finally {
-      await fetch(`${fx.fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0 } }) });
+      await fx.fleet.configure({ defaults: { latencyMs: 0 } });
     }
   });
 

@@ -22,13 +22,6 @@ let fleet: Awaited<ReturnType<typeof startMockFleet>>;
 let teamId: string;
 let userId: string;
 
-async function fleetConfig(body: unknown) {
-  const res = await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  expect(res.ok).toBe(true);
-}
-async function fleetUsage() {
-  return (await (await fetch(`${fleet.url}/__fleet/usage`)).json()) as { totals: { requests: number }; models: Record<string, { requests: number; ok: number } | undefined> };
-}
 const healthy = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
 const promptOf = async (requestId: string) => (await db.select().from(requestPayloads).where(eq(requestPayloads.requestId, requestId)))[0]?.prompt;
 const until = async (cond: () => Promise<boolean>, ms = 15_000) => {
@@ -61,8 +54,8 @@ afterAll(async () => {
   delete process.env.MC_PIPELINE_LEASE_MS;
 });
 beforeEach(async () => {
-  await fleetConfig({ defaults: { errorRates: healthy, latencyMs: 5, tokensPerSecond: 0 } });
-  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+  await fleet.configure({ defaults: { errorRates: healthy, latencyMs: 5, tokensPerSecond: 0 } });
+  await fleet.reset();
   await db.delete(budgets);
   invalidateFleet();
 });
@@ -149,7 +142,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "failed", "skipped"]);
     expect(run.steps[0].output!.length).toBeGreaterThan(0);
     expect(run.costMicros).toBe(run.steps[0].costMicros);
-    expect((await fleetUsage()).models["gpt-4.1"]).toBeUndefined(); // refused before any call
+    expect((await fleet.usage()).models["gpt-4.1"]).toBeUndefined(); // refused before any call
 
     await db.update(budgets).set({ limitMicros: 1_000_000 }).where(eq(budgets.id, b.id));
     invalidateBudgets(teamId); // what the budget service does after an edit
@@ -158,7 +151,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect(again.status).toBe("succeeded");
     expect(again.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
     expect(again.steps[0].output).toBe(run.steps[0].output);
-    expect((await fleetUsage()).models["gpt-4o-mini"]!.requests).toBe(2); // "cheap" once, "last" once
+    expect((await fleet.usage()).models["gpt-4o-mini"]!.requests).toBe(2); // "cheap" once, "last" once
   });
 
   it("keeps an explicit model under its cost cap by bounding the answer, and stops a step whose prompt is already over it", async () => {
@@ -226,7 +219,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect(run.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
     expect(run.steps[0].output).toBe("OUTPUT-OF-SUMMARIZE");
     expect(await promptOf(run.steps[1].requestId!)).toBe("Analyse this summary:\nOUTPUT-OF-SUMMARIZE");
-    const usage = await fleetUsage();
+    const usage = await fleet.usage();
     expect(usage.models["mistral-small-latest"]).toBeUndefined(); // step 1's model was never called again
     expect(usage.models["claude-3-5-haiku-20241022"]!.requests).toBe(1);
   });
@@ -246,12 +239,12 @@ describe(`pipelines on ${driverName}`, () => {
     expect(run!.status).toBe("succeeded");
     expect(run!.output).toBe("done elsewhere");
     expect(run!.steps[0].attempts).toBe(1);
-    expect((await fleetUsage()).totals.requests).toBe(0);
+    expect((await fleet.usage()).totals.requests).toBe(0);
     await startPipelineRunner({ db });
   });
 
   it("streams a step's output into its row, can be cancelled mid-step, and a cancelled run can be retried", async () => {
-    await fleetConfig({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
     const p = await createPipeline(db, { teamId, userId, name: "slow", steps: threeSteps });
     const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a detailed plan for a bake sale with many sections.", userId });
     await until(async () => {
@@ -265,7 +258,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect(run.status).toBe("cancelled");
     expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "cancelled", "cancelled"]);
 
-    await fleetConfig({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
     await retryStep(db, { teamId, runId: run.id, stepKey: "analyze" });
     const again = await waitForRun(db, teamId, run.id);
     expect(again.status).toBe("succeeded");
@@ -273,7 +266,7 @@ describe(`pipelines on ${driverName}`, () => {
   });
 
   it("runs a parallel stage's steps at the same time", async () => {
-    await fleetConfig({ defaults: { latencyMs: 300 } });
+    await fleet.configure({ defaults: { latencyMs: 300 } });
     const p = await createPipeline(db, { teamId, userId, name: "par", steps: [
       { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "A: {{input}}" },
       { key: "b", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "B: {{input}}" },

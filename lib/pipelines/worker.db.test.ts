@@ -53,10 +53,6 @@ function startWorker(): Promise<ChildProcess> {
 }
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode ? r(c.exitCode) : c.once("exit", (code) => r(code))));
 
-async function fleetConfig(body: unknown) {
-  await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
 const steps: StepDef[] = [
   { key: "one", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "Summarise: {{input}}" },
   { key: "two", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 1, template: "Write a long, detailed analysis of: {{steps.one}}" },
@@ -79,7 +75,7 @@ describe.skipIf(!onPostgres)("pipeline workers on postgres (pg-boss)", () => {
   });
 
   it("a worker killed mid-run: another finishes the run, and no finished step runs twice", async () => {
-    await fleetConfig({ defaults: { latencyMs: 5, tokensPerSecond: 0 }, models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 25 } } });
+    await fleet.configure({ defaults: { latencyMs: 5, tokensPerSecond: 0 }, models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 25 } } });
     const a = await startWorker();
     const p = await createPipeline(db, { teamId, userId, name: "kill", steps });
     const { id } = await startRun(db, { teamId, pipelineId: p.id, input: "The quarterly report: revenue up, costs down, hiring paused.", userId });
@@ -95,7 +91,7 @@ describe.skipIf(!onPostgres)("pipeline workers on postgres (pg-boss)", () => {
     const dead = (await getRun(db, teamId, id))!;
     expect(dead.steps.map((s) => s.status)).toEqual(["succeeded", "running", "pending"]);
 
-    await fleetConfig({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
     const b = await startWorker();
     const run = await waitForRun(db, teamId, id, 40_000);
     expect(run.status).toBe("succeeded");
@@ -104,7 +100,7 @@ describe.skipIf(!onPostgres)("pipeline workers on postgres (pg-boss)", () => {
 
     const rows = await db.select().from(requests).where(eq(requests.pipelineRunId, id));
     expect(rows.filter((r) => r.model === "gpt-4o-mini")).toHaveLength(1);
-    const usage = (await (await fetch(`${fleet.url}/__fleet/usage`)).json()) as { models: Record<string, { requests: number; ok: number }> };
+    const usage = await fleet.usage();
     expect(usage.models["gpt-4o-mini"].requests).toBe(1);
     expect(usage.models["claude-3-5-haiku-20241022"].ok).toBe(1);
 
@@ -113,7 +109,7 @@ describe.skipIf(!onPostgres)("pipeline workers on postgres (pg-boss)", () => {
   }, 90_000);
 
   it("two workers share many runs; each step runs exactly once", async () => {
-    await fleetConfig({ defaults: { latencyMs: 400, tokensPerSecond: 0 } });
+    await fleet.configure({ defaults: { latencyMs: 400, tokensPerSecond: 0 } });
     const [a, b] = await Promise.all([startWorker(), startWorker()]);
     const p = await createPipeline(db, { teamId, userId, name: "share", steps });
     const ids: string[] = [];

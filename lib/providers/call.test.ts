@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
-import type { FleetUsage } from "../../mock-fleet/server";
 import { callModel, completeModel, testConnection, type CallOptions } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
@@ -35,14 +34,8 @@ function opts(kind: ProviderKind, extra: Partial<CallOptions> = {}): CallOptions
   };
 }
 
-async function usage(): Promise<FleetUsage> {
-  return (await fetch(`${fleet.url}/__fleet/usage`)).json() as Promise<FleetUsage>;
-}
-
-async function configure(body: unknown) {
-  const res = await fetch(`${fleet.url}/__fleet/config`, { method: "POST", body: JSON.stringify(body) });
-  expect(res.status).toBe(200);
-}
+const usage = () => fleet.usage();
+const configure = (body: unknown) => fleet.configure(body);
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
   const err = await p.then(
@@ -63,7 +56,7 @@ afterAll(async () => {
   await fleet.close();
 });
 beforeEach(async () => {
-  await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+  await fleet.reset();
 });
 
 describe.each(KINDS)("callModel through the %s SDK path", (kind) => {

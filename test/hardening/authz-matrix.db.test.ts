@@ -165,7 +165,7 @@ const findings: string[] = [];
 beforeAll(async () => {
   db = (await freshDb()).db;
   fleet = await startMockFleet({ port: 0, seed: 5 });
-  await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
+  await fleet.configure({ defaults: { latencyMs: 0, tokensPerSecond: 0 } });
   await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
   invalidateFleet();
   for (const r of ROLES) {

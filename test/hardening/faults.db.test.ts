@@ -17,7 +17,7 @@ import { invalidateFleet } from "@/lib/execution/fleet";
 import { createTeam } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
-import { fleetConfig, fleetUsage, rowsOf } from "./helpers";
+import { rowsOf } from "./helpers";
 
 /** The issue asks for a provider down for a minute; 15 s keeps the suite short and is long enough for ~100 calls to meet it. */
 const DOWN_MS = Number(process.env.MC_FAULT_DOWN_MS ?? 15_000);
@@ -51,8 +51,8 @@ type Outcome = { kind: "answer"; r: DelegateResult; streamed: boolean; phase: st
 
 describe(`fault injection on ${driverName}`, () => {
   it("30 % provider errors, latency spikes, dropped streams and a provider down: every call ends in an answer or a clear error, and the ledger equals the fleet's counters", async () => {
-    await fleetConfig(fleet.url, { defaults: { errorRates: CHAOS, latencyMs: 20, tokensPerSecond: 2000 } });
-    await fetch(`${fleet.url}/__fleet/reset`, { method: "POST" });
+    await fleet.configure({ defaults: { errorRates: CHAOS, latencyMs: 20, tokensPerSecond: 2000 } });
+    await fleet.reset();
     const outcomes: Outcome[] = [];
     const unexpected: unknown[] = [];
     let phase = "chaos";
@@ -63,9 +63,9 @@ describe(`fault injection on ${driverName}`, () => {
       let n = 0;
       while (!stop) {
         await new Promise((r) => setTimeout(r, 700));
-        await fleetConfig(fleet.url, { defaults: { latencyMs: 400 } });
+        await fleet.configure({ defaults: { latencyMs: 400 } });
         await new Promise((r) => setTimeout(r, 300));
-        await fleetConfig(fleet.url, { defaults: { latencyMs: 20 } });
+        await fleet.configure({ defaults: { latencyMs: 20 } });
         n++;
       }
       return n;
@@ -95,10 +95,10 @@ describe(`fault injection on ${driverName}`, () => {
 
     await new Promise((r) => setTimeout(r, CHAOS_MS));
     phase = "down";
-    await fleetConfig(fleet.url, { models: Object.fromEntries(ANTHROPIC.map((m) => [m, { errorRates: DOWN }])) });
+    await fleet.configure({ models: Object.fromEntries(ANTHROPIC.map((m) => [m, { errorRates: DOWN }])) });
     await new Promise((r) => setTimeout(r, DOWN_MS));
     phase = "recovered";
-    await fleetConfig(fleet.url, { models: Object.fromEntries(ANTHROPIC.map((m) => [m, { errorRates: CHAOS }])) });
+    await fleet.configure({ models: Object.fromEntries(ANTHROPIC.map((m) => [m, { errorRates: CHAOS }])) });
     await new Promise((r) => setTimeout(r, CHAOS_MS / 2));
     stop = true;
     await load;
@@ -128,7 +128,7 @@ describe(`fault injection on ${driverName}`, () => {
     for (const { e } of errors) expect(byId.get(e.requestId!)?.status).not.toBe("ok");
 
     // The ledger equals the fleet's counters: per model, successful calls and tokens.
-    const usage = await fleetUsage(fleet.url);
+    const usage = await fleet.usage();
     const ledger = await rowsOf(
       db,
       sql`select model, count(*)::int as ok, coalesce(sum(input_tokens), 0)::int as input, coalesce(sum(output_tokens), 0)::int as output from requests where team_id = ${teamId} and status = 'ok' group by model`,

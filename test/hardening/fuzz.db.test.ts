@@ -50,7 +50,7 @@ const figures: string[] = [];
 beforeAll(async () => {
   db = (await freshDb()).db;
   fleet = await startMockFleet({ port: 0, seed: 3 });
-  await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 0, tokensPerSecond: 0 } }) });
+  await fleet.configure({ defaults: { latencyMs: 0, tokensPerSecond: 0 } });
   await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
   invalidateFleet();
   owner = (await createUser(db, { name: "o", email: "o@fuzz.test", password: "password-123" })).id;

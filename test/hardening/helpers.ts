@@ -94,18 +94,3 @@ export function nextApiRoutes(): string[] {
   }
   return out.sort();
 }
-
-export async function fleetConfig(url: string, body: unknown) {
-  const res = await fetch(`${url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`fleet config refused: ${res.status} ${await res.text()}`);
-}
-export type FleetUsage = {
-  requests: number;
-  ok: number;
-  errors: Record<string, number>;
-  prompt_tokens: number;
-  completion_tokens: number;
-};
-export async function fleetUsage(url: string) {
-  return (await (await fetch(`${url}/__fleet/usage`)).json()) as { totals: FleetUsage; models: Record<string, FleetUsage> };
-}

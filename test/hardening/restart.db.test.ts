@@ -48,7 +48,7 @@ describe.skipIf(!enabled)("Postgres restart under load", () => {
     process.env.MC_PIPELINE_LEASE_MS ??= "3000";
     db = (await freshDb()).db;
     fleet = await startMockFleet({ port: 0, seed: 9 });
-    await fetch(`${fleet.url}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { latencyMs: 150, tokensPerSecond: 400 } }) });
+    await fleet.configure({ defaults: { latencyMs: 150, tokensPerSecond: 400 } });
     await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
     invalidateFleet();
     const owner = (await createUser(db, { name: "r", email: "r@t.test", password: "password-123" })).id;
