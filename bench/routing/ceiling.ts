@@ -20,6 +20,7 @@
 import { readFileSync } from "node:fs";
 import { analyse } from "@/lib/analysis";
 import { qualityEstimate, warmStart } from "@/lib/learning";
+import { singleModels } from "@/lib/routing/replay";
 import { groupedCeiling, rocAuc } from "./ceiling-math";
 
 type Row = { id: string; dataset: string; prompt: string; outcomes: Record<string, { score: number; cost_usd: number }> };
@@ -44,16 +45,10 @@ const sharesArg = process.argv.indexOf("--shares");
 const shares = sharesArg > 0 ? process.argv[sharesArg + 1].split(",").map(Number) : [0.1, 0.25, 0.5, 0.75];
 const train = read(trainPath);
 const test = read(testPath);
-const models = Object.keys(test[0].outcomes);
 const datasets = [...new Set(test.map((r) => r.dataset))].sort();
-
-// Best single model on the test prompts (highest mean score, ties → cheaper), as in the replay.
-const single = models.map((m) => ({
-  model: m,
-  quality: test.reduce((s, r) => s + r.outcomes[m].score, 0) / test.length,
-  cost: test.reduce((s, r) => s + r.outcomes[m].cost_usd, 0),
-}));
-const best = [...single].sort((a, b) => b.quality - a.quality || a.cost - b.cost)[0];
+// The best single model on the test prompts, as the replay picks it.
+const { models, best: bestSingle } = singleModels(test);
+const best = { model: bestSingle.model, quality: bestSingle.quality, cost: bestSingle.cost_usd };
 
 // 1. Label ceiling: per dataset, each model's total cost and total score on its test prompts.
 const groups = datasets.map((d) => {

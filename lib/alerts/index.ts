@@ -22,6 +22,8 @@ function retryDelays(): number[] {
 }
 /** How long a claimed attempt is reserved for its process: the request's timeout and then some. */
 const CLAIM_MS = 30_000;
+/** A delivery whose next attempt is due (and not claimed by a live process). */
+const due = () => and(eq(budgetAlerts.webhookStatus, "pending"), lte(budgetAlerts.webhookNextAt, sql`now()`));
 
 /**
  * Fires every threshold the budget has reached in its current period, exactly once per
@@ -89,7 +91,7 @@ export async function deliverAlert(db: Db, alertId: string): Promise<void> {
     const [a] = await db
       .update(budgetAlerts)
       .set({ webhookNextAt: sql`now() + ${CLAIM_MS} * interval '1 millisecond'` })
-      .where(and(eq(budgetAlerts.id, alertId), eq(budgetAlerts.webhookStatus, "pending"), lte(budgetAlerts.webhookNextAt, sql`now()`)))
+      .where(and(eq(budgetAlerts.id, alertId), due()))
       .returning();
     if (!a) return; // done, or claimed by someone else, or not due yet
     const [b] = await db.select().from(budgets).where(eq(budgets.id, a.budgetId));
@@ -159,13 +161,9 @@ function deliverInBackground(db: Db, alertId: string) {
 
 /** Takes up every due delivery (left by a restart, a crash, or another process that stopped). */
 export async function resumeDeliveries(db: Db): Promise<number> {
-  const due = await db
-    .select({ id: budgetAlerts.id })
-    .from(budgetAlerts)
-    .where(and(eq(budgetAlerts.webhookStatus, "pending"), lte(budgetAlerts.webhookNextAt, sql`now()`)))
-    .limit(100);
-  for (const d of due) deliverInBackground(db, d.id);
-  return due.length;
+  const rows = await db.select({ id: budgetAlerts.id }).from(budgetAlerts).where(due()).limit(100);
+  for (const r of rows) deliverInBackground(db, r.id);
+  return rows.length;
 }
 
 /** Looks for due deliveries now and then every `everyMs` (unref'd: never keeps a process up). */
@@ -175,11 +173,6 @@ export function startWebhookOutbox(db: Db, everyMs = Number(process.env.MC_WEBHO
   tick();
   state.poller = setInterval(tick, everyMs);
   state.poller.unref();
-}
-
-export function stopWebhookOutbox() {
-  if (state.poller) clearInterval(state.poller);
-  state.poller = undefined;
 }
 
 /** For tests: forget which alerts this process already knows were fired. */

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import type { Db } from "@/db";
+import { inTransaction, type Db } from "@/db";
 import { apiKeys, budgets } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto/secrets";
 
@@ -128,8 +128,7 @@ export async function revokeApiKey(db: Db, input: { teamId: string; keyId: strin
  * old one, in one transaction. The per-key budget moves to the new key.
  */
 export async function rotateApiKey(db: Db, input: { teamId: string; keyId: string; createdBy?: string | null }) {
-  const out = await db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
+  const out = await inTransaction(db, async (t) => {
     const [old] = await t
       .update(apiKeys)
       .set({ revokedAt: new Date() })

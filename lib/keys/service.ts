@@ -23,8 +23,7 @@ export async function createTeamKey(db: Db, input: z.infer<typeof createKeySchem
     const unknown = input.modelAllowList.filter((m) => !fleet.byName.has(m));
     if (unknown.length) throw new UserError(`Unknown model${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. Use names from Admin → Models.`, { modelAllowList: [`Unknown: ${unknown.join(", ")}`] });
   }
-  const out = await db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
+  const out = await inTransaction(db, async (t) => {
     const created = await createApiKey(t, {
       teamId: input.teamId,
       name: input.name,
@@ -80,9 +79,9 @@ export async function rotateTeamKey(db: Db, input: Actor & { keyId: string }) {
 export async function setTeamLimits(db: Db, input: z.infer<typeof teamLimitsSchema> & Actor) {
   const rpm = input.requestsPerMinute ?? null;
   const tpm = input.tokensPerMinute ?? null;
-  await db.transaction(async (tx) => {
-    await tx.update(teams).set({ requestsPerMinute: rpm, tokensPerMinute: tpm }).where(eq(teams.id, input.teamId));
-    await audit(tx as unknown as Db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "team.rate_limits", details: { requestsPerMinute: rpm, tokensPerMinute: tpm } });
+  await inTransaction(db, async (t) => {
+    await t.update(teams).set({ requestsPerMinute: rpm, tokensPerMinute: tpm }).where(eq(teams.id, input.teamId));
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "team.rate_limits", details: { requestsPerMinute: rpm, tokensPerMinute: tpm } });
   });
   invalidateTeamLimits(input.teamId);
   return { requestsPerMinute: rpm, tokensPerMinute: tpm };

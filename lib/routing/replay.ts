@@ -96,17 +96,7 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
     (train.reduce((s, r) => s + Math.max(...Object.values(r.outcomes).map((x) => x.cost_usd)), 0) / train.length) * 1e6;
 
   const estimate = lengthCostModel(train, test);
-  const models = [...new Set(test.flatMap((r) => Object.keys(r.outcomes)))].sort();
-  const singles = models.map((m) => {
-    let q = 0;
-    let c = 0;
-    for (const r of test) {
-      q += r.outcomes[m]?.score ?? 0;
-      c += r.outcomes[m]?.cost_usd ?? 0;
-    }
-    return { model: m, quality: q / test.length, cost_usd: c };
-  });
-  const best = singles.reduce((a, b) => (b.quality > a.quality || (b.quality === a.quality && b.cost_usd < a.cost_usd) ? b : a));
+  const { models, singles, best } = singleModels(test);
 
   // The product refuses an empty task; a replay must still choose for every row of the file, so
   // a blank prompt is routed as the text "(empty prompt)" — the router sees that it knows nothing.
@@ -172,6 +162,25 @@ export function runReplay(train: ReplayRow[], test: ReplayRow[], options: Partia
     aiq_best_single_hull: aiq(singlePts, cMin, cMax),
     choices,
   };
+}
+
+/**
+ * Every model of the file used alone on all its rows (a row without the model scores 0 and costs
+ * nothing), and the best of them: highest mean score, ties → cheaper.
+ */
+export function singleModels(rows: ReplayRow[]) {
+  const models = [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].sort();
+  const singles = models.map((m) => {
+    let q = 0;
+    let c = 0;
+    for (const r of rows) {
+      q += r.outcomes[m]?.score ?? 0;
+      c += r.outcomes[m]?.cost_usd ?? 0;
+    }
+    return { model: m, quality: q / rows.length, cost_usd: c };
+  });
+  const best = singles.reduce((a, b) => (b.quality > a.quality || (b.quality === a.quality && b.cost_usd < a.cost_usd) ? b : a));
+  return { models, singles, best };
 }
 
 /**

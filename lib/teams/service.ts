@@ -10,13 +10,13 @@ export async function audit(db: Db, entry: { teamId: string | null; actorUserId:
 
 /** Creates a team with its routing settings and makes `ownerId` its owner, in one transaction. */
 export async function createTeam(db: Db, input: { name: string; slug: string; ownerId: string; isDemo?: boolean }) {
-  return db.transaction(async (tx) => {
-    const taken = await tx.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug)).limit(1);
+  return inTransaction(db, async (t) => {
+    const taken = await t.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug)).limit(1);
     if (taken.length) throw new UserError(`The address "${input.slug}" is taken; choose another.`, { slug: ["This slug is already used by another team."] });
-    const [team] = await tx.insert(teams).values({ name: input.name, slug: input.slug, isDemo: input.isDemo ?? false }).returning();
-    await tx.insert(memberships).values({ teamId: team.id, userId: input.ownerId, role: "owner" });
-    await tx.insert(routingSettings).values({ teamId: team.id });
-    await audit(tx as unknown as Db, { teamId: team.id, actorUserId: input.ownerId, action: "team.create", target: team.slug });
+    const [team] = await t.insert(teams).values({ name: input.name, slug: input.slug, isDemo: input.isDemo ?? false }).returning();
+    await t.insert(memberships).values({ teamId: team.id, userId: input.ownerId, role: "owner" });
+    await t.insert(routingSettings).values({ teamId: team.id });
+    await audit(t, { teamId: team.id, actorUserId: input.ownerId, action: "team.create", target: team.slug });
     return team;
   });
 }
@@ -44,23 +44,23 @@ export async function listInvitations(db: Db, teamId: string) {
  */
 export async function addMember(db: Db, input: { teamId: string; email: string; role: Role; actorUserId: string; actorRole: Role }) {
   if (input.role === "owner" && input.actorRole !== "owner") throw new UserError("Only an owner can make someone an owner.", { role: ["Only owners can grant the owner role."] });
-  return db.transaction(async (tx) => {
-    const [user] = await tx.select().from(users).where(eq(users.email, input.email)).limit(1);
+  return inTransaction(db, async (t) => {
+    const [user] = await t.select().from(users).where(eq(users.email, input.email)).limit(1);
     if (user) {
-      const existing = await tx.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, user.id))).limit(1);
+      const existing = await t.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, user.id))).limit(1);
       if (existing.length) throw new UserError(`${input.email} is already a member of this team.`, { email: ["Already a member."] });
-      await tx.insert(memberships).values({ teamId: input.teamId, userId: user.id, role: input.role });
-      await audit(tx as unknown as Db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.add", target: input.email, details: { role: input.role } });
+      await t.insert(memberships).values({ teamId: input.teamId, userId: user.id, role: input.role });
+      await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.add", target: input.email, details: { role: input.role } });
       return { kind: "added" as const, email: input.email };
     }
-    const open = await tx
+    const open = await t
       .select({ id: invitations.id })
       .from(invitations)
       .where(and(eq(invitations.teamId, input.teamId), eq(invitations.email, input.email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
       .limit(1);
     if (open.length) throw new UserError(`${input.email} already has an open invitation.`, { email: ["Already invited."] });
     const token = randomToken(24);
-    await tx.insert(invitations).values({
+    await t.insert(invitations).values({
       teamId: input.teamId,
       email: input.email,
       role: input.role,
@@ -68,7 +68,7 @@ export async function addMember(db: Db, input: { teamId: string; email: string; 
       invitedBy: input.actorUserId,
       expiresAt: new Date(Date.now() + 7 * 24 * 3600 * 1000),
     });
-    await audit(tx as unknown as Db, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.invite", target: input.email, details: { role: input.role } });
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.invite", target: input.email, details: { role: input.role } });
     return { kind: "invited" as const, email: input.email, invitePath: `/invite/${token}` };
   });
 }
@@ -79,9 +79,8 @@ async function lockedOwnerCount(db: Db, teamId: string): Promise<number> {
 }
 
 export async function changeRole(db: Db, input: { teamId: string; userId: string; role: Role; actorUserId: string; actorRole: Role }) {
-  return db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
-    const [m] = await tx.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
+  return inTransaction(db, async (t) => {
+    const [m] = await t.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
     if (!m) throw new NotFoundError("That person is not a member of this team.");
     if ((m.role === "owner" || input.role === "owner") && input.actorRole !== "owner") {
       throw new UserError("Only an owner can grant or take away the owner role.");
@@ -90,23 +89,22 @@ export async function changeRole(db: Db, input: { teamId: string; userId: string
       const owners = await lockedOwnerCount(t, input.teamId);
       if (owners <= 1) throw new UserError("A team needs at least one owner: make someone else an owner first.");
     }
-    await tx.update(memberships).set({ role: input.role }).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
+    await t.update(memberships).set({ role: input.role }).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
     await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.role", target: input.userId, details: { from: m.role, to: input.role } });
     return { userId: input.userId, role: input.role };
   });
 }
 
 export async function removeMember(db: Db, input: { teamId: string; userId: string; actorUserId: string; actorRole: Role }) {
-  return db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
-    const [m] = await tx.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
+  return inTransaction(db, async (t) => {
+    const [m] = await t.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
     if (!m) throw new NotFoundError("That person is not a member of this team.");
     if (m.role === "owner") {
       if (input.actorRole !== "owner") throw new UserError("Only an owner can remove an owner.");
       const owners = await lockedOwnerCount(t, input.teamId);
       if (owners <= 1) throw new UserError("You cannot remove the last owner: make someone else an owner first.");
     }
-    await tx.delete(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
+    await t.delete(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
     await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.remove", target: input.userId, details: { role: m.role } });
     return { userId: input.userId };
   });
