@@ -16,6 +16,7 @@ import { createUser } from "@/lib/auth/users";
 import { listBudgets } from "@/lib/budgets/service";
 import { stackByDay, totalsByKey } from "@/lib/charts/series";
 import { averageRating, dayString, recentRequests, seriesLabels, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
+import { pct } from "./percentile";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -24,11 +25,6 @@ const arg = (name: string, fallback: string) => {
 const URL_ = arg("--url", process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/mc_bench_dashboard");
 const PASSWORD = "bench-pass-123";
 const MODELS = ["gpt-4.1", "gpt-4.1-mini", "gpt-4o-mini", "claude-3-5-haiku-20241022", "claude-sonnet-4", "mistral-small-latest", "grok-3-mini", "llama3.1:8b"];
-
-function pct(xs: number[], p: number) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 async function seed(db: Db, rows: number) {
   console.log(`Seeding ${rows.toLocaleString()} requests over 90 days and 5 teams…`);

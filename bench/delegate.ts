@@ -14,15 +14,11 @@ import { loadFleet } from "@/lib/execution/fleet";
 import { completeModel } from "@/lib/providers/call";
 import { createTeam } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
+import { pct } from "./percentile";
 
 const { values } = parseArgs({ options: { n: { type: "string", default: "2000" }, model: { type: "string", default: "gpt-4.1-mini" } } });
 const N = Number(values.n);
 const MODEL = values.model!;
-
-function pct(xs: number[], p: number) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 async function main() {
   // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.

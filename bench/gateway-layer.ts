@@ -16,10 +16,10 @@ import { benchTeam } from "./fixture";
 import { startMockFleet } from "@/mock-fleet/server";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { pct } from "./percentile";
 
 const args = parseArgs({ options: { n: { type: "string", default: "600" }, budget: { type: "boolean", default: false }, limits: { type: "boolean", default: false } } }).values;
 const N = Number(args.n);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((p / 100) * xs.length)];
 async function main() {
   process.env.AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-42";
   // The fleet's port changes every run and seedFleet keeps existing providers: start from an empty schema.

@@ -20,6 +20,7 @@ import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { pct } from "./percentile";
 
 const { values } = parseArgs({
   options: {
@@ -93,11 +94,6 @@ function threadCpuMs(pid: number): Map<string, number> {
   return out;
 }
 const CLOCK_TICKS = 100;
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 
 async function main() {
   const fleetPort = await freePort();

@@ -12,11 +12,11 @@ import { openScratchDb } from "@/db/scratch";
 import { SETTLEMENT_SELECT, settlementCtes } from "@/lib/budgets";
 import { insertRequestRecords } from "@/lib/execution/record";
 import { benchTeam } from "./fixture";
+import { pct } from "./percentile";
 
 const args = parseArgs({ options: { n: { type: "string", default: "400" }, gap: { type: "string", default: "3" } } }).values;
 const N = Number(args.n);
 const GAP = Number(args.gap);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((p / 100) * xs.length)];
 
 async function main() {
   const h = await openScratchDb("bench");
