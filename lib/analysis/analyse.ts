@@ -102,6 +102,8 @@ function scan(text: string): Scan {
   let prev = 0;
   let prevPair = 0;
   let lineStart = true;
+  let inIdeograph = false;
+  let apostrophe = false;
   const n = lower.length;
   for (let i = 0; i <= n; i++) {
     let c = i < n ? lower.charCodeAt(i) : 32;
@@ -115,7 +117,8 @@ function scan(text: string): Scan {
       else ideograph = (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x0e00 && c <= 0x0e7f);
     }
     const isDigit = c >= 48 && c <= 57;
-    if ((c >= 97 && c <= 122) || isDigit || c === 95 || (c > 127 && !ideograph)) {
+    const wordChar = (c >= 97 && c <= 122) || isDigit || c === 95 || (c > 127 && !ideograph);
+    if (wordChar && !inIdeograph) {
       h = Math.imul(h ^ c, 0x01000193) >>> 0;
       len++;
       if (!isDigit) allDigits = false;
@@ -140,7 +143,9 @@ function scan(text: string): Scan {
       add(w, 1);
       if (prev !== 0) {
         const pair = pairHash(prev, w);
-        add(pair, 0.5);
+        // Across an apostrophe the pair is looked up ("doesn't work", "mode d'emploi") but not
+        // added to the vector, which reads "'" as punctuation.
+        if (!apostrophe) add(pair, 0.5);
         const pe = lookup(pair);
         if (pe >= 0) evidence(pe, scores);
         if (prevPair !== 0) {
@@ -150,16 +155,28 @@ function scan(text: string): Scan {
         prevPair = pair;
       }
       prev = w;
+      apostrophe = false;
       h = FNV_OFFSET;
       len = 0;
       allDigits = true;
     }
+    inIdeograph = false;
     if (ideograph) {
       // Start a one-character word; the next character (of any kind) ends it.
       h = Math.imul(FNV_OFFSET ^ c, 0x01000193) >>> 0;
       len = 1;
       allDigits = false;
+      inIdeograph = true;
       nonAscii++;
+      continue;
+    }
+    if (wordChar) {
+      // A letter or digit right after an ideograph ("用Python写") starts a word of its own.
+      h = Math.imul(FNV_OFFSET ^ c, 0x01000193) >>> 0;
+      len = 1;
+      if (isDigit) digits++;
+      else allDigits = false;
+      if (c > 127) nonAscii++;
       continue;
     }
     if (c === 10) {
@@ -175,8 +192,13 @@ function scan(text: string): Scan {
     if (c === 63) questions++;
     // Punctuation is a token too: code markers, the "_" blank of a cloze question, "?"…
     add(PUNCT_HASH[c & 127], 0.5);
+    if (c === 39 && prev !== 0 && !apostrophe) {
+      apostrophe = true;
+      continue;
+    }
     prev = 0;
     prevPair = 0;
+    apostrophe = false;
   }
   // Dense markers share the hashed space.
   if (fences > 0) add(MARK.fence, 1);

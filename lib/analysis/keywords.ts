@@ -1,4 +1,5 @@
 import { hashString, pairHash } from "./hash";
+import { LANGUAGE_TABLE, LANGUAGE_URGENT } from "./keywords-languages";
 import { DOMAINS, type Domain } from "./types";
 
 /**
@@ -106,7 +107,7 @@ const FLAGGED: [number, string[]][] = [
       "comprehensive", "detailed", "thorough", "novel", "constraints", "invariant", "derive",
     ],
   ],
-  [FLAG_URGENT, ["urgent", "urgently", "asap", "immediately", "quickly", "hurry", "now"]],
+  [FLAG_URGENT, ["urgent", "urgently", "asap", "immediately", "quickly", "hurry", "now", ...LANGUAGE_URGENT]],
   [FLAG_QUALITY, ["critical", "production", "carefully", "accurate", "precise", "legal", "medical"]],
   [FLAG_CHEAP, ["cheap", "cheaply", "budget", "inexpensive", "rough", "draft", "quick"]],
 ];
@@ -150,11 +151,18 @@ function entryFor(h: number): number {
   return e;
 }
 
+/** Scripts the analyser reads one character at a time (analyse.ts scan): Chinese, Japanese kana, Thai. */
+export function isIdeograph(c: number): boolean {
+  return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x0e00 && c <= 0x0e7f);
+}
+
 function phraseHash(phrase: string): number {
   const hs = phrase
     .toLowerCase()
     .split(/[^a-z0-9_\u0080-\uffff]+/)
     .filter(Boolean)
+    // Each ideograph is a word of its own, as the scan reads it.
+    .flatMap((w) => (isIdeograph(w.charCodeAt(0)) ? [...w] : [w]))
     .map((w) => hashString(w));
   if (hs.length > 3) throw new Error(`keyword phrase longer than 3 words: ${phrase}`);
   // Phrases match on consecutive words; the key chains pairHash over the words.
@@ -164,7 +172,10 @@ function phraseHash(phrase: string): number {
 }
 
 for (let d = 0; d < DOMAINS.length; d++) {
-  for (const [phrase, weight] of Object.entries(TABLE[DOMAINS[d]])) {
+  // English and the other languages; a word both spell alike keeps the larger weight.
+  const merged: Record<string, number> = { ...TABLE[DOMAINS[d]] };
+  for (const [phrase, weight] of Object.entries(LANGUAGE_TABLE[DOMAINS[d]])) merged[phrase] = Math.max(weight, merged[phrase] ?? 0);
+  for (const [phrase, weight] of Object.entries(merged)) {
     if (weight <= 0) continue;
     const e = entryFor(phraseHash(phrase));
     ENTRY_DOMAINS[e].push(d);

@@ -20,7 +20,9 @@ const DETECTORS: Detector[] = [
   { reason: "a JSON web token", pre: "eyJ", re: /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
   {
     reason: "a credential assignment (password / secret / token)",
-    re: /\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)\b["']?\s*[:=]\s*["']?[^\s"',;]{6,}/i,
+    // "password" in English, French, Spanish, Portuguese, German, Russian, Chinese and Japanese.
+    // \b only works next to ASCII letters, so the other scripts' words stand outside it.
+    re: /(?:\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key|mot de passe|contrase[ñn]a|senha|passwort|kennwort)\b|пароль|密码|密碼|パスワード)["'»]?\s*[:=：]\s*["'«]?[^\s"',;»]{6,}/i,
   },
   { reason: "a connection string with a password", pre: "://", re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@[^\s]+/i },
   {
@@ -35,7 +37,7 @@ const DETECTORS: Detector[] = [
   { reason: "an IBAN (personal data)", re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b/ },
   {
     reason: "personal data (date of birth, passport, medical or national ID)",
-    re: /\b(?:date of birth|passport (?:no|number)|social security|medical record|national insurance number|patient name)\b/i,
+    re: /\b(?:date of birth|passport (?:no|number)|social security|medical record|national insurance number|patient name|date de naissance|num[ée]ro de passeport|fecha de nacimiento|n[úu]mero de pasaporte|data de nascimento|data di nascita|geburtsdatum|reisepassnummer)\b|дата рождения|номер паспорта|出生日期|护照号|生年月日|パスポート番号/i,
   },
 ];
 
