@@ -24,7 +24,7 @@ test.describe("playground", () => {
     await result.getByRole("button", { name: "Thumbs up" }).click();
     await expect(result.getByText("Rated — thanks")).toBeVisible();
     await page.goto("/t/demo/ratings");
-    await expect(page.getByTestId("ratings-table").getByRole("row").filter({ hasText: task })).toContainText("👍 up");
+    await expect(page.getByTestId("ratings-table").getByRole("row").filter({ hasText: task }).getByTestId("rating-value")).toHaveText("up");
   });
 
   test("auto routing explains its choice; a private task goes to a local model", async ({ page }) => {
@@ -34,6 +34,15 @@ test.describe("playground", () => {
     await page.getByRole("button", { name: "Run" }).click();
     await expect(page.getByTestId("result-model")).toHaveText(/llama|qwen/);
     await expect(page.getByTestId("playground-result")).toContainText(/local/i);
+  });
+
+  test("a password written in Russian keeps the task on a local model without the Private box", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    await page.getByLabel("Task").fill("Подключись к серверу, пароль: qwerty12345, и выгрузи логи скриптом.");
+    await expect(page.getByLabel("Private (local models only)")).not.toBeChecked();
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.getByTestId("result-model")).toHaveText(/llama|qwen/);
+    await expect(page.getByTestId("playground-result")).toContainText("Private task: only local models were considered");
   });
 
   test("an unknown failure is shown as a clear error, not a blank page", async ({ page }) => {

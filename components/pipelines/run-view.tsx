@@ -5,6 +5,7 @@ import { useState, useTransition } from "react";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { ThumbIcon } from "@/components/ui/icons";
 import { cancelRunAction, rateStepAction, retryStepAction } from "@/lib/pipelines/actions";
 import type { RunView as Run, StepView } from "@/lib/pipelines/service";
 import { StatusBadge, usd } from "./status";
@@ -141,10 +142,10 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
           {canRate && s.status === "succeeded" && s.requestId && (
             <span className="flex gap-1" aria-label={`Rate step ${s.key}`}>
               <Button variant={s.myRating === 1 ? "primary" : "secondary"} disabled={busy} onClick={() => onRate(1)} aria-label="Good" aria-pressed={s.myRating === 1}>
-                👍
+                <ThumbIcon />
               </Button>
               <Button variant={s.myRating === 0 ? "primary" : "secondary"} disabled={busy} onClick={() => onRate(0)} aria-label="Bad" aria-pressed={s.myRating === 0}>
-                👎
+                <ThumbIcon down />
               </Button>
             </span>
           )}

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { rateRequestAction } from "@/lib/ratings/actions";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
+import { ThumbIcon } from "@/components/ui/icons";
 
 type Current = { kind: "thumbs" | "stars"; value: number; comment?: string | null } | null;
 
@@ -32,10 +33,10 @@ export function RatingControls({ requestId, current }: { requestId: string; curr
     <div className="flex flex-wrap items-center gap-2 text-sm" data-testid={`rating-${requestId}`}>
       <span className="text-xs text-zinc-500">Rate:</span>
       <button type="button" aria-label="Thumbs up" aria-pressed={on("thumbs", 1)} disabled={pending} className={btn(on("thumbs", 1))} onClick={() => send("thumbs", 1)}>
-        👍
+        <ThumbIcon />
       </button>
       <button type="button" aria-label="Thumbs down" aria-pressed={on("thumbs", 0)} disabled={pending} className={btn(on("thumbs", 0))} onClick={() => send("thumbs", 0)}>
-        👎
+        <ThumbIcon down />
       </button>
       <span className="mx-1 text-zinc-300">|</span>
       {[1, 2, 3, 4, 5].map((n) => (

@@ -113,6 +113,13 @@ describe("analyse: profile", () => {
     expect(easy.complexity.level).toBe("simple");
   });
 
+  it("reads cheap and draft words as a low quality requirement, but not a task about a budget", () => {
+    expect(analyse({ task: "Give me a quick rough draft of a tweet." }).quality).toEqual({ requirement: "low", source: "inferred" });
+    const budget = analyse({ task: "Summarise the city council's vote on next year's budget." });
+    expect(budget.quality.requirement).toBe("normal");
+    expect(budget.cost.sensitive).toBe(false);
+  });
+
   it("explains every decision in features", () => {
     const names = analyse({ task: "Translate 'good night' into Spanish." }).features.map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining(["domain", "contextTokens", "complexity", "qualityRequirement", "timeSensitivity", "costSensitive", "private"]));

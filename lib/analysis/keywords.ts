@@ -109,7 +109,8 @@ const FLAGGED: [number, string[]][] = [
   ],
   [FLAG_URGENT, ["urgent", "urgently", "asap", "immediately", "quickly", "hurry", "now", ...LANGUAGE_URGENT]],
   [FLAG_QUALITY, ["critical", "production", "carefully", "accurate", "precise", "legal", "medical"]],
-  [FLAG_CHEAP, ["cheap", "cheaply", "budget", "inexpensive", "rough", "draft", "quick"]],
+  // Not "budget": a task about a budget ("analyse our marketing budget") is not a request to be cheap.
+  [FLAG_CHEAP, ["cheap", "cheaply", "inexpensive", "rough", "draft", "quick"]],
 ];
 
 /**

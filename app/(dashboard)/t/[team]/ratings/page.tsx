@@ -4,10 +4,19 @@ import { ratings, requestPayloads, users } from "@/db/schema";
 import { requirePageTeam } from "@/lib/auth/page";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { ThumbIcon } from "@/components/ui/icons";
 
 export const metadata = { title: "Ratings" };
 
-const ratingText = (kind: string, value: number) => (kind === "thumbs" ? (value ? "👍 up" : "👎 down") : `${"★".repeat(value)}${"☆".repeat(5 - value)}`);
+function RatingValue({ kind, value }: { kind: string; value: number }) {
+  if (kind !== "thumbs") return <span data-testid="rating-value" aria-label={`${value} of 5 stars`}>{`${"★".repeat(value)}${"☆".repeat(5 - value)}`}</span>;
+  return (
+    <span data-testid="rating-value" className="inline-flex items-center gap-1">
+      <ThumbIcon down={!value} />
+      {value ? "up" : "down"}
+    </span>
+  );
+}
 
 export default async function RatingsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ model?: string; verdict?: string; comments?: string }> }) {
   const { team: slug } = await params;
@@ -47,8 +56,8 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
           <span className="block text-xs text-zinc-500">Verdict</span>
           <select name="verdict" defaultValue={sp.verdict ?? ""} className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900">
             <option value="">Any</option>
-            <option value="good">Good (👍, 4–5 ★)</option>
-            <option value="bad">Bad (👎, 1–2 ★)</option>
+            <option value="good">Good (thumbs up, 4–5 ★)</option>
+            <option value="bad">Bad (thumbs down, 1–2 ★)</option>
           </select>
         </label>
         <label className="flex items-center gap-1 pb-1">
@@ -86,7 +95,7 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
                   </td>
                   <td className="py-1.5 font-mono text-xs">{r.model}</td>
                   <td className="py-1.5 text-xs">{r.domain}</td>
-                  <td className="whitespace-nowrap py-1.5">{ratingText(r.kind, r.value)}</td>
+                  <td className="whitespace-nowrap py-1.5"><RatingValue kind={r.kind} value={r.value} /></td>
                   <td className="py-1.5 text-zinc-600 dark:text-zinc-400">{r.comment}</td>
                   <td className="py-1.5 text-xs text-zinc-500">{who ?? "API"}</td>
                 </tr>
