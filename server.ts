@@ -34,6 +34,8 @@ async function main() {
   await (await import("./lib/pipelines/queue")).startPipelineRunner();
   // Budget webhooks left pending by a previous run (or another process that stopped) go out again.
   (await import("./lib/alerts")).startWebhookOutbox(handle.db);
+  // Request rows spooled while the database was unreachable (by this or an earlier run) go in now.
+  (await import("./lib/execution/spool")).startRequestSpool(handle.db);
 
   if (config.demo) {
     const { seedDemo } = await import("./db/seed");

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import os from "node:os";
 import path from "node:path";
 
 const alias = { "@": path.resolve(__dirname) };
@@ -21,7 +22,8 @@ export default defineConfig({
         test: {
           name: "db",
           // DB tests write budget rows directly, behind the service's back: read them fresh.
-          env: { MC_BUDGET_SETTINGS_TTL_MS: "0" },
+          // A row written after a test closed its database is spooled: keep that out of ./.data.
+          env: { MC_BUDGET_SETTINGS_TTL_MS: "0", MC_SPOOL_DIR: path.join(os.tmpdir(), `mc-spool-${process.pid}`) },
           include: ["**/*.db.test.ts"],
           exclude: ["node_modules/**", ".next/**"],
           environment: "node",

@@ -11,6 +11,10 @@ export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; re
  * data-modifying CTEs commit atomically — so the dashboards, which read only `usage_daily`,
  * always agree with the raw table, at one round trip per group of rows.
  *
+ * A row whose id is already there is skipped, with its payload and its share of the rollup, so a
+ * group can be written again after a failure whose outcome was unknown (spool.ts replays rows the
+ * database could not take).
+ *
  * Written by hand rather than with drizzle's builder: on the hot path (one row per call) building
  * the three-table CTE cost about as much as the database took to run it (0.97 ms vs 0.45 ms
  * p50 on Postgres here; see docs/benchmarks.md). Column lists follow
@@ -34,11 +38,12 @@ r as (
     coalesce(input_tokens, 0), coalesce(output_tokens, 0), coalesce(cost_micros, 0), coalesce(latency_ms, 0),
     status, error_kind, error_message, pipeline_run_id, created_at
   from x
+  on conflict (id) do nothing
   returning id
 ),
 p as (
   insert into request_payloads (request_id, prompt, response)
-  select id, prompt, response from x where has_payload
+  select x.id, x.prompt, x.response from x join r on r.id = x.id where x.has_payload
   returning request_id
 )`;
 
@@ -48,7 +53,7 @@ select (created_at at time zone 'UTC')::date, team_id, coalesce(model, ''), coal
   coalesce(api_key_id::text, ''), count(*), count(*) filter (where status <> 'ok'),
   sum(coalesce(input_tokens, 0)), sum(coalesce(output_tokens, 0)), sum(coalesce(cost_micros, 0)),
   sum(coalesce(latency_ms, 0))
-from x
+from x where x.id in (select id from r)
 group by 1, 2, 3, 4, 5
 on conflict (team_id, day, model, user_id, api_key_id) do update set
   requests = u.requests + excluded.requests,

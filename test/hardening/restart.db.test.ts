@@ -15,11 +15,12 @@ import type { AddressInfo } from "node:net";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, type Db } from "@/db";
-import { pipelineRuns } from "@/db/schema";
+import { pipelineRuns, requests } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
 import { invalidateFleet } from "@/lib/execution/fleet";
+import { replaySpool } from "@/lib/execution/spool";
 import { handleApiV1 } from "@/lib/gateway";
 import { createPipeline, startRun, startPipelineRunner, stopPipelineRunner } from "@/lib/pipelines";
 import { createTeam } from "@/lib/teams/service";
@@ -83,7 +84,7 @@ describe.skipIf(!enabled)("Postgres restart under load", () => {
   });
 
   it("requests fail with a clear error while Postgres is down, the app recovers by itself, and no pipeline run is left stuck", async () => {
-    type Result = { phase: "before" | "down" | "after"; status: number; message: string; ms: number };
+    type Result = { phase: "before" | "down" | "after"; status: number; message: string; ms: number; id?: string };
     const results: Result[] = [];
     let phase: Result["phase"] = "before";
     let stop = false;
@@ -99,7 +100,7 @@ describe.skipIf(!enabled)("Postgres restart under load", () => {
           signal: AbortSignal.timeout(30_000),
         });
         const body = (await res.json()) as { error?: { message?: string } };
-        results.push({ phase: at, status: res.status, message: body.error?.message ?? "", ms: Date.now() - t0 });
+        results.push({ phase: at, status: res.status, message: body.error?.message ?? "", ms: Date.now() - t0, id: res.headers.get("x-mc-request-id") ?? undefined });
       } catch (e) {
         results.push({ phase: at, status: 0, message: `no answer: ${(e as Error).message}`, ms: Date.now() - t0 });
       }
@@ -145,6 +146,12 @@ describe.skipIf(!enabled)("Postgres restart under load", () => {
       runs = await db.select({ id: pipelineRuns.id, status: pipelineRuns.status }).from(pipelineRuns).where(inArray(pipelineRuns.id, runIds));
     }
     const stuck = runs.filter((r) => r.status === "queued" || r.status === "running");
+    // Every answered call is recorded: a call already at the provider when the database stopped
+    // got its answer, and its row waited in the spool until now.
+    expect(await replaySpool(db)).toBe(0);
+    const answered = results.filter((r) => r.status === 200).map((r) => r.id!);
+    const recorded = new Set((await db.select({ id: requests.id }).from(requests).where(inArray(requests.id, answered))).map((r) => r.id));
+    const unrecorded = answered.filter((id) => !recorded.has(id));
 
     const down = results.filter((r) => r.phase === "down" && r.status !== 200);
     const after = results.filter((r) => r.phase === "after");
@@ -152,6 +159,7 @@ describe.skipIf(!enabled)("Postgres restart under load", () => {
     console.log(
       `[restart] Postgres down ${DOWN_MS / 1000} s under load: before ${JSON.stringify(statuses(results.filter((r) => r.phase === "before")))}, while down ${JSON.stringify(statuses(results.filter((r) => r.phase === "down")))}, ` +
         `after ${JSON.stringify(statuses(after))}; database reachable again ${recoveredMs} ms after start; slowest answer while down ${Math.max(0, ...down.map((r) => r.ms))} ms; ` +
+        `answered ${answered.length}, of which recorded ${answered.length - unrecorded.length}; ` +
         `pipeline runs: ${JSON.stringify(runs.reduce<Record<string, number>>((a, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {}))}, stuck ${stuck.length}; ` +
         `sample error while down: ${down[0]?.message ?? "(none)"}`,
     );
@@ -163,6 +171,7 @@ describe.skipIf(!enabled)("Postgres restart under load", () => {
     // Recovery: the last calls (after the reconnect) succeed.
     expect(after.slice(-4).every((r) => r.status === 200), JSON.stringify(after.slice(-4))).toBe(true);
     expect(stuck, "pipeline runs left queued or running").toEqual([]);
+    expect(unrecorded, "answered calls with no request row").toEqual([]);
     const [{ n }] = (await db.select({ n: sql<number>`count(*)::int` }).from(pipelineRuns).where(eq(pipelineRuns.teamId, teamId))) as { n: number }[];
     expect(n).toBe(runIds.length);
   }, 240_000);
