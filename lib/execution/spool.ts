@@ -117,8 +117,14 @@ async function replay(db: Db): Promise<number> {
     const pid = Number(m[1]);
     if (file === st.file) st.file = null; // rows spooled from now on go to a new file
     else if (pid !== process.pid && alive(pid)) continue; // a running process replays its own
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      continue; // replayed and removed by another process meanwhile
+    }
     const recs: RequestRecord[] = [];
-    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    for (const line of text.split("\n")) {
       if (!line.trim()) continue;
       try {
         const r = JSON.parse(line) as RequestRecord & { createdAt: string };
@@ -142,7 +148,7 @@ async function replay(db: Db): Promise<number> {
       left += recs.length - done;
       break;
     }
-    fs.unlinkSync(file);
+    fs.rmSync(file, { force: true });
     console.log(`[spool] replayed ${recs.length - refused} spooled request row(s) from ${name}${refused ? `; ${refused} refused (see ${name}.refused)` : ""}`);
   }
   return left;
