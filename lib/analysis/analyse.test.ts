@@ -143,6 +143,27 @@ describe("analyse: privacy", () => {
     expect(p.privacy.reasons.join(" ")).not.toMatch(/AKIAABCDEF|9f8e7d6c|123-45-6789|ghp_abc/);
   });
 
+  it("flags national identity numbers only when their check character is right", () => {
+    const nirKey = String(97n - (1850578006084n % 97n)).padStart(2, "0");
+    const valid = [
+      ["Rellena el formulario con mi DNI 12345678Z, por favor.", "Spanish DNI/NIE"],
+      ["NIE X1234567L para el contrato", "Spanish DNI/NIE"],
+      ["我的身份证号是11010519491231002X，帮我填表。", "Chinese resident ID"],
+      [`Mon numéro de sécu : 1 85 05 78 006 084 ${nirKey}`, "French social security"],
+      ["Codice fiscale RSSMRA85T10A562S per la dichiarazione", "Italian fiscal code"],
+      ["My NI number is AB 12 34 56 C", "UK National Insurance"],
+    ];
+    for (const [task, kind] of valid) {
+      const p = analyse({ task });
+      expect(p.privacy.private, task).toBe(true);
+      expect(p.privacy.reasons.join(" "), task).toContain(kind);
+    }
+    // Wrong check characters, an example prefix, an order number.
+    for (const task of ["DNI 12345678A", "订单号 110105194912310021 已发货", `numéro 1 85 05 78 006 084 ${nirKey === "01" ? "02" : "01"}`, "NI number QQ 12 34 56 C", "Order ABCDEF12 ships; reference 2024112512345678"]) {
+      expect(analyse({ task }).privacy.private, task).toBe(false);
+    }
+  });
+
   it("does not flag example addresses or ordinary numbers", () => {
     expect(analyse({ task: "Send a test mail to user@example.com" }).privacy.private).toBe(false);
     expect(analyse({ task: "What is 1234 + 5678?" }).privacy.private).toBe(false);

@@ -34,6 +34,13 @@ const DETECTORS: Detector[] = [
   { reason: "a phone number (personal data)", re: /(?:\+\d{1,3}[\s.-]?)?\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b/ },
   { reason: "a social security number (personal data)", pre: "-", re: /\b\d{3}-\d{2}-\d{4}\b/ },
   { reason: "a payment card number (personal data)", re: /\b(?:\d[ -]?){13,19}\b/g, check: luhn },
+  // National identity numbers, each checked against its check character so ordinary codes and
+  // numbers do not match.
+  { reason: "a Spanish DNI/NIE (personal data)", re: /\b[XYZ]?\d{7,8}-?[A-Z]\b/g, check: dniOk },
+  { reason: "a Chinese resident ID number (personal data)", re: /\b\d{17}[\dXx]\b/g, check: chineseIdOk },
+  { reason: "a French social security number (personal data)", re: /\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b/g, check: nirOk },
+  { reason: "an Italian fiscal code (personal data)", re: /\b[A-Z]{6}\d{2}[ABCDEHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b/ },
+  { reason: "a UK National Insurance number (personal data)", re: /\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/ },
   { reason: "an IBAN (personal data)", re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b/ },
   {
     reason: "personal data (date of birth, passport, medical or national ID)",
@@ -42,6 +49,30 @@ const DETECTORS: Detector[] = [
 ];
 
 const PRIVATE_TAGS = new Set(["private", "confidential", "secret", "pii", "sensitive", "local-only"]);
+
+function dniOk(m: string): boolean {
+  const s = m.replace("-", "");
+  const body = s.slice(0, -1).replace(/^[XYZ]/, (c) => String("XYZ".indexOf(c)));
+  if (!/^\d{8}$/.test(body)) return false;
+  return "TRWAGMYFPDXBNJZSQVHLCKE"[Number(body) % 23] === s[s.length - 1];
+}
+
+function chineseIdOk(m: string): boolean {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (m.charCodeAt(i) - 48) * w[i];
+  const month = Number(m.slice(10, 12));
+  const day = Number(m.slice(12, 14));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && "10X98765432"[sum % 11] === m[17].toUpperCase();
+}
+
+function nirOk(m: string): boolean {
+  const s = m.replace(/ /g, "");
+  // Corsica's departments 2A and 2B count as 19 and 18 in the key.
+  const body = s.slice(0, 13).replace(/2A/, "19").replace(/2B/, "18");
+  if (!/^\d{13}$/.test(body)) return false;
+  return 97 - Number(BigInt(body) % 97n) === Number(s.slice(13));
+}
 
 function luhn(m: string): boolean {
   const digits = m.replace(/\D/g, "");
@@ -63,6 +94,9 @@ function detect(text: string, where: string, reasons: string[]): void {
     let hit = false;
     if (det.pre !== undefined && !text.includes(det.pre)) continue;
     if (det.check) {
+      // test() first: most texts have no candidate, and matchAll's iterator is the dearer part.
+      det.re.lastIndex = 0;
+      if (!det.re.test(text)) continue;
       det.re.lastIndex = 0;
       for (const m of text.matchAll(det.re)) {
         if (det.check(m[0])) {
