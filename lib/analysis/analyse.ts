@@ -47,6 +47,7 @@ const PUNCT_HASH = Array.from({ length: 128 }, (_, c) => fnvStep(FNV_OFFSET ^ 0x
 // Local copies: module-interop getters on imported functions cost more than the scan itself.
 const { ENTRY_DOMAINS, ENTRY_FLAGS, ENTRY_WEIGHTS, FLAG_CHEAP, FLAG_HARD, FLAG_QUALITY, FLAG_URGENT } = kw;
 const lookup = kw.lookup;
+const isIdeograph = kw.isIdeograph;
 
 /** Same as hash.ts pairHash, inlined for the hot loop. */
 function pairHash(a: number, b: number): number {
@@ -114,7 +115,7 @@ function scan(text: string): Scan {
     if (c > 127) {
       if (c >= 0xff01 && c <= 0xff5e) c -= 0xfee0;
       else if (c >= 0x3000 && c <= 0x303f) c = c === 0x3001 ? 44 : c === 0x3002 ? 46 : 32;
-      else ideograph = (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x0e00 && c <= 0x0e7f);
+      else ideograph = isIdeograph(c);
     }
     const isDigit = c >= 48 && c <= 57;
     const wordChar = (c >= 97 && c <= 122) || isDigit || c === 95 || (c > 127 && !ideograph);
@@ -171,12 +172,9 @@ function scan(text: string): Scan {
       continue;
     }
     if (wordChar) {
-      // A letter or digit right after an ideograph ("用Python写") starts a word of its own.
-      h = Math.imul(FNV_OFFSET ^ c, 0x01000193) >>> 0;
-      len = 1;
-      if (isDigit) digits++;
-      else allDigits = false;
-      if (c > 127) nonAscii++;
+      // A letter or digit right after an ideograph ("用Python写") starts a word of its own: the
+      // ideograph's word was emitted above; read this character again as a new word's first.
+      i--;
       continue;
     }
     if (c === 10) {

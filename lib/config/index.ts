@@ -3,6 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+/** The PGlite data folder when MC_DATA_DIR is not set; the request spool sits beside it. */
+export const DEFAULT_DATA_DIR = "./.data/pglite";
+
 const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 const schema = z.object({
@@ -14,7 +17,7 @@ const schema = z.object({
       .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// connection URL, e.g. postgres://user@127.0.0.1:5432/mission_control — or unset it to use embedded PGlite")
       .optional(),
   ),
-  MC_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./.data/pglite")),
+  MC_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_DATA_DIR)),
   PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int("must be a whole number").min(1).max(65535).default(3000)),
   HOSTNAME: z.preprocess(emptyAsUndefined, z.string().default("0.0.0.0")),
   AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, "must be at least 32 characters; generate one with `openssl rand -base64 32`").optional()),

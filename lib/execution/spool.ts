@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "@/db";
+import { DEFAULT_DATA_DIR } from "@/lib/config";
 import { insertRequestRecords, type RequestRecord } from "./record";
 
 /**
@@ -19,15 +20,15 @@ import { insertRequestRecords, type RequestRecord } from "./record";
  * would fail the same way forever. See `isTransient`.
  */
 
-type SpoolState = { file: string | null; timer: NodeJS.Timeout | null; db: Db | null; replaying: Promise<number> | null };
+type SpoolState = { file: string | null; timer: NodeJS.Timeout | null; replaying: Promise<number> | null };
 const g = globalThis as { __mcSpool?: SpoolState };
-const st: SpoolState = (g.__mcSpool ??= { file: null, timer: null, db: null, replaying: null });
+const st: SpoolState = (g.__mcSpool ??= { file: null, timer: null, replaying: null });
 const CHUNK = 500;
 const FILE = /^requests-(\d+)-[0-9a-f]{8}\.jsonl$/;
 
 /** `MC_SPOOL_DIR`, else `spool/` beside the PGlite data folder (./.data/spool). */
 export function spoolDir(): string {
-  return path.resolve(process.env.MC_SPOOL_DIR || path.join(path.dirname(path.resolve(process.env.MC_DATA_DIR || "./.data/pglite")), "spool"));
+  return path.resolve(process.env.MC_SPOOL_DIR || path.join(path.dirname(path.resolve(process.env.MC_DATA_DIR || DEFAULT_DATA_DIR)), "spool"));
 }
 
 const retryMs = () => Number(process.env.MC_SPOOL_RETRY_MS) || 5_000;
@@ -53,25 +54,11 @@ export function spoolRequests(db: Db, recs: RequestRecord[]): void {
   const lines = recs.map((r) => JSON.stringify({ ...r, createdAt: (r.createdAt ?? new Date()).toISOString() }) + "\n").join("");
   fs.appendFileSync(st.file, lines);
   console.warn(`[spool] the database could not take ${recs.length} request row(s); kept in ${st.file} until it can`);
-  st.db = db;
   schedule(db);
 }
 
-function schedule(db: Db) {
-  if (st.timer) return;
-  st.timer = setTimeout(() => {
-    st.timer = null;
-    replaySpool(db).then(
-      (left) => left > 0 && schedule(db),
-      () => schedule(db),
-    );
-  }, retryMs());
-  st.timer.unref();
-}
-
-/** Writes what an earlier run of this process or a stopped one left in the spool (server start). */
-export function startRequestSpool(db: Db): void {
-  st.db = db;
+/** Replays now, and again after `retryMs` while rows are still waiting. */
+function replayAndRetry(db: Db): void {
   replaySpool(db).then(
     (left) => left > 0 && schedule(db),
     (e) => {
@@ -79,6 +66,20 @@ export function startRequestSpool(db: Db): void {
       schedule(db);
     },
   );
+}
+
+function schedule(db: Db) {
+  if (st.timer) return;
+  st.timer = setTimeout(() => {
+    st.timer = null;
+    replayAndRetry(db);
+  }, retryMs());
+  st.timer.unref();
+}
+
+/** Writes what an earlier run of this process or a stopped one left in the spool (server start). */
+export function startRequestSpool(db: Db): void {
+  replayAndRetry(db);
 }
 
 function alive(pid: number): boolean {
@@ -184,5 +185,4 @@ export function resetSpoolState() {
   if (st.timer) clearTimeout(st.timer);
   st.timer = null;
   st.file = null;
-  st.db = null;
 }
