@@ -7,20 +7,14 @@
  * Usage: npm run bench:analysis [-- --iterations 200000]
  */
 import { analyse } from "@/lib/analysis";
+import { benchTask } from "./analysis-task";
 import { pct } from "./percentile";
 
 const args = process.argv.slice(2);
 const itIdx = args.indexOf("--iterations");
 const iterations = itIdx >= 0 ? Number(args[itIdx + 1]) : 150_000;
 
-const paragraph =
-  "Our checkout service started failing after the last deploy: customers see a 500 error and the logs show " +
-  "a TypeError in the discount module when the cart holds more than 20 items. Please analyse the stack trace " +
-  "below, explain the root cause, and propose a fix with unit tests. Keep the change small because we ship today.\n" +
-  "```ts\nfunction applyDiscount(cart: Cart) {\n  return cart.items.reduce((sum, i) => sum + i.price * (1 - i.discount!.rate), 0);\n}\n```\n";
-let task = "";
-while (task.length < 2000) task += paragraph;
-task = task.slice(0, 2000);
+const task = benchTask();
 
 let sink = 0;
 function control(steps: number): void {
