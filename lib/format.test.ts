@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMs, formatUsd } from "./format";
+import { formatAxisUsd, formatMs, formatUsd } from "./format";
 
 describe("formatUsd", () => {
   it("shows dollars with cents", () => expect(formatUsd(1_234_567)).toBe("$1.23"));
@@ -12,5 +12,14 @@ describe("formatMs", () => {
   it("switches to seconds at 1,000 ms", () => {
     expect(formatMs(999)).toBe("999 ms");
     expect(formatMs(1500)).toBe("1.5 s");
+  });
+});
+
+describe("formatAxisUsd", () => {
+  it("gives each tick the decimals it needs", () => {
+    // Ticks recharts picks for spend of a few cents: none may read like its neighbour.
+    expect([0, 0.015, 0.03, 0.045, 0.06].map(formatAxisUsd)).toEqual(["$0", "$0.015", "$0.03", "$0.045", "$0.06"]);
+    expect([0.1, 0.25, 1, 12.5].map(formatAxisUsd)).toEqual(["$0.10", "$0.25", "$1", "$12.50"]);
+    expect(formatAxisUsd(1500)).toBe("$1,500");
   });
 });

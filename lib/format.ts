@@ -5,6 +5,18 @@ export function formatUsd(micros: number): string {
   return dollars.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
+/**
+ * Dollars on a chart's axis: as many decimals as the tick needs (up to four, at least two once
+ * there are cents), so that a tick at $0.015 does not read "$0.01" and one at $0.25 not "$0".
+ */
+export function formatAxisUsd(dollars: number): string {
+  if (dollars === 0) return "$0";
+  if (Math.abs(dollars) >= 100) return `$${Math.round(dollars).toLocaleString("en-US")}`;
+  let s = dollars.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
+  if (/\.\d$/.test(s)) s += "0";
+  return `$${s}`;
+}
+
 export function formatInt(n: number): string {
   return n.toLocaleString("en-US");
 }

@@ -53,7 +53,7 @@ describe("chart series preparation", () => {
   });
 });
 
-import { burnSeries } from "./burn";
+import { burnSeries, niceTicks } from "./burn";
 
 describe("burn series", () => {
   it("accumulates spend to today, then projects at the burn rate to the end", () => {
@@ -65,5 +65,16 @@ describe("burn series", () => {
       { day: "2025-06-04", forecast: 4 },
       { day: "2025-06-05", forecast: 5 },
     ]);
+  });
+});
+
+describe("nice axis ticks", () => {
+  it("steps by 1, 2, 2.5 or 5 times a power of ten and reaches the top", () => {
+    expect(niceTicks(0.34)).toEqual([0, 0.1, 0.2, 0.3, 0.4]);
+    expect(niceTicks(50)).toEqual([0, 20, 40, 60]);
+    expect(niceTicks(9)).toEqual([0, 2.5, 5, 7.5, 10]);
+    expect(niceTicks(0.0049)).toEqual([0, 0.002, 0.004, 0.006]);
+    expect(niceTicks(1234)).toEqual([0, 500, 1000, 1500]);
+    expect(niceTicks(0)).toEqual([0, 1]);
   });
 });

@@ -1,3 +1,5 @@
+import { formatUsd } from "@/lib/format";
+
 /**
  * What exploring may cost. The router draws each candidate's quality from its posterior
  * (Thompson sampling); when the draw picks another model than the expected-value choice, that
@@ -31,10 +33,19 @@ export function explorationChoice(
   const extra = sampledCostMicros - greedyCostMicros;
   if (!policy.enabled || policy.scale <= 0) return { explore: false, extraCostMicros: 0, why: "exploration disabled" };
   if (extra <= 0) return { explore: true, extraCostMicros: 0, why: "exploring a cheaper model" };
-  if (extra > policy.maxExtraCostFraction * greedyCostMicros)
-    return { explore: false, extraCostMicros: 0, why: `exploring would add ${Math.round((extra / Math.max(greedyCostMicros, 1e-9)) * 100)}% to the cost (cap ${Math.round(policy.maxExtraCostFraction * 100)}%)` };
+  if (extra > policy.maxExtraCostFraction * greedyCostMicros) {
+    const cap = `cap +${Math.round(policy.maxExtraCostFraction * 100)}%`;
+    // Against a free or nearly free choice a percentage means nothing ("+14,220,000,000,000%").
+    const why =
+      greedyCostMicros <= 0
+        ? `exploring would add ${formatUsd(extra)} to a free choice (${cap})`
+        : sampledCostMicros >= 10 * greedyCostMicros
+          ? `exploring would cost ${Math.round(sampledCostMicros / greedyCostMicros).toLocaleString("en-US")}× as much, ${formatUsd(extra)} more (${cap})`
+          : `exploring would add ${Math.round((extra / greedyCostMicros) * 100)}% to the cost (${cap})`;
+    return { explore: false, extraCostMicros: 0, why };
+  }
   if (extra > policy.maxExtraCostMicros)
-    return { explore: false, extraCostMicros: 0, why: `exploring would add ${Math.round(extra)} µ$ (cap ${policy.maxExtraCostMicros} µ$)` };
+    return { explore: false, extraCostMicros: 0, why: `exploring would add ${formatUsd(extra)} (cap ${formatUsd(policy.maxExtraCostMicros)} a decision)` };
   if (policy.budgetRemainingMicros !== undefined && extra > policy.budgetRemainingMicros)
     return { explore: false, extraCostMicros: 0, why: "exploration budget used up" };
   return { explore: true, extraCostMicros: extra, why: `exploring at +${Math.round(extra)} µ$` };

@@ -30,7 +30,7 @@ export function estimateCostMicros(c: RouteCandidate, inputTokens: number, outpu
   return (inputTokens * c.inputPerMTokMicros + outputTokens * c.outputPerMTokMicros) / 1e6;
 }
 
-const fmtUsd = (micros: number) => (micros >= 10_000 ? `$${(micros / 1e6).toFixed(2)}` : `$${(micros / 1e6).toPrecision(2)}`);
+const fmtUsd = (micros: number) => (micros === 0 ? "$0" : micros >= 10_000 ? `$${(micros / 1e6).toFixed(2)}` : `$${(micros / 1e6).toPrecision(2)}`);
 const refuse = (code: RouteRefusal["code"], message: string): RouteRefusal => ({ refused: true, code, message });
 
 /** Φ, the standard normal CDF (Abramowitz–Stegun 7.1.26 through erf). */

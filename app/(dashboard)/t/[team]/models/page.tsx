@@ -117,7 +117,7 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                 <th className="py-1 text-right">Context</th>
                 <th className="py-1 text-right">Input</th>
                 <th className="py-1 text-right">Output</th>
-                <th className="py-1">Tier</th>
+                <th className="py-1 pl-4">Tier</th>
                 <th className="py-1">Strengths</th>
                 <th className="py-1">Status</th>
               </tr>
@@ -135,7 +135,7 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                   <td className="py-1.5 text-right">{formatInt(m.contextWindow)}</td>
                   <td className="py-1.5 text-right">{formatUsd(m.inputPriceMicros)}</td>
                   <td className="py-1.5 text-right">{formatUsd(m.outputPriceMicros)}</td>
-                  <td className="py-1.5">{m.costTier}</td>
+                  <td className="py-1.5 pl-4">{m.costTier}</td>
                   <td className="py-1.5 text-xs text-zinc-500">{m.strengths.join(", ")}</td>
                   <td className="py-1.5">{m.enabled && providerEnabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}</td>
                 </tr>
