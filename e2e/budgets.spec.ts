@@ -66,7 +66,15 @@ test.describe("budgets journey", () => {
     await v.goto("/t/demo/budgets");
     await expect(v.getByTestId("budget-list")).toBeVisible();
     await expect(v.getByRole("button", { name: "Edit" })).toHaveCount(0);
-    await v.goto("/t/demo/costs?days=90&by=model");
+    // Chart axes a person can read: no two ticks print the same amount (the budget chart once read "$0" at every tick).
+    for (const [path, id] of [["/t/demo", "burn-chart"], ["/t/demo/costs?days=90&by=model", "stacked-chart"]]) {
+      await v.goto(path);
+      // The dollar axis's tick labels (the other axis prints dates).
+      const ticks = v.getByTestId(id).locator(".recharts-cartesian-axis-tick-value").filter({ hasText: /^\$/ });
+      await expect(ticks.nth(2)).toBeVisible();
+      const labels = await ticks.allTextContents();
+      expect(new Set(labels).size, labels.join(" ")).toBe(labels.length);
+    }
     await expect(v.getByTestId("stacked-chart")).toBeVisible();
     await expect(v.getByTestId("costs-table")).toContainText("%");
     const csv = await v.request.get("/api/teams/demo/costs.csv?by=user");
