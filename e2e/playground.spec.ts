@@ -27,6 +27,20 @@ test.describe("playground", () => {
     await expect(page.getByTestId("ratings-table").getByRole("row").filter({ hasText: task }).getByTestId("rating-value")).toHaveText("up");
   });
 
+  test("instruction synthesis: a strong model writes the steps, a cheap one follows them, the saving is measured", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    const panel = page.getByTestId("synthesis-panel");
+    await panel.getByLabel("Assignment for the cheap model").fill("Write release notes for version 2.3 of our CLI: faster startup, a new --json flag, a fix for Windows paths.");
+    await panel.getByLabel(/Also run the strong model alone/).check();
+    await panel.getByRole("button", { name: "Synthesise instructions and execute" }).click();
+    // Left to the router, the strong role goes to the demo fleet's dearest tier, the cheap one to its cheapest.
+    await expect(panel.getByTestId("synthesis-strong-model")).toHaveText(/^(claude-sonnet-4-20250514|grok-3)$/, { timeout: 20_000 });
+    await expect(panel.getByTestId("synthesis-cheap-model")).toHaveText(/^(llama3\.1:8b|qwen2\.5-coder:7b)$/);
+    const saving = panel.getByTestId("synthesis-saving");
+    await expect(saving).toContainText("(measured)");
+    await expect(saving).toContainText(/saved \$[\d.]+ \(\d+%\)|cost \$[\d.]+ more/);
+  });
+
   test("auto routing explains its choice; a private task goes to a local model", async ({ page }) => {
     await page.goto("/t/demo/playground");
     await page.getByLabel("Task").fill("Summarise our customer list for the board.");

@@ -76,17 +76,24 @@ export function SynthesisPanel({ models, defaultStrong = "auto", defaultCheap = 
         <div className="space-y-3" data-testid="synthesis-result">
           <section>
             <h3 className="text-sm font-semibold">
-              Instructions — {result.instructions.model}, {usd(result.instructions.costMicros)}
+              Instructions — <span data-testid="synthesis-strong-model">{result.instructions.model}</span>, {usd(result.instructions.costMicros)}
             </h3>
             <pre className="mt-1 whitespace-pre-wrap rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{result.instructions.text}</pre>
           </section>
           <section>
             <h3 className="text-sm font-semibold">
-              Result — {result.execution.model}, {usd(result.execution.costMicros)}
+              Result — <span data-testid="synthesis-cheap-model">{result.execution.model}</span>, {usd(result.execution.costMicros)}
             </h3>
             <pre className="mt-1 whitespace-pre-wrap rounded bg-zinc-50 p-2 text-sm dark:bg-zinc-950">{result.execution.text}</pre>
           </section>
-          <p className="rounded bg-emerald-50 p-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200" data-testid="synthesis-saving">
+          <p
+            className={
+              result.savingMicros >= 0
+                ? "rounded bg-emerald-50 p-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"
+                : "rounded bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+            }
+            data-testid="synthesis-saving"
+          >
             Total {usd(result.totalCostMicros)} vs {result.strongAlone.model} alone {usd(result.strongAlone.costMicros)} ({result.strongAlone.method}):{" "}
             <strong>{result.savingMicros >= 0 ? `saved ${usd(result.savingMicros)} (${result.savingPct}%)` : `cost ${usd(-result.savingMicros)} more`}</strong>
             <span className="mt-1 block text-xs opacity-80">{result.strongAlone.explanation}</span>

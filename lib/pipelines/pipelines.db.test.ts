@@ -316,6 +316,13 @@ describe(`instruction synthesis on ${driverName}`, () => {
     expect(measured.savingMicros).toBe(alone.costMicros - measured.totalCostMicros);
   });
 
+  it("with the strong model left to the router, the instructions come from the dearest tier, the steps from a cheap model", async () => {
+    const r = await runSynthesis(db, { teamId, userId, task: "Write release notes for version 2.3 of our CLI: faster startup and a new --json flag." });
+    const tier = async (name: string) => (await db.select().from(models).where(eq(models.name, name)))[0].costTier;
+    expect(await tier(r.instructions.model)).toBe("high");
+    expect(["free", "low"]).toContain(await tier(r.execution.model));
+  });
+
   it("works as a pipeline step kind, keeping both calls' costs on the step", async () => {
     const p = await createPipeline(db, { teamId, userId, name: "synth", steps: [
       { key: "draft", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "List three facts about {{input}}" },

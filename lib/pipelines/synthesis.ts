@@ -1,5 +1,6 @@
 import type { Db } from "@/db";
-import { delegate, delegateStream, type DelegateEvent, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
+import { delegate, delegateStream, teamRoutingSettings, type DelegateEvent, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
+import { detectPrivacy, estimateTokens } from "@/lib/analysis";
 import { loadFleet } from "@/lib/execution/fleet";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { outputAllowance, StepStopError } from "./caps";
@@ -61,6 +62,26 @@ export async function estimateStrongAlone(db: Db, opts: { strongModel: string; t
 }
 
 /**
+ * The models "auto" may choose from for the strong role: those of the dearest cost tier (high,
+ * else medium) that are enabled, allowed for the team and large enough for the prompt. Before any
+ * ratings every model that lists a task's domain as a strength has the same expected quality, so
+ * the router alone would pick the cheapest of them: a cheap model writing instructions for a cheap
+ * model. A private task is left to the router, which keeps it on local models.
+ */
+async function strongTier(db: Db, teamId: string, prompt: string): Promise<string[] | undefined> {
+  if (detectPrivacy({ task: prompt }).private) return undefined;
+  const [fleet, settings] = await Promise.all([loadFleet(db), teamRoutingSettings(db, teamId)]);
+  const team = settings.allowList.length ? new Set(settings.allowList) : undefined;
+  const needs = estimateTokens(prompt) + 1024;
+  const usable = [...fleet.byName.values()].filter((f) => f.candidate.enabled && (!team || team.has(f.model.name)) && f.model.contextWindow >= needs);
+  for (const tier of ["high", "medium"]) {
+    const names = usable.filter((f) => f.model.costTier === tier).map((f) => f.model.name);
+    if (names.length) return names;
+  }
+  return undefined;
+}
+
+/**
  * Instruction synthesis as a stream: a strong model writes step-by-step instructions, then a cheap
  * model follows them. Both calls go through delegate(). `capMicros` bounds the two together.
  * Returns the result with both costs and the saving against the strong model alone.
@@ -80,6 +101,7 @@ export async function* synthesisStream(
     task: p1,
     model: strongModel,
     qualityRequirement: strongModel === "auto" ? "high" : undefined,
+    modelAllowList: strongModel === "auto" ? await strongTier(db, input.teamId, p1) : undefined,
     constraints: input.capMicros !== undefined && strongModel === "auto" ? { maxCostMicros: input.capMicros } : undefined,
     maxOutputTokens: await outputAllowance(db, { model: strongModel, prompt: p1, capMicros: input.capMicros, stepKey }),
   });
