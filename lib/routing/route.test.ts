@@ -171,6 +171,26 @@ describe("route: preference, refusals, context", () => {
   });
 });
 
+describe("route: cost tiers before any ratings", () => {
+  // Four models that all list code; only tier and price differ.
+  const tiered: RouteCandidate[] = [
+    model("local-coder", { provider: "ollama", local: true, inputPerMTokMicros: 0, outputPerMTokMicros: 0, strengths: ["code"], costTier: "free" }),
+    model("cheap-coder", { inputPerMTokMicros: 300_000, outputPerMTokMicros: 900_000, strengths: ["code"], costTier: "low" }),
+    model("mid-coder", { inputPerMTokMicros: 800_000, outputPerMTokMicros: 4_000_000, strengths: ["code"], costTier: "medium" }),
+    model("big-coder", { inputPerMTokMicros: 3_000_000, outputPerMTokMicros: 15_000_000, strengths: ["code"], costTier: "high" }),
+  ];
+  const pick = (task: string, knob: number, quality?: "high") => decided(route(analyse({ task, qualityRequirement: quality }), tiered, ctx({ settings: { qualityVsCost: knob } }))).model;
+
+  it("a task that asks for high quality goes to a dearer tier than an ordinary one; the reason names the tier", () => {
+    const task = "Write a Python function that merges two sorted lists.";
+    expect(pick(task, 0.5)).toBe("local-coder");
+    expect(pick(task, 0.5, "high")).not.toBe("local-coder");
+    expect(pick(task, 1)).toBe("big-coder");
+    const d = decided(route(analyse({ task }), tiered, ctx({ settings: { qualityVsCost: 1 } })));
+    expect(d.reason).toContain("prior: lists code as a strength, high tier, no ratings yet");
+  });
+});
+
 describe("trim helpers", () => {
   it("trimText keeps head and tail within the budget", () => {
     const text = "A".repeat(2000) + "B".repeat(2000);

@@ -30,6 +30,14 @@ export function estimateCostMicros(c: RouteCandidate, inputTokens: number, outpu
   return (inputTokens * c.inputPerMTokMicros + outputTokens * c.outputPerMTokMicros) / 1e6;
 }
 
+/**
+ * Before any evidence, a dearer cost tier is expected to do somewhat better. Without this every
+ * model that lists a task's domain tied at the same prior, and the cheapest won even when the task
+ * asked for high quality (a free 7B model for a complex refactor). Small next to what a few ratings
+ * move; tiers the fleet does not define (an outcomes file's models) get no adjustment.
+ */
+export const TIER_PRIOR: Record<string, number> = { free: -0.06, low: -0.03, medium: 0, high: 0.04 };
+
 const fmtUsd = (micros: number) => (micros === 0 ? "$0" : micros >= 10_000 ? `$${(micros / 1e6).toFixed(2)}` : `$${(micros / 1e6).toPrecision(2)}`);
 const refuse = (code: RouteRefusal["code"], message: string): RouteRefusal => ({ refused: true, code, message });
 
@@ -155,7 +163,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
       domain: profile.domain,
       model: e.c.id,
       vector: profile.vector,
-      prior: { mean: strong ? 0.7 : 0.5, strength: 2 },
+      prior: { mean: (strong ? 0.7 : 0.5) + (TIER_PRIOR[e.c.costTier] ?? 0), strength: 2 },
       explorationScale: policy.scale,
       pricePosition: positions[i] - meanPosition,
     });
@@ -237,8 +245,8 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
       : chosen.qualitySource === "ratings"
         ? `from ${Math.round(chosen.evidence * 10) / 10} ratings/signals on ${profile.domain} tasks`
         : chosen.e.c.strengths.includes(profile.domain)
-          ? `prior: lists ${profile.domain} as a strength, no ratings yet`
-          : "prior only, no ratings yet";
+          ? `prior: lists ${profile.domain} as a strength${chosen.e.c.costTier in TIER_PRIOR ? `, ${chosen.e.c.costTier} tier` : ""}, no ratings yet`
+          : `prior only${chosen.e.c.costTier in TIER_PRIOR ? ` (${chosen.e.c.costTier} tier)` : ""}, no ratings yet`;
   const parts = [
     preferred ? `Chose ${chosen.id} because it was requested explicitly.` : `Chose ${chosen.id} for a ${profile.complexity.level} ${profile.domain} task (~${profile.contextTokens} tokens in, ~${output} out).`,
     `Expected quality ${chosen.quality.toFixed(2)} (${src}) at ~${fmtUsd(chosen.costMicros)}.`,
