@@ -191,6 +191,30 @@ describe("route: cost tiers before any ratings", () => {
   });
 });
 
+describe("route: exploring on a task that asks for high quality", () => {
+  const fleet: RouteCandidate[] = [
+    model("big-coder", { inputPerMTokMicros: 3_000_000, outputPerMTokMicros: 15_000_000, strengths: ["code"], costTier: "high" }),
+    model("mid-coder", { inputPerMTokMicros: 800_000, outputPerMTokMicros: 4_000_000, strengths: ["code"], costTier: "medium" }),
+    model("local-chat", { provider: "ollama", local: true, inputPerMTokMicros: 0, outputPerMTokMicros: 0, strengths: ["chat"], costTier: "free" }),
+  ];
+  const task = "Refactor our payment module for testability.";
+  // The same effective setting both ways: team knob 0.75 for an ordinary task, 0.5 moved to 0.75 by "high".
+  const runs = (quality?: "high") =>
+    Array.from({ length: 300 }, (_, seed) =>
+      decided(route(analyse({ task, qualityRequirement: quality ?? "normal" }), fleet, ctx({ settings: { qualityVsCost: quality ? 0.5 : 0.75 }, rng: seededRng(seed + 1) }))),
+    );
+  const worse = (d: RouteDecision) => d.explored && d.scored.find((c) => c.id === d.model)!.quality < d.scored[0].quality - 0.05;
+
+  it("never tries a model expected to do clearly worse, and says why it did not", () => {
+    // Without the requirement the posterior draws do pick the free chat model now and then…
+    expect(runs().filter(worse).length).toBeGreaterThan(0);
+    // …with it, never; and the reason names the draw it passed over.
+    const high = runs("high");
+    expect(high.filter(worse)).toEqual([]);
+    expect(high.some((d) => /asks for high quality and its expected quality is lower/.test(d.reason))).toBe(true);
+  });
+});
+
 describe("trim helpers", () => {
   it("trimText keeps head and tail within the budget", () => {
     const text = "A".repeat(2000) + "B".repeat(2000);

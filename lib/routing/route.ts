@@ -38,6 +38,9 @@ export function estimateCostMicros(c: RouteCandidate, inputTokens: number, outpu
  */
 export const TIER_PRIOR: Record<string, number> = { free: -0.06, low: -0.03, medium: 0, high: 0.04 };
 
+/** On a task that asks for high quality, exploration may not go to a model expected to be worse by more than this. */
+const HIGH_QUALITY_EXPLORE_MARGIN = 0.05;
+
 const fmtUsd = (micros: number) => (micros === 0 ? "$0" : micros >= 10_000 ? `$${(micros / 1e6).toFixed(2)}` : `$${(micros / 1e6).toPrecision(2)}`);
 const refuse = (code: RouteRefusal["code"], message: string): RouteRefusal => ({ refused: true, code, message });
 
@@ -196,7 +199,10 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
         best = s;
       }
     }
-    if (best.id !== scored[0].id) {
+    if (best.id !== scored[0].id && profile.quality.requirement === "high" && best.quality < scored[0].quality - HIGH_QUALITY_EXPLORE_MARGIN) {
+      // A task that asks for high quality is not where to try a model expected to do worse.
+      exploreNote = ` A posterior draw favoured ${best.id}, but this task asks for high quality and its expected quality is lower (${best.quality.toFixed(2)} vs ${scored[0].quality.toFixed(2)}).`;
+    } else if (best.id !== scored[0].id) {
       const x = explorationChoice(policy, scored[0].costMicros, best.costMicros);
       if (x.explore) {
         chosen = best;
