@@ -252,7 +252,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
         ? `from ${Math.round(chosen.evidence * 10) / 10} ratings/signals on ${profile.domain} tasks`
         : chosen.e.c.strengths.includes(profile.domain)
           ? `prior: lists ${profile.domain} as a strength${chosen.e.c.costTier in TIER_PRIOR ? `, ${chosen.e.c.costTier} tier` : ""}, no ratings yet`
-          : `prior only${chosen.e.c.costTier in TIER_PRIOR ? ` (${chosen.e.c.costTier} tier)` : ""}, no ratings yet`;
+          : `prior only${chosen.e.c.costTier in TIER_PRIOR ? `, ${chosen.e.c.costTier} tier` : ""}, no ratings yet`;
   const parts = [
     preferred ? `Chose ${chosen.id} because it was requested explicitly.` : `Chose ${chosen.id} for a ${profile.complexity.level} ${profile.domain} task (~${profile.contextTokens} tokens in, ~${output} out).`,
     `Expected quality ${chosen.quality.toFixed(2)} (${src}) at ~${fmtUsd(chosen.costMicros)}.`,
