@@ -43,10 +43,42 @@ test("a member does not see the admin pages", async ({ browser }) => {
 test.describe("routing settings", () => {
   test.use({ storageState: stateFile("owner") });
 
+  test("a judge model grades the unified API's answers: score and was_optimal_choice appear, and go back to null without it", async ({ page }) => {
+    const setJudge = async (model: string) => {
+      await page.goto("/t/labs/admin/routing");
+      const form = page.getByTestId("routing-settings");
+      await form.getByLabel("Judge model").selectOption(model);
+      await form.getByRole("button", { name: "Save routing settings" }).click();
+      await expect(form.getByText("Saved; the next call uses these settings.")).toBeVisible();
+    };
+    await setJudge("gpt-4.1");
+    await page.reload();
+    await expect(page.getByTestId("routing-settings").getByLabel("Judge model")).toHaveValue("gpt-4.1");
+
+    await page.goto("/t/labs/admin/keys");
+    await page.getByTestId("create-key-form").getByLabel("Name").fill(`judge ${Date.now().toString(36)}`);
+    await page.getByTestId("create-key-form").getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("new-api-key").textContent())!.trim();
+    const delegate = async () => {
+      const res = await page.request.post("/api/v1/delegate", { headers: { authorization: `Bearer ${secret}` }, data: { task: { description: "What is 17 * 23?" } } });
+      expect(res.status()).toBe(200);
+      return res.json();
+    };
+    const judged = await delegate();
+    expect(judged.quality_metrics.judged_by).toBe("gpt-4.1");
+    expect(judged.quality_metrics.score).toBeGreaterThanOrEqual(0);
+    expect(typeof judged.learning_feedback.was_optimal_choice).toBe("boolean");
+
+    await setJudge("");
+    const plain = await delegate();
+    expect(plain.quality_metrics).toEqual({ score: null, judged_by: null, user_rating: null });
+    expect(plain.learning_feedback.was_optimal_choice).toBeNull();
+  });
+
   test("an allow-list limits what auto routing may choose, and a model outside it is refused", async ({ page }) => {
     await page.goto("/t/labs/admin/routing");
     const form = page.getByTestId("routing-settings");
-    await form.getByLabel("grok-3-mini").check();
+    await form.getByRole("checkbox", { name: "grok-3-mini" }).check();
     await form.getByRole("button", { name: "Save routing settings" }).click();
     await expect(form.getByText("Saved; the next call uses these settings.")).toBeVisible();
 
@@ -60,7 +92,7 @@ test.describe("routing settings", () => {
     await expect(page.getByTestId("result-error")).toContainText("gpt-4.1");
 
     await page.goto("/t/labs/admin/routing");
-    await page.getByTestId("routing-settings").getByLabel("grok-3-mini").uncheck();
+    await page.getByTestId("routing-settings").getByRole("checkbox", { name: "grok-3-mini" }).uncheck();
     await page.getByTestId("routing-settings").getByRole("button", { name: "Save routing settings" }).click();
     await expect(page.getByText("Saved; the next call uses these settings.")).toBeVisible();
 

@@ -1,4 +1,4 @@
-import { formatCorrect, parseTask, type Task } from "./grader";
+import { formatCorrect, gradeAnswer, parseTask, type Task } from "./grader";
 import { hash32, hashUnit, mulberry32 } from "./prng";
 
 export type Tier = "low" | "medium" | "high" | "local";
@@ -102,6 +102,8 @@ function pick<T>(xs: T[], rand: () => number, n: number): T[] {
  * with the tier's accuracy; anything else gets readable prose whose detail grows with the tier.
  */
 export function answerFor(model: string, tier: Tier, prompt: string): string {
+  const judged = judgeReply(model, tier, prompt);
+  if (judged !== null) return judged;
   const rand = mulberry32(hash32(`answer\u0000${model}\u0000${prompt}`));
   const task = parseTask(prompt);
   if (task) return answersCorrectly(model, tier, prompt) ? formatCorrect(task) : wrong(task, rand);
@@ -115,4 +117,22 @@ export function answerFor(model: string, tier: Tier, prompt: string): string {
     text += `\n\nKey points:\n${pick(POINTS, rand, shape.bullets).map((p) => `- ${p}`).join("\n")}`;
   }
   return `${text}\n\n(${model})`;
+}
+
+const JUDGE = /"Score: N"[\s\S]*?\nTask:\n([\s\S]*?)\n\nAnswer:\n([\s\S]*)$/;
+
+/**
+ * A grading request (Mission Control's judge prompt: "Score: N", then "Task:" and "Answer:"): the
+ * reply is one line "Score: N". An answer to a checkable task is graded by the grader, 9 if right
+ * and 2 if wrong — wrong way round with the probability that the judge's tier misses, as it would
+ * miss a task of its own; anything else gets a fixed 4–8 from a hash of the answer.
+ */
+export function judgeReply(model: string, tier: Tier, prompt: string): string | null {
+  const m = JUDGE.exec(prompt);
+  if (!m) return null;
+  const [, task, answer] = m;
+  const right = gradeAnswer(task, answer);
+  if (right === null) return `Score: ${4 + Math.floor(hashUnit(`judge\u0000${answer}`) * 5)}`;
+  const sees = answersCorrectly(model, tier, `judge\u0000${task}\u0000${answer}`);
+  return `Score: ${(right === 1) === sees ? 9 : 2}`;
 }

@@ -3,11 +3,11 @@
 import { useState } from "react";
 import { updateRoutingSettingsAction } from "@/lib/execution/settings";
 import { Button } from "@/components/ui/button";
-import { Field, FormMessage, Input } from "@/components/ui/form";
+import { Field, FormMessage, Input, Select } from "@/components/ui/form";
 import { useTeam } from "@/components/shell/team-context";
 import { useFormAction } from "@/components/ui/use-form-action";
 
-export function RoutingSettingsForm({ settings, models }: { settings: { qualityVsCost: number; allowList: string[]; explorationCapMicros: number }; models: string[] }) {
+export function RoutingSettingsForm({ settings, models }: { settings: { qualityVsCost: number; allowList: string[]; explorationCapMicros: number; judgeModel: string | null }; models: string[] }) {
   const team = useTeam();
   const [knob, setKnob] = useState(settings.qualityVsCost);
   const [state, action, pending] = useFormAction(updateRoutingSettingsAction);
@@ -20,6 +20,20 @@ export function RoutingSettingsForm({ settings, models }: { settings: { qualityV
       </Field>
       <Field label="Exploration cap ($ per call)" error={fe?.explorationCapDollars} hint="The most the router may spend above its best guess to try a less-known model.">
         <Input name="explorationCapDollars" inputMode="decimal" defaultValue={String(settings.explorationCapMicros / 1_000_000)} />
+      </Field>
+      <Field
+        label="Judge model"
+        error={fe?.judgeModel}
+        hint="Grades each answer of the unified API (POST /api/v1/delegate) before it is returned: quality_metrics.score and was_optimal_choice come from its grade, and the learner counts it as a signal. Each grade is a call of its own, charged to the team. None: both stay null until someone rates the answer."
+      >
+        <Select name="judgeModel" defaultValue={settings.judgeModel ?? ""}>
+          <option value="">none</option>
+          {models.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </Select>
       </Field>
       <fieldset className="space-y-1">
         <legend className="text-sm font-medium">Allowed models</legend>

@@ -81,14 +81,14 @@ export type DelegateEvent =
 const DEFAULT_MAX_OUTPUT = 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-type Settings = { qualityVsCost: number; allowList: string[]; defaultModel: string | null };
+type Settings = { qualityVsCost: number; allowList: string[]; defaultModel: string | null; judgeModel: string | null };
 const settingsCache = ttlCache<Settings>("__mcSettings", () => 5_000);
 
 /** A team's routing settings, cached for 5 s; calls that arrive while a read is in flight share it. */
 export function teamRoutingSettings(db: Db, teamId: string): Promise<Settings> {
   return settingsCache.get(teamId, async () => {
     const [row] = await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId));
-    return { qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], defaultModel: row?.defaultModel ?? null };
+    return { qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], defaultModel: row?.defaultModel ?? null, judgeModel: row?.judgeModel ?? null };
   });
 }
 

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { inTransaction } from "@/db";
 import { models, routingSettings } from "@/db/schema";
@@ -13,6 +14,8 @@ const schema = z.object({
   qualityVsCost: z.coerce.number().min(0, "Use a value from 0 to 1.").max(1, "Use a value from 0 to 1."),
   allowList: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)).max(200)),
   explorationCapDollars: z.coerce.number().min(0, "The exploration cap cannot be negative.").max(10_000),
+  /** "" = no judge. */
+  judgeModel: z.string().max(200).optional().default(""),
 });
 
 const inner = teamAction({ schema, scope: "settings:write" }, async (input, ctx) => {
@@ -21,7 +24,13 @@ const inner = teamAction({ schema, scope: "settings:write" }, async (input, ctx)
     const unknown = input.allowList.filter((m) => !known.has(m));
     if (unknown.length) throw new UserError(`Unknown models in the allow-list: ${unknown.join(", ")}.`, { allowList: ["Pick models from the list."] });
   }
-  const values = { qualityVsCost: input.qualityVsCost, allowList: input.allowList, explorationCapMicros: Math.round(input.explorationCapDollars * 1_000_000), updatedAt: new Date() };
+  const judgeModel = input.judgeModel.trim() || null;
+  if (judgeModel) {
+    const [m] = await ctx.db.select({ enabled: models.enabled }).from(models).where(eq(models.name, judgeModel));
+    if (!m) throw new UserError(`Unknown judge model "${judgeModel}".`, { judgeModel: ["Pick a model from the list, or none."] });
+    if (!m.enabled) throw new UserError(`The judge model "${judgeModel}" is disabled.`, { judgeModel: ["Pick an enabled model, or none."] });
+  }
+  const values = { qualityVsCost: input.qualityVsCost, allowList: input.allowList, explorationCapMicros: Math.round(input.explorationCapDollars * 1_000_000), judgeModel, updatedAt: new Date() };
   await inTransaction(ctx.db, async (t) => {
     await t.insert(routingSettings).values({ teamId: ctx.team.id, ...values }).onConflictDoUpdate({ target: routingSettings.teamId, set: values });
     await audit(t, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "routing.update", details: values });

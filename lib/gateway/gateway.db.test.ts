@@ -1,9 +1,11 @@
 import { count, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { budgets, ratings, requests } from "@/db/schema";
+import { budgets, ratings, requests, routingSettings } from "@/db/schema";
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
 import { invalidateBudgets } from "@/lib/budgets";
+import { invalidateTeamSettings } from "@/lib/execution/delegate";
+import { gradeAnswer } from "@/mock-fleet/grader";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 
@@ -207,8 +209,40 @@ describe(`Unified delegate API (${driverName})`, () => {
     expect(body.execution_info.analysis.domain).toBe("math");
     expect(body.result.primary_response.length).toBeGreaterThan(0);
     expect(body.quality_metrics).toEqual({ score: null, judged_by: null, user_rating: null });
+    expect(body.learning_feedback).toMatchObject({ was_optimal_choice: null, optimal_basis: "not known: the answer has not been judged or rated" });
     expect(body.result.structured_data).toBeNull();
     expect(body.result.recommendations).toEqual([]);
+  });
+
+  it("with a judge model set, the score and was_optimal_choice come from its grade, and its call is a row of its own", async () => {
+    const setJudge = async (judgeModel: string | null) => {
+      await fx.db.insert(routingSettings).values({ teamId: fx.team.id, judgeModel }).onConflictDoUpdate({ target: routingSettings.teamId, set: { judgeModel } });
+      invalidateTeamSettings(fx.team.id);
+    };
+    await setJudge("gpt-4.1");
+    try {
+      const before = await rowCount();
+      const graded: boolean[] = [];
+      for (const description of ["What is 17 * 23?", "What is 48 + 19?", "Reverse the word: lantern", "What is 91 - 37?"]) {
+        const body = await (await post("/delegate", { task: { description }, preferences: { model_preference: "llama3.1:8b" } })).json();
+        const q = body.quality_metrics;
+        expect(q.judged_by).toBe("gpt-4.1");
+        // The mock's judge writes "Score: 9" for a right answer and "Score: 2" for a wrong one.
+        expect([0.889, 0.111]).toContain(q.score);
+        graded.push(q.score > 0.5 === (gradeAnswer(description, body.result.primary_response) === 1));
+        expect(body.learning_feedback.was_optimal_choice).toBe(q.score >= 0.6);
+        expect(body.learning_feedback.optimal_basis).toMatch(/^judged by gpt-4\.1: 0\.\d\d (reaches|is below) the 0\.60 bar/);
+        const [row] = await fx.db.select().from(requests).where(eq(requests.id, q.judge_request_id));
+        expect(row).toMatchObject({ model: "gpt-4.1", status: "ok" });
+        expect(row.costMicros / 1e6).toBeCloseTo(q.judge_cost, 9);
+        expect(q.judge_cost).toBeGreaterThan(0);
+      }
+      // Each call and its grade are rows; the judge agrees with the grader on most answers.
+      expect((await rowCount()) - before).toBe(8);
+      expect(graded.filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await setJudge(null);
+    }
   });
 
   it("streams start, deltas and done over SSE; the done event carries the unified response", async () => {

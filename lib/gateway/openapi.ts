@@ -55,10 +55,30 @@ const unifiedResponse = {
     },
     quality_metrics: {
       type: "object",
-      description: "Null values until a judge or a person rates the request; never estimated.",
-      properties: { score: nullable(num), judged_by: nullable(str), user_rating: nullable(num) },
+      description:
+        "score (0..1) is the grade of the team's judge model (admin → Routing), asked before the answer is returned; null without a judge or when its reply held no score — never estimated. judge_cost, judge_request_id and judge_error appear when a judge is set.",
+      properties: {
+        score: nullable(num),
+        judged_by: nullable(str),
+        judge_cost: { ...num, description: "US dollars the judge's own call cost (recorded as its own request)." },
+        judge_request_id: nullable(str),
+        judge_error: { ...str, description: "Why there is no score although a judge is set." },
+        user_rating: nullable(num),
+      },
     },
-    learning_feedback: { type: "object", properties: { explored: { type: "boolean" }, fallbacks_tried: int, rating_recorded: { type: "boolean" } } },
+    learning_feedback: {
+      type: "object",
+      properties: {
+        was_optimal_choice: {
+          ...nullable({ type: "boolean" }),
+          description: "Whether the answer reached the quality bar for its requirement (low 0.4, normal 0.6, high 0.8) by the judge's score; null when not judged. It does not claim that no cheaper model would have.",
+        },
+        optimal_basis: { ...str, description: "How was_optimal_choice was decided, in words." },
+        explored: { type: "boolean" },
+        fallbacks_tried: int,
+        rating_recorded: { type: "boolean" },
+      },
+    },
   },
 };
 

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { budgets } from "@/db/schema";
-import { delegate, delegateStream, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
+import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
+import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
 import { dayString, topModels, usageTotals } from "@/lib/usage/queries";
 import { admit, countUsage, type Caller } from "./caller";
@@ -64,7 +65,9 @@ const stringsAt = (o: unknown, k: string): string[] => {
  * The unified response. Nothing is invented: quality is null until a judge or a person rates the
  * request, and recommendations are only those the model returned as structured data.
  */
-export function unifiedResponse(r: DelegateResult, body: DelegateRequest) {
+export function unifiedResponse(r: DelegateResult, body: DelegateRequest, judgement?: Judgement) {
+  const score = judgement?.score ?? null;
+  const optimal = optimalFrom(score, r.profile.quality.requirement, `judged by ${judgement?.judgedBy}:`);
   const structured = structuredDataOf(r.text);
   const explain = body.preferences?.explain_reasoning === true;
   return {
@@ -101,8 +104,15 @@ export function unifiedResponse(r: DelegateResult, body: DelegateRequest) {
       follow_up_suggestions: stringsAt(structured, "follow_up_suggestions"),
       finish_reason: r.finishReason,
     },
-    quality_metrics: { score: null, judged_by: null, user_rating: null },
+    quality_metrics: {
+      score,
+      judged_by: judgement ? judgement.judgedBy : null,
+      ...(judgement ? { judge_cost: judgement.costMicros / 1e6, judge_request_id: judgement.requestId, ...(judgement.error ? { judge_error: judgement.error } : {}) } : {}),
+      user_rating: null,
+    },
     learning_feedback: {
+      was_optimal_choice: optimal.value,
+      optimal_basis: optimal.basis,
       explored: r.explored,
       fallbacks_tried: r.fallbacksTried.length,
       rating_recorded: false,
@@ -118,10 +128,15 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
   const body = delegateRequestSchema.parse(await readJson(req));
   await admit(db, caller);
   const input = toDelegateInput(body, caller, abortOnClose(res));
+  const judge = async (r: DelegateResult) => {
+    const { judgeModel } = await teamRoutingSettings(db, caller.key.teamId);
+    if (!judgeModel) return undefined;
+    return judgeAnswer(db, { judgeModel, task: body.task.description, result: r, caller: { teamId: caller.key.teamId, apiKeyId: caller.key.id, source: "api" } });
+  };
   if (!forceStream && !wantsStream(req)) {
     const r = await delegate(db, input);
     countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
-    sendJson(res, 200, unifiedResponse(r, body), answerHeaders(req, r));
+    sendJson(res, 200, unifiedResponse(r, body, await judge(r)), answerHeaders(req, r));
     return;
   }
   const it = delegateStream(db, input);
@@ -137,7 +152,7 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
       else if (ev.type === "fallback") send("fallback", { from: ev.from, to: ev.to, error: ev.error, discard_output: ev.discardOutput });
       else if (ev.type === "done") {
         countUsage(db, caller, ev.result.usage.inputTokens + ev.result.usage.outputTokens);
-        endSse(res, ev.result.model, ev.result.costMicros, `event: done\ndata: ${JSON.stringify(unifiedResponse(ev.result, body))}\n\n`);
+        endSse(res, ev.result.model, ev.result.costMicros, `event: done\ndata: ${JSON.stringify(unifiedResponse(ev.result, body, await judge(ev.result)))}\n\n`);
       }
     }
   } catch (e) {

@@ -67,6 +67,24 @@ describe(`a change and its audit row commit together (${driverName})`, () => {
     expect((await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId)))[0].qualityVsCost).toBe(0.9);
   });
 
+  it("routing.update: a judge model must be a known, enabled model; a good one is kept", async () => {
+    const actor = { teamId, userId: owner };
+    const p = await createProvider(db, actor, { kind: "openai_compatible", name: "Judges", baseUrl: "http://127.0.0.1:9/v1", local: false });
+    const patch = { contextWindow: 8192, inputPriceMicros: 100_000, outputPriceMicros: 200_000, cachedInputPriceMicros: null, strengths: [], optimalFor: [], costTier: "high" as const };
+    await createModel(db, actor, { ...patch, enabled: true, providerId: p.id, name: "judge-on", displayName: "Judge" });
+    await createModel(db, actor, { ...patch, enabled: false, providerId: p.id, name: "judge-off", displayName: "Judge (off)" });
+    const settings = (judgeModel: string) => updateRoutingSettingsAction({ teamId, qualityVsCost: 0.5, allowList: [], explorationCapDollars: 1, judgeModel });
+    const judgeNow = async () => (await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId)))[0].judgeModel;
+    for (const [name, message] of [["no-such-model", "Pick a model from the list, or none."], ["judge-off", "Pick an enabled model, or none."]]) {
+      const bad = await settings(name);
+      expect(!bad.ok && bad.fieldErrors?.judgeModel?.[0], name).toBe(message);
+    }
+    expect(await settings("judge-on")).toMatchObject({ ok: true });
+    expect(await judgeNow()).toBe("judge-on");
+    expect(await settings("")).toMatchObject({ ok: true });
+    expect(await judgeNow()).toBeNull();
+  });
+
   it("key.revoke and key.rotate: the key keeps working and no new key appears", async () => {
     const k = await createTeamKey(db, { teamId, actorUserId: owner, name: "ci", modelAllowList: [] });
     expect(await authenticateApiKey(db, k.key)).not.toBeNull(); // cached as active

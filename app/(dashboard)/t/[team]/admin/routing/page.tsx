@@ -20,7 +20,7 @@ export default async function RoutingAdminPage({ params }: { params: Promise<{ t
       <AdminNav slug={slug} current="routing" />
       <Card title={`Routing for ${ctx.team.name}`}>
         <RoutingSettingsForm
-          settings={{ qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], explorationCapMicros: row?.explorationCapMicros ?? 1_000_000 }}
+          settings={{ qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], explorationCapMicros: row?.explorationCapMicros ?? 1_000_000, judgeModel: row?.judgeModel ?? null }}
           models={all.map((m) => m.name)}
         />
       </Card>
