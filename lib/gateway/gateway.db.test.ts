@@ -266,8 +266,12 @@ describe(`Unified delegate API (${driverName})`, () => {
     const body = await (await post("/delegate", { task: { description: "What is 3 + 4?" } })).json();
     const res = await post("/feedback", { request_id: body.response_id, rating: 5, comment: "right" });
     expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ was_optimal_choice: true, optimal_basis: expect.stringMatching(/^rated by a person: 1\.00 reaches the 0\.60 bar/) });
     const [r] = await fx.db.select().from(ratings).where(eq(ratings.requestId, body.response_id));
     expect(r).toMatchObject({ kind: "stars", value: 5 });
+    const other = await (await post("/delegate", { task: { description: "What is 5 + 6?" } })).json();
+    const down = await (await post("/feedback", { request_id: other.response_id, rating: "down" })).json();
+    expect(down).toMatchObject({ was_optimal_choice: false, optimal_basis: expect.stringMatching(/^rated by a person: 0\.00 is below/) });
     expect((await post("/feedback", { request_id: crypto.randomUUID(), rating: "up" })).status).toBe(404);
     expect((await post("/feedback", { request_id: "nope", rating: "up" })).status).toBe(400);
   });

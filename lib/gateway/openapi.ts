@@ -178,7 +178,13 @@ export function openApiDocument() {
           operationId: "feedback",
           summary: "Rate an earlier request",
           requestBody: { required: true, content: json("FeedbackRequest") },
-          responses: { 201: { description: "Recorded" }, ...errors(400, 401, 404, 413) },
+          responses: {
+            201: {
+              description:
+                "Recorded. The answer also carries was_optimal_choice: whether this rating (thumbs 0 or 1, stars 1–5 as 0–1) reaches the bar for the request's quality requirement (low 0.4, normal 0.6, high 0.8), and optimal_basis in words.",
+            },
+            ...errors(400, 401, 404, 413),
+          },
         },
       },
       "/chat/completions": {
