@@ -335,4 +335,35 @@ describe(`Pipelines over REST (${driverName})`, () => {
       await stopPipelineRunner();
     }
   });
+
+  it("a run started with a key keeps to the key's model allow-list, in prompt and synthesis steps", async () => {
+    const { createPipeline, startPipelineRunner, stopPipelineRunner } = await import("@/lib/pipelines");
+    const { getRun } = await import("@/lib/pipelines/service");
+    await startPipelineRunner({ db: fx.db });
+    try {
+      const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "mini only", modelAllowList: ["gpt-4o-mini"] });
+      const p = await createPipeline(fx.db, {
+        teamId: fx.team.id,
+        name: "allow-list",
+        steps: [
+          { key: "draft", model: "auto", group: 0, template: "Write release notes for: {{input}}" },
+          { key: "synth", kind: "synthesis", strongModel: "auto", model: "auto", group: 1, template: "Improve: {{steps.draft}}" },
+        ],
+      });
+      const run = await (await post(`/pipelines/${p.id}/runs`, { input: "faster startup and a --json flag" }, key)).json();
+      let view = run;
+      for (let i = 0; i < 100 && !["succeeded", "failed", "cancelled"].includes(view.status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        view = await (await fetch(`${fx.api}/pipeline-runs/${run.id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+      }
+      expect(view.status).toBe("succeeded");
+      const full = (await getRun(fx.db, fx.team.id, run.id))!;
+      const used = await fx.db.select({ model: requests.model }).from(requests).where(eq(requests.pipelineRunId, run.id));
+      expect(used.length).toBeGreaterThanOrEqual(3); // the prompt step, the instructions and their execution
+      expect(new Set(used.map((u) => u.model))).toEqual(new Set(["gpt-4o-mini"]));
+      expect(full.steps.map((s) => s.model)).toEqual(["gpt-4o-mini", "gpt-4o-mini"]);
+    } finally {
+      await stopPipelineRunner();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { pipelineRuns, pipelineSteps } from "@/db/schema";
+import { apiKeys, pipelineRuns, pipelineSteps } from "@/db/schema";
 import { delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
 import { DelegateError } from "@/lib/execution/errors";
 import { outputAllowance, StepStopError } from "./caps";
@@ -176,7 +176,17 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
 
   try {
     const prompt = renderTemplate(def.template, { input: run.input, steps: outputs });
-    const common = { teamId: run.teamId, userId: run.startedBy, apiKeyId: details.apiKeyId ?? null, source: "pipeline" as const, pipelineRunId: run.id, signal: ctl.signal };
+    // A run started with an API key keeps to that key's model allow-list, as its direct calls do.
+    const keyAllow = details.apiKeyId ? (await db.select({ allow: apiKeys.modelAllowList }).from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)))[0]?.allow : undefined;
+    const common = {
+      teamId: run.teamId,
+      userId: run.startedBy,
+      apiKeyId: details.apiKeyId ?? null,
+      modelAllowList: keyAllow?.length ? keyAllow : undefined,
+      source: "pipeline" as const,
+      pipelineRunId: run.id,
+      signal: ctl.signal,
+    };
     let result: DelegateResult;
     let synth: SynthesisResult | undefined;
     if (def.kind === "synthesis") {

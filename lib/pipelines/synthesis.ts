@@ -30,7 +30,7 @@ export type SynthesisResult = {
 
 export type SynthesisEvent = { phase: "instructions" | "execution"; event: DelegateEvent };
 
-type Common = Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "pipelineRunId" | "signal"> & { source: DelegateInput["source"] };
+type Common = Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "pipelineRunId" | "signal" | "modelAllowList"> & { source: DelegateInput["source"] };
 
 const summary = (r: DelegateResult): CallSummary => ({ requestId: r.requestId, model: r.model, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, costMicros: r.costMicros, latencyMs: r.latencyMs });
 const usd = (micros: number) => `$${(micros / 1e6).toFixed(micros < 10_000 ? 6 : 4)}`;
@@ -68,12 +68,15 @@ export async function estimateStrongAlone(db: Db, opts: { strongModel: string; t
  * the router alone would pick the cheapest of them: a cheap model writing instructions for a cheap
  * model. A private task is left to the router, which keeps it on local models.
  */
-async function strongTier(db: Db, teamId: string, prompt: string): Promise<string[] | undefined> {
+async function strongTier(db: Db, teamId: string, prompt: string, keyAllow?: string[]): Promise<string[] | undefined> {
   if (detectPrivacy({ task: prompt }).private) return undefined;
   const [fleet, settings] = await Promise.all([loadFleet(db), teamRoutingSettings(db, teamId)]);
   const team = settings.allowList.length ? new Set(settings.allowList) : undefined;
+  const key = keyAllow?.length ? new Set(keyAllow) : undefined;
   const needs = estimateTokens(prompt) + 1024;
-  const usable = [...fleet.byName.values()].filter((f) => f.candidate.enabled && (!team || team.has(f.model.name)) && f.model.contextWindow >= needs);
+  const usable = [...fleet.byName.values()].filter(
+    (f) => f.candidate.enabled && (!team || team.has(f.model.name)) && (!key || key.has(f.model.name)) && f.model.contextWindow >= needs,
+  );
   for (const tier of ["high", "medium"]) {
     const names = usable.filter((f) => f.model.costTier === tier).map((f) => f.model.name);
     if (names.length) return names;
@@ -93,7 +96,7 @@ export async function* synthesisStream(
   const strongModel = input.strongModel ?? "auto";
   const cheapModel = input.cheapModel ?? "auto";
   const stepKey = input.stepKey ?? "synthesis";
-  const base = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId, source: input.source, pipelineRunId: input.pipelineRunId, signal: input.signal, restartAfterPartialOutput: true };
+  const base = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId, modelAllowList: input.modelAllowList, source: input.source, pipelineRunId: input.pipelineRunId, signal: input.signal, restartAfterPartialOutput: true };
 
   const p1 = instructionPrompt(input.task);
   const first = delegateStream(db, {
@@ -101,7 +104,7 @@ export async function* synthesisStream(
     task: p1,
     model: strongModel,
     qualityRequirement: strongModel === "auto" ? "high" : undefined,
-    modelAllowList: strongModel === "auto" ? await strongTier(db, input.teamId, p1) : undefined,
+    modelAllowList: (strongModel === "auto" ? await strongTier(db, input.teamId, p1, input.modelAllowList) : undefined) ?? input.modelAllowList,
     constraints: input.capMicros !== undefined && strongModel === "auto" ? { maxCostMicros: input.capMicros } : undefined,
     maxOutputTokens: await outputAllowance(db, { model: strongModel, prompt: p1, capMicros: input.capMicros, stepKey }),
   });
