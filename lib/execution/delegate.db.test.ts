@@ -1,14 +1,15 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDb } from "@/db";
-import { budgets, models, requests } from "@/db/schema";
+import { budgets, models, requests, routingSettings } from "@/db/schema";
+import { DEFAULT_EXPLORATION } from "@/lib/learning";
 import { seedFleet } from "@/db/seed";
 import { createUser } from "@/lib/auth/users";
 import { createTeam } from "@/lib/teams/service";
 import { costMicros } from "@/lib/providers/cost";
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
-import { delegate, delegateStream, type DelegateEvent } from "./delegate";
+import { delegate, delegateStream, invalidateTeamSettings, type DelegateEvent } from "./delegate";
 import { DelegateError } from "./errors";
 import { invalidateFleet } from "./fleet";
 
@@ -83,6 +84,23 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     const rows = await db.select().from(requests).where(eq(requests.id, r.requestId));
     expect(rows).toHaveLength(1);
     expect(rows[0].fallbacksTried[0].model).toBe("gpt-4.1-mini");
+  });
+
+  it("keeps to the admin's exploration cap: at $0 it never explores towards a dearer model", async () => {
+    const set = async (cap: number) => {
+      await db.insert(routingSettings).values({ teamId, explorationCapMicros: cap }).onConflictDoUpdate({ target: routingSettings.teamId, set: { explorationCapMicros: cap } });
+      invalidateTeamSettings(teamId);
+    };
+    await set(0);
+    try {
+      const reasons: string[] = [];
+      for (let i = 0; i < 40; i++) reasons.push((await delegate(db, { teamId, source: "api", task: `Plan a two-day offsite for eight people (${i}).`, maxOutputTokens: 64 })).reason);
+      expect(reasons.filter((r) => /exploring at \+/.test(r))).toEqual([]);
+      // The draws still happen; those towards dearer models are refused by the cap (or the cost fraction), and say so.
+      expect(reasons.some((r) => /A posterior draw favoured .* but exploring would/.test(r) || /exploring a cheaper model/.test(r))).toBe(true);
+    } finally {
+      await set(DEFAULT_EXPLORATION.maxExtraCostMicros);
+    }
   });
 
   it("refuses an unknown model with 404 and records the refusal", async () => {

@@ -5,7 +5,7 @@ import { analyse, type TaskProfile } from "@/lib/analysis";
 import { ttlCache } from "@/db/cache";
 import type { AnalyseInput } from "@/lib/analysis/types";
 import { release, reserve, settleInMemory, type Reservation } from "@/lib/budgets";
-import { applySignal } from "@/lib/learning";
+import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, type ChatMessage, type DoneEvent } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
@@ -81,14 +81,20 @@ export type DelegateEvent =
 const DEFAULT_MAX_OUTPUT = 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-type Settings = { qualityVsCost: number; allowList: string[]; defaultModel: string | null; judgeModel: string | null };
+type Settings = { qualityVsCost: number; allowList: string[]; defaultModel: string | null; judgeModel: string | null; explorationCapMicros: number };
 const settingsCache = ttlCache<Settings>("__mcSettings", () => 5_000);
 
 /** A team's routing settings, cached for 5 s; calls that arrive while a read is in flight share it. */
 export function teamRoutingSettings(db: Db, teamId: string): Promise<Settings> {
   return settingsCache.get(teamId, async () => {
     const [row] = await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId));
-    return { qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], defaultModel: row?.defaultModel ?? null, judgeModel: row?.judgeModel ?? null };
+    return {
+      qualityVsCost: row?.qualityVsCost ?? 0.5,
+      allowList: row?.allowList ?? [],
+      defaultModel: row?.defaultModel ?? null,
+      judgeModel: row?.judgeModel ?? null,
+      explorationCapMicros: row?.explorationCapMicros ?? DEFAULT_EXPLORATION.maxExtraCostMicros,
+    };
   });
 }
 
@@ -172,7 +178,8 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   const allowList = intersect(settings.allowList, input.modelAllowList ?? []);
   const decision = route(profile, [...fleet.byName.values()].map((f) => f.candidate), {
     learned,
-    settings: { qualityVsCost: settings.qualityVsCost, allowList },
+    // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring.
+    settings: { qualityVsCost: settings.qualityVsCost, allowList, exploration: { maxExtraCostMicros: settings.explorationCapMicros } },
     preference: explicit,
     rng: explicit ? undefined : Math.random,
   });

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { models, routingSettings } from "@/db/schema";
 import { requirePageScope } from "@/lib/auth/page";
+import { DEFAULT_EXPLORATION } from "@/lib/learning";
 import { AdminNav } from "@/components/admin/admin-nav";
 import { RoutingSettingsForm } from "@/components/routing/settings-form";
 import { Card } from "@/components/ui/card";
@@ -20,7 +21,7 @@ export default async function RoutingAdminPage({ params }: { params: Promise<{ t
       <AdminNav slug={slug} current="routing" />
       <Card title={`Routing for ${ctx.team.name}`}>
         <RoutingSettingsForm
-          settings={{ qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], explorationCapMicros: row?.explorationCapMicros ?? 1_000_000, judgeModel: row?.judgeModel ?? null }}
+          settings={{ qualityVsCost: row?.qualityVsCost ?? 0.5, allowList: row?.allowList ?? [], explorationCapMicros: row?.explorationCapMicros ?? DEFAULT_EXPLORATION.maxExtraCostMicros, judgeModel: row?.judgeModel ?? null }}
           models={all.map((m) => m.name)}
         />
       </Card>
