@@ -1,8 +1,7 @@
 import type { Db } from "@/db";
-import { analyse } from "@/lib/analysis";
 import type { QualityRequirement } from "@/lib/analysis/types";
-import { applyRating, type Rating } from "@/lib/learning";
-import { updateSnapshot } from "@/lib/learning/store";
+import type { Rating } from "@/lib/learning";
+import { learnRating } from "@/lib/ratings/service";
 import { delegate, type DelegateInput, type DelegateResult } from "./delegate";
 
 /**
@@ -64,8 +63,7 @@ export async function judgeAnswer(
     const score = parseJudgeScore(j.text);
     if (score !== null) {
       const rating: Rating = { kind: "stars", stars: (1 + Math.round(score * 4)) as 1 | 2 | 3 | 4 | 5 };
-      const vector = analyse({ task: opts.task }).vector;
-      await updateSnapshot(db, opts.caller.teamId, (s) => applyRating(s, { domain: opts.result.profile.domain, model: opts.result.model, rating, vector }));
+      await learnRating(db, opts.caller.teamId, { domain: opts.result.profile.domain, model: opts.result.model, rating, prompt: opts.task });
     }
     return { score, judgedBy: j.model, costMicros: j.costMicros, requestId: j.requestId, error: score === null ? `the judge's reply held no "Score: N" line` : null };
   } catch (e) {

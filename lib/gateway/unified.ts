@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { budgets, requests } from "@/db/schema";
-import type { QualityRequirement } from "@/lib/analysis/types";
+import { budgets } from "@/db/schema";
 import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
@@ -166,11 +165,8 @@ export async function feedbackRoute(db: Db, req: IncomingMessage, res: ServerRes
   const body = feedbackRequestSchema.parse(await readJson(req));
   const rating = typeof body.rating === "number" ? { kind: "stars" as const, value: body.rating as 1 | 2 | 3 | 4 | 5 } : { kind: "thumbs" as const, value: body.rating === "up" ? (1 as const) : (0 as const) };
   const row = await rateRequest(db, { teamId: caller.key.teamId, requestId: body.request_id, userId: null, rating, comment: body.comment ?? null });
-  // The rating as 0..1 (thumbs 0 or 1, stars 1–5 → 0–1) against the bar of the request's quality requirement.
-  const [stored] = await db.select({ profile: requests.taskProfile }).from(requests).where(eq(requests.id, body.request_id));
-  const requirement = ((stored?.profile as { quality?: { requirement?: QualityRequirement } } | null)?.quality?.requirement ?? "normal") as QualityRequirement;
-  const score = rating.kind === "thumbs" ? rating.value : (rating.value - 1) / 4;
-  const optimal = optimalFrom(score, requirement, "rated by a person:");
+  // The rating as 0..1 against the bar of the request's quality requirement.
+  const optimal = optimalFrom(row.score, row.qualityRequirement, "rated by a person:");
   sendJson(res, 201, {
     request_id: body.request_id,
     rating: { kind: row.kind, value: row.value },

@@ -2,8 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { requestPayloads, ratings, requests } from "@/db/schema";
 import { analyse } from "@/lib/analysis";
-import { DOMAINS, type Domain } from "@/lib/analysis/types";
-import { applyRating, type Rating } from "@/lib/learning";
+import { DOMAINS, type Domain, type QualityRequirement } from "@/lib/analysis/types";
+import { applyRating, ratingOutcome, type Rating } from "@/lib/learning";
 import { updateSnapshot } from "@/lib/learning/store";
 import { NotFoundError, UserError } from "@/lib/errors";
 
@@ -16,7 +16,7 @@ export type RatingInput = { kind: "thumbs"; value: 0 | 1 } | { kind: "stars"; va
  */
 export async function rateRequest(db: Db, input: { teamId: string; requestId: string; userId: string | null; rating: RatingInput; comment?: string | null }) {
   const [req] = await db
-    .select({ id: requests.id, model: requests.model, domain: requests.domain, status: requests.status })
+    .select({ id: requests.id, model: requests.model, domain: requests.domain, status: requests.status, profile: requests.taskProfile })
     .from(requests)
     .where(and(eq(requests.id, input.requestId), eq(requests.teamId, input.teamId)));
   if (!req) throw new NotFoundError(`No request ${input.requestId} in this team.`);
@@ -28,10 +28,19 @@ export async function rateRequest(db: Db, input: { teamId: string; requestId: st
     .values(values)
     .onConflictDoUpdate({ target: [ratings.requestId, ratings.userId], set: { kind: values.kind, value: values.value, comment: values.comment, createdAt: new Date() } })
     .returning();
-  // The learner's text model needs the task's features; they are recomputed from the stored prompt.
   const [payload] = await db.select({ prompt: requestPayloads.prompt }).from(requestPayloads).where(eq(requestPayloads.requestId, req.id));
-  const vector = payload ? analyse({ task: payload.prompt }).vector : undefined;
   const rating: Rating = input.rating.kind === "thumbs" ? { kind: "thumbs", up: input.rating.value === 1 } : { kind: "stars", stars: input.rating.value };
-  await updateSnapshot(db, input.teamId, (s) => applyRating(s, { domain, model: req.model!, rating, vector }));
-  return row;
+  await learnRating(db, input.teamId, { domain, model: req.model, rating, prompt: payload?.prompt });
+  // For callers that judge the choice by this rating: the rating as 0..1, and the request's quality requirement.
+  const qualityRequirement = (req.profile as { quality?: { requirement?: QualityRequirement } } | null)?.quality?.requirement ?? "normal";
+  return { ...row, score: ratingOutcome(rating).y, qualityRequirement };
+}
+
+/**
+ * Feeds one rating of (domain, model) to the team's learner. Its text model needs the task's
+ * features, recomputed from the prompt when there is one.
+ */
+export async function learnRating(db: Db, teamId: string, r: { domain: Domain; model: string; rating: Rating; prompt?: string }) {
+  const vector = r.prompt !== undefined ? analyse({ task: r.prompt }).vector : undefined;
+  await updateSnapshot(db, teamId, (s) => applyRating(s, { domain: r.domain, model: r.model, rating: r.rating, vector }));
 }
