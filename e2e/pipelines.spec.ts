@@ -42,7 +42,7 @@ test.describe("pipelines", () => {
     await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
     await expect(progress).toHaveAttribute("aria-valuenow", "3");
     await expect(page.getByTestId("step-optimize").getByTestId("step-metrics")).toContainText("tok");
-    await expect(page.getByTestId("run-cost")).not.toHaveText("$0");
+    await expect(page.getByTestId("run-cost")).not.toHaveText("$0.00");
 
     const rate = page.getByTestId("step-analyze").getByRole("button", { name: "Good" });
     await rate.click();

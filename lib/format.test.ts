@@ -3,7 +3,13 @@ import { formatAxisUsd, formatMs, formatUsd } from "./format";
 
 describe("formatUsd", () => {
   it("shows dollars with cents", () => expect(formatUsd(1_234_567)).toBe("$1.23"));
-  it("keeps tiny non-zero amounts visible", () => expect(formatUsd(150)).toBe("$0.0001"));
+  it("keeps tiny non-zero amounts visible", () => {
+    expect(formatUsd(150)).toBe("$0.00015");
+    expect(formatUsd(37)).toBe("$0.000037");
+    expect(formatUsd(5)).toBe("$0.0000050");
+    expect(formatUsd(9_999)).toBe("$0.010");
+    expect(formatUsd(-1_200)).toBe("-$0.0012");
+  });
   it("shows zero as $0.00", () => expect(formatUsd(0)).toBe("$0.00"));
   it("groups thousands", () => expect(formatUsd(12_345_000_000)).toBe("$12,345.00"));
 });

@@ -1,7 +1,8 @@
 /** Micro-dollars → "$1.23"; amounts under a cent keep enough digits to not read as zero. */
 export function formatUsd(micros: number): string {
   const dollars = micros / 1_000_000;
-  if (micros !== 0 && Math.abs(dollars) < 0.01) return `$${dollars.toFixed(4)}`;
+  // Below a cent, two significant digits: $0.0015, $0.000037 (four fixed decimals read $0.0000).
+  if (micros !== 0 && Math.abs(dollars) < 0.01) return `${dollars < 0 ? "-" : ""}$${Math.abs(dollars).toPrecision(2)}`;
   return dollars.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 

@@ -3,12 +3,12 @@
 import { useState, useTransition } from "react";
 import { revokeApiKeyAction, rotateApiKeyAction } from "@/lib/keys/actions";
 import type { KeyListItem } from "@/lib/keys/queries";
+import { formatUsd } from "@/lib/format";
 import { Button } from "@/components/ui/button";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
 import { useTeam } from "@/components/shell/team-context";
 import { NewKeyNotice } from "./new-key";
 
-const usd = (micros: number) => `$${(micros / 1e6).toFixed(2)}`;
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
 
 export function KeysTable({ keys }: { keys: KeyListItem[] }) {
@@ -51,7 +51,7 @@ export function KeysTable({ keys }: { keys: KeyListItem[] }) {
                   <br />
                   {k.tokensPerMinute ? `${k.tokensPerMinute} tokens/min` : "no token limit"}
                 </td>
-                <td className="py-2 pr-3 text-xs">{k.budget ? `${usd(k.budget.spentMicros)} of ${usd(k.budget.limitMicros)} / month` : "—"}</td>
+                <td className="py-2 pr-3 text-xs">{k.budget ? `${formatUsd(k.budget.spentMicros)} of ${formatUsd(k.budget.limitMicros)} / month` : "—"}</td>
                 <td className="py-2 pr-3 text-xs" data-testid="key-last-used">
                   {when(k.lastUsedAt)}
                 </td>

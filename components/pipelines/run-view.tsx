@@ -8,7 +8,8 @@ import { Card } from "@/components/ui/card";
 import { ThumbIcon } from "@/components/ui/icons";
 import { cancelRunAction, rateStepAction, retryStepAction } from "@/lib/pipelines/actions";
 import type { RunView as Run, StepView } from "@/lib/pipelines/service";
-import { StatusBadge, usd } from "./status";
+import { formatUsd } from "@/lib/format";
+import { StatusBadge } from "./status";
 
 export const runQueryKey = (runId: string) => ["pipeline-run", runId] as const;
 const live = (r: Run | undefined) => !!r && (r.status === "queued" || r.status === "running");
@@ -55,7 +56,7 @@ export function RunView({ initial }: { initial: Run }) {
           </div>
           <div className="flex items-center gap-4 text-sm">
             <span>
-              Cost <strong data-testid="run-cost">{usd(run.costMicros)}</strong>
+              Cost <strong data-testid="run-cost">{formatUsd(run.costMicros)}</strong>
             </span>
             {canRun && live(run) && !run.cancelRequested && (
               <Button variant="danger" disabled={pending} onClick={() => act(() => cancelRunAction({ teamId: team.id, runId: run.id }))}>
@@ -125,13 +126,13 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
           <span className="text-xs text-zinc-500">
             {s.kind === "synthesis" ? `synthesis: ${s.strongModel} → ${s.requestedModel}` : s.requestedModel}
             {s.model && s.model !== s.requestedModel ? ` (ran on ${s.model})` : ""}
-            {s.maxCostMicros !== null ? ` · cap ${usd(s.maxCostMicros)}` : ""}
+            {s.maxCostMicros !== null ? ` · cap ${formatUsd(s.maxCostMicros)}` : ""}
           </span>
         </div>
         <div className="flex items-center gap-3 text-xs text-zinc-600 dark:text-zinc-400">
           {s.status !== "pending" && (
             <span data-testid="step-metrics">
-              {s.inputTokens}→{s.outputTokens} tok · {usd(s.costMicros)} · {s.latencyMs} ms{s.attempts > 1 ? ` · attempt ${s.attempts}` : ""}
+              {s.inputTokens}→{s.outputTokens} tok · {formatUsd(s.costMicros)} · {s.latencyMs} ms{s.attempts > 1 ? ` · attempt ${s.attempts}` : ""}
             </span>
           )}
           {canRetry && (
@@ -176,9 +177,9 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
 export function SavingLine({ synthesis: x }: { synthesis: NonNullable<StepView["synthesis"]> }) {
   return (
     <div className="mt-2 rounded bg-emerald-50 p-2 text-xs text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200" data-testid="synthesis-saving">
-      Instructions {usd(x.instructions.costMicros)} ({x.instructions.model}) + execution {usd(x.execution.costMicros)} ({x.execution.model}) = {usd(x.totalCostMicros)}.{" "}
-      {x.strongAlone.model} alone: {usd(x.strongAlone.costMicros)} ({x.strongAlone.method}).{" "}
-      <strong>{x.savingMicros >= 0 ? `Saved ${usd(x.savingMicros)} (${x.savingPct}%)` : `Cost ${usd(-x.savingMicros)} more`}</strong>
+      Instructions {formatUsd(x.instructions.costMicros)} ({x.instructions.model}) + execution {formatUsd(x.execution.costMicros)} ({x.execution.model}) = {formatUsd(x.totalCostMicros)}.{" "}
+      {x.strongAlone.model} alone: {formatUsd(x.strongAlone.costMicros)} ({x.strongAlone.method}).{" "}
+      <strong>{x.savingMicros >= 0 ? `Saved ${formatUsd(x.savingMicros)} (${x.savingPct}%)` : `Cost ${formatUsd(-x.savingMicros)} more`}</strong>
       <div className="mt-1 text-emerald-800/80 dark:text-emerald-300/80">{x.strongAlone.explanation}</div>
     </div>
   );

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { StatusBadge, usd } from "./status";
+import { formatUsd } from "@/lib/format";
+import { StatusBadge } from "./status";
 
 type Row = { id: string; pipelineName: string; status: "queued" | "running" | "succeeded" | "failed" | "cancelled"; input: string; costMicros: number; createdAt: Date };
 
@@ -29,7 +30,7 @@ export function RunsTable({ runs, base }: { runs: Row[]; base: string }) {
             <td>
               <StatusBadge status={r.status} />
             </td>
-            <td className="text-right tabular-nums">{usd(r.costMicros)}</td>
+            <td className="text-right tabular-nums">{formatUsd(r.costMicros)}</td>
           </tr>
         ))}
       </tbody>

@@ -14,9 +14,3 @@ export function StatusBadge({ status }: { status: keyof typeof tones }) {
   return <Badge tone={tones[status]}>{status}</Badge>;
 }
 
-/** Micro-dollars as dollars with enough digits for tiny amounts. */
-export function usd(micros: number): string {
-  if (micros === 0) return "$0";
-  const d = micros / 1e6;
-  return Math.abs(d) < 0.01 ? `$${d.toFixed(6)}` : `$${d.toFixed(4)}`;
-}

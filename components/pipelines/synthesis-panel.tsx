@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Select } from "@/components/ui/form";
 import { runSynthesisAction } from "@/lib/pipelines/actions";
 import type { SynthesisResult } from "@/lib/pipelines/synthesis";
-import { usd } from "./status";
+import { formatUsd } from "@/lib/format";
 
 /**
  * Instruction synthesis for one task, for the playground: a strong model writes step-by-step
@@ -76,13 +76,13 @@ export function SynthesisPanel({ models, defaultStrong = "auto", defaultCheap = 
         <div className="space-y-3" data-testid="synthesis-result">
           <section>
             <h3 className="text-sm font-semibold">
-              Instructions — <span data-testid="synthesis-strong-model">{result.instructions.model}</span>, {usd(result.instructions.costMicros)}
+              Instructions — <span data-testid="synthesis-strong-model">{result.instructions.model}</span>, {formatUsd(result.instructions.costMicros)}
             </h3>
             <pre className="mt-1 whitespace-pre-wrap rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{result.instructions.text}</pre>
           </section>
           <section>
             <h3 className="text-sm font-semibold">
-              Result — <span data-testid="synthesis-cheap-model">{result.execution.model}</span>, {usd(result.execution.costMicros)}
+              Result — <span data-testid="synthesis-cheap-model">{result.execution.model}</span>, {formatUsd(result.execution.costMicros)}
             </h3>
             <pre className="mt-1 whitespace-pre-wrap rounded bg-zinc-50 p-2 text-sm dark:bg-zinc-950">{result.execution.text}</pre>
           </section>
@@ -94,8 +94,8 @@ export function SynthesisPanel({ models, defaultStrong = "auto", defaultCheap = 
             }
             data-testid="synthesis-saving"
           >
-            Total {usd(result.totalCostMicros)} vs {result.strongAlone.model} alone {usd(result.strongAlone.costMicros)} ({result.strongAlone.method}):{" "}
-            <strong>{result.savingMicros >= 0 ? `saved ${usd(result.savingMicros)} (${result.savingPct}%)` : `cost ${usd(-result.savingMicros)} more`}</strong>
+            Total {formatUsd(result.totalCostMicros)} vs {result.strongAlone.model} alone {formatUsd(result.strongAlone.costMicros)} ({result.strongAlone.method}):{" "}
+            <strong>{result.savingMicros >= 0 ? `saved ${formatUsd(result.savingMicros)} (${result.savingPct}%)` : `cost ${formatUsd(-result.savingMicros)} more`}</strong>
             <span className="mt-1 block text-xs opacity-80">{result.strongAlone.explanation}</span>
           </p>
         </div>

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { pointAtKnob, prepareCostQuality, type SimPoint, type SimSingle } from "@/lib/charts/simulation";
 import { CostQualityChart } from "@/components/charts/cost-quality";
+import { formatUsd } from "@/lib/format";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
@@ -91,7 +92,7 @@ export function Simulator() {
                 <dt className="text-zinc-500">Quality</dt>
                 <dd data-testid="sim-quality">{pct(sel.quality)}</dd>
                 <dt className="text-zinc-500">Cost</dt>
-                <dd>${sel.cost_usd.toFixed(4)}</dd>
+                <dd>{formatUsd(sel.cost_usd * 1_000_000)}</dd>
                 <dt className="text-zinc-500">vs best single ({result.best_single.model})</dt>
                 <dd>
                   {pct(sel.quality_ratio)} of its quality at {pct(sel.cost_ratio)} of its cost

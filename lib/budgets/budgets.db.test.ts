@@ -118,7 +118,7 @@ describe(`budgets on ${driverName}`, () => {
     const err = await delegate(db, { teamId, source: "api", task: TASK, model: MODEL }).catch((e) => e);
     expect(err).toBeInstanceOf(DelegateError);
     expect(err.status).toBe(402);
-    expect(err.message).toMatch(/^Budget "tiny" exceeded: \$0\.0000 of \$0\.0000 is left this period/);
+    expect(err.message).toMatch(/^Budget "tiny" exceeded: \$0\.0000050 of \$0\.0000050 is left this period/);
     const row = await budgetRow(b.id);
     expect(row.spentMicros + row.reservedMicros).toBe(0);
   });

@@ -134,7 +134,7 @@ describe("exploration", () => {
   it("explains a refused exploration in words a person can read", () => {
     const policy = { ...DEFAULT_EXPLORATION, maxExtraCostFraction: 1, maxExtraCostMicros: 20_000 };
     // A free local model against a paid one: no percentage of zero.
-    expect(explorationChoice(policy, 0, 142).why).toBe("exploring would add $0.0001 to a free choice (cap +100%)");
+    expect(explorationChoice(policy, 0, 142).why).toBe("exploring would add $0.00014 to a free choice (cap +100%)");
     expect(explorationChoice(policy, 3, 1_500).why).toBe("exploring would cost 500× as much, $0.0015 more (cap +100%)");
     expect(explorationChoice(policy, 100, 250).why).toBe("exploring would add 150% to the cost (cap +100%)");
     expect(explorationChoice(policy, 30_000, 55_000).why).toBe("exploring would add $0.03 (cap $0.02 a decision)");

@@ -3,6 +3,7 @@ import { delegate, delegateStream, teamRoutingSettings, type DelegateEvent, type
 import { detectPrivacy, estimateTokens } from "@/lib/analysis";
 import { loadFleet } from "@/lib/execution/fleet";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
+import { formatUsd } from "@/lib/format";
 import { outputAllowance, StepStopError } from "./caps";
 
 export const instructionPrompt = (task: string) =>
@@ -33,7 +34,6 @@ export type SynthesisEvent = { phase: "instructions" | "execution"; event: Deleg
 type Common = Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "pipelineRunId" | "signal" | "modelAllowList"> & { source: DelegateInput["source"] };
 
 const summary = (r: DelegateResult): CallSummary => ({ requestId: r.requestId, model: r.model, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, costMicros: r.costMicros, latencyMs: r.latencyMs });
-const usd = (micros: number) => `$${(micros / 1e6).toFixed(micros < 10_000 ? 6 : 4)}`;
 
 /**
  * The estimate of the strong model doing the task alone, from its price table and tokens this
@@ -57,7 +57,7 @@ export async function estimateStrongAlone(db: Db, opts: { strongModel: string; t
     explanation:
       `Estimate, not a call: ${opts.strongModel} reading the task alone (~${inputTokens} prompt tokens, counted at ~4 characters per token) and writing an answer ` +
       `as long as the cheap model's (${opts.observedOutputTokens} tokens, as reported by its provider), at ${opts.strongModel}'s prices ` +
-      `(${usd(fm.model.inputPriceMicros)}/M input, ${usd(fm.model.outputPriceMicros)}/M output) ≈ ${usd(cost)}.`,
+      `(${formatUsd(fm.model.inputPriceMicros)}/M input, ${formatUsd(fm.model.outputPriceMicros)}/M output) ≈ ${formatUsd(cost)}.`,
   };
 }
 
@@ -153,7 +153,7 @@ export async function* synthesisStream(
       outputTokens: alone.usage.outputTokens,
       requestId: alone.requestId,
       text: alone.text,
-      explanation: `Measured: ${alone.model} was run on the task alone and cost ${usd(alone.costMicros)} (${alone.usage.inputTokens} prompt + ${alone.usage.outputTokens} answer tokens, as its provider reported).`,
+      explanation: `Measured: ${alone.model} was run on the task alone and cost ${formatUsd(alone.costMicros)} (${alone.usage.inputTokens} prompt + ${alone.usage.outputTokens} answer tokens, as its provider reported).`,
     };
   } else {
     strongAlone = await estimateStrongAlone(db, { strongModel: ins.model, task: input.task, observedOutputTokens: exe.usage.outputTokens });

@@ -1,5 +1,6 @@
 import type { TaskProfile } from "@/lib/analysis";
 import { DEFAULT_EXPLORATION, explorationChoice, qualityEstimate, type QualityEstimate } from "@/lib/learning";
+import { formatUsd } from "@/lib/format";
 import { contextBudget } from "./trim";
 import type { RouteCandidate, RouteContext, RouteDecision, RouteRefusal, ScoredCandidate, TrimPlan } from "./types";
 
@@ -41,7 +42,6 @@ export const TIER_PRIOR: Record<string, number> = { free: -0.06, low: -0.03, med
 /** On a task that asks for high quality, exploration may not go to a model expected to be worse by more than this. */
 const HIGH_QUALITY_EXPLORE_MARGIN = 0.05;
 
-const fmtUsd = (micros: number) => (micros === 0 ? "$0" : micros >= 10_000 ? `$${(micros / 1e6).toFixed(2)}` : `$${(micros / 1e6).toPrecision(2)}`);
 const refuse = (code: RouteRefusal["code"], message: string): RouteRefusal => ({ refused: true, code, message });
 
 /** Φ, the standard normal CDF (Abramowitz–Stegun 7.1.26 through erf). */
@@ -122,10 +122,10 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   const maxCost = profile.cost.maxCostMicros;
   if (maxCost !== undefined) {
     const ok = eligible.filter((e) => e.cost <= maxCost);
-    for (const e of eligible) if (e.cost > maxCost) exclude(e.c, `~${fmtUsd(e.cost)} is over max_cost ${fmtUsd(maxCost)}`);
+    for (const e of eligible) if (e.cost > maxCost) exclude(e.c, `~${formatUsd(e.cost)} is over max_cost ${formatUsd(maxCost)}`);
     if (ok.length === 0) {
       const cheapest = eligible.reduce((a, b) => (b.cost < a.cost ? b : a));
-      return refuse("over_max_cost", `No eligible model can do this within max_cost ${fmtUsd(maxCost)} (${maxCost} µ$): the cheapest, ${cheapest.c.id}, would cost about ${fmtUsd(cheapest.cost)}. Raise max_cost, or shorten the task or its context.`);
+      return refuse("over_max_cost", `No eligible model can do this within max_cost ${formatUsd(maxCost)} (${maxCost} µ$): the cheapest, ${cheapest.c.id}, would cost about ${formatUsd(cheapest.cost)}. Raise max_cost, or shorten the task or its context.`);
     }
     eligible = ok;
   }
@@ -255,12 +255,12 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
           : `prior only${chosen.e.c.costTier in TIER_PRIOR ? `, ${chosen.e.c.costTier} tier` : ""}, no ratings yet`;
   const parts = [
     preferred ? `Chose ${chosen.id} because it was requested explicitly.` : `Chose ${chosen.id} for a ${profile.complexity.level} ${profile.domain} task (~${profile.contextTokens} tokens in, ~${output} out).`,
-    `Expected quality ${chosen.quality.toFixed(2)} (${src}) at ~${fmtUsd(chosen.costMicros)}.`,
+    `Expected quality ${chosen.quality.toFixed(2)} (${src}) at ~${formatUsd(chosen.costMicros)}.`,
   ];
   if (!preferred && runnerUp) {
     const cheaper = runnerUp.costMicros < chosen.costMicros;
     parts.push(
-      `Best trade-off at quality-vs-cost ${knob.toFixed(2)}${knob !== ctx.settings.qualityVsCost ? ` (team setting ${ctx.settings.qualityVsCost}, adjusted for ${profile.quality.requirement} quality)` : ""}: runner-up ${runnerUp.id} ${runnerUp.quality.toFixed(2)} at ~${fmtUsd(runnerUp.costMicros)}${cheaper ? " (cheaper, but lower expected quality)" : ""}.`,
+      `Best trade-off at quality-vs-cost ${knob.toFixed(2)}${knob !== ctx.settings.qualityVsCost ? ` (team setting ${ctx.settings.qualityVsCost}, adjusted for ${profile.quality.requirement} quality)` : ""}: runner-up ${runnerUp.id} ${runnerUp.quality.toFixed(2)} at ~${formatUsd(runnerUp.costMicros)}${cheaper ? " (cheaper, but lower expected quality)" : ""}.`,
     );
   }
   if (profile.privacy.private) parts.push("Private task: only local models were considered.");
