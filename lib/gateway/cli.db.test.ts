@@ -41,6 +41,19 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
     expect(s.stdout).toMatch(/Spend since/);
     expect(s.stdout).toMatch(/gpt-4\.1-mini/);
     expect((await mc(["models"])).stdout).toMatch(/^auto/m);
+    const listed = await mc(["models", "--json"]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((m: { id: string }) => m.id)).toContain("gpt-4.1-mini");
+  });
+
+  it("rates a request with stars and with thumbs, which the API takes as sent", async () => {
+    const id = JSON.parse((await mc(["delegate", "Summarise: launch moved to May.", "--json"])).stdout).response_id as string;
+    const stars = await mc(["rate", id, "4", "--json"]);
+    expect(stars.code).toBe(0);
+    expect(JSON.parse(stars.stdout).rating).toEqual({ kind: "stars", value: 4 });
+    const thumbs = await mc(["rate", id, "up"]);
+    expect(thumbs.code).toBe(0);
+    expect(thumbs.stdout).toMatch(/Rated .*: thumbs up/);
   });
 
   it("runs a pipeline and shows its progress until it finishes", async () => {
