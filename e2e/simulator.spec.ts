@@ -12,6 +12,14 @@ function outcomesFile(n = 80) {
   return Buffer.from(lines.join("\n"));
 }
 
+/** 25 lines a grader could never have produced: scores of 5 and costs below zero. */
+function impossibleFile() {
+  const lines = Array.from({ length: 25 }, (_, i) =>
+    JSON.stringify({ prompt: `What is ${i} + ${i}?`, outcomes: { big: i % 2 ? { score: 1, cost_usd: -1 } : { score: 5, cost_usd: 0.01 }, small: { score: 1, cost_usd: 0.0005 } } }),
+  );
+  return Buffer.from(lines.join("\n"));
+}
+
 test.use({ storageState: stateFile("owner") });
 
 test("the simulator replays an uploaded outcomes file and draws the curve against single models", async ({ page }) => {
@@ -26,8 +34,39 @@ test("the simulator replays an uploaded outcomes file and draws the curve agains
   await page.getByLabel("Outcomes file").setInputFiles({ name: "bad.jsonl", mimeType: "text/plain", buffer: Buffer.from("not json\n") });
   await page.getByRole("button", { name: "Simulate" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "line 1" })).toContainText("not JSON");
+  // The last file's curve and figures are not shown under another file's error.
+  await expect(page.getByTestId("cost-quality-chart")).toHaveCount(0);
+  await expect(page.getByTestId("simulation-figures")).toHaveCount(0);
+
+  // Impossible values are refused with their line, and nothing is replayed.
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "outcomes.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40) });
+  await page.getByRole("button", { name: "Simulate" }).click();
+  await expect(page.getByTestId("cost-quality-chart")).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "impossible.jsonl", mimeType: "application/x-ndjson", buffer: impossibleFile() });
+  await page.getByRole("button", { name: "Simulate" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "line 1:" });
+  await expect(alert).toContainText("line 1: outcomes.big.score must be between 0 and 1 (got 5)", { timeout: 60_000 });
+  await expect(alert).toContainText("line 2: outcomes.big.cost_usd must be 0 or more and finite");
+  await expect(page.getByTestId("cost-quality-chart")).toHaveCount(0);
+  await expect(page.getByTestId("sim-quality")).toHaveCount(0);
+
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "empty-outcomes.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(Array.from({ length: 25 }, (_, i) => JSON.stringify({ prompt: `p${i}`, outcomes: {} })).join("\n")) });
+  await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "line 1:" })).toContainText("line 1: outcomes is empty", { timeout: 60_000 });
+  await expect(page.getByText(/The team's router now starts from/)).toHaveCount(0);
 
   await page.getByLabel("Outcomes file").setInputFiles({ name: "outcomes.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40) });
   await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
   await expect(page.getByText("The team's router now starts from 40 prompts and 2 models' outcomes.")).toBeVisible({ timeout: 60_000 });
+});
+
+test.describe("a viewer", () => {
+  test.use({ storageState: stateFile("viewer") });
+
+  test("sees why the simulator cannot be run before trying", async ({ page }) => {
+    await page.goto("/t/demo/routing");
+    await expect(page.getByRole("button", { name: "Simulate" })).toBeDisabled();
+    await expect(page.getByText("Your role (viewer) cannot run the simulator")).toBeVisible();
+    await expect(page.getByRole("button", { name: /Warm-start/ })).toHaveCount(0);
+  });
 });

@@ -13,7 +13,7 @@ async function main() {
   const text = Buffer.concat(chunks).toString("utf8");
   try {
     if (mode === "warm-start") {
-      const rows = parseReplayFile(text, "the uploaded file");
+      const rows = parseReplayFile(text);
       const snapshot = warmStart(rows);
       process.stdout.write(JSON.stringify({ ok: true, prompts: rows.length, models: [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].sort(), snapshot }));
     } else {

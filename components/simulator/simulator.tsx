@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { pointAtKnob, prepareCostQuality, type SimPoint, type SimSingle } from "@/lib/charts/simulation";
 import { CostQualityChart } from "@/components/charts/cost-quality";
 import { formatUsd } from "@/lib/format";
@@ -9,12 +9,20 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 
-type Result = { prompts: number; train: number; test: number; singles: SimSingle[]; best_single: SimSingle; points: SimPoint[]; aiq: number; aiq_best_single_hull: number };
+type Result = { file: string; prompts: number; train: number; test: number; singles: SimSingle[]; best_single: SimSingle; points: SimPoint[]; aiq: number; aiq_best_single_hull: number };
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+// A ratio to a best single model that cost nothing or scored nothing has no value (JSON null).
+const pct = (x: number | null) => (x != null && Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : "—");
+
+/** The error body's message, or a status line when the answer is not the API's JSON. */
+async function errorOf(res: Response): Promise<string> {
+  const body = await res.json().catch(() => null);
+  return body?.error?.message ?? `The simulator answered ${res.status}; try again.`;
+}
 
 export function Simulator() {
   const team = useTeam();
+  const canRun = useHasScope("requests:write");
   const canWarm = useHasScope("settings:write");
   const router = useRouter();
   const [file, setFile] = useState<File | null>(null);
@@ -23,8 +31,19 @@ export function Simulator() {
   const [notice, setNotice] = useState<string | null>(null);
   const [result, setResult] = useState<Result | null>(null);
   const [knob, setKnob] = useState(0.5);
+  // The file on screen now: an answer for a file the user has since replaced is dropped.
+  const current = useRef<File | null>(null);
   const chart = useMemo(() => (result ? prepareCostQuality(result.points, result.singles) : null), [result]);
   const sel = result ? pointAtKnob(result.points, knob) : undefined;
+
+  /** A new file: the last file's figures, error and notice are not about it. */
+  function choose(next: File | null) {
+    current.current = next;
+    setFile(next);
+    setResult(null);
+    setError(null);
+    setNotice(null);
+  }
 
   async function post(warm: boolean) {
     if (!file) {
@@ -34,16 +53,19 @@ export function Simulator() {
     setBusy(warm ? "Warm-starting…" : "Replaying… (this takes a few seconds)");
     setError(null);
     setNotice(null);
+    // A replay's figures belong to one file: they go when it is replayed again, and stay gone if that fails.
+    if (!warm) setResult(null);
     try {
       const res = await fetch(`/api/teams/${team.slug}/simulate${warm ? "?warmStart=1" : ""}`, { method: "POST", body: await file.text(), headers: { "content-type": "application/x-ndjson" } });
-      const body = await res.json();
-      if (!res.ok) setError(body.error?.message ?? `Failed (${res.status}).`);
+      if (current.current !== file) return;
+      if (!res.ok) setError(await errorOf(res));
       else if (warm) {
+        const body = await res.json();
         setNotice(`The team's router now starts from ${body.prompts} prompts and ${body.models.length} models' outcomes.`);
         router.refresh();
-      } else setResult(body);
+      } else setResult({ ...(await res.json()), file: file.name });
     } catch {
-      setError("The upload failed; check your connection and try again.");
+      if (current.current === file) setError("The upload failed; check your connection and try again.");
     } finally {
       setBusy(null);
     }
@@ -57,8 +79,8 @@ export function Simulator() {
           other 30 %, choosing from the prompt text and prices only and learning only from the chosen model&apos;s score.
         </p>
         <div className="flex flex-wrap items-center gap-3">
-          <input type="file" accept=".jsonl,.ndjson,.txt,application/json" aria-label="Outcomes file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} className="text-sm" />
-          <Button onClick={() => post(false)} disabled={!!busy}>
+          <input type="file" accept=".jsonl,.ndjson,.txt,application/json" aria-label="Outcomes file" onChange={(e) => choose(e.target.files?.[0] ?? null)} disabled={!canRun} className="text-sm" />
+          <Button onClick={() => post(false)} disabled={!!busy || !canRun} aria-describedby={canRun ? undefined : "simulator-role"}>
             Simulate
           </Button>
           {canWarm && (
@@ -68,8 +90,13 @@ export function Simulator() {
           )}
           {busy && <span className="text-sm text-zinc-500" role="status">{busy}</span>}
         </div>
+        {!canRun && (
+          <p id="simulator-role" className="mt-3 text-sm text-zinc-500">
+            Your role ({team.role}) cannot run the simulator; ask a member or admin of the team.
+          </p>
+        )}
         {error && (
-          <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert">
+          <p className="mt-3 whitespace-pre-line rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert">
             {error}
           </p>
         )}
@@ -80,7 +107,7 @@ export function Simulator() {
         )}
       </Card>
       {result && chart && sel && (
-        <Card title={`Held-out replay: ${result.test} prompts (trained on ${result.train})`}>
+        <Card title={`Held-out replay of ${result.file}: ${result.test} prompts (trained on ${result.train})`}>
           <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
             <CostQualityChart data={chart} selected={{ cost: sel.cost_usd, quality: Math.round(sel.quality * 10000) / 100 }} />
             <div className="space-y-3 text-sm" data-testid="simulation-figures">

@@ -8,37 +8,9 @@ import { analyse } from "@/lib/analysis";
 import { applyOutcome, cloneSnapshot, seededRng, warmStart, type ExplorationPolicy, type WarmStartOptions } from "@/lib/learning";
 import { isRefusal, route, type RouteCandidate } from "./index";
 import { aiq, type CostQuality } from "./aiq";
+import { parseReplayFile, type ReplayRow } from "./outcomes-file";
 
-export interface ReplayRow {
-  id: string;
-  prompt: string;
-  outcomes: Record<string, { score: number; cost_usd: number }>;
-}
-
-export function parseReplayFile(text: string, name = "input"): ReplayRow[] {
-  const rows: ReplayRow[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    let r: unknown;
-    try {
-      r = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${name} line ${i + 1}: not JSON (${(e as Error).message})`);
-    }
-    const row = r as Partial<ReplayRow>;
-    if (typeof row.prompt !== "string" || !row.outcomes || typeof row.outcomes !== "object") {
-      throw new Error(`${name} line ${i + 1}: needs "prompt" (string) and "outcomes" ({model: {score, cost_usd}})`);
-    }
-    for (const [m, o] of Object.entries(row.outcomes)) {
-      if (typeof o?.score !== "number" || typeof o?.cost_usd !== "number") throw new Error(`${name} line ${i + 1}: outcome for "${m}" needs numeric score and cost_usd`);
-    }
-    rows.push({ id: typeof row.id === "string" ? row.id : String(i + 1), prompt: row.prompt, outcomes: row.outcomes });
-  }
-  if (rows.length === 0) throw new Error(`${name}: no rows`);
-  return rows;
-}
+export { MAX_COST_USD, OutcomesFileError, parseReplayFile, type ReplayRow } from "./outcomes-file";
 
 export interface ReplayOptions {
   /**
@@ -271,7 +243,7 @@ export const SIMULATOR_KNOBS = [0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
  * 70 % and is replayed on the 30 % it has never seen, for a few settings of the knob.
  */
 export function simulateOutcomes(text: string, opts: { seed?: number; maxRows?: number; knobs?: number[] } = {}) {
-  const rows = parseReplayFile(text, "the uploaded file");
+  const rows = parseReplayFile(text);
   const maxRows = opts.maxRows ?? 3000;
   if (rows.length > maxRows) throw new Error(`The file has ${rows.length} prompts; the simulator takes at most ${maxRows}. Use \`npm run bench:routing\` for larger files.`);
   if (rows.length < 20) throw new Error(`The file has ${rows.length} prompts; at least 20 are needed to hold some out.`);
