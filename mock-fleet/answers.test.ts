@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerFor, answersCorrectly, TIER_ACCURACY, type Tier } from "./answers";
+import { answerFor, answersCorrectly, forcedToolCall, TIER_ACCURACY, type Tier } from "./answers";
 import { gradeAnswer, parseTask } from "./grader";
 
 const letters = (i: number) => i.toString(26).replace(/[0-9]/g, (d) => "qrstuvwxyz"[Number(d)]);
@@ -67,5 +67,21 @@ describe("answerFor", () => {
     expect(len("medium")).toBeGreaterThan(len("low"));
     expect(answerFor("m", "high", p)).toContain("Key points:");
     expect(answerFor("m", "low", p)).toContain("(m)");
+  });
+});
+
+describe("forcedToolCall", () => {
+  const weather = { name: "get_weather", schema: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] }, note: { type: "string" } }, required: ["city", "days", "unit"] } };
+  const time = { name: "get_time", schema: { type: "object", properties: {} } };
+
+  it("calls the named tool, else the first, with its required properties filled from the prompt", () => {
+    const prompt = "What will the weather be for 3 days in Paris?";
+    expect(forcedToolCall([weather, time], null, prompt)).toEqual({ name: "get_weather", input: { city: "Paris", days: 3, unit: "celsius" } });
+    expect(forcedToolCall([weather, time], "get_time", prompt)).toEqual({ name: "get_time", input: {} });
+    expect(forcedToolCall([weather, time], null, prompt)).toEqual(forcedToolCall([weather, time], null, prompt));
+  });
+
+  it("gives a tool without a schema an empty input", () => {
+    expect(forcedToolCall([{ name: "ping", schema: undefined }], "ping", "hello")).toEqual({ name: "ping", input: {} });
   });
 });

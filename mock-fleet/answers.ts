@@ -136,3 +136,51 @@ export function judgeReply(model: string, tier: Tier, prompt: string): string | 
   const sees = answersCorrectly(model, tier, `judge\u0000${task}\u0000${answer}`);
   return `Score: ${(right === 1) === sees ? 9 : 2}`;
 }
+
+/** A tool the request offers, in either wire format: its name and its JSON schema. */
+export interface OfferedTool {
+  name: string;
+  schema: unknown;
+}
+
+export interface MockToolCall {
+  name: string;
+  input: Record<string, unknown>;
+}
+
+/**
+ * The call a model makes when the request forces a tool (OpenAI `tool_choice: "required"` or a named
+ * function, Anthropic `{ type: "any" }` or `{ type: "tool" }`): the named tool, else the first one.
+ * Its input fills the schema's required properties (all of them when none is marked required) from
+ * the prompt: strings get its last word, numbers its first number, so repeat calls agree.
+ */
+export function forcedToolCall(tools: OfferedTool[], name: string | null, prompt: string): MockToolCall {
+  const tool = (name === null ? tools[0] : tools.find((t) => t.name === name)) ?? tools[0];
+  const value = valueFor(tool.schema, prompt, 0);
+  return { name: tool.name, input: value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {} };
+}
+
+function valueFor(schema: unknown, prompt: string, depth: number): unknown {
+  const s = (schema && typeof schema === "object" ? schema : {}) as { type?: unknown; enum?: unknown; properties?: unknown; required?: unknown };
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
+  switch (type) {
+    case "object": {
+      if (depth > 3) return {};
+      const props = (s.properties && typeof s.properties === "object" ? s.properties : {}) as Record<string, unknown>;
+      const keys = Array.isArray(s.required) && s.required.length > 0 ? (s.required as string[]) : Object.keys(props);
+      return Object.fromEntries(keys.map((k) => [k, valueFor(props[k], prompt, depth + 1)]));
+    }
+    case "integer":
+    case "number": {
+      const n = Number(/-?\d+(?:\.\d+)?/.exec(prompt)?.[0] ?? 1);
+      return type === "integer" ? Math.trunc(n) : n;
+    }
+    case "boolean":
+      return true;
+    case "array":
+      return [];
+    default:
+      return prompt.match(/[\p{L}\p{N}_-]+/gu)?.at(-1) ?? "example";
+  }
+}

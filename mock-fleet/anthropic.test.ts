@@ -132,3 +132,76 @@ describe("Anthropic-shaped errors", () => {
     expect((await usage()).models[MODEL]).toMatchObject({ ok: 0, prompt_tokens: 0, completion_tokens: 0, errors: expect.objectContaining({ drop: 1 }) });
   });
 });
+
+describe("tools on /v1/messages, checked as the Messages API checks them", () => {
+  const weather: Anthropic.Tool = { name: "get_weather", description: "Weather by city", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
+  const question: Anthropic.MessageParam = { role: "user", content: "What is the weather in Paris?" };
+  const ask = (extra: Partial<Anthropic.MessageCreateParamsNonStreaming>) =>
+    client.messages.create({ model: MODEL, max_tokens: 200, messages: [question], ...extra }).catch((e: unknown) => e);
+  const refusal = async (p: Promise<unknown>) => {
+    const err = await p;
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    return (err as Error).message;
+  };
+
+  it("answers with a tool_use block when tool_choice forces a tool, and in text under auto", async () => {
+    const forced = (await ask({ tools: [weather], tool_choice: { type: "any" } })) as Anthropic.Message;
+    expect(forced.stop_reason).toBe("tool_use");
+    expect(forced.content).toEqual([{ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "get_weather", input: { city: "Paris" } }]);
+    const named = (await ask({ tools: [{ ...weather, name: "other" }, weather], tool_choice: { type: "tool", name: "get_weather" } })) as Anthropic.Message;
+    expect(named.content[0]).toMatchObject({ type: "tool_use", name: "get_weather" });
+    const auto = (await ask({ tools: [weather], tool_choice: { type: "auto" } })) as Anthropic.Message;
+    expect(auto.stop_reason).toBe("end_turn");
+    expect(auto.content[0].type).toBe("text");
+  });
+
+  it("streams a forced tool call as a tool_use block whose input_json_delta pieces join to its input", async () => {
+    const stream = await client.messages.create({ model: MODEL, max_tokens: 200, messages: [question], tools: [weather], tool_choice: { type: "any" }, stream: true });
+    let json = "";
+    let start: unknown;
+    let stop: string | null = null;
+    for await (const ev of stream) {
+      if (ev.type === "content_block_start") start = ev.content_block;
+      if (ev.type === "content_block_delta" && ev.delta.type === "input_json_delta") json += ev.delta.partial_json;
+      if (ev.type === "message_delta") stop = ev.delta.stop_reason;
+    }
+    expect(start).toMatchObject({ type: "tool_use", name: "get_weather", input: {} });
+    expect(JSON.parse(json)).toEqual({ city: "Paris" });
+    expect(stop).toBe("tool_use");
+  });
+
+  it("accepts the follow-up turn: tool_use answered by tool_result in the next user message", async () => {
+    const m = (await ask({
+      tools: [weather],
+      messages: [
+        question,
+        { role: "assistant", content: [{ type: "text", text: "Checking." }, { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "Sunny, 21 degrees" }] },
+      ],
+    })) as Anthropic.Message;
+    expect(m.stop_reason).toBe("end_turn");
+    expect(m.content[0].type).toBe("text");
+  });
+
+  it("refuses OpenAI-shaped tools, string tool_choice, and a tool_choice naming no tool", async () => {
+    const openaiTool = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } };
+    expect(await refusal(ask({ tools: [openaiTool as never] }))).toMatch(/tools\.0: Input tag 'function'/);
+    expect(await refusal(ask({ tools: [{ name: "get_weather" } as never] }))).toMatch(/tools\.0\.custom\.input_schema: Field required/);
+    expect(await refusal(ask({ tools: [weather], tool_choice: "required" as never }))).toMatch(/tool_choice: Input should be a valid dictionary/);
+    expect(await refusal(ask({ tools: [weather], tool_choice: { type: "tool", name: "nope" } }))).toMatch(/Tool 'nope' not found/);
+    expect(await refusal(ask({ tool_choice: { type: "any" } }))).toMatch(/only be specified while providing tools/);
+  });
+
+  it("refuses OpenAI's tool turns: role tool, an emptied assistant turn, unpaired tool_use and tool_result", async () => {
+    const toolUse: Anthropic.MessageParam = { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }] };
+    const result = (id: string): Anthropic.MessageParam => ({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "Sunny" }] });
+    expect(await refusal(ask({ tools: [weather], messages: [question, toolUse, { role: "tool", tool_call_id: "toolu_1", content: "Sunny" } as never] }))).toMatch(/messages\.2\.role: Input should be 'user' or 'assistant'/);
+    expect(await refusal(ask({ messages: [question, { role: "assistant", content: "" }, { role: "user", content: "and?" }] }))).toMatch(/messages\.1: all messages must have non-empty content/);
+    expect(await refusal(ask({ tools: [weather], messages: [question, toolUse, { role: "user", content: "and?" }] }))).toMatch(/ids were found without `tool_result` blocks immediately after: toolu_1/);
+    const both: Anthropic.MessageParam = { role: "user", content: [...(result("toolu_1").content as Anthropic.ToolResultBlockParam[]), ...(result("toolu_2").content as Anthropic.ToolResultBlockParam[])] };
+    expect(await refusal(ask({ tools: [weather], messages: [question, toolUse, both] }))).toMatch(/unexpected `tool_use_id` found in `tool_result` blocks: toolu_2/);
+    expect(await refusal(ask({ messages: [{ role: "system", content: "Be brief." } as never, question] }))).toMatch(/top-level `system` parameter/);
+    expect((await usage()).models[MODEL].errors.bad_request).toBe(5);
+  });
+});

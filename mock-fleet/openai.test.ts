@@ -153,3 +153,52 @@ describe("OpenAI-shaped errors", () => {
     expect((await usage()).models["gpt-4.1"].errors.timeout).toBe(1);
   });
 });
+
+describe("tools on /v1/chat/completions", () => {
+  const tools: OpenAI.ChatCompletionTool[] = [
+    { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } },
+    { type: "function", function: { name: "get_time" } },
+  ];
+  const question = [{ role: "user" as const, content: "What is the weather in Paris?" }];
+
+  it('calls a tool when tool_choice is "required" or names a function, and answers in text under "auto"', async () => {
+    const required = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: question, tools, tool_choice: "required" });
+    expect(required.choices[0].finish_reason).toBe("tool_calls");
+    expect(required.choices[0].message.content).toBeNull();
+    expect(required.choices[0].message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
+    const named = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: question, tools, tool_choice: { type: "function", function: { name: "get_time" } } });
+    expect(named.choices[0].message.tool_calls?.[0]).toMatchObject({ function: { name: "get_time", arguments: "{}" } });
+    const auto = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: question, tools, tool_choice: "auto" });
+    expect(auto.choices[0].finish_reason).toBe("stop");
+    expect(auto.choices[0].message.tool_calls).toBeUndefined();
+  });
+
+  it("streams a forced call as tool_calls deltas: id and name first, then the arguments in pieces", async () => {
+    const stream = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: question, tools, tool_choice: "required", stream: true, stream_options: { include_usage: true } });
+    let args = "";
+    let name = "";
+    let finish: string | null = null;
+    let pieces = 0;
+    for await (const chunk of stream) {
+      for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
+        name += d.function?.name ?? "";
+        args += d.function?.arguments ?? "";
+        pieces++;
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect({ name, args: JSON.parse(args), finish }).toEqual({ name: "get_weather", args: { city: "Paris" }, finish: "tool_calls" });
+    expect(pieces).toBeGreaterThan(2);
+  });
+
+  it("refuses tool_choice without tools or naming a missing function, and a tool message answering no call", async () => {
+    const bad = (body: Record<string, unknown>) => client.chat.completions.create({ model: "gpt-4.1-mini", messages: question, ...body } as never).catch((e: unknown) => e);
+    expect(await bad({ tool_choice: "required" })).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(((await bad({ tools, tool_choice: { type: "function", function: { name: "nope" } } })) as Error).message).toMatch(/no function named 'nope'/);
+    expect(((await bad({ tools: [{ name: "get_weather", input_schema: {} }] })) as Error).message).toMatch(/tools\[0\]\.type/);
+    const stray = await bad({ messages: [...question, { role: "tool", tool_call_id: "call_1", content: "Sunny" }] });
+    expect((stray as Error).message).toMatch(/must be a response to a preceeding message with 'tool_calls'/);
+    const unanswered = await bad({ tools, messages: [...question, { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }] }, { role: "user", content: "?" }] });
+    expect((unanswered as Error).message).toMatch(/did not have response messages: call_1/);
+  });
+});

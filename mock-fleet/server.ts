@@ -1,9 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFor } from "./answers";
+import { answerFor, forcedToolCall, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
+import { anthropicRequestError, forcedTool, openaiRequestError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -132,10 +133,22 @@ function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
     return content
-      .map((p) => (p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : ""))
+      .map((p) => {
+        if (!p || typeof p !== "object") return "";
+        const b = p as { type?: unknown; text?: unknown; content?: unknown };
+        // An Anthropic tool result is the text the model reads next, as an OpenAI `tool` message is.
+        if (b.type === "tool_result") return textOf(b.content);
+        return typeof b.text === "string" ? b.text : "";
+      })
       .join("");
   }
   return "";
+}
+
+/** A tool call's JSON arguments in two stream pieces, as vendors send them in several. */
+function halves(json: string): string[] {
+  const mid = Math.ceil(json.length / 2);
+  return json.length < 2 ? [json] : [json.slice(0, mid), json.slice(mid)];
 }
 
 /** Splits text into word-sized stream pieces, whitespace kept, so the pieces join back exactly. */
@@ -278,6 +291,9 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       return fail(res, t, dialect, "not_found", 404, msg, "model_not_found");
     }
 
+    const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
+    if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
+
     const messages: Message[] = (body.messages as { role?: unknown; content?: unknown }[]).map((m) => ({
       role: typeof m?.role === "string" ? m.role : "user",
       content: textOf(m?.content),
@@ -319,16 +335,26 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       return;
     }
 
-    const prompt = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
-    let text = answerFor(cfg.name, cfg.tier, prompt);
-    let finish: "stop" | "length" = "stop";
-    if (maxTokens !== null && estimateTokens(text) > maxTokens) {
-      text = text.slice(0, maxTokens * CHARS_PER_TOKEN);
-      finish = "length";
-    }
-    const completionTokens = estimateTokens(text);
+    // The last thing the model reads: the user's message, or the result of the tool it called.
+    const prompt = [...messages].reverse().find((m) => m.role === "user" || m.role === "tool")?.content ?? "";
     const id = ++ids;
-    const ctx: Reply = { res, t, cfg, text, finish, promptTokens, completionTokens, id, fault, body };
+    const force = dialect === "ollama" ? null : forcedTool(dialect, body);
+    let text = "";
+    let finish: Reply["finish"] = "stop";
+    let toolCalls: Reply["toolCalls"] = [];
+    if (force) {
+      const call = forcedToolCall(force.tools, force.name, prompt);
+      toolCalls = [{ ...call, id: `${dialect === "anthropic" ? "toolu" : "call"}_mock_${id}_0` }];
+      finish = "tool_calls";
+    } else {
+      text = answerFor(cfg.name, cfg.tier, prompt);
+      if (maxTokens !== null && estimateTokens(text) > maxTokens) {
+        text = text.slice(0, maxTokens * CHARS_PER_TOKEN);
+        finish = "length";
+      }
+    }
+    const completionTokens = estimateTokens(text) + toolCalls.reduce((n, c) => n + estimateTokens(c.name + JSON.stringify(c.input)), 0);
+    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, promptTokens, completionTokens, id, fault, body };
 
     if (fault === "garbage") {
       t.settle("garbage");
@@ -361,7 +387,9 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     t: ReturnType<typeof tracker>;
     cfg: FleetModelConfig;
     text: string;
-    finish: "stop" | "length";
+    /** Set when the request forced a tool; the reply then has no text. */
+    toolCalls: (MockToolCall & { id: string })[];
+    finish: "stop" | "length" | "tool_calls";
     promptTokens: number;
     completionTokens: number;
     id: number;
@@ -377,7 +405,9 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     prompt_tokens_details: { cached_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0 },
   });
-  const anthropicStop = (c: Reply) => (c.finish === "length" ? "max_tokens" : "end_turn");
+  const anthropicStop = (c: Reply) => (c.finish === "length" ? "max_tokens" : c.finish === "tool_calls" ? "tool_use" : "end_turn");
+
+  const openaiToolCall = (k: Reply["toolCalls"][number]) => ({ id: k.id, type: "function", function: { name: k.name, arguments: JSON.stringify(k.input) } });
 
   function requestIdHeader(dialect: Dialect, id: number): Record<string, string> {
     return dialect === "anthropic" ? { "request-id": `req_mock_${id}` } : { "x-request-id": `req_mock_${id}` };
@@ -392,7 +422,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           type: "message",
           role: "assistant",
           model: c.cfg.name,
-          content: [{ type: "text", text: c.text }],
+          content: c.toolCalls.length ? c.toolCalls.map((k) => ({ type: "tool_use", id: k.id, name: k.name, input: k.input })) : [{ type: "text", text: c.text }],
           stop_reason: anthropicStop(c),
           stop_sequence: null,
           usage: { input_tokens: c.promptTokens, output_tokens: c.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
@@ -424,7 +454,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         object: "chat.completion",
         created: created(),
         model: c.cfg.name,
-        choices: [{ index: 0, message: { role: "assistant", content: c.text, refusal: null }, logprobs: null, finish_reason: c.finish }],
+        choices: [{ index: 0, message: { role: "assistant", content: c.toolCalls.length ? null : c.text, refusal: null, ...(c.toolCalls.length ? { tool_calls: c.toolCalls.map(openaiToolCall) } : {}) }, logprobs: null, finish_reason: c.finish }],
         usage: openaiUsage(c),
         system_fingerprint: "fp_mock",
       },
@@ -460,7 +490,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         };
         return (
           frame({ type: "message_start", message }, "message_start") +
-          frame({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start") +
+          (c.toolCalls.length ? "" : frame({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start")) +
           frame({ type: "ping" }, "ping")
         );
       }
@@ -474,10 +504,23 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     };
     const tail = (): { text: string; usageReported: boolean } => {
       if (dialect === "anthropic") {
+        // A tool's input streams as JSON text in input_json_delta pieces, after a tool_use block start with input {}.
+        const blocks = c.toolCalls.length
+          ? c.toolCalls
+              .map(
+                (k, i) =>
+                  frame({ type: "content_block_start", index: i, content_block: { type: "tool_use", id: k.id, name: k.name, input: {} } }, "content_block_start") +
+                  halves(JSON.stringify(k.input))
+                    .map((p) => frame({ type: "content_block_delta", index: i, delta: { type: "input_json_delta", partial_json: p } }, "content_block_delta"))
+                    .join("") +
+                  frame({ type: "content_block_stop", index: i }, "content_block_stop"),
+              )
+              .join("")
+          : frame({ type: "content_block_stop", index: 0 }, "content_block_stop");
         return {
           usageReported: true,
           text:
-            frame({ type: "content_block_stop", index: 0 }, "content_block_stop") +
+            blocks +
             frame({ type: "message_delta", delta: { stop_reason: anthropicStop(c), stop_sequence: null }, usage: { output_tokens: c.completionTokens } }, "message_delta") +
             frame({ type: "message_stop" }, "message_stop"),
         };
@@ -486,12 +529,22 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         const { json } = completeBody("ollama", c);
         return { usageReported: true, text: frame({ ...(json as object), message: { role: "assistant", content: "" } }) };
       }
+      // OpenAI streams a call's id and name first, then its arguments in pieces, keyed by index.
+      const calls = c.toolCalls
+        .map(
+          (k, i) =>
+            frame(openaiChunk({ tool_calls: [{ index: i, id: k.id, type: "function", function: { name: k.name, arguments: "" } }] }, null)) +
+            halves(JSON.stringify(k.input))
+              .map((p) => frame(openaiChunk({ tool_calls: [{ index: i, function: { arguments: p } }] }, null)))
+              .join(""),
+        )
+        .join("");
       // Mistral reports usage on its last chunk without being asked (and has no stream_options).
       if (cfg.vendor === "mistral") {
         const last = { ...openaiChunk({}, c.finish), usage: openaiUsage(c) };
-        return { usageReported: true, text: `${frame(last)}data: [DONE]\n\n` };
+        return { usageReported: true, text: `${calls}${frame(last)}data: [DONE]\n\n` };
       }
-      let out = frame(openaiChunk({}, c.finish));
+      let out = calls + frame(openaiChunk({}, c.finish));
       if (includeUsage) out += frame({ ...base, choices: [], usage: openaiUsage(c) });
       return { usageReported: includeUsage, text: `${out}data: [DONE]\n\n` };
     };

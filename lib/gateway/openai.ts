@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/db";
 import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { loadFleet } from "@/lib/execution/fleet";
-import type { ChatMessage } from "@/lib/providers/call";
+import type { ChatMessage, ToolCallOut } from "@/lib/providers/call";
 import { admit, countUsage, type Caller } from "./caller";
 import { ApiError, errorBody, toApiError } from "./errors";
 import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
@@ -12,16 +12,17 @@ type InMessage = ChatCompletionRequest["messages"][number];
 
 const text = (c: InMessage["content"]) => (c == null ? "" : typeof c === "string" ? c : c.map((p) => p.text).join(""));
 
-/** OpenAI messages → the delegate path's; tool turns pass through unchanged for providers that take them. */
+/** OpenAI messages → the delegate path's (lib/providers translates tool turns for Anthropic). */
 function toMessages(msgs: InMessage[]): ChatMessage[] {
-  return msgs.map((m) => {
-    if (m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)) return { ...m, content: text(m.content) } as unknown as ChatMessage;
+  return msgs.map((m): ChatMessage => {
+    if (m.role === "tool") return { role: "tool", content: text(m.content), tool_call_id: m.tool_call_id };
+    if (m.role === "assistant" && m.tool_calls?.length) return { role: "assistant", content: text(m.content), tool_calls: m.tool_calls };
     return { role: m.role === "developer" ? "system" : m.role, content: text(m.content) };
   });
 }
 
 const toolCallsOf = (r: DelegateResult) =>
-  ((r.toolCalls as { id?: string; name?: string; arguments: string }[] | undefined) ?? []).map((c, i) => ({
+  ((r.toolCalls as ToolCallOut[] | undefined) ?? []).map((c, i) => ({
     index: i,
     id: c.id ?? `call_${r.requestId.slice(0, 8)}_${i}`,
     type: "function" as const,
@@ -53,6 +54,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
     maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     temperature: body.temperature ?? undefined,
     tools: body.tools?.length ? body.tools : undefined,
+    toolChoice: body.tools?.length ? (body.tool_choice ?? undefined) : undefined,
     modelAllowList: caller.key.modelAllowList,
     // Text already streamed to an OpenAI client cannot be taken back, so no restart after output.
     restartAfterPartialOutput: !stream,

@@ -191,7 +191,7 @@ export function openApiDocument() {
         post: {
           operationId: "createChatCompletion",
           summary: "OpenAI-compatible chat completion",
-          description: 'Model `"auto"` lets Mission Control choose. `stream: true` answers in OpenAI\'s SSE chunks; `stream_options.include_usage` adds usage. Tools pass through to providers that support them.',
+          description: 'Model `"auto"` lets Mission Control choose. `stream: true` answers in OpenAI\'s SSE chunks; `stream_options.include_usage` adds usage. Function `tools` and `tool_choice` reach every provider: as sent to OpenAI-compatible ones, translated to Anthropic\'s tools, `tool_use` and `tool_result` blocks for Anthropic models; tool calls come back as `tool_calls` with `finish_reason: "tool_calls"`, streamed or not. `auto` does not yet know which models support tools: name a model when the call depends on them.',
           requestBody: { required: true, content: json("ChatCompletionRequest") },
           responses: { 200: { description: "A chat completion (or SSE chunks)", headers: mcHeaders, content: json("ChatCompletion") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502) },
         },

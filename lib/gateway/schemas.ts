@@ -70,10 +70,23 @@ export const chatCompletionRequestSchema = z
       .array(z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }).loose() }))
       .max(128)
       .nullish(),
-    tool_choice: z.unknown().optional(),
+    tool_choice: z
+      .union([z.enum(["none", "auto", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) })], {
+        error: 'tool_choice must be "none", "auto", "required" or { "type": "function", "function": { "name": … } }.',
+      })
+      .nullish(),
     user: z.string().max(500).nullish(),
   })
   .loose()
+  .superRefine((b, ctx) => {
+    const choice = b.tool_choice;
+    if (choice == null || choice === "none" || choice === "auto") return;
+    const names = new Set((b.tools ?? []).map((t) => t.function.name));
+    if (names.size === 0) ctx.addIssue({ code: "custom", path: ["tool_choice"], message: `tool_choice ${JSON.stringify(choice)} needs tools; send the tools it may call.` });
+    else if (typeof choice === "object" && !names.has(choice.function.name)) {
+      ctx.addIssue({ code: "custom", path: ["tool_choice"], message: `tool_choice names "${choice.function.name}", which is not among the tools (${[...names].join(", ")}).` });
+    }
+  })
   .describe("OpenAI's chat completion request; unknown fields are accepted and ignored.");
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

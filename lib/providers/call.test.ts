@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
-import { callModel, completeModel, testConnection, type CallOptions } from "./call";
+import { anthropicRequest, callModel, completeModel, testConnection, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
 import { ProviderError } from "./errors";
@@ -243,5 +243,114 @@ describe("provider plumbing", () => {
     expect(openaiClient(provider("openai"))).toBe(openaiClient(provider("openai")));
     expect(openaiClient(provider("openai"))).not.toBe(openaiClient(provider("xai", "other")));
     expect(anthropicClient(provider("anthropic"))).toBe(anthropicClient(provider("anthropic")));
+  });
+});
+
+describe("tools through every SDK path", () => {
+  const weather = { type: "function", function: { name: "get_weather", description: "Weather by city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+  const clock = { type: "function", function: { name: "get_time" } };
+  const question: ChatMessage = { role: "user", content: "What is the weather in Paris?" };
+  const callsOf = (d: { raw?: unknown }) => (d.raw as { toolCalls?: ToolCallOut[] } | undefined)?.toolCalls;
+  const TOOL_STOP: Record<ProviderKind, string> = { openai: "tool_calls", anthropic: "tool_use", xai: "tool_calls", mistral: "tool_calls", ollama: "tool_calls" };
+
+  describe.each(KINDS.filter((k) => k !== "ollama"))("%s", (kind) => {
+    it.each([true, false])('toolChoice "required" reaches the provider and its call comes back (stream: %s)', async (stream) => {
+      const d = await completeModel(opts(kind, { messages: [question], tools: [weather, clock], toolChoice: "required", stream }));
+      expect(d.finishReason).toBe(TOOL_STOP[kind]);
+      expect(d.text).toBe("");
+      expect(callsOf(d)).toEqual([{ id: expect.any(String), name: "get_weather", arguments: expect.any(String) }]);
+      expect(JSON.parse(callsOf(d)![0].arguments)).toEqual({ city: "Paris" });
+    });
+
+    it("a named function is the one called; without toolChoice the model answers in text", async () => {
+      const named = await completeModel(opts(kind, { messages: [question], tools: [weather, clock], toolChoice: { type: "function", function: { name: "get_time" } } }));
+      expect(callsOf(named)).toEqual([{ id: expect.any(String), name: "get_time", arguments: "{}" }]);
+      const free = await completeModel(opts(kind, { messages: [question], tools: [weather, clock] }));
+      expect(callsOf(free)).toBeUndefined();
+      expect(free.text.length).toBeGreaterThan(0);
+    });
+
+    it.each([true, false])("the follow-up turn with two tool results is accepted and answered (stream: %s)", async (stream) => {
+      const d = await completeModel(
+        opts(kind, {
+          stream,
+          tools: [weather, clock],
+          messages: [
+            { role: "system", content: "You are terse." },
+            question,
+            {
+              role: "assistant",
+              content: "",
+              tool_calls: [
+                { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+                { id: "call_2", type: "function", function: { name: "get_time", arguments: "" } },
+              ],
+            },
+            { role: "tool", tool_call_id: "call_1", content: "Sunny, 21 degrees" },
+            { role: "tool", tool_call_id: "call_2", content: "14:05" },
+          ],
+        }),
+      );
+      expect(d.finishReason).toBe(kind === "anthropic" ? "end_turn" : "stop");
+      expect(d.text.length).toBeGreaterThan(0);
+      expect((await usage()).models[MODEL[kind]].errors.bad_request).toBe(0);
+    });
+  });
+
+  it("Anthropic gets its own shapes: tools with input_schema, tool_choice objects, tool_use and merged tool_result blocks", () => {
+    const req = anthropicRequest({
+      tools: [weather, clock],
+      toolChoice: "required",
+      messages: [
+        { role: "system", content: "Be brief." },
+        question,
+        { role: "assistant", content: "Checking.", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }, { id: "call_2", type: "function", function: { name: "get_time", arguments: "" } }] },
+        { role: "tool", tool_call_id: "call_1", content: "Sunny" },
+        { role: "tool", tool_call_id: "call_2", content: "14:05" },
+        { role: "user", content: "Thanks." },
+      ],
+    });
+    expect(req.system).toBe("Be brief.");
+    expect(req.tools).toEqual([
+      { name: "get_weather", description: "Weather by city", input_schema: weather.function.parameters },
+      { name: "get_time", input_schema: { type: "object", properties: {} } },
+    ]);
+    expect(req.tool_choice).toEqual({ type: "any" });
+    expect(req.messages).toEqual([
+      { role: "user", content: "What is the weather in Paris?" },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Checking." },
+          { type: "tool_use", id: "call_1", name: "get_weather", input: { city: "Paris" } },
+          { type: "tool_use", id: "call_2", name: "get_time", input: {} },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "call_1", content: "Sunny" },
+          { type: "tool_result", tool_use_id: "call_2", content: "14:05" },
+        ],
+      },
+      { role: "user", content: "Thanks." },
+    ]);
+    const choice = (c: CallOptions["toolChoice"]) => anthropicRequest({ messages: [question], tools: [weather], toolChoice: c }).tool_choice;
+    expect([choice("auto"), choice("none"), choice({ type: "function", function: { name: "get_weather" } })]).toEqual([{ type: "auto" }, { type: "none" }, { type: "tool", name: "get_weather" }]);
+    expect(anthropicRequest({ messages: [question], toolChoice: "required" }).tool_choice).toBeUndefined();
+  });
+
+  it("tool-call arguments that are not a JSON object are refused before an Anthropic call", async () => {
+    const err = await failure(
+      completeModel(
+        opts("anthropic", {
+          tools: [weather],
+          messages: [question, { role: "assistant", content: "", tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: "Paris" } }] }, { role: "tool", tool_call_id: "c1", content: "Sunny" }],
+        }),
+      ),
+    );
+    expect(err.kind).toBe("bad_request");
+    expect(err.message).toMatch(/c1 \(get_weather\) has arguments that are not a JSON object/);
+    expect((await usage()).totals.requests).toBe(0);
   });
 });

@@ -1,12 +1,31 @@
+import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
 import { classifyError, ProviderError } from "./errors";
 
 export type { ProviderConfig } from "./client";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
+/** A tool call in OpenAI's wire shape, the shape every provider's calls are sent and returned in. */
+export interface ChatToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** Messages in OpenAI's shape (tool turns included); Anthropic calls translate them. */
+export type ChatMessage =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string; tool_calls?: ChatToolCall[] }
+  | { role: "tool"; content: string; tool_call_id: string };
+
+/** OpenAI's tool_choice. */
+export type ChatToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
+
+/** A tool call the model made, as `done.raw.toolCalls` reports it; `arguments` is a JSON string. */
+export interface ToolCallOut {
+  id?: string;
+  name?: string;
+  arguments: string;
 }
 
 export interface CallUsage {
@@ -31,7 +50,10 @@ export interface CallOptions {
   /** Longest wait for the provider to make progress: the first byte, then each next chunk. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** OpenAI-shaped function tools, `[{ type: "function", function: { name, description?, parameters? } }]`. */
   tools?: unknown;
+  /** Sent only with `tools`. */
+  toolChoice?: ChatToolChoice;
   /** Extra request headers, e.g. a vendor beta flag, or `x-mock-fail` in tests. */
   headers?: Record<string, string>;
   /**
@@ -126,6 +148,11 @@ export async function completeModel(opts: CallOptions): Promise<DoneEvent> {
   throw new ProviderError("stream_dropped", "The stream ended without a final event");
 }
 
+function openAITools(opts: CallOptions) {
+  if (opts.tools === undefined) return {};
+  return { tools: opts.tools as never, ...(opts.toolChoice === undefined ? {} : { tool_choice: opts.toolChoice }) };
+}
+
 function openAIMaxTokens(opts: CallOptions) {
   return opts.maxTokens === undefined ? {} : opts.provider.kind === "openai" ? { max_completion_tokens: opts.maxTokens } : { max_tokens: opts.maxTokens };
 }
@@ -138,7 +165,7 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
       messages: opts.messages,
       ...openAIMaxTokens(opts),
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-      ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
+      ...openAITools(opts),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
@@ -157,22 +184,21 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
 }
 
 async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
-  const system = opts.messages
-    .filter((m) => m.role === "system")
-    .map((m) => m.content)
-    .join("\n\n");
   const res = await anthropicClient(opts.provider).messages.create(
     {
       model: opts.model,
       max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
-      messages: opts.messages.filter((m) => m.role !== "system").map((m) => ({ role: m.role as "user" | "assistant", content: m.content })),
-      ...(system ? { system } : {}),
+      ...anthropicRequest(opts),
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-      ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
-  const text = res.content.map((b) => (b.type === "text" ? b.text : "")).join("");
+  let text = "";
+  const toolCalls: ToolCallOut[] = [];
+  for (const b of res.content) {
+    if (b.type === "text") text += b.text;
+    else if (b.type === "tool_use") toolCalls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
+  }
   const u = res.usage;
   if (!u) throw new ProviderError("bad_response", "The provider answered without usage");
   const cached = u.cache_read_input_tokens ?? 0;
@@ -182,7 +208,7 @@ async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGener
     text,
     usage: { inputTokens: u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0), outputTokens: u.output_tokens, cachedInputTokens: cached },
     finishReason: res.stop_reason ?? null,
-    raw: { id: res.id },
+    raw: { id: res.id, toolCalls: toolCalls.length ? toolCalls : undefined },
   };
 }
 
@@ -200,7 +226,7 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
       ...streamOptions,
       ...maxTokens,
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-      ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
+      ...openAITools(opts),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
@@ -208,7 +234,7 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
   let finishReason: string | null = null;
   let usage: CallUsage | null = null;
   let id: string | undefined;
-  const toolCalls: { id?: string; name?: string; arguments: string }[] = [];
+  const toolCalls: ToolCallOut[] = [];
   for await (const chunk of stream) {
     deadline.touch();
     id ??= chunk.id;
@@ -240,19 +266,13 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
 
 async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
   const client = anthropicClient(opts.provider);
-  const system = opts.messages
-    .filter((m) => m.role === "system")
-    .map((m) => m.content)
-    .join("\n\n");
   const stream = await client.messages.create(
     {
       model: opts.model,
       max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
-      messages: opts.messages.filter((m) => m.role !== "system").map((m) => ({ role: m.role as "user" | "assistant", content: m.content })),
+      ...anthropicRequest(opts),
       stream: true,
-      ...(system ? { system } : {}),
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-      ...(opts.tools === undefined ? {} : { tools: opts.tools as never }),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
@@ -263,6 +283,8 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   let outputTokens: number | null = null;
   let finishReason: string | null = null;
   let stopped = false;
+  // By content block index; the input arrives as JSON text in input_json_delta pieces.
+  const toolCalls = new Map<number, ToolCallOut>();
   for await (const event of stream) {
     deadline.touch();
     switch (event.type) {
@@ -275,10 +297,16 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
         outputTokens = u.output_tokens;
         break;
       }
+      case "content_block_start":
+        if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
+        break;
       case "content_block_delta":
         if (event.delta.type === "text_delta") {
           text += event.delta.text;
           yield { type: "delta", text: event.delta.text };
+        } else if (event.delta.type === "input_json_delta") {
+          const call = toolCalls.get(event.index);
+          if (call) call.arguments += event.delta.partial_json;
         }
         break;
       case "message_delta":
@@ -293,7 +321,77 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   if (!stopped || inputTokens === null || outputTokens === null) {
     throw new ProviderError("stream_dropped", "The stream ended before message_stop");
   }
-  yield { type: "done", text, usage: { inputTokens, outputTokens, cachedInputTokens }, finishReason, raw: { id } };
+  // A tool without parameters streams no input at all; its input is {}.
+  const calls = [...toolCalls.values()].map((c) => ({ ...c, arguments: c.arguments || "{}" }));
+  yield { type: "done", text, usage: { inputTokens, outputTokens, cachedInputTokens }, finishReason, raw: { id, toolCalls: calls.length ? calls : undefined } };
+}
+
+type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "messages" | "system" | "tools" | "tool_choice">;
+
+/**
+ * OpenAI-shaped messages, tools and tool_choice in Anthropic's Messages format: system messages
+ * become `system`; an assistant turn's tool_calls become `tool_use` blocks after its text; `tool`
+ * messages become `tool_result` blocks of one user message (consecutive results share it, as the
+ * API wants every result of a turn in the message right after it).
+ */
+export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice">): AnthropicRequest {
+  const system = opts.messages
+    .filter((m) => m.role === "system")
+    .map((m) => m.content)
+    .join("\n\n");
+  const messages: Anthropic.MessageParam[] = [];
+  for (const m of opts.messages) {
+    if (m.role === "system") continue;
+    if (m.role === "tool") {
+      const result: Anthropic.ToolResultBlockParam = { type: "tool_result", tool_use_id: m.tool_call_id, content: m.content };
+      const last = messages.at(-1);
+      if (last?.role === "user" && Array.isArray(last.content) && last.content.every((b) => b.type === "tool_result")) last.content.push(result);
+      else messages.push({ role: "user", content: [result] });
+    } else if (m.role === "assistant" && m.tool_calls?.length) {
+      const blocks: Anthropic.ContentBlockParam[] = m.content ? [{ type: "text", text: m.content }] : [];
+      for (const c of m.tool_calls) blocks.push({ type: "tool_use", id: c.id, name: c.function.name, input: toolInput(c) });
+      messages.push({ role: "assistant", content: blocks });
+    } else messages.push({ role: m.role, content: m.content });
+  }
+  const tools = opts.tools === undefined ? undefined : anthropicTools(opts.tools);
+  const choice = tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
+  return { messages, ...(system ? { system } : {}), ...(tools ? { tools } : {}), ...(choice ? { tool_choice: choice } : {}) };
+}
+
+function toolInput(call: ChatToolCall): Record<string, unknown> {
+  const raw = call.function.arguments.trim();
+  if (raw === "") return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch {
+    input = undefined;
+  }
+  if (!input || typeof input !== "object" || Array.isArray(input)) {
+    throw new ProviderError("bad_request", `Tool call ${call.id} (${call.function.name}) has arguments that are not a JSON object; Anthropic models need one.`);
+  }
+  return input as Record<string, unknown>;
+}
+
+function anthropicTools(tools: unknown): Anthropic.Tool[] {
+  if (!Array.isArray(tools)) throw new ProviderError("bad_request", "tools must be an array of function tools");
+  return tools.map((t: unknown, i) => {
+    const fn = (t as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } } | null)?.function;
+    if ((t as { type?: unknown }).type !== "function" || typeof fn?.name !== "string") {
+      throw new ProviderError("bad_request", `tools[${i}] is not a function tool ({ type: "function", function: { name, parameters } })`);
+    }
+    // Anthropic requires an object schema; OpenAI allows a function without parameters.
+    const schema = fn.parameters && typeof fn.parameters === "object" ? (fn.parameters as Anthropic.Tool.InputSchema) : { type: "object" as const, properties: {} };
+    return { name: fn.name, ...(typeof fn.description === "string" ? { description: fn.description } : {}), input_schema: schema };
+  });
+}
+
+function anthropicToolChoice(choice: ChatToolChoice | undefined): Anthropic.ToolChoice | undefined {
+  if (choice === undefined) return undefined;
+  if (choice === "auto") return { type: "auto" };
+  if (choice === "required") return { type: "any" };
+  if (choice === "none") return { type: "none" };
+  return { type: "tool", name: choice.function.name };
 }
 
 export interface ConnectionCheck {

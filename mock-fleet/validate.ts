@@ -1,0 +1,159 @@
+import type { OfferedTool } from "./answers";
+
+/**
+ * Request-shape checks the real APIs make, so a client that sends the wrong shape fails here too
+ * instead of being answered. Each returns the vendor's 400 message, or null when the body is fine.
+ * They cover messages, tools and tool_choice; anything else is accepted as before.
+ */
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+const ANTHROPIC_BLOCKS = new Set(["text", "image", "document", "search_result", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+const ANTHROPIC_CHOICES = ["auto", "any", "tool", "none"];
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
+/** Anthropic Messages API: roles, content blocks, tool_use / tool_result pairing, tools and tool_choice. */
+export function anthropicRequestError(body: Obj): string | null {
+  const msgs = body.messages as unknown[];
+  // The API joins consecutive turns of one role before checking the pairing of tool blocks.
+  const turns: { role: string; blocks: Obj[]; at: number }[] = [];
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    if (!isObj(m)) return `messages.${i}: Input should be a valid dictionary`;
+    if (m.role === "system") return `messages.${i}: Unexpected role "system". The Messages API accepts a top-level \`system\` parameter, not "system" as an input message role.`;
+    if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    const finalAssistant = i === msgs.length - 1 && m.role === "assistant";
+    let blocks: Obj[];
+    if (typeof m.content === "string") blocks = m.content === "" ? [] : [{ type: "text", text: m.content }];
+    else if (Array.isArray(m.content)) blocks = m.content as Obj[];
+    else return `messages.${i}.content: Input should be a valid string or list`;
+    if (blocks.length === 0 && !finalAssistant) return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j];
+      const at = `messages.${i}.content.${j}`;
+      if (!isObj(b) || typeof b.type !== "string") return `${at}: Input should be a valid dictionary with a \`type\``;
+      if (!ANTHROPIC_BLOCKS.has(b.type)) return `${at}.type: Input tag '${b.type}' found using 'type' does not match any of the expected tags: ${[...ANTHROPIC_BLOCKS].map((t) => `'${t}'`).join(", ")}`;
+      if (b.type === "text" && (typeof b.text !== "string" || b.text === "")) return `${at}.text: text content blocks must be non-empty`;
+      if (b.type === "tool_use") {
+        if (m.role !== "assistant") return `${at}: \`tool_use\` blocks can only be in \`assistant\` messages`;
+        if (typeof b.id !== "string" || typeof b.name !== "string") return `${at}.tool_use: \`id\` and \`name\` are required`;
+        if (!isObj(b.input)) return `${at}.tool_use.input: Input should be a valid dictionary`;
+      }
+      if (b.type === "tool_result") {
+        if (m.role !== "user") return `${at}: \`tool_result\` blocks can only be in \`user\` messages`;
+        if (typeof b.tool_use_id !== "string") return `${at}.tool_result.tool_use_id: Field required`;
+      }
+    }
+    const last = turns.at(-1);
+    if (last && last.role === m.role) last.blocks.push(...blocks);
+    else turns.push({ role: m.role, blocks: [...blocks], at: i });
+  }
+  for (let k = 0; k < turns.length; k++) {
+    const turn = turns[k];
+    const next = turns[k + 1];
+    const prev = turns[k - 1];
+    if (turn.role === "assistant" && next) {
+      const answered = new Set(next.blocks.filter((b) => b.type === "tool_result").map((b) => b.tool_use_id));
+      const open = turn.blocks.filter((b) => b.type === "tool_use" && !answered.has(b.id)).map((b) => b.id);
+      if (open.length) return `messages.${next.at}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open.join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+    if (turn.role === "user") {
+      const asked = new Set(prev?.blocks.filter((b) => b.type === "tool_use").map((b) => b.id));
+      const stray = turn.blocks.filter((b) => b.type === "tool_result" && !asked.has(b.tool_use_id)).map((b) => b.tool_use_id);
+      if (stray.length) return `messages.${turn.at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray.join(", ")}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    }
+  }
+
+  const names = new Set<string>();
+  if (body.tools !== undefined) {
+    if (!Array.isArray(body.tools)) return "tools: Input should be a valid list";
+    for (let i = 0; i < body.tools.length; i++) {
+      const t: unknown = body.tools[i];
+      if (!isObj(t)) return `tools.${i}: Input should be a valid dictionary`;
+      // Server tools (bash_20250124, web_search_20250305, …) carry a dated type and no schema.
+      if (t.type !== undefined && t.type !== null && t.type !== "custom") {
+        if (typeof t.type === "string" && /_\d{8}$/.test(t.type)) continue;
+        return `tools.${i}: Input tag '${String(t.type)}' found using 'type' does not match any of the expected tags: 'custom', or a server tool's dated type`;
+      }
+      if (typeof t.name !== "string") return `tools.${i}.custom.name: Field required`;
+      if (!TOOL_NAME.test(t.name)) return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+      if (!isObj(t.input_schema)) return `tools.${i}.custom.input_schema: Field required`;
+      if (t.input_schema.type !== "object") return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
+      if (names.has(t.name)) return "tools: Tool names must be unique.";
+      names.add(t.name);
+    }
+  }
+  if (body.tool_choice !== undefined) {
+    const c = body.tool_choice;
+    if (!isObj(c)) return "tool_choice: Input should be a valid dictionary or object";
+    if (!ANTHROPIC_CHOICES.includes(c.type as string)) return `tool_choice: Input tag '${String(c.type)}' found using 'type' does not match any of the expected tags: ${ANTHROPIC_CHOICES.map((t) => `'${t}'`).join(", ")}`;
+    if ((c.type === "any" || c.type === "tool") && names.size === 0) return "tool_choice: tool_choice may only be specified while providing tools.";
+    if (c.type === "tool" && (typeof c.name !== "string" || !names.has(c.name))) return `tool_choice.name: Tool '${String(c.name)}' not found in provided tools`;
+  }
+  return null;
+}
+
+/** OpenAI chat completions: function tools, tool_choice, and `tool` messages answering a tool call. */
+export function openaiRequestError(body: Obj): string | null {
+  const msgs = body.messages as unknown[];
+  // The ids of the last assistant turn's tool calls, and those not answered yet.
+  let calls = new Set<unknown>();
+  let open = new Set<unknown>();
+  const unanswered = () =>
+    `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(", ")}`;
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    if (!isObj(m)) continue;
+    if (m.role === "tool") {
+      if (typeof m.tool_call_id !== "string") return `Missing required parameter: 'messages[${i}].tool_call_id'.`;
+      if (!calls.has(m.tool_call_id)) return `Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.`;
+      open.delete(m.tool_call_id);
+      continue;
+    }
+    if (open.size > 0) return unanswered();
+    calls = new Set(m.role === "assistant" && Array.isArray(m.tool_calls) ? m.tool_calls.map((c) => (isObj(c) ? c.id : undefined)) : []);
+    open = new Set(calls);
+  }
+  if (open.size > 0) return unanswered();
+
+  const names = new Set<string>();
+  if (body.tools !== undefined && body.tools !== null) {
+    if (!Array.isArray(body.tools)) return "Invalid type for 'tools': expected an array of objects.";
+    for (let i = 0; i < body.tools.length; i++) {
+      const t: unknown = body.tools[i];
+      if (!isObj(t) || t.type !== "function") return `Invalid value for 'tools[${i}].type': expected 'function'.`;
+      if (!isObj(t.function)) return `Missing required parameter: 'tools[${i}].function'.`;
+      if (typeof t.function.name !== "string") return `Missing required parameter: 'tools[${i}].function.name'.`;
+      names.add(t.function.name);
+    }
+  }
+  const c = body.tool_choice;
+  if (c === undefined || c === null) return null;
+  if (names.size === 0) return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.";
+  if (typeof c === "string") return ["none", "auto", "required", "any"].includes(c) ? null : `Invalid value for 'tool_choice': '${c}'.`;
+  if (!isObj(c) || c.type !== "function" || !isObj(c.function) || typeof c.function.name !== "string") return "Invalid value for 'tool_choice': expected 'none', 'auto', 'required' or { type: 'function', function: { name } }.";
+  if (!names.has(c.function.name)) return `Invalid value for 'tool_choice': no function named '${c.function.name}' in 'tools'.`;
+  return null;
+}
+
+/**
+ * The tool a request forces, when it forces one: `name` is the named tool, or null for "any of
+ * them" (OpenAI "required" — or Mistral's "any" —, Anthropic `{ type: "any" }`). Null when the model
+ * may answer in text. Call after the checks above.
+ */
+export function forcedTool(dialect: "openai" | "anthropic", body: Obj): { tools: OfferedTool[]; name: string | null } | null {
+  if (!Array.isArray(body.tools) || body.tools.length === 0) return null;
+  const c = body.tool_choice;
+  if (dialect === "anthropic") {
+    const tools = (body.tools as Obj[]).filter((t) => typeof t.input_schema === "object").map((t) => ({ name: t.name as string, schema: t.input_schema }));
+    if (!isObj(c) || tools.length === 0) return null;
+    if (c.type === "any") return { tools, name: null };
+    if (c.type === "tool") return { tools, name: c.name as string };
+    return null;
+  }
+  const tools = (body.tools as { function: Obj }[]).map((t) => ({ name: t.function.name as string, schema: t.function.parameters }));
+  if (c === "required" || c === "any") return { tools, name: null };
+  if (isObj(c) && isObj(c.function)) return { tools, name: c.function.name as string };
+  return null;
+}
