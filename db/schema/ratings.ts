@@ -1,7 +1,7 @@
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { requests } from "./requests";
-import { teams } from "./teams";
+import { apiKeys, teams } from "./teams";
 
 export const ratingKindEnum = pgEnum("rating_kind", ["thumbs", "stars"]);
 
@@ -13,6 +13,8 @@ export const ratings = pgTable(
     requestId: uuid("request_id").notNull().references(() => requests.id, { onDelete: "cascade" }),
     teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
     userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    /** Set for a rating sent with an API key (POST /api/v1/feedback): the key is the rater. */
+    apiKeyId: uuid("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
     kind: ratingKindEnum("kind").notNull(),
     value: integer("value").notNull(),
     comment: text("comment"),
@@ -20,7 +22,9 @@ export const ratings = pgTable(
     model: text("model"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("ratings_team_created_idx").on(t.teamId, t.createdAt), uniqueIndex("ratings_request_user_idx").on(t.requestId, t.userId)],
+  // One rating per request and rater (a person, or an API key); NULLS NOT DISTINCT, so that the
+  // ratings of one key — which has no user — replace each other instead of piling up.
+  (t) => [index("ratings_team_created_idx").on(t.teamId, t.createdAt), unique("ratings_request_rater_key").on(t.requestId, t.userId, t.apiKeyId).nullsNotDistinct()],
 );
 
 /** The learned quality posteriors of one team, as a JSON snapshot (lib/learning). */

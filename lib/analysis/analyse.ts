@@ -290,11 +290,12 @@ export function analyse(input: AnalyseInput): TaskProfile {
   const domainScores = Object.fromEntries(DOMAINS.map((d, i) => [d, round(scores[i], 2)])) as Record<Domain, number>;
 
   // Size.
-  const taskTokens = estimateTokens(task);
+  const turnTokens = input.conversation ? estimateTokens(input.conversation) : 0;
+  const taskTokens = estimateTokens(task) + turnTokens;
   let trimmableTokens = input.context ? estimateTokens(input.context) : 0;
   for (const f of input.files ?? []) trimmableTokens += estimateTokens(f.content) + estimateTokens(f.path) + 4;
   const contextTokens = taskTokens + trimmableTokens;
-  features.push({ name: "contextTokens", value: contextTokens, why: `task ${taskTokens} + context/files ${trimmableTokens} tokens (≈4 characters a token)` });
+  features.push({ name: "contextTokens", value: contextTokens, why: `task ${taskTokens}${turnTokens ? ` (of which ${turnTokens} the conversation's other turns)` : ""} + context/files ${trimmableTokens} tokens (≈4 characters a token)` });
 
   // Complexity: length, structure, hard words, domain.
   const sizePart = Math.min(1, Math.log10(1 + contextTokens) / 4) * 0.35;

@@ -145,6 +145,7 @@ export function detectPrivacy(input: {
   task: string;
   context?: string;
   files?: { path: string; content: string }[];
+  conversation?: string;
   contextTags?: string[];
 }): { private: boolean; reasons: string[] } {
   const reasons: string[] = [];
@@ -153,6 +154,7 @@ export function detectPrivacy(input: {
   }
   detect(input.task, "task", reasons);
   if (input.context) detect(input.context, "context", reasons);
+  if (input.conversation) detect(input.conversation, "the conversation's other turns", reasons);
   for (const f of input.files ?? []) {
     if (/(^|\/)(\.env(\.[\w-]+)?|id_rsa|id_ed25519|credentials(\.json)?|\.npmrc|\.pgpass)$/i.test(f.path)) {
       reasons.push(`a secrets file (${f.path})`);

@@ -38,6 +38,12 @@ export interface AnalyseInput {
   contextTags?: string[];
   context?: string;
   files?: { path: string; content: string }[];
+  /**
+   * A conversation's other turns (system prompt, earlier messages, tool calls and definitions):
+   * checked for private data and counted in the size like the task, and like it never trimmed.
+   * Not read for the domain, which is the task's.
+   */
+  conversation?: string;
   constraints?: { maxTokens?: number; maxCostMicros?: number; maxTimeMs?: number };
   priority?: Priority;
   qualityRequirement?: QualityRequirement;
@@ -61,7 +67,7 @@ export interface TaskProfile {
   complexity: { score: number; level: ComplexityLevel };
   /** Estimated input tokens: task + context + files. */
   contextTokens: number;
-  /** Tokens of the task text alone: the part that can never be trimmed. */
+  /** Tokens of the task text with a conversation's other turns: the part that can never be trimmed. */
   taskTokens: number;
   /** Tokens of context + files: the part the optimiser may trim or summarise. */
   trimmableTokens: number;

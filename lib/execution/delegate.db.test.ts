@@ -9,7 +9,7 @@ import { createTeam } from "@/lib/teams/service";
 import { costMicros } from "@/lib/providers/cost";
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
-import { delegate, delegateStream, invalidateTeamSettings, type DelegateEvent } from "./delegate";
+import { callerCostMicros, delegate, delegateStream, invalidateTeamSettings, type DelegateEvent } from "./delegate";
 import { DelegateError } from "./errors";
 import { invalidateFleet } from "./fleet";
 
@@ -86,6 +86,24 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     expect(rows[0].fallbacksTried[0].model).toBe("gpt-4.1-mini");
   });
 
+  it("says why no fallback was tried: a stream broken after output began, or a max_time too short", async () => {
+    await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 1 } } } });
+    const partial = await (async () => {
+      for await (const _ of delegateStream(db, { teamId, source: "api", task: "Explain recursion at length.", model: "gpt-4.1-mini", restartAfterPartialOutput: false }));
+    })().catch((e) => e);
+    expect(partial).toBeInstanceOf(DelegateError);
+    expect(partial.message).toMatch(/could not start over on a fallback; send the request again\.$/);
+    expect(partial.message).not.toMatch(/Every fallback failed/);
+    await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 0 } } }, defaults: { latencyMs: 300 } });
+    try {
+      const slow = await delegate(db, { teamId, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 50 } }).catch((e) => e);
+      expect(slow).toBeInstanceOf(DelegateError);
+      expect(slow.message).toMatch(/No answer came within max_time \(50 ms\); raise max_time\.$/);
+    } finally {
+      await fleet.configure({ defaults: { latencyMs: 0 } });
+    }
+  });
+
   it("keeps to the admin's exploration cap: at $0 it never explores towards a dearer model", async () => {
     const set = async (cap: number) => {
       await db.insert(routingSettings).values({ teamId, explorationCapMicros: cap }).onConflictDoUpdate({ target: routingSettings.teamId, set: { explorationCapMicros: cap } });
@@ -135,10 +153,26 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     expect(r.reason).toContain(r.trimmed!);
     if (r.trimmed!.startsWith("Context summarised")) {
       const summaryId = /request ([0-9a-f-]{36})/.exec(r.trimmed!)![1];
-      expect(await rowOf(summaryId)).toMatchObject({ status: "ok" });
-    }
+      const row = await rowOf(summaryId);
+      expect(row).toMatchObject({ status: "ok" });
+      // The reason names the model that did summarise, and the caller's cost includes it.
+      expect(r.trimmed).toContain(`summarised by ${row.model} `);
+      expect(r.summary).toEqual({ requestId: summaryId, model: row.model, costMicros: row.costMicros });
+      expect(callerCostMicros(r)).toBe(r.costMicros + row.costMicros);
+    } else expect(r.summary).toBeNull();
     // What reached the model fits the limit the caller set.
     expect(r.usage.inputTokens + r.usage.outputTokens).toBeLessThanOrEqual(1500);
+  });
+
+  it("keeps a private task's context summary on local models, even when they fail", async () => {
+    const locals = ["llama3.1:8b", "qwen2.5-coder:7b"];
+    await fleet.configure({ models: Object.fromEntries(locals.map((m) => [m, { errorRates: { server: 1 } }])) });
+    const context = Array.from({ length: 1200 }, (_, i) => `Line ${i}: the staffing plan moves ${i % 9} people to team ${i % 7}.`).join("\n");
+    const err = await delegate(db, { teamId, source: "api", task: "Summarise the key staffing decisions.", contextTags: ["private"], context, constraints: { maxTokens: 3000 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(DelegateError);
+    const { models: used } = await fleet.usage();
+    expect(Object.keys(used).filter((m) => used[m].requests > 0).sort()).toEqual(locals.filter((m) => used[m]?.requests > 0).sort());
+    expect(Object.values(used).reduce((n, u) => n + u.requests, 0)).toBeGreaterThan(0);
   });
 
   it("never sends a private task to a remote model", async () => {

@@ -3,11 +3,12 @@ import type { Db } from "@/db";
 import { routingSettings } from "@/db/schema";
 import { analyse, type TaskProfile } from "@/lib/analysis";
 import { ttlCache } from "@/db/cache";
+import { formatUsd } from "@/lib/format";
 import type { AnalyseInput } from "@/lib/analysis/types";
 import { release, reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, type ChatMessage, type DoneEvent } from "@/lib/providers/call";
+import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
 import { ProviderError } from "@/lib/providers/errors";
 import { isRefusal, route, trimContext, type RouteDecision } from "@/lib/routing";
@@ -38,6 +39,8 @@ export type DelegateInput = {
   maxOutputTokens?: number;
   temperature?: number;
   tools?: unknown;
+  /** OpenAI's tool_choice; lib/providers translates it for Anthropic. */
+  toolChoice?: ChatToolChoice;
   /** Keys allowed for an API key's own allow-list, on top of the team's. */
   modelAllowList?: string[];
   /** May a fallback start over after part of an answer was streamed? Callers that can reset their output say yes. */
@@ -67,6 +70,8 @@ export type DelegateResult = {
   latencyMs: number;
   profile: TaskProfile;
   trimmed: string | null;
+  /** The context summary this call needed (its own request, recorded and charged as such), or null. */
+  summary: { requestId: string; model: string; costMicros: number } | null;
   toolCalls?: unknown;
   /** Where the time went, in ms: analysis and routing (with the cached loads), the budget hold, the provider call(s) with fallbacks, and the durable write of the row. */
   timings: { routeMs: number; budgetMs: number; providerMs: number; recordMs: number; totalMs: number };
@@ -102,10 +107,38 @@ export function invalidateTeamSettings(teamId: string) {
   settingsCache.delete(teamId);
 }
 
+/** Index of the message that is the task: the last user message, for callers that send only messages. */
+function taskIndex(input: DelegateInput): number {
+  if (input.task !== undefined) return -1;
+  const msgs = input.messages ?? [];
+  for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i].role === "user") return i;
+  return -1;
+}
+
 function taskText(input: DelegateInput): string {
   if (input.task !== undefined) return input.task;
-  const users = (input.messages ?? []).filter((m) => m.role === "user");
-  return users.length ? users[users.length - 1].content : "";
+  const i = taskIndex(input);
+  return i >= 0 ? input.messages![i].content : "";
+}
+
+/**
+ * Everything else the provider will be sent besides the task and its context: the system prompt,
+ * the conversation's other turns (with their tool calls) and the tool definitions. The analyser
+ * checks it for private data and counts its size, so a key in an earlier turn keeps the call local
+ * and a long conversation is not routed to a model it does not fit.
+ */
+function conversationText(input: DelegateInput): string | undefined {
+  const parts: string[] = [];
+  if (input.system) parts.push(input.system);
+  const skip = taskIndex(input);
+  (input.messages ?? []).forEach((m, i) => {
+    if (i === skip) return;
+    if (m.content) parts.push(m.content);
+    const calls = (m as { tool_calls?: unknown }).tool_calls;
+    if (calls !== undefined) parts.push(JSON.stringify(calls));
+  });
+  if (input.tools !== undefined) parts.push(JSON.stringify(input.tools));
+  return parts.length ? parts.join("\n\n") : undefined;
 }
 
 function buildMessages(input: DelegateInput, context: { context?: string; files?: { path: string; content: string }[] }): ChatMessage[] {
@@ -126,9 +159,10 @@ function buildMessages(input: DelegateInput, context: { context?: string; files?
 export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenerator<DelegateEvent, DelegateResult> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
-  const nul = findNul(input);
-  // Postgres cannot store U+0000: refuse up front, before a provider is paid and a row cannot be written.
-  if (nul) throw new DelegateError(`${nul} contains a NUL character (U+0000); remove it and send again.`, 400, "invalid_request_error", nul);
+  const bad = findUnstorable(input);
+  // Postgres cannot store U+0000 or half a surrogate pair: refuse up front, before a provider is
+  // paid and a row cannot be written.
+  if (bad) throw new DelegateError(`${bad.where} contains ${bad.what}; remove it and send again.`, 400, "invalid_request_error", bad.where);
   const task = taskText(input);
   const profile = analyse({
     task,
@@ -136,6 +170,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     contextTags: input.contextTags,
     context: input.context,
     files: input.files,
+    conversation: conversationText(input),
     constraints: input.constraints,
     priority: input.priority,
     qualityRequirement: input.qualityRequirement,
@@ -188,12 +223,14 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   // Context size optimiser: the router said how much context fits; trim it and say so.
   let ctx: { context?: string; files?: { path: string; content: string }[] } = { context: input.context, files: input.files };
   let trimmed: string | null = null;
+  let summarised: DelegateResult["summary"] = null;
   if (decision.trim) {
     const plan = decision.trim;
     const summary = plan.method === "summarise" && plan.summariser && !input.noSummarise ? await summariseContext(db, input, task, ctx, plan.summariser, plan.toTokens, fleet) : null;
     if (summary) {
       ctx = { context: summary.text };
-      trimmed = `Context summarised by ${plan.summariser} from about ${plan.fromTokens} to ${summary.tokens} tokens to fit (request ${summary.requestId}, ${summary.costMicros} µ$).`;
+      summarised = { requestId: summary.requestId, model: summary.model, costMicros: summary.costMicros };
+      trimmed = `Context summarised by ${summary.model} from about ${plan.fromTokens} to ${summary.tokens} tokens to fit (request ${summary.requestId}, ${formatUsd(summary.costMicros)}).`;
     } else {
       ctx = trimContext(ctx, plan.toTokens);
       trimmed = `Context trimmed from about ${plan.fromTokens} to ${plan.toTokens} tokens to fit (${plan.reason}).`;
@@ -201,26 +238,50 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   }
   const messages = buildMessages(input, ctx);
   const promptTokens = estimateMessagesTokens(messages);
-  const maxOut = input.maxOutputTokens ?? (input.constraints?.maxTokens ? Math.max(16, input.constraints.maxTokens - promptTokens) : DEFAULT_MAX_OUTPUT);
-  const chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
+  // max_tokens counts the prompt and the answer together: the answer gets what the prompt leaves.
+  const maxTokens = input.constraints?.maxTokens;
+  if (input.maxOutputTokens === undefined && maxTokens !== undefined && maxTokens - promptTokens < 1) {
+    return fail(
+      new DelegateError(`max_tokens is ${maxTokens}, but the prompt as sent is about ${promptTokens} tokens, which leaves no room for an answer. Raise max_tokens above ${promptTokens}, or shorten the task.`, 400, "invalid_request_error", "max_tokens"),
+      { model: decision.model, selectionReason: decision.reason },
+    );
+  }
+  const maxOut = input.maxOutputTokens ?? (maxTokens !== undefined ? maxTokens - promptTokens : DEFAULT_MAX_OUTPUT);
+  let chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
 
-  // Reserve the most any model in the chain could cost, once, for the whole fallback chain.
-  const hold = Math.max(...chain.map((f) => maxCostMicros(promptTokens, maxOut, prices(f))));
+  // Reserve the most any model in the chain could cost, once, for the whole fallback chain. When the
+  // budget cannot hold that but can hold the chosen model, keep only the fallbacks no dearer than it
+  // (a free model is not refused because a paid fallback would not fit), and say so.
+  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptTokens, maxOut, prices(f))));
+  const who = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId };
   const routed = performance.now();
   let reservation: Reservation;
+  let dropped = "";
   try {
-    reservation = await reserve(db, { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId }, hold);
+    reservation = await reserve(db, who, holdOf(chain));
   } catch (e) {
-    if (e instanceof DelegateError) return fail(e, { model: decision.model, selectionReason: decision.reason });
-    throw e;
+    const first = chain.length ? holdOf([chain[0]]) : 0;
+    const affordable = chain.filter((f) => holdOf([f]) <= first);
+    if (!(e instanceof DelegateError)) throw e;
+    if (e.status !== 402 || affordable.length === chain.length) return fail(e, { model: decision.model, selectionReason: decision.reason });
+    try {
+      reservation = await reserve(db, who, first);
+    } catch (e2) {
+      if (e2 instanceof DelegateError) return fail(e2, { model: decision.model, selectionReason: decision.reason });
+      throw e2;
+    }
+    const gone = chain.filter((f) => !affordable.includes(f)).map((f) => f.model.name);
+    dropped = ` Fallbacks dropped because the budget could not also hold them: ${gone.join(", ")}.`;
+    chain = affordable;
   }
 
   const reserved = performance.now();
-  yield { type: "start", requestId, model: decision.model, reason: reasonText(decision, trimmed), confidence: decision.confidence, fallbacks: decision.fallbacks, profile };
+  yield { type: "start", requestId, model: decision.model, reason: reasonText(decision, trimmed) + dropped, confidence: decision.confidence, fallbacks: chain.slice(1).map((f) => f.model.name), profile };
   const calling = performance.now();
 
   const tried: { model: string; error: string }[] = [];
   let lastError: ProviderError | null = null;
+  let stop: "aborted" | "final" | "partial" | "exhausted" = "exhausted";
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
   for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
@@ -235,6 +296,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
         signal: input.signal,
         tools: input.tools,
+        toolChoice: input.toolChoice,
         headers: input.providerHeaders,
         stream: input.stream !== false,
       })) {
@@ -250,7 +312,10 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300) });
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
-      if (!err.retryable || !next || !canRestart || input.signal?.aborted) break;
+      if (!err.retryable || !next || !canRestart || input.signal?.aborted) {
+        stop = input.signal?.aborted ? "aborted" : !err.retryable ? "final" : !canRestart ? "partial" : "exhausted";
+        break;
+      }
       yield { type: "fallback", from: fm.model.name, to: next.model.name, error: err.kind, discardOutput: emitted };
     }
   }
@@ -265,7 +330,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       requestId,
       model: fm.model.name,
       provider: fm.provider.kind,
-      reason: reasonText(decision, trimmed) + (tried.length ? ` Fell back to ${fm.model.name} after: ${tried.map((t) => `${t.model} (${t.error})`).join(", ")}.` : ""),
+      reason: reasonText(decision, trimmed) + dropped + (tried.length ? ` Fell back to ${fm.model.name} after: ${tried.map((t) => `${t.model} (${t.error})`).join(", ")}.` : ""),
       confidence: decision.confidence,
       explored: decision.explored,
       fallbacksTried: tried,
@@ -276,6 +341,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       latencyMs,
       profile,
       trimmed,
+      summary: summarised,
       toolCalls: (done.raw as { toolCalls?: unknown } | undefined)?.toolCalls,
       timings: { routeMs: routed - started, budgetMs: reserved - routed, providerMs: answeredAt - calling, recordMs: 0, totalMs: 0 },
     };
@@ -308,9 +374,21 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   void learnFrom(db, input.teamId, profile, tried, "error");
   const kind = lastError?.kind ?? "server";
   const status = kind === "context_length" || kind === "bad_request" ? 400 : kind === "aborted" ? 499 : kind === "timeout" ? 504 : 502;
+  const maxTime = input.constraints?.maxTimeMs;
+  // What to do next depends on why no other model was tried.
+  const advice =
+    kind === "timeout" && maxTime !== undefined && maxTime < DEFAULT_TIMEOUT_MS
+      ? ` No answer came within max_time (${maxTime} ms); raise max_time.`
+      : stop === "partial"
+        ? " Part of the answer had already been streamed, so it could not start over on a fallback; send the request again."
+        : stop === "exhausted" && lastError?.retryable
+          ? tried.length > 1
+            ? " Every fallback failed too; try again shortly."
+            : " No fallback model was available for this call; try again shortly, or allow more models."
+          : "";
   return fail(
     new ProviderFailedError(
-      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${lastError?.message ?? "unknown error"}.${lastError?.retryable ? " Every fallback failed too; try again shortly." : ""}`,
+      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${lastError?.message ?? "unknown error"}.${advice}`,
       kind,
       status,
     ),
@@ -343,6 +421,10 @@ async function summariseContext(
       source: input.source,
       pipelineRunId: input.pipelineRunId,
       model: summariser,
+      // The material is the caller's: its tags (a "private" tag keeps it, and any fallback, on
+      // local models) and its key's allow-list hold for the summary too.
+      contextTags: input.contextTags,
+      modelAllowList: input.modelAllowList,
       task: `Condense the material below to at most ${toTokens} tokens. Keep every fact, name, number and instruction needed for this task: ${task.slice(0, 1000)}`,
       context: material,
       maxOutputTokens: toTokens,
@@ -350,10 +432,15 @@ async function summariseContext(
       signal: input.signal,
       providerHeaders: input.providerHeaders,
     });
-    return { text: r.text, tokens: r.usage.outputTokens, requestId: r.requestId, costMicros: r.costMicros };
+    return { text: r.text, tokens: r.usage.outputTokens, requestId: r.requestId, model: r.model, costMicros: r.costMicros };
   } catch {
     return null;
   }
+}
+
+/** What the call cost its caller: the answer, plus the context summary it needed (a request of its own). */
+export function callerCostMicros(r: Pick<DelegateResult, "costMicros"> & { summary?: DelegateResult["summary"] }): number {
+  return r.costMicros + (r.summary?.costMicros ?? 0);
 }
 
 /** Runs the delegate path to the end and returns the result (no streaming). */
@@ -369,16 +456,25 @@ function prices(f: FleetModel) {
   return { inputPerMTokMicros: f.model.inputPriceMicros, outputPerMTokMicros: f.model.outputPriceMicros, cachedInputPerMTokMicros: f.model.cachedInputPriceMicros };
 }
 
-function findNul(input: DelegateInput): string | null {
-  const has = (v: string | undefined) => v?.includes("\u0000");
-  if (has(input.task)) return "task";
-  if (has(input.system)) return "system";
-  if (has(input.context)) return "context";
-  if (has(input.model)) return "model";
-  const m = input.messages?.findIndex((x) => has(x.content));
-  if (m !== undefined && m >= 0) return `messages.${m}.content`;
-  const f = input.files?.findIndex((x) => has(x.content) || has(x.path));
-  if (f !== undefined && f >= 0) return `files.${f}`;
+const UNSTORABLE: [RegExp, string][] = [
+  [/\u0000/, "a NUL character (U+0000)"],
+  [/\p{Cs}/u, "an unpaired UTF-16 surrogate (half of a U+D800–U+DFFF pair)"],
+];
+
+/** The first text field Postgres could not store, and why. */
+function findUnstorable(input: DelegateInput): { where: string; what: string } | null {
+  const fields: [string, string | undefined][] = [
+    ["task", input.task],
+    ["system", input.system],
+    ["context", input.context],
+    ["model", input.model],
+    ...(input.messages ?? []).map((x, i): [string, string] => [`messages.${i}.content`, x.content]),
+    ...(input.files ?? []).flatMap((x, i): [string, string][] => [[`files.${i}`, x.content], [`files.${i}`, x.path]]),
+  ];
+  for (const [where, v] of fields) {
+    if (!v) continue;
+    for (const [re, what] of UNSTORABLE) if (re.test(v)) return { where, what };
+  }
   return null;
 }
 

@@ -43,7 +43,7 @@ describe(`insertRequestRecords, the hand-written statement (${driverName})`, () 
       pipelineRunId: crypto.randomUUID(),
       createdAt: new Date("2026-03-04T23:30:00.000Z"),
       prompt: "Write a function.",
-      response: "function f() {}\u0000",
+      response: "function f() {}\u0000 // half a pair \ud800, a whole one 😀",
     };
     const bare = { teamId: team.id, source: "api" as const, status: "error" as const, errorMessage: "boom", createdAt: new Date("2026-03-04T10:00:00.000Z") };
     await insertRequestRecords(db, [full, bare]);
@@ -52,7 +52,8 @@ describe(`insertRequestRecords, the hand-written statement (${driverName})`, () 
     const { prompt: _p, response: _r, ...columns } = full;
     expect(a).toEqual(columns);
     expect(await db.select().from(requestPayloads).where(eq(requestPayloads.requestId, full.id))).toEqual([
-      { requestId: full.id, prompt: "Write a function.", response: "function f() {}" }, // U+0000 dropped, row kept
+      // U+0000 dropped, the lone surrogate (which jsonb refuses) replaced by U+FFFD, the pair kept: the row is not lost.
+      { requestId: full.id, prompt: "Write a function.", response: "function f() {} // half a pair \ufffd, a whole one 😀" },
     ]);
 
     const [b] = await db.select().from(requests).where(eq(requests.errorMessage, "boom"));

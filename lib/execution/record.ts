@@ -102,7 +102,10 @@ export async function insertRequestRecords(db: Db, records: RequestRecord[], set
     response: noNul(r.response),
     has_payload: r.prompt !== undefined,
   }));
-  const json = JSON.stringify(rows);
+  let json = JSON.stringify(rows);
+  // Half a surrogate pair (a provider's answer may hold one) is escaped as "\udxxx", which jsonb
+  // refuses, failing the whole group: store U+FFFD in its place rather than lose the rows.
+  if (json.includes("\\ud")) json = JSON.stringify(rows, (_k, v: unknown) => (typeof v === "string" ? v.replace(/\p{Cs}/gu, "\ufffd") : v));
   if (settlementsJson === null) {
     await rawQuery(db, "mc_record_requests", RECORD_SQL, [json]);
     return [];

@@ -1,10 +1,11 @@
 import { count, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { budgets, ratings, requests, routingSettings } from "@/db/schema";
+import { budgets, models, ratings, requests, routingSettings } from "@/db/schema";
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
 import { invalidateBudgets } from "@/lib/budgets";
 import { invalidateTeamSettings } from "@/lib/execution/delegate";
+import { loadSnapshot } from "@/lib/learning/store";
 import { gradeAnswer } from "@/mock-fleet/grader";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
@@ -52,6 +53,7 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
       const header = response.headers.get("server-timing") ?? "";
       return Object.fromEntries(header.split(", ").map((p) => [p.split(";")[0], Number(/dur=([\d.]+)/.exec(p)?.[1])]));
     };
+    await timing(); // warm: the first call also opens connections and compiles code
     const fast = await timing();
     expect(Object.keys(fast)).toEqual(["gateway", "route", "budget", "provider", "record", "total"]);
     for (const v of Object.values(fast)) expect(v).toBeGreaterThanOrEqual(0);
@@ -171,11 +173,62 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
     const huge = await post("/chat/completions", { model: "auto", messages: [{ role: "user", content: "x".repeat(1_100_000) }] });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.type).toBe("request_too_large");
+    for (const messages of [[{ role: "system", content: "Be brief." }], [{ role: "user", content: "  " }]]) {
+      const noTask = await post("/chat/completions", { model: "auto", messages });
+      expect(noTask.status).toBe(400);
+      expect((await noTask.json()).error).toMatchObject({ param: "messages", message: expect.stringMatching(/the last user message is the task/) });
+    }
     const noRoute = await fetch(`${fx.api}/nope`);
     expect(noRoute.status).toBe(404);
     const wrongMethod = await fetch(`${fx.api}/chat/completions`, { headers: { authorization: `Bearer ${fx.key}` } });
     expect(wrongMethod.status).toBe(405);
     expect(await rowCount()).toBe(before);
+  });
+
+  it("refuses half a surrogate pair with 400 before any provider is paid (Postgres could not store the row)", async () => {
+    const before = await rowCount();
+    const calls = (await fx.fleet.usage()).models["gpt-4.1-mini"]?.ok ?? 0;
+    for (const [path, body] of [
+      ["/chat/completions", { model: "gpt-4.1-mini", messages: [{ role: "user", content: "explain a\ud800b in detail" }] }],
+      ["/delegate", { task: { description: "explain a\udc00b" }, preferences: { model_preference: "gpt-4.1-mini" } }],
+    ] as const) {
+      const res = await post(path, body);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.message).toMatch(/unpaired UTF-16 surrogate/);
+    }
+    // A whole pair (an emoji) is fine.
+    const ok = await post("/chat/completions", { model: "gpt-4.1-mini", messages: [{ role: "user", content: "what does 😀 mean?" }] });
+    expect(ok.status).toBe(200);
+    expect((await fx.fleet.usage()).models["gpt-4.1-mini"].ok).toBe(calls + 1);
+    expect(await rowCount()).toBe(before + 1);
+  });
+
+  it("reads every turn for private data, not only the last: a key in an earlier message keeps the call off remote models", async () => {
+    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "remote only", modelAllowList: ["gpt-4.1-mini", "gpt-4o-mini"] });
+    const secret = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    const turns = [
+      [{ role: "system", content: `Use key ${secret}` }, { role: "user", content: "hi" }],
+      [{ role: "user", content: `my key is ${secret}` }, { role: "assistant", content: "Noted." }, { role: "user", content: "thanks" }],
+      [{ role: "user", content: "call it" }, { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "login", arguments: JSON.stringify({ key: secret }) } }] }, { role: "tool", tool_call_id: "c1", content: "ok" }, { role: "user", content: "done?" }],
+    ];
+    for (const messages of turns) {
+      const res = await post("/chat/completions", { model: "auto", messages }, key);
+      expect(res.status).toBe(422);
+      expect((await res.json()).error.message).toMatch(/private|local/i);
+    }
+    // With a local model allowed, the same conversation goes to it.
+    const local = await post("/chat/completions", { model: "auto", messages: turns[0] });
+    expect(local.status).toBe(200);
+    expect(["llama3.1:8b", "qwen2.5-coder:7b"]).toContain((await local.json()).model);
+  });
+
+  it("counts the whole conversation when routing: a long earlier turn rules out models it does not fit", async () => {
+    const long = "The quarterly report lists revenue by region and product line. ".repeat(2_600); // ~40k tokens
+    const res = await post("/chat/completions", { model: "auto", messages: [{ role: "user", content: long }, { role: "assistant", content: "Read it." }, { role: "user", content: "Summarise it in one line." }] });
+    expect(res.status).toBe(200);
+    const model = (await res.json()).model as string;
+    const [m] = await fx.db.select().from(models).where(eq(models.name, model));
+    expect(m.contextWindow).toBeGreaterThan(40_000);
   });
 
   it("refuses a body that is bigger than it claims, counting the bytes actually sent", async () => {
@@ -266,23 +319,57 @@ describe(`Unified delegate API (${driverName})`, () => {
     const body = await (await post("/delegate", { task: { description: "What is 3 + 4?" } })).json();
     const res = await post("/feedback", { request_id: body.response_id, rating: 5, comment: "right" });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ was_optimal_choice: true, optimal_basis: expect.stringMatching(/^rated by a person: 1\.00 reaches the 0\.60 bar/) });
+    expect(await res.json()).toMatchObject({ learned: true, was_optimal_choice: true, optimal_basis: expect.stringMatching(/^rated through the API: 1\.00 reaches the 0\.60 bar/) });
     const [r] = await fx.db.select().from(ratings).where(eq(ratings.requestId, body.response_id));
     expect(r).toMatchObject({ kind: "stars", value: 5 });
     const other = await (await post("/delegate", { task: { description: "What is 5 + 6?" } })).json();
     const down = await (await post("/feedback", { request_id: other.response_id, rating: "down" })).json();
-    expect(down).toMatchObject({ was_optimal_choice: false, optimal_basis: expect.stringMatching(/^rated by a person: 0\.00 is below/) });
+    expect(down).toMatchObject({ was_optimal_choice: false, optimal_basis: expect.stringMatching(/^rated through the API: 0\.00 is below/) });
     expect((await post("/feedback", { request_id: crypto.randomUUID(), rating: "up" })).status).toBe(404);
     expect((await post("/feedback", { request_id: "nope", rating: "up" })).status).toBe(400);
+  });
+
+  it("keeps one rating per request and key: rating again replaces it and does not teach the router twice", async () => {
+    const body = await (await post("/delegate", { task: { description: "What is 9 + 9?" } })).json();
+    const [req] = await fx.db.select().from(requests).where(eq(requests.id, body.response_id));
+    const arm = async () => (await loadSnapshot(fx.db, fx.team.id)).arms[req.domain as "math"]?.[req.model!] ?? { a: 0, b: 0 };
+    const before = await arm();
+    const answers = [];
+    for (const rating of ["down", "down", "down", 4, "down"]) answers.push(await (await post("/feedback", { request_id: body.response_id, rating })).json());
+    expect(answers.map((a) => a.learned)).toEqual([true, false, false, false, false]);
+    const rows = await fx.db.select().from(ratings).where(eq(ratings.requestId, body.response_id));
+    expect(rows).toMatchObject([{ kind: "thumbs", value: 0, apiKeyId: fx.keyRow.id, userId: null }]);
+    const after = await arm();
+    expect(after.a + after.b - (before.a + before.b)).toBeCloseTo(1, 6); // one rating's worth of evidence, not five
+    // Another key is another rater.
+    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "second rater" });
+    expect((await (await post("/feedback", { request_id: body.response_id, rating: "up" }, key)).json()).learned).toBe(true);
+    expect(await fx.db.select().from(ratings).where(eq(ratings.requestId, body.response_id))).toHaveLength(2);
   });
 
   it("refuses with 402 when the key's budget cannot cover the call", async () => {
     const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "broke" });
     await fx.db.insert(budgets).values({ teamId: fx.team.id, scope: "key", apiKeyId: row.id, name: "tiny", limitMicros: 1, periodStart: new Date() });
     invalidateBudgets(fx.team.id);
-    const res = await post("/delegate", { task: { description: "Write a long essay about clouds." } }, key);
+    const res = await post("/delegate", { task: { description: "Write a long essay about clouds." }, preferences: { model_preference: "gpt-4.1-mini" } }, key);
     expect(res.status).toBe(402);
     expect((await res.json()).error.type).toBe("budget_exceeded");
+    // A free model still runs: the paid fallbacks the budget cannot hold are dropped, and the reason says so.
+    const free = await post("/delegate", { task: { description: "Write a haiku about clouds." }, preferences: { model_preference: "llama3.1:8b", explain_reasoning: true } }, key);
+    expect(free.status).toBe(200);
+    const body = await free.json();
+    expect(body.execution_info).toMatchObject({ selected_model: "llama3.1:8b", actual_cost: 0 });
+    expect(body.execution_info.selection_reason).toMatch(/Fallbacks dropped because the budget could not also hold them: \S/);
+  });
+
+  it("keeps prompt and answer within max_tokens, and refuses a max_tokens the prompt alone fills", async () => {
+    const body = await (await post("/delegate", { task: { description: "hi" }, context: { constraints: { max_tokens: 20 } }, preferences: { model_preference: "gpt-4o-mini" } })).json();
+    const { input, output } = body.execution_info.tokens;
+    expect(output).toBeGreaterThan(0);
+    expect(input + output).toBeLessThanOrEqual(20);
+    const tight = await post("/delegate", { task: { description: "hi" }, context: { constraints: { max_tokens: 2 } }, preferences: { model_preference: "gpt-4o-mini" } });
+    expect(tight.status).toBe(400);
+    expect((await tight.json()).error).toMatchObject({ param: "max_tokens", message: expect.stringMatching(/leaves no room for an answer\. Raise max_tokens above \d+/) });
   });
 
   it("shows the team's spend", async () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DelegateResult } from "@/lib/execution/delegate";
+import { callerCostMicros, type DelegateResult } from "@/lib/execution/delegate";
 import { ApiError, badRequest } from "./errors";
 
 /** Largest request body the API reads; larger ones are refused with 413 before they are buffered. */
@@ -45,16 +45,23 @@ export function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
         return reject(badRequest(`The request body is not valid JSON (${(e as Error).message}).`));
       }
       // Postgres text and jsonb cannot hold U+0000: refuse it here instead of failing at the insert with a 500.
-      if (text.includes("\\u0000") && hasNul(body)) return reject(badRequest("Text in the request body cannot contain the NUL character (\\u0000); remove it and send again."));
+      if (text.includes("\\u0000") && someText(body, (s) => s.includes("\u0000"))) return reject(badRequest("Text in the request body cannot contain the NUL character (\\u0000); remove it and send again."));
+      // Nor half of a UTF-16 surrogate pair (only an escape can carry one: raw UTF-8 cannot).
+      if (/\\u[dD][89a-fA-F]/.test(text) && someText(body, (s) => LONE_SURROGATE.test(s))) {
+        return reject(badRequest("Text in the request body contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its other half); send valid Unicode text."));
+      }
       resolve(body);
     });
   });
 }
 
-function hasNul(v: unknown): boolean {
-  if (typeof v === "string") return v.includes("\u0000");
-  if (Array.isArray(v)) return v.some(hasNul);
-  if (v && typeof v === "object") return Object.entries(v).some(([k, x]) => k.includes("\u0000") || hasNul(x));
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Does any string in `v` (object keys included) pass `test`? */
+function someText(v: unknown, test: (s: string) => boolean): boolean {
+  if (typeof v === "string") return test(v);
+  if (Array.isArray(v)) return v.some((x) => someText(x, test));
+  if (v && typeof v === "object") return Object.entries(v).some(([k, x]) => test(k) || someText(x, test));
   return false;
 }
 
@@ -81,7 +88,7 @@ export function markArrival(req: IncomingMessage) {
  * fallbacks), `record` (the durable write of the row and its cost) and `total` up to the answer.
  */
 export function answerHeaders(req: IncomingMessage, r: DelegateResult): Record<string, string> {
-  const headers = mcHeaders(r.requestId, r.model, r.costMicros);
+  const headers = mcHeaders(r.requestId, r.model, callerCostMicros(r));
   const arrived = arrivals.get(req);
   if (arrived === undefined) return headers;
   const now = performance.now();

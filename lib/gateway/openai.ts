@@ -4,7 +4,7 @@ import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type
 import { loadFleet } from "@/lib/execution/fleet";
 import type { ChatMessage, ToolCallOut } from "@/lib/providers/call";
 import { admit, countUsage, type Caller } from "./caller";
-import { ApiError, errorBody, toApiError } from "./errors";
+import { ApiError, badRequest, errorBody, toApiError } from "./errors";
 import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schemas";
 
@@ -43,6 +43,10 @@ const usageOf = (r: DelegateResult) => ({
 /** POST /api/v1/chat/completions — OpenAI's wire format, JSON or SSE, routed through delegate(). */
 export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerResponse, caller: Caller) {
   const body = chatCompletionRequestSchema.parse(await readJson(req));
+  const lastUser = body.messages.findLast((m) => m.role === "user");
+  if (!lastUser || !text(lastUser.content).trim()) {
+    throw badRequest(`${lastUser ? "The last user message is empty" : "The conversation has no user message"}: the last user message is the task, so send one with text.`, "messages");
+  }
   await admit(db, caller);
   const stream = body.stream === true;
   const input: DelegateInput = {

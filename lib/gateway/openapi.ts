@@ -97,7 +97,7 @@ const chatCompletion = {
 const mcHeaders = {
   "x-mc-request-id": { description: "The request's id (also the rating id).", schema: str },
   "x-mc-model": { description: "The model that answered.", schema: str },
-  "x-mc-cost": { description: "Cost in US dollars. On streams it is an HTTP trailer (and in the last event).", schema: str },
+  "x-mc-cost": { description: "Cost in US dollars, with any context summary the call needed. On streams it is an HTTP trailer (and, on /delegate's stream, in the done event).", schema: str },
   "server-timing": {
     description: "JSON answers only: where the time went in Mission Control, in ms — gateway (key, body, limits), route, budget, provider (with fallbacks), record (the durable write of the row and its cost), total.",
     schema: str,
@@ -119,6 +119,7 @@ const errors = (...codes: number[]) =>
             422: "No model can take the task under its constraints",
             429: "Rate limit; see Retry-After",
             502: "Every provider in the fallback chain failed",
+            504: "No answer within max_time (or the provider's time limit); the message says which",
           }[c] ?? "Error",
         ...(c === 429 ? { headers: { "retry-after": { schema: int, description: "Seconds until the window turns." } } } : {}),
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
@@ -161,7 +162,7 @@ export function openApiDocument() {
           summary: "Delegate a task (unified format)",
           description: "Analyses the task, picks a model, runs it with fallbacks and records cost. Send `Accept: text/event-stream` to stream.",
           requestBody: { required: true, content: json("DelegateRequest") },
-          responses: { 200: { description: "The unified response", headers: mcHeaders, content: json("DelegateResponse") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502) },
+          responses: { 200: { description: "The unified response", headers: mcHeaders, content: json("DelegateResponse") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502, 504) },
         },
       },
       "/delegate/stream": {
@@ -181,7 +182,7 @@ export function openApiDocument() {
           responses: {
             201: {
               description:
-                "Recorded. The answer also carries was_optimal_choice: whether this rating (thumbs 0 or 1, stars 1–5 as 0–1) reaches the bar for the request's quality requirement (low 0.4, normal 0.6, high 0.8), and optimal_basis in words.",
+                "Recorded. One rating per request and key: rating the same request again with the same key replaces the earlier rating, and only the first teaches the router (`learned` says which this was). The answer also carries was_optimal_choice: whether this rating (thumbs 0 or 1, stars 1–5 as 0–1) reaches the bar for the request's quality requirement (low 0.4, normal 0.6, high 0.8), and optimal_basis in words.",
             },
             ...errors(400, 401, 404, 413),
           },
@@ -193,7 +194,7 @@ export function openApiDocument() {
           summary: "OpenAI-compatible chat completion",
           description: 'Model `"auto"` lets Mission Control choose. `stream: true` answers in OpenAI\'s SSE chunks; `stream_options.include_usage` adds usage. Function `tools` and `tool_choice` reach every provider: as sent to OpenAI-compatible ones, translated to Anthropic\'s tools, `tool_use` and `tool_result` blocks for Anthropic models; tool calls come back as `tool_calls` with `finish_reason: "tool_calls"`, streamed or not. `auto` does not yet know which models support tools: name a model when the call depends on them.',
           requestBody: { required: true, content: json("ChatCompletionRequest") },
-          responses: { 200: { description: "A chat completion (or SSE chunks)", headers: mcHeaders, content: json("ChatCompletion") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502) },
+          responses: { 200: { description: "A chat completion (or SSE chunks)", headers: mcHeaders, content: json("ChatCompletion") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502, 504) },
         },
       },
       "/models": {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { budgets } from "@/db/schema";
-import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
+import { callerCostMicros, delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
 import { dayString, topModels, usageTotals } from "@/lib/usage/queries";
@@ -77,7 +77,7 @@ export function unifiedResponse(r: DelegateResult, body: DelegateRequest, judgem
       selected_model: r.model,
       provider: r.provider,
       selection_reason: r.reason,
-      actual_cost: r.costMicros / 1e6,
+      actual_cost: callerCostMicros(r) / 1e6,
       execution_time: r.latencyMs / 1000,
       confidence_score: r.confidence,
       tokens: { input: r.usage.inputTokens, output: r.usage.outputTokens, cached_input: r.usage.cachedInputTokens },
@@ -152,7 +152,7 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
       else if (ev.type === "fallback") send("fallback", { from: ev.from, to: ev.to, error: ev.error, discard_output: ev.discardOutput });
       else if (ev.type === "done") {
         countUsage(db, caller, ev.result.usage.inputTokens + ev.result.usage.outputTokens);
-        endSse(res, ev.result.model, ev.result.costMicros, `event: done\ndata: ${JSON.stringify(unifiedResponse(ev.result, body, await judge(ev.result)))}\n\n`);
+        endSse(res, ev.result.model, callerCostMicros(ev.result), `event: done\ndata: ${JSON.stringify(unifiedResponse(ev.result, body, await judge(ev.result)))}\n\n`);
       }
     }
   } catch (e) {
@@ -164,15 +164,16 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
 export async function feedbackRoute(db: Db, req: IncomingMessage, res: ServerResponse, caller: Caller) {
   const body = feedbackRequestSchema.parse(await readJson(req));
   const rating = typeof body.rating === "number" ? { kind: "stars" as const, value: body.rating as 1 | 2 | 3 | 4 | 5 } : { kind: "thumbs" as const, value: body.rating === "up" ? (1 as const) : (0 as const) };
-  const row = await rateRequest(db, { teamId: caller.key.teamId, requestId: body.request_id, userId: null, rating, comment: body.comment ?? null });
+  const row = await rateRequest(db, { teamId: caller.key.teamId, requestId: body.request_id, userId: null, apiKeyId: caller.key.id, rating, comment: body.comment ?? null });
   // The rating as 0..1 against the bar of the request's quality requirement.
-  const optimal = optimalFrom(row.score, row.qualityRequirement, "rated by a person:");
+  const optimal = optimalFrom(row.score, row.qualityRequirement, "rated through the API:");
   sendJson(res, 201, {
     request_id: body.request_id,
     rating: { kind: row.kind, value: row.value },
     model: row.model,
     domain: row.domain,
     recorded_at: row.createdAt,
+    learned: row.learned,
     was_optimal_choice: optimal.value,
     optimal_basis: optimal.basis,
   });

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { apiKeys, pipelineRuns, pipelineSteps } from "@/db/schema";
-import { delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
+import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
 import { DelegateError } from "@/lib/execution/errors";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
@@ -230,19 +230,20 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
       ? { inputTokens: synth.instructions.inputTokens + synth.execution.inputTokens, outputTokens: synth.instructions.outputTokens + synth.execution.outputTokens }
       : { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens };
     const latencyMs = synth ? synth.instructions.latencyMs + synth.execution.latencyMs : result.latencyMs;
-    const overCap = def.maxCostMicros !== undefined && result.costMicros > def.maxCostMicros;
+    const cost = callerCostMicros(result);
+    const overCap = def.maxCostMicros !== undefined && cost > def.maxCostMicros;
     const extra: Partial<StepDetails> = synth ? { synthesis: { ...synth, execution: omitText(synth.execution) }, instructions: synth.instructions.text } : {};
     const done = await db
       .update(pipelineSteps)
       .set({
         status: overCap ? "failed" : "succeeded",
-        error: overCap ? `Step "${def.key}" cost ${result.costMicros} µ$, over its cap of ${def.maxCostMicros} µ$ (auto chose ${result.model}, estimated within the cap). The answer is kept; raise the cap or name a cheaper model.` : null,
+        error: overCap ? `Step "${def.key}" cost ${cost} µ$, over its cap of ${def.maxCostMicros} µ$ (auto chose ${result.model}, estimated within the cap). The answer is kept; raise the cap or name a cheaper model.` : null,
         output: result.text,
         model: result.model,
         requestId: result.requestId,
         inputTokens: usage.inputTokens,
         outputTokens: usage.outputTokens,
-        costMicros: result.costMicros,
+        costMicros: cost,
         latencyMs,
         finishedAt: sql`now()`,
         details: sql`${pipelineSteps.details} || ${JSON.stringify(extra)}::jsonb`,

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { requestPayloads, ratings, requests } from "@/db/schema";
 import { analyse } from "@/lib/analysis";
@@ -10,11 +10,16 @@ import { NotFoundError, UserError } from "@/lib/errors";
 export type RatingInput = { kind: "thumbs"; value: 0 | 1 } | { kind: "stars"; value: 1 | 2 | 3 | 4 | 5 };
 
 /**
- * Records a person's rating of one request of their team and feeds it to the team's learned
- * quality for (domain, model). Rating the same request again replaces the earlier rating in the
- * table; the learner counts each rating event once.
+ * Records a rating of one request of the team, by a person (`userId`) or an API key (`apiKeyId`),
+ * and feeds it to the team's learned quality for (domain, model). Rating the same request again
+ * replaces the rater's earlier rating in the table, but only a rater's first rating of a request
+ * teaches the learner (`learned`): its updates cannot be taken back, and a rater who could rate one
+ * answer over and over would otherwise steer the router alone.
  */
-export async function rateRequest(db: Db, input: { teamId: string; requestId: string; userId: string | null; rating: RatingInput; comment?: string | null }) {
+export async function rateRequest(
+  db: Db,
+  input: { teamId: string; requestId: string; userId: string | null; apiKeyId?: string | null; rating: RatingInput; comment?: string | null },
+) {
   const [req] = await db
     .select({ id: requests.id, model: requests.model, domain: requests.domain, status: requests.status, profile: requests.taskProfile })
     .from(requests)
@@ -22,15 +27,18 @@ export async function rateRequest(db: Db, input: { teamId: string; requestId: st
   if (!req) throw new NotFoundError(`No request ${input.requestId} in this team.`);
   if (req.status !== "ok" || !req.model) throw new UserError("Only completed requests can be rated; this one failed or was refused.");
   const domain: Domain = DOMAINS.includes(req.domain as Domain) ? (req.domain as Domain) : "chat";
-  const values = { requestId: req.id, teamId: input.teamId, userId: input.userId, kind: input.rating.kind, value: input.rating.value, comment: input.comment ?? null, domain, model: req.model };
+  const values = { requestId: req.id, teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId ?? null, kind: input.rating.kind, value: input.rating.value, comment: input.comment ?? null, domain, model: req.model };
   const [row] = await db
     .insert(ratings)
     .values(values)
-    .onConflictDoUpdate({ target: [ratings.requestId, ratings.userId], set: { kind: values.kind, value: values.value, comment: values.comment, createdAt: new Date() } })
-    .returning();
-  const [payload] = await db.select({ prompt: requestPayloads.prompt }).from(requestPayloads).where(eq(requestPayloads.requestId, req.id));
+    .onConflictDoUpdate({ target: [ratings.requestId, ratings.userId, ratings.apiKeyId], set: { kind: values.kind, value: values.value, comment: values.comment, createdAt: new Date() } })
+    // xmax is 0 for a row this statement inserted, and set for one it updated.
+    .returning({ ...getTableColumns(ratings), learned: sql<boolean>`(xmax = 0)` });
   const rating: Rating = input.rating.kind === "thumbs" ? { kind: "thumbs", up: input.rating.value === 1 } : { kind: "stars", stars: input.rating.value };
-  await learnRating(db, input.teamId, { domain, model: req.model, rating, prompt: payload?.prompt });
+  if (row.learned) {
+    const [payload] = await db.select({ prompt: requestPayloads.prompt }).from(requestPayloads).where(eq(requestPayloads.requestId, req.id));
+    await learnRating(db, input.teamId, { domain, model: req.model, rating, prompt: payload?.prompt });
+  }
   // For callers that judge the choice by this rating: the rating as 0..1, and the request's quality requirement.
   const qualityRequirement = (req.profile as { quality?: { requirement?: QualityRequirement } } | null)?.quality?.requirement ?? "normal";
   return { ...row, score: ratingOutcome(rating).y, qualityRequirement };

@@ -81,11 +81,11 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   let pool: RouteCandidate[] = [];
   for (const c of candidates) {
     if (!c.enabled) exclude(c, "disabled");
-    else if (allow && !allow.has(c.id)) exclude(c, "not on the team's allow-list");
+    else if (allow && !allow.has(c.id)) exclude(c, "not among the allowed models (the team's routing settings or the API key's list)");
     else pool.push(c);
   }
   if (pool.length === 0) {
-    return refuse("no_candidates", `No model may take this task: ${candidates.length === 0 ? "no models are configured" : `all ${candidates.length} are disabled or outside the team's allow-list`}. Enable a model or add one to the allow-list.`);
+    return refuse("no_candidates", `No model may take this task: ${candidates.length === 0 ? "no models are configured" : `all ${candidates.length} are disabled or outside the allowed models (the team's routing settings or the API key's list)`}. Enable a model, or allow one in Admin → Routing or on the key.`);
   }
 
   // 2. Privacy: local models only. Never relaxed.

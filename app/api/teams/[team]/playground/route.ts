@@ -2,7 +2,7 @@ import { z } from "zod";
 import { getDb } from "@/db";
 import { currentUserId, teamContext } from "@/lib/auth/session";
 import { hasScope } from "@/lib/auth/scopes";
-import { delegateStream } from "@/lib/execution/delegate";
+import { callerCostMicros, delegateStream } from "@/lib/execution/delegate";
 import { DelegateError } from "@/lib/execution/errors";
 
 export const dynamic = "force-dynamic";
@@ -63,7 +63,7 @@ export async function POST(req: Request, { params }: { params: Promise<{ team: s
           else if (ev.type === "fallback") send("fallback", ev);
           else {
             const r = ev.result;
-            send("done", { requestId: r.requestId, model: r.model, reason: r.reason, usage: r.usage, costMicros: r.costMicros, latencyMs: r.latencyMs, fallbacksTried: r.fallbacksTried });
+            send("done", { requestId: r.requestId, model: r.model, reason: r.reason, usage: r.usage, costMicros: callerCostMicros(r), latencyMs: r.latencyMs, fallbacksTried: r.fallbacksTried });
           }
         }
       } catch (e) {
