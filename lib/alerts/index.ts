@@ -45,8 +45,11 @@ export async function checkThresholds(db: Db, b: Budget, opts: { refused?: boole
     state.fired.add(key(b.id, b.periodStart, t));
     if (!row) continue;
     fired.push(t);
-    const title = t >= 100 ? `Budget "${b.name}" reached ${t} %` : `Budget "${b.name}" passed ${t} %`;
-    const body = `${formatUsd(b.spentMicros)} of ${formatUsd(b.limitMicros)} spent this period${opts.refused && t >= 100 ? "; calls that do not fit are refused" : ""}.`;
+    const byRefusal = opts.refused === true && t === 100 && b.spentMicros * 100 < t * b.limitMicros;
+    const title = t >= 100 ? `Budget "${b.name}" reached ${t} %${byRefusal ? ": a call was refused" : ""}` : `Budget "${b.name}" passed ${t} %`;
+    const body = byRefusal
+      ? `${formatUsd(b.spentMicros)} of ${formatUsd(b.limitMicros)} spent this period, and a call that could have cost more than what is left was refused. Raise the limit, or send smaller calls (lower max_tokens).`
+      : `${formatUsd(b.spentMicros)} of ${formatUsd(b.limitMicros)} spent this period${opts.refused && t >= 100 ? "; calls that do not fit are refused" : ""}.`;
     await db.insert(notifications).values({ teamId: b.teamId, kind: "budget.threshold", title, body, data: { budgetId: b.id, alertId: row.id, threshold: t, spentMicros: b.spentMicros, limitMicros: b.limitMicros } });
     if (b.webhookUrl) deliverInBackground(db, row.id);
   }

@@ -121,6 +121,12 @@ describe(`budgets on ${driverName}`, () => {
     expect(err.message).toMatch(/^Budget "tiny" exceeded: \$0\.0000050 of \$0\.0000050 is left this period/);
     const row = await budgetRow(b.id);
     expect(row.spentMicros + row.reservedMicros).toBe(0);
+    // The alert says a call was refused; it does not claim 50 % or 80 % of a budget nothing was spent from.
+    const alerts = await db.select().from(budgetAlerts).where(eq(budgetAlerts.budgetId, b.id));
+    expect(alerts.map((a) => a.threshold)).toEqual([100]);
+    const [note] = await db.select().from(notifications).where(eq(notifications.teamId, teamId));
+    expect(note.title).toBe('Budget "tiny" reached 100 %: a call was refused');
+    expect(note.body).toMatch(/^\$0\.00 of \$0\.0000050 spent this period, and a call that could have cost more than what is left was refused\./);
   });
 
   it("warn-only budgets never refuse but still count", async () => {
@@ -231,8 +237,12 @@ describe(`budgets on ${driverName}`, () => {
         .insert(budgets)
         .values({ teamId, name: "alerts", limitMicros: limit, periodStart: new Date(), webhookUrl: url, webhookSecretEncrypted: encryptSecret("whsec-test") })
         .returning();
-      await Promise.all(Array.from({ length: 60 }, () => delegate(db, { teamId, source: "api", task: TASK, model: MODEL, maxOutputTokens: MAX_OUT }).catch(() => null)));
-      await flushBudgets();
+      // Waves of concurrent calls, until spend itself passes 50 and 80 % and calls start being refused
+      // (a refusal alone reaches only 100 %).
+      for (let wave = 0; wave < 12; wave++) {
+        await Promise.all(Array.from({ length: 5 }, () => delegate(db, { teamId, source: "api", task: TASK, model: MODEL, maxOutputTokens: MAX_OUT }).catch(() => null)));
+        await flushBudgets();
+      }
       // Another process (fresh memory) noticing the same state must not fire again.
       resetAlertState();
       await Promise.all(Array.from({ length: 20 }, () => delegate(db, { teamId, source: "api", task: TASK, model: MODEL, maxOutputTokens: MAX_OUT }).catch(() => null)));

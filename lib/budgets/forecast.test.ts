@@ -38,6 +38,8 @@ describe("thresholds", () => {
   it("are reached by integer maths, once each, refusals reach up to 100 %", () => {
     expect(crossedThresholds([50, 80, 100], 799_999, 1_000_000)).toEqual([50]);
     expect(crossedThresholds([100, 50, 80, 80], 800_000, 1_000_000)).toEqual([50, 80]);
-    expect(crossedThresholds([50, 80, 100, 120], 10, 1_000_000, true)).toEqual([50, 80, 100]);
+    // A refusal reaches 100 %, not the thresholds spend has not reached.
+    expect(crossedThresholds([50, 80, 100, 120], 10, 1_000_000, true)).toEqual([100]);
+    expect(crossedThresholds([50, 80, 100, 120], 600_000, 1_000_000, true)).toEqual([50, 100]);
   });
 });

@@ -38,7 +38,7 @@ export async function createTeamKey(db: Db, input: z.infer<typeof createKeySchem
         teamId: input.teamId,
         scope: "key",
         apiKeyId: created.row.id,
-        name: `Key "${input.name}"`,
+        name: `API key ${input.name}`,
         limitMicros: Math.round(input.monthlyBudgetUsd * 1e6),
         period: "monthly",
         hardStop: true,
