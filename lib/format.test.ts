@@ -7,7 +7,8 @@ describe("formatUsd", () => {
     expect(formatUsd(150)).toBe("$0.00015");
     expect(formatUsd(37)).toBe("$0.000037");
     expect(formatUsd(5)).toBe("$0.0000050");
-    expect(formatUsd(9_999)).toBe("$0.010");
+    expect(formatUsd(9_999)).toBe("$0.0100");
+    expect(formatUsd(0.1)).toBe("$0.00000010"); // a max_cost of $1e-7, not "$1.0e-7" or "$0"
     expect(formatUsd(-1_200)).toBe("-$0.0012");
   });
   it("shows zero as $0.00", () => expect(formatUsd(0)).toBe("$0.00"));

@@ -1,8 +1,12 @@
 /** Micro-dollars → "$1.23"; amounts under a cent keep enough digits to not read as zero. */
 export function formatUsd(micros: number): string {
   const dollars = micros / 1_000_000;
-  // Below a cent, two significant digits: $0.0015, $0.000037 (four fixed decimals read $0.0000).
-  if (micros !== 0 && Math.abs(dollars) < 0.01) return `${dollars < 0 ? "-" : ""}$${Math.abs(dollars).toPrecision(2)}`;
+  // Below a cent, two significant digits: $0.0015, $0.000037 (four fixed decimals read $0.0000),
+  // written out in full (toPrecision would write 1.0e-7).
+  if (micros !== 0 && Math.abs(dollars) < 0.01) {
+    const d = Math.abs(dollars);
+    return `${dollars < 0 ? "-" : ""}$${d.toFixed(Math.min(12, 1 - Math.floor(Math.log10(d))))}`;
+  }
   return dollars.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 

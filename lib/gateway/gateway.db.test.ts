@@ -377,7 +377,7 @@ describe(`Unified delegate API (${driverName})`, () => {
     const body = await res.json();
     expect(body.totals.requests).toBeGreaterThan(0);
     expect(body.totals.cost_usd).toBeGreaterThan(0);
-    expect((await fetch(`${fx.api}/spend?days=abc`, { headers: { authorization: `Bearer ${fx.key}` } })).status).toBe(400);
+    for (const days of ["abc", "0x10", "1e1", "7.0", "0", "367"]) expect((await fetch(`${fx.api}/spend?days=${days}`, { headers: { authorization: `Bearer ${fx.key}` } })).status).toBe(400);
   });
 
   it("serves an OpenAPI 3.1 document without a key", async () => {

@@ -182,7 +182,7 @@ export async function feedbackRoute(db: Db, req: IncomingMessage, res: ServerRes
 /** GET /api/v1/spend?days=30 — the team's usage from the daily rollup, and its budgets. */
 export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: Caller) {
   const raw = url.searchParams.get("days") ?? "30";
-  const days = Number(raw);
+  const days = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(days) || days < 1 || days > 366) throw badRequest("days must be a whole number from 1 to 366.", "days");
   const since = dayString(new Date(Date.now() - (days - 1) * 86_400_000));
   const teamId = caller.key.teamId;
