@@ -32,7 +32,7 @@ test.describe("budgets journey", () => {
     await form.getByLabel("When the limit is reached").selectOption("hard");
     await form.getByRole("button", { name: "Create budget" }).click();
     await expect(a.getByTestId(`budget-${NAME}`)).toBeVisible();
-    await expect(a.getByTestId(`budget-${NAME}`)).toContainText("$0.00 of $0.0000");
+    await expect(a.getByTestId(`budget-${NAME}`)).toContainText("$0.00 of $0.0000010");
 
     const member = await browser.newContext({ storageState: stateFile("member") });
     const m = await member.newPage();
