@@ -44,7 +44,7 @@ test.describe("API keys through the built app", () => {
     const form = page.getByTestId("team-limits-form");
     await form.getByLabel("Requests / minute").fill("-3");
     await form.getByRole("button", { name: "Save team limits" }).click();
-    await expect(form).toContainText("requests per minute must be above zero.");
+    await expect(form).toContainText("Requests / minute: Requests per minute must be above zero.");
 
     // High enough that the other specs' calls on this team are never refused.
     await form.getByLabel("Requests / minute").fill("100000");

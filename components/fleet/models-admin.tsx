@@ -1,5 +1,6 @@
 "use client";
 
+import { DOMAINS } from "@/lib/analysis/types";
 import { updateModelAction, createModelAction } from "@/lib/execution/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
@@ -46,10 +47,10 @@ function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> })
           ))}
         </Select>
       </Field>
-      <Field label="Strengths" error={fe?.strengths} hint="code, debug, docs, analysis, planning, creative, summary, translation, math, chat">
+      <Field label="Strengths" error={fe?.strengths} hint={`Comma-separated, any of: ${DOMAINS.join(", ")}`}>
         <Input name="strengths" defaultValue={m?.strengths.join(", ") ?? ""} />
       </Field>
-      <Field label="Optimal for" error={fe?.optimalFor}>
+      <Field label="Optimal for" error={fe?.optimalFor} hint="The same domains">
         <Input name="optimalFor" defaultValue={m?.optimalFor.join(", ") ?? ""} />
       </Field>
       <label className="flex items-center gap-2 self-end pb-2 text-sm">

@@ -29,7 +29,6 @@ function toSteps(drafts: Draft[]) {
   let group = 0;
   return drafts.map((d, i) => {
     if (i > 0 && !d.parallel) group++;
-    const cap = d.cap.trim() === "" ? undefined : Math.round(Number(d.cap) * 1e6);
     return {
       key: d.key.trim(),
       kind: d.kind,
@@ -37,7 +36,8 @@ function toSteps(drafts: Draft[]) {
       ...(d.kind === "synthesis" ? { strongModel: d.strongModel } : {}),
       template: d.template,
       group,
-      ...(cap !== undefined ? { maxCostMicros: Number.isFinite(cap) ? cap : -1 } : {}),
+      // As typed: the server reads the dollars and says what is wrong with them.
+      ...(d.cap.trim() !== "" ? { maxCostUsd: d.cap } : {}),
     };
   });
 }
@@ -154,7 +154,7 @@ export function PipelineBuilder({ initial, models }: { initial: Initial; models:
                   {modelOptions}
                 </Select>
               </Field>
-              <Field label="Cost cap ($)" error={err(i, "maxCostMicros")} hint="Optional, per run of this step">
+              <Field label="Cost cap ($)" error={err(i, "maxCostUsd") ?? err(i, "maxCostMicros")} hint="Optional, per run of this step">
                 <Input value={d.cap} inputMode="decimal" placeholder="none" onChange={(e) => patch(i, { cap: e.target.value })} disabled={!canWrite} />
               </Field>
             </div>

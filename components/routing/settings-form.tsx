@@ -18,7 +18,7 @@ export function RoutingSettingsForm({ settings, models }: { settings: { qualityV
       <Field label={`Quality versus cost: ${knob.toFixed(2)}`} error={fe?.qualityVsCost} hint="0 = the cheapest model that will do; 1 = the best expected quality whatever it costs.">
         <input type="range" name="qualityVsCost" min={0} max={1} step={0.05} value={knob} onChange={(e) => setKnob(Number(e.target.value))} className="w-full" />
       </Field>
-      <Field label="Exploration cap ($ per call)" error={fe?.explorationCapDollars} hint="The most the router may spend above its best guess to try a less-known model.">
+      <Field label="Exploration cap ($ per call)" error={fe?.explorationCapDollars} hint="The most the router may spend above its best guess to try a less-known model. 0 turns exploration off.">
         <Input name="explorationCapDollars" inputMode="decimal" defaultValue={String(settings.explorationCapMicros / 1_000_000)} />
       </Field>
       <Field

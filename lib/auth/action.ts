@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb, type Db } from "@/db";
 import { UserError } from "@/lib/errors";
+import { fieldErrorsOf, plainIssue, summarizeFieldErrors, type FieldLabels } from "@/lib/forms";
 import { DelegateError } from "@/lib/execution/errors";
 import { ForbiddenError, requireScope, type Scope } from "./scopes";
 import { currentUserId, teamContext, type TeamContext } from "./session";
@@ -28,11 +29,10 @@ function rawInput(a: unknown, b: unknown): unknown {
   return a ?? {};
 }
 
-function failure(e: unknown): { ok: false; error: string; fieldErrors?: Record<string, string[]> } {
+function failure(e: unknown, labels?: FieldLabels): { ok: false; error: string; fieldErrors?: Record<string, string[]> } {
   if (e instanceof z.ZodError) {
-    const fieldErrors = z.flattenError(e).fieldErrors as Record<string, string[]>;
-    const first = Object.entries(fieldErrors)[0];
-    return { ok: false, error: first ? `Check ${first[0]}: ${first[1][0]}` : (e.issues[0]?.message ?? "Invalid input."), fieldErrors };
+    const fieldErrors = fieldErrorsOf(e);
+    return { ok: false, error: summarizeFieldErrors(fieldErrors, labels), fieldErrors };
   }
   if (e instanceof UserError) return { ok: false, error: e.message, fieldErrors: e.fieldErrors };
   if (e instanceof ForbiddenError) return { ok: false, error: e.message };
@@ -42,13 +42,17 @@ function failure(e: unknown): { ok: false; error: string; fieldErrors?: Record<s
   return { ok: false, error: "Something went wrong on our side; nothing was changed. Please try again." };
 }
 
+/** What every action's options may add: `labels` names the form's fields in the error summary. */
+type FormOpts = { labels?: FieldLabels };
+
 /**
  * Builds every team-scoped server action. In order: reads the session, checks the caller's
  * membership of `input.teamId` in the database, checks the scope, validates the input with zod,
- * then runs the body. Never relies on proxy.ts. Returns `ActionResult` for useActionState.
+ * then runs the body. Never relies on proxy.ts. Returns `ActionResult` for useActionState; a
+ * refused input comes back as per-field messages and a summary naming the field by `labels`.
  */
 export function teamAction<S extends z.ZodObject, R>(
-  opts: { schema: S; scope: Scope; /** Also needs the installation admin: the action changes rows every team shares. */ siteAdmin?: true },
+  opts: FormOpts & { schema: S; scope: Scope; /** Also needs the installation admin: the action changes rows every team shares. */ siteAdmin?: true },
   body: (input: z.infer<S> & { teamId: string }, ctx: ActionCtx) => Promise<R>,
 ) {
   return async (a?: unknown, b?: unknown): Promise<ActionResult<R>> => {
@@ -64,36 +68,36 @@ export function teamAction<S extends z.ZodObject, R>(
       if (opts.siteAdmin && !(await isSiteAdmin(db, userId))) {
         throw new ForbiddenError("Providers and models are shared by every team: only an installation admin can change them.");
       }
-      const input = opts.schema.extend({ teamId: z.uuid() }).parse(raw) as z.infer<S> & { teamId: string };
+      const input = opts.schema.extend({ teamId: z.uuid() }).parse(raw, { error: plainIssue }) as z.infer<S> & { teamId: string };
       return { ok: true, data: await body(input, { ...ctx, db }) };
     } catch (e) {
-      return failure(e);
+      return failure(e, opts.labels);
     }
   };
 }
 
 /** For actions that belong to the signed-in user rather than a team (create a team, accept an invitation). */
-export function userAction<S extends z.ZodObject, R>(opts: { schema: S }, body: (input: z.infer<S>, ctx: { userId: string; db: Db }) => Promise<R>) {
+export function userAction<S extends z.ZodObject, R>(opts: FormOpts & { schema: S }, body: (input: z.infer<S>, ctx: { userId: string; db: Db }) => Promise<R>) {
   return async (a?: unknown, b?: unknown): Promise<ActionResult<R>> => {
     try {
       const userId = await currentUserId();
       if (!userId) return { ok: false, error: "Your session has ended. Sign in again." };
-      const input = opts.schema.parse(rawInput(a, b));
+      const input = opts.schema.parse(rawInput(a, b), { error: plainIssue });
       return { ok: true, data: await body(input, { userId, db: await getDb() }) };
     } catch (e) {
-      return failure(e);
+      return failure(e, opts.labels);
     }
   };
 }
 
 /** For the few public actions (sign-up). */
-export function publicAction<S extends z.ZodObject, R>(opts: { schema: S }, body: (input: z.infer<S>, ctx: { db: Db }) => Promise<R>) {
+export function publicAction<S extends z.ZodObject, R>(opts: FormOpts & { schema: S }, body: (input: z.infer<S>, ctx: { db: Db }) => Promise<R>) {
   return async (a?: unknown, b?: unknown): Promise<ActionResult<R>> => {
     try {
-      const input = opts.schema.parse(rawInput(a, b));
+      const input = opts.schema.parse(rawInput(a, b), { error: plainIssue });
       return { ok: true, data: await body(input, { db: await getDb() }) };
     } catch (e) {
-      return failure(e);
+      return failure(e, opts.labels);
     }
   };
 }

@@ -22,7 +22,7 @@ export async function signInAction(_prev: unknown, form: FormData): Promise<Acti
   return { ok: true, data: null };
 }
 
-const createAccount = publicAction({ schema: signUpSchema }, async (input, { db }) => {
+const createAccount = publicAction({ schema: signUpSchema, labels: { name: "Name", email: "Email", password: "Password" } }, async (input, { db }) => {
   const user = await createUser(db, input);
   return { id: user.id, email: user.email };
 });

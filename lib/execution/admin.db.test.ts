@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db";
-import { auditLog, memberships, models, providers } from "@/db/schema";
+import { auditLog, memberships, models, providers, routingSettings } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
@@ -10,6 +10,7 @@ import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
 import { createProviderAction, testProviderAction, updateModelAction, updateProviderAction } from "./actions";
 import { listProviders } from "./admin";
+import { updateRoutingSettingsAction } from "./settings";
 import { delegate } from "./delegate";
 
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
@@ -68,6 +69,37 @@ describe(`providers and models admin on ${driverName}`, () => {
     expect(r.costMicros).toBe(Math.round((r.usage.inputTokens * 100_000_000 + r.usage.outputTokens * 200_000_000) / 1_000_000));
     const log = await db.select().from(auditLog).where(eq(auditLog.action, "model.update"));
     expect(log[0].details).toMatchObject({ outputPriceMicros: { to: 200_000_000 } });
+  });
+
+  it("refuses strengths the router cannot match, naming them, and leaves the model as it was", async () => {
+    setTestSession(admin);
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));
+    const res = await updateModelAction({
+      teamId, modelId: m.id, enabled: "on", contextWindow: String(m.contextWindow), inputPrice: "1", outputPrice: "2", cachedInputPrice: "", strengths: "cooking, nonsense", optimalFor: "", costTier: "low",
+    });
+    expect(res).toMatchObject({ ok: false, error: expect.stringMatching(/^Strengths: "cooking" and "nonsense" are not domains the router knows\. Use any of: code, debug, docs/) });
+    const [after] = await db.select().from(models).where(eq(models.id, m.id));
+    expect(after).toEqual(m);
+  });
+
+  it("an emptied exploration cap is refused as missing, not saved as $0; a bad one is explained in words", async () => {
+    setTestSession(admin);
+    const form = (cap: string) => {
+      const f = new FormData();
+      for (const [k, v] of Object.entries({ teamId, qualityVsCost: "0.5", explorationCapDollars: cap, judgeModel: "" })) f.set(k, v);
+      return f;
+    };
+    expect(await updateRoutingSettingsAction(null, form("0.05"))).toMatchObject({ ok: true, data: { explorationCapMicros: 50_000 } });
+    expect(await updateRoutingSettingsAction(null, form(""))).toEqual({
+      ok: false,
+      error: "Exploration cap: Enter an amount in dollars, e.g. 0.02; 0 turns exploration off.",
+      fieldErrors: { explorationCapDollars: ["Enter an amount in dollars, e.g. 0.02; 0 turns exploration off."] },
+    });
+    for (const cap of ["abc", "1e9"]) {
+      expect(await updateRoutingSettingsAction(null, form(cap)), cap).toMatchObject({ ok: false, error: "Exploration cap: Enter a number of dollars from 0 to 10,000; 0 turns exploration off." });
+    }
+    expect((await db.select().from(routingSettings).where(eq(routingSettings.teamId, teamId)))[0].explorationCapMicros).toBe(50_000);
+    expect(await updateRoutingSettingsAction(null, form("0"))).toMatchObject({ ok: true, data: { explorationCapMicros: 0 } });
   });
 
   it("explains bad input field by field", async () => {

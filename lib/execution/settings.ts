@@ -2,23 +2,15 @@
 
 import { revalidatePath } from "next/cache";
 import { eq } from "drizzle-orm";
-import { z } from "zod";
 import { inTransaction } from "@/db";
 import { models, routingSettings } from "@/db/schema";
 import { teamAction } from "@/lib/auth/action";
 import { UserError } from "@/lib/errors";
 import { audit } from "@/lib/teams/service";
 import { invalidateTeamSettings } from "./delegate";
+import { routingSettingsLabels, routingSettingsSchema } from "./schemas";
 
-const schema = z.object({
-  qualityVsCost: z.coerce.number().min(0, "Use a value from 0 to 1.").max(1, "Use a value from 0 to 1."),
-  allowList: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)).max(200)),
-  explorationCapDollars: z.coerce.number().min(0, "The exploration cap cannot be negative.").max(10_000),
-  /** "" = no judge. */
-  judgeModel: z.string().max(200).optional().default(""),
-});
-
-const inner = teamAction({ schema, scope: "settings:write" }, async (input, ctx) => {
+const inner = teamAction({ schema: routingSettingsSchema, scope: "settings:write", labels: routingSettingsLabels }, async (input, ctx) => {
   if (input.allowList.length) {
     const known = new Set((await ctx.db.select({ name: models.name }).from(models)).map((m) => m.name));
     const unknown = input.allowList.filter((m) => !known.has(m));

@@ -2,10 +2,10 @@
 
 import { revalidatePath } from "next/cache";
 import { teamAction } from "@/lib/auth/action";
-import { createKeySchema, keyIdSchema, teamLimitsSchema } from "./schemas";
+import { createKeyLabels, createKeySchema, keyIdSchema, teamLimitsLabels, teamLimitsSchema } from "./schemas";
 import { createTeamKey, revokeTeamKey, rotateTeamKey, setTeamLimits } from "./service";
 
-const createInner = teamAction({ schema: createKeySchema, scope: "keys:write" }, (input, ctx) => createTeamKey(ctx.db, { ...input, actorUserId: ctx.userId }));
+const createInner = teamAction({ schema: createKeySchema, scope: "keys:write", labels: createKeyLabels }, (input, ctx) => createTeamKey(ctx.db, { ...input, actorUserId: ctx.userId }));
 export async function createApiKeyAction(a?: unknown, b?: unknown) {
   const res = await createInner(a, b);
   if (res.ok) revalidatePath("/t/[team]/admin/keys", "page");
@@ -26,7 +26,7 @@ export async function rotateApiKeyAction(a?: unknown, b?: unknown) {
   return res;
 }
 
-const limitsInner = teamAction({ schema: teamLimitsSchema, scope: "keys:write" }, (input, ctx) => setTeamLimits(ctx.db, { ...input, teamId: ctx.team.id, actorUserId: ctx.userId }));
+const limitsInner = teamAction({ schema: teamLimitsSchema, scope: "keys:write", labels: teamLimitsLabels }, (input, ctx) => setTeamLimits(ctx.db, { ...input, teamId: ctx.team.id, actorUserId: ctx.userId }));
 export async function setTeamLimitsAction(a?: unknown, b?: unknown) {
   const res = await limitsInner(a, b);
   if (res.ok) revalidatePath("/t/[team]/admin/keys", "page");

@@ -42,7 +42,7 @@ export async function archivePipelineAction(a?: unknown, b?: unknown) {
 }
 
 const startInner = teamAction(
-  { schema: z.object({ pipelineId: z.uuid("Choose a pipeline."), input: z.string().trim().min(1, "Give the run an input.").max(200_000, "The input is too long (200,000 characters at most).") }), scope: "pipelines:run" },
+  { schema: z.object({ pipelineId: z.uuid("Choose a pipeline."), input: z.string().trim().min(1, "Give the run an input.").max(200_000, "The input is too long (200,000 characters at most).") }), scope: "pipelines:run", labels: { input: "Input" } },
   async (input, ctx) => {
     const run = await startRun(ctx.db, { teamId: ctx.team.id, pipelineId: input.pipelineId, input: input.input, userId: ctx.userId });
     return { runId: run.id };
@@ -69,7 +69,7 @@ export async function retryStepAction(a?: unknown, b?: unknown) {
 }
 
 const rateInner = teamAction(
-  { schema: runRef.extend({ stepKey: z.string().min(1), value: z.coerce.number().int().min(0, "Thumbs take 0 or 1.").max(1, "Thumbs take 0 or 1.") }), scope: "ratings:write" },
+  { schema: runRef.extend({ stepKey: z.string().min(1, "Choose a step."), value: z.coerce.number({ error: "Thumbs take 0 or 1." }).int("Thumbs take 0 or 1.").min(0, "Thumbs take 0 or 1.").max(1, "Thumbs take 0 or 1.") }), scope: "ratings:write" },
   async (input, ctx) => {
     await rateStep(ctx.db, { teamId: ctx.team.id, runId: input.runId, stepKey: input.stepKey, userId: ctx.userId, rating: { kind: "thumbs", value: input.value as 0 | 1 } });
     return { value: input.value };
@@ -81,7 +81,7 @@ export async function rateStepAction(a?: unknown, b?: unknown) {
   return res;
 }
 
-const synthInner = teamAction({ schema: synthesisInputSchema, scope: "requests:write" }, async (input, ctx) =>
+const synthInner = teamAction({ schema: synthesisInputSchema, scope: "requests:write", labels: { task: "Assignment for the cheap model", strongModel: "Strong model", cheapModel: "Cheap model" } }, async (input, ctx) =>
   runSynthesis(ctx.db, { teamId: ctx.team.id, userId: ctx.userId, task: input.task, strongModel: input.strongModel, cheapModel: input.cheapModel, compare: input.compare, source: "playground" }),
 );
 /** Instruction synthesis for one task (the playground's synthesis mode). */

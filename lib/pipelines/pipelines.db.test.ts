@@ -123,6 +123,32 @@ describe(`pipelines on ${driverName}`, () => {
     expect(placeholder.message).toContain("Unknown placeholder {{inptu}}");
   });
 
+  it("reads the builder's cost cap in dollars, and says in words what is wrong with it", async () => {
+    const withCap = (maxCostUsd: string) => [
+      { key: "a", kind: "prompt" as const, model: "auto", group: 0, template: "{{input}}" },
+      { key: "b", kind: "prompt" as const, model: "auto", group: 1, template: "{{steps.a}}", maxCostUsd },
+    ];
+    const refused = async (cap: string) => {
+      const e = await createPipeline(db, { teamId, name: "capped", steps: withCap(cap) }).catch((x) => x);
+      expect(e, cap).toBeInstanceOf(UserError);
+      return { message: (e as UserError).message, field: (e as UserError).fieldErrors!["steps.1.maxCostUsd"]?.[0] };
+    };
+    expect(await refused("abc")).toEqual({ message: "Step 2 cost cap: Enter a number of dollars, e.g. 0.05, or leave it empty for no cap.", field: "Enter a number of dollars, e.g. 0.05, or leave it empty for no cap." });
+    expect((await refused("1e308")).message).toBe("Step 2 cost cap: A cost cap can be at most $1,000.");
+    expect((await refused("1e400")).message).toBe("Step 2 cost cap: A cost cap can be at most $1,000.");
+    expect((await refused("0")).message).toBe("Step 2 cost cap: A cost cap must be more than $0.");
+
+    const p = await createPipeline(db, { teamId, name: "capped", steps: withCap(" 0.05 ") });
+    expect(p.steps.map((s) => s.maxCostMicros)).toEqual([undefined, 50_000]);
+    expect(JSON.stringify(p.steps)).not.toContain("maxCostUsd");
+  });
+
+  it("names a wrong field by the builder's label, never by its code name", async () => {
+    const e = (await createPipeline(db, { teamId, name: "", steps: [{ key: "A b", kind: "prompt", model: "auto", group: 0, template: "" }] }).catch((x) => x)) as UserError;
+    expect(e.message).toBe("Name: Name the pipeline. Also fix 2 more highlighted fields.");
+    expect(Object.keys(e.fieldErrors!)).toEqual(["name", "steps.0.key", "steps.0.template"]);
+  });
+
   it("stops at the step where the budget runs out, keeps the finished step, and a retry finishes without repeating it", async () => {
     const p = await createPipeline(db, { teamId, userId, name: "budget", steps: [
       { key: "cheap", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}" },

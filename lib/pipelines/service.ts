@@ -2,10 +2,11 @@ import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { models, pipelineRuns, pipelines, pipelineSteps, ratings, type Pipeline } from "@/db/schema";
 import { NotFoundError, UserError } from "@/lib/errors";
+import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
 import { rateRequest, type RatingInput } from "@/lib/ratings/service";
 import { dispatchRun } from "./queue";
 import { abortLocal, finishCancelled, type StepDetails } from "./runner";
-import { pipelineInputSchema, type PipelineInput, type StepDef } from "./schemas";
+import { pipelineFieldLabel, pipelineInputSchema, type PipelineInput, type StepDef } from "./schemas";
 import { validateSteps, type ModelInfo } from "./validate";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -64,12 +65,10 @@ async function modelInfo(db: Db): Promise<Map<string, ModelInfo>> {
 
 /** Parses and checks a definition; throws UserError with per-field errors (`steps.1.template`, …). */
 export async function checkDefinition(db: Db, input: PipelineInput) {
-  const res = pipelineInputSchema.safeParse(input);
+  const res = pipelineInputSchema.safeParse(input, { error: plainIssue });
   if (!res.success) {
-    const errors: Record<string, string[]> = {};
-    for (const issue of res.error.issues) (errors[issue.path.join(".") || "form"] ??= []).push(issue.message);
-    const [field, msgs] = Object.entries(errors)[0];
-    throw new UserError(`Check ${field}: ${msgs[0]}`, errors);
+    const errors = fieldErrorsOf(res.error, { nested: true });
+    throw new UserError(summarizeFieldErrors(errors, pipelineFieldLabel), errors);
   }
   const parsed = res.data;
   const steps = parsed.steps.map((s) => ({ ...s, ...(s.kind === "synthesis" ? { strongModel: s.strongModel ?? "auto" } : { strongModel: undefined }) })) as StepDef[];

@@ -113,7 +113,7 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     const bad = teamLimitsSchema.safeParse({ requestsPerMinute: "-5", tokensPerMinute: "1.5" });
     expect(bad.success).toBe(false);
     const fields = bad.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    expect(fields).toEqual(["requestsPerMinute: requests per minute must be above zero.", "tokensPerMinute: Enter tokens per minute as a whole number."]);
+    expect(fields).toEqual(["requestsPerMinute: Requests per minute must be above zero.", "tokensPerMinute: Enter tokens per minute as a whole number, e.g. 600."]);
     expect(teamLimitsSchema.parse({ requestsPerMinute: "", tokensPerMinute: " 600 " })).toEqual({ requestsPerMinute: undefined, tokensPerMinute: 600 });
   });
 });

@@ -5,7 +5,7 @@ import { teamAction, userAction } from "@/lib/auth/action";
 import { acceptInvitation, addMember, changeRole, createTeam, removeMember, revokeInvitation } from "./service";
 import { acceptInvitationSchema, addMemberSchema, changeRoleSchema, createTeamSchema, removeMemberSchema, revokeInvitationSchema } from "./schemas";
 
-const createTeamInner = userAction({ schema: createTeamSchema }, async (input, { db, userId }) => {
+const createTeamInner = userAction({ schema: createTeamSchema, labels: { name: "Team name", slug: "Address (slug)" } }, async (input, { db, userId }) => {
   const team = await createTeam(db, { ...input, ownerId: userId });
   return { slug: team.slug };
 });
@@ -15,7 +15,7 @@ export async function createTeamAction(a?: unknown, b?: unknown) {
   return res;
 }
 
-const addMemberInner = teamAction({ schema: addMemberSchema, scope: "members:write" }, (input, ctx) =>
+const addMemberInner = teamAction({ schema: addMemberSchema, scope: "members:write", labels: { email: "Email", role: "Role" } }, (input, ctx) =>
   addMember(ctx.db, { ...input, actorUserId: ctx.userId, actorRole: ctx.role }),
 );
 export async function addMemberAction(a?: unknown, b?: unknown) {
