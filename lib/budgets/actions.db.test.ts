@@ -45,6 +45,13 @@ describe(`budget actions on ${driverName}`, () => {
     const bad = await createBudgetAction(null, form({ teamId, name: "", limitUsd: "-1", period: "monthly" }));
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(Object.keys(bad.fieldErrors ?? {})).toEqual(expect.arrayContaining(["name", "limitUsd"]));
+    // Each bad threshold is named, and the summary names the field by its label.
+    const badThresholds = await createBudgetAction(null, form({ teamId, name: "t", limitUsd: "5", period: "monthly", thresholds: "150, -5, abc" }));
+    expect(badThresholds).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Alert thresholds \(%\): "abc" is not a number; "-5" is not a whole percentage from 1 to 1,000\. Enter whole percentages/),
+      fieldErrors: { thresholds: [expect.stringContaining('"abc" is not a number')] },
+    });
     const noDays = await createBudgetAction(null, form({ teamId, name: "c", limitUsd: "5", period: "custom" }));
     expect(noDays).toMatchObject({ ok: false, fieldErrors: { customDays: [expect.any(String)] } });
     const notMember = await createBudgetAction(null, form({ teamId, name: "m", limitUsd: "5", period: "daily", scope: "member", userId: u.outsider }));

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { inTransaction } from "@/db";
 import { teamAction } from "@/lib/auth/action";
 import { audit } from "@/lib/teams/service";
-import { createBudgetSchema, deleteBudgetSchema, updateBudgetSchema } from "./schemas";
+import { budgetLabels, createBudgetSchema, deleteBudgetSchema, updateBudgetSchema } from "./schemas";
 import { invalidateBudgets } from "@/lib/budgets";
 import { createBudget, deleteBudget, updateBudget } from "./service";
 
@@ -18,7 +18,7 @@ const auditDetails = (i: { scope: string; limitUsd: number; period: string; hard
   webhook: !!i.webhookUrl,
 });
 
-const createInner = teamAction({ schema: createBudgetSchema, scope: "budgets:write" }, async (input, ctx) => {
+const createInner = teamAction({ schema: createBudgetSchema, scope: "budgets:write", labels: budgetLabels }, async (input, ctx) => {
   // The change and its audit row commit together; the cache is dropped again after the commit.
   const row = await inTransaction(ctx.db, async (t) => {
     const row = await createBudget(t, ctx.team.id, input);
@@ -34,7 +34,7 @@ export async function createBudgetAction(a?: unknown, b?: unknown) {
   return res;
 }
 
-const updateInner = teamAction({ schema: updateBudgetSchema, scope: "budgets:write" }, async (input, ctx) => {
+const updateInner = teamAction({ schema: updateBudgetSchema, scope: "budgets:write", labels: budgetLabels }, async (input, ctx) => {
   await inTransaction(ctx.db, async (t) => {
     await updateBudget(t, ctx.team.id, input.budgetId, input);
     await audit(t, { teamId: ctx.team.id, actorUserId: ctx.userId, action: "budget.update", target: input.name, details: { budgetId: input.budgetId, ...auditDetails(input) } });

@@ -1,14 +1,41 @@
 import { z } from "zod";
+import { listInWords } from "@/lib/forms";
 
 const dollars = z.coerce
   .number({ error: "Enter an amount in dollars, e.g. 50 or 12.50." })
   .positive("The limit must be more than $0.")
   .max(10_000_000, "The limit must be at most $10,000,000.");
 
+/** Percent of the limit, 1–1,000 (above 100 % alerts on a warn-only budget's overrun); each bad value is named. */
 const thresholds = z
-  .union([z.string(), z.array(z.coerce.number())])
-  .transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/).filter(Boolean).map(Number)))
-  .pipe(z.array(z.number().int("Thresholds are whole percentages, e.g. 50, 80, 100.").min(1).max(1000)).min(1, "Give at least one threshold, e.g. 50, 80, 100.").max(10));
+  .union([z.string(), z.array(z.union([z.string(), z.number()]))])
+  .transform((v, ctx) => {
+    const parts = (Array.isArray(v) ? v.map(String) : v.split(/[\s,]+/)).filter(Boolean);
+    const notNumbers = parts.filter((p) => !/^-?\d+(\.\d+)?$/.test(p));
+    const outside = parts.filter((p) => !notNumbers.includes(p) && !(Number.isInteger(+p) && +p >= 1 && +p <= 1000));
+    const q = (xs: string[]) => listInWords(xs.map((x) => `"${x}"`));
+    const faults = [
+      notNumbers.length && `${q(notNumbers)} ${notNumbers.length > 1 ? "are not numbers" : "is not a number"}`,
+      outside.length && `${q(outside)} ${outside.length > 1 ? "are not whole percentages from 1 to 1,000" : "is not a whole percentage from 1 to 1,000"}`,
+    ].filter(Boolean);
+    if (faults.length) ctx.addIssue({ code: "custom", message: `${faults.join("; ")}. Enter whole percentages from 1 to 1,000 separated by commas, e.g. 50, 80, 100.` });
+    return parts.map(Number);
+  })
+  .pipe(z.array(z.number()).min(1, "Give at least one threshold, e.g. 50, 80, 100.").max(10, "Give at most 10 thresholds."));
+
+export const budgetLabels = {
+  name: "Name",
+  scope: "Applies to",
+  userId: "Member",
+  apiKeyId: "API key",
+  limitUsd: "Limit (USD)",
+  period: "Period",
+  customDays: "Period length (days)",
+  hardStop: "When the limit is reached",
+  thresholds: "Alert thresholds (%)",
+  webhookUrl: "Webhook URL",
+  webhookSecret: "Webhook signing secret",
+};
 
 const optionalUrl = z
   .string()
