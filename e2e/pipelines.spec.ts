@@ -80,6 +80,7 @@ test.describe("pipelines as a viewer", () => {
     await expect(page.getByRole("heading", { name: "Pipelines", exact: true })).toBeVisible();
     await expect(page.getByRole("link", { name: "New pipeline" })).toHaveCount(0);
     await page.goto("/t/demo/pipelines/new");
-    await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Your role (viewer) cannot create pipelines" })).toBeVisible();
+    await expect(page.getByTestId("pipeline-builder")).toHaveCount(0);
   });
 });

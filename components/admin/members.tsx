@@ -85,59 +85,61 @@ export function MembersTable({ members, me }: { members: Member[]; me: string })
           {error}
         </p>
       )}
-      <table className="w-full text-sm" data-testid="members-table">
-        <thead className="text-left text-xs text-zinc-500">
-          <tr>
-            <th className="py-1">Member</th>
-            <th className="py-1">Role</th>
-            <th className="py-1" />
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => {
-            const locked = m.role === "owner" && !canOwner;
-            return (
-              <tr key={m.userId} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`member-${m.email}`}>
-                <td className="py-2">
-                  <div>{m.name ?? m.email}</div>
-                  <div className="text-xs text-zinc-500">
-                    {m.email}
-                    {m.userId === me ? " (you)" : ""}
-                  </div>
-                </td>
-                <td className="py-2">
-                  <select
-                    aria-label={`Role of ${m.email}`}
-                    value={m.role}
-                    disabled={pending || locked}
-                    onChange={(e) => {
-                      const role = e.target.value;
-                      run(() => changeRoleAction({ teamId: team.id, userId: m.userId, role }), `${m.email} is now ${role}.`);
-                    }}
-                    className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
-                  >
-                    {ROLES.filter((r) => canOwner || r !== "owner" || m.role === "owner").map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
-                  </select>
-                </td>
-                <td className="py-2 text-right">
-                  <Button
-                    variant="ghost"
-                    disabled={pending || locked}
-                    onClick={() => {
-                      if (confirm(`Remove ${m.email} from ${team.name}?`))
-                        run(() => removeMemberAction({ teamId: team.id, userId: m.userId }), `${m.email} was removed from ${team.name}.`);
-                    }}
-                  >
-                    Remove
-                  </Button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm" data-testid="members-table">
+          <thead className="text-left text-xs text-zinc-500">
+            <tr>
+              <th className="py-1 pr-3">Member</th>
+              <th className="py-1 pr-3">Role</th>
+              <th className="py-1" />
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => {
+              const locked = m.role === "owner" && !canOwner;
+              return (
+                <tr key={m.userId} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`member-${m.email}`}>
+                  <td className="py-2 pr-3">
+                    <div>{m.name ?? m.email}</div>
+                    <div className="text-xs text-zinc-500">
+                      {m.email}
+                      {m.userId === me ? " (you)" : ""}
+                    </div>
+                  </td>
+                  <td className="py-2 pr-3">
+                    <select
+                      aria-label={`Role of ${m.email}`}
+                      value={m.role}
+                      disabled={pending || locked}
+                      onChange={(e) => {
+                        const role = e.target.value;
+                        run(() => changeRoleAction({ teamId: team.id, userId: m.userId, role }), `${m.email} is now ${role}.`);
+                      }}
+                      className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                    >
+                      {ROLES.filter((r) => canOwner || r !== "owner" || m.role === "owner").map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td className="py-2 text-right">
+                    <Button
+                      variant="ghost"
+                      disabled={pending || locked}
+                      onClick={() => {
+                        if (confirm(`Remove ${m.email} from ${team.name}?`))
+                          run(() => removeMemberAction({ teamId: team.id, userId: m.userId }), `${m.email} was removed from ${team.name}.`);
+                      }}
+                    >
+                      Remove
+                    </Button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

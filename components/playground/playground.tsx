@@ -106,9 +106,9 @@ export function Playground({ models }: { models: ModelOption[] }) {
             />
           </label>
           <div className="flex flex-wrap items-end gap-3">
-            <label className="space-y-1">
+            <label className="min-w-0 max-w-full space-y-1">
               <span className="block text-sm font-medium">Model</span>
-              <select value={model} onChange={(e) => setModel(e.target.value)} aria-label="Model" className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950">
+              <select value={model} onChange={(e) => setModel(e.target.value)} aria-label="Model" className="max-w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950">
                 <option value="auto">auto — let the router choose</option>
                 {models.map((m) => (
                   <option key={m.name} value={m.name}>

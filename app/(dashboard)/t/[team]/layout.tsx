@@ -26,15 +26,16 @@ export default async function TeamLayout({ children, params }: { children: React
           <Sidebar />
         </aside>
         <div className="flex min-w-0 flex-1 flex-col">
-          <header className="flex items-center justify-between gap-3 border-b border-zinc-200 bg-white px-4 py-2 dark:border-zinc-800 dark:bg-zinc-900">
-            <div className="flex items-center gap-2 text-sm">
+          {/* On a phone the user's group wraps under the team name rather than pushing the page wider. */}
+          <header className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 border-b border-zinc-200 bg-white px-4 py-2 dark:border-zinc-800 dark:bg-zinc-900">
+            <div className="flex min-w-0 flex-wrap items-center gap-2 text-sm">
               <span className="font-medium" data-testid="team-name">
                 {ctx.team.name}
               </span>
               <Badge tone="indigo">{ctx.role}</Badge>
               {ctx.team.isDemo && <Badge tone="amber">demo data</Badge>}
             </div>
-            <div className="flex items-center gap-2">
+            <div className="ml-auto flex min-w-0 items-center gap-2">
               <NotificationBell teamId={ctx.team.id} slug={ctx.team.slug} />
               <ThemeToggle />
               <UserMenu name={me?.name ?? null} email={me?.email ?? ""} />

@@ -80,24 +80,26 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
           )}
           <div className="grid gap-4 lg:grid-cols-2">
             <Card title="Top models (30 days, by spend)">
-              <table className="w-full text-sm">
-                <thead className="text-left text-xs text-zinc-500">
-                  <tr>
-                    <th className="py-1">Model</th>
-                    <th className="py-1 text-right">Requests</th>
-                    <th className="py-1 text-right">Spend</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {models.map((m) => (
-                    <tr key={m.model} className="border-t border-zinc-100 dark:border-zinc-800">
-                      <td className="py-1 font-mono text-xs">{m.model}</td>
-                      <td className="py-1 text-right">{formatInt(m.requests)}</td>
-                      <td className="py-1 text-right">{formatUsd(m.costMicros)}</td>
+              <div className="overflow-x-auto">
+                <table className="w-full text-sm">
+                  <thead className="text-left text-xs text-zinc-500">
+                    <tr>
+                      <th className="py-1 pr-3">Model</th>
+                      <th className="py-1 pr-3 text-right">Requests</th>
+                      <th className="py-1 text-right">Spend</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {models.map((m) => (
+                      <tr key={m.model} className="border-t border-zinc-100 dark:border-zinc-800">
+                        <td className="py-1 pr-3 font-mono text-xs">{m.model}</td>
+                        <td className="py-1 pr-3 text-right">{formatInt(m.requests)}</td>
+                        <td className="py-1 text-right">{formatUsd(m.costMicros)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </Card>
             <Card title="Recent activity">
               <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="recent-activity">

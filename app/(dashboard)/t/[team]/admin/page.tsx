@@ -15,7 +15,7 @@ export default async function AdminMembersPage({ params }: { params: Promise<{ t
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Admin</h1>
       <AdminNav slug={slug} current="members" />
-      <div className="grid gap-4 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
           <Card title={`Members of ${ctx.team.name}`}>
             <MembersTable members={members} me={ctx.userId} />

@@ -42,7 +42,8 @@ export default async function ApiPage({ params }: { params: Promise<{ team: stri
           <code>Server-Timing</code> (ms spent in the gateway, routing, the budget, the provider and recording the call).
         </p>
       </div>
-      <div className="grid gap-4 xl:grid-cols-2">
+      {/* grid-cols-1 (minmax(0, 1fr)) keeps a long code line scrolling inside its block instead of widening the page. */}
+      <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
         <Card title="Examples">
           <div className="space-y-4">
             {apiExamples(base).map((e) => (

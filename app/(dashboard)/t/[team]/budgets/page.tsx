@@ -71,30 +71,32 @@ export default async function BudgetsPage({ params }: { params: Promise<{ team: 
         {alerts.length === 0 ? (
           <p className="text-sm text-zinc-500">No alerts yet. Each threshold fires once per budget per period.</p>
         ) : (
-          <table className="w-full text-sm" data-testid="alert-history">
-            <thead className="text-left text-xs text-zinc-500">
-              <tr>
-                <th className="py-1">When</th>
-                <th className="py-1">Budget</th>
-                <th className="py-1 text-right">Threshold</th>
-                <th className="py-1 text-right">Spent then</th>
-                <th className="py-1">Webhook</th>
-              </tr>
-            </thead>
-            <tbody>
-              {alerts.map((a) => (
-                <tr key={a.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                  <td className="py-1">{fmtDate(a.createdAt, tz)}</td>
-                  <td className="py-1">{a.budget}</td>
-                  <td className="py-1 text-right">{a.threshold} %</td>
-                  <td className="py-1 text-right">
-                    {formatUsd(a.spentMicros)} / {formatUsd(a.limitMicros)}
-                  </td>
-                  <td className="py-1 text-xs text-zinc-500">{a.webhookStatus ? `${a.webhookStatus} (${a.webhookAttempts} attempts)` : "—"}</td>
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" data-testid="alert-history">
+              <thead className="text-left text-xs text-zinc-500">
+                <tr>
+                  <th className="py-1 pr-3">When</th>
+                  <th className="py-1 pr-3">Budget</th>
+                  <th className="py-1 pr-3 text-right">Threshold</th>
+                  <th className="py-1 pr-3 text-right">Spent then</th>
+                  <th className="py-1 pl-3">Webhook</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {alerts.map((a) => (
+                  <tr key={a.id} className="border-t border-zinc-100 dark:border-zinc-800">
+                    <td className="whitespace-nowrap py-1 pr-3">{fmtDate(a.createdAt, tz)}</td>
+                    <td className="py-1 pr-3">{a.budget}</td>
+                    <td className="whitespace-nowrap py-1 pr-3 text-right">{a.threshold} %</td>
+                    <td className="whitespace-nowrap py-1 pr-3 text-right">
+                      {formatUsd(a.spentMicros)} / {formatUsd(a.limitMicros)}
+                    </td>
+                    <td className="py-1 pl-3 text-xs text-zinc-500">{a.webhookStatus ? `${a.webhookStatus} (${a.webhookAttempts} attempts)` : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
     </div>

@@ -45,7 +45,7 @@ export default async function CostsPage({ params, searchParams }: { params: Prom
             </Link>
           ))}
         </div>
-        <form action={base} className="flex items-end gap-2 text-sm">
+        <form action={base} className="flex flex-wrap items-end gap-2 text-sm">
           <input type="hidden" name="by" value={q.by} />
           <label className="flex flex-col text-xs text-zinc-500">
             From
@@ -73,26 +73,28 @@ export default async function CostsPage({ params, searchParams }: { params: Prom
             <StackedBars data={chart.data} keys={chart.keys} labels={labels} />
           </Card>
           <Card title={`${formatUsd(chart.totalMicros)} over ${formatInt(requests)} requests`}>
-            <table className="w-full text-sm" data-testid="costs-table">
-              <thead className="text-left text-xs text-zinc-500">
-                <tr>
-                  <th className="py-1">{DIMENSIONS.find((d) => d.value === q.by)!.label}</th>
-                  <th className="py-1 text-right">Requests</th>
-                  <th className="py-1 text-right">Spend</th>
-                  <th className="py-1 text-right">Share</th>
-                </tr>
-              </thead>
-              <tbody>
-                {table.map((r) => (
-                  <tr key={r.key} className="border-t border-zinc-100 dark:border-zinc-800">
-                    <td className="py-1 font-mono text-xs">{labels[r.key] ?? r.key}</td>
-                    <td className="py-1 text-right">{formatInt(r.requests)}</td>
-                    <td className="py-1 text-right">{formatUsd(r.costMicros)}</td>
-                    <td className="py-1 text-right">{((r.costMicros / Math.max(1, chart.totalMicros)) * 100).toFixed(1)} %</td>
+            <div className="overflow-x-auto">
+              <table className="w-full text-sm" data-testid="costs-table">
+                <thead className="text-left text-xs text-zinc-500">
+                  <tr>
+                    <th className="py-1 pr-3">{DIMENSIONS.find((d) => d.value === q.by)!.label}</th>
+                    <th className="py-1 pr-3 text-right">Requests</th>
+                    <th className="py-1 pr-3 text-right">Spend</th>
+                    <th className="py-1 text-right">Share</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {table.map((r) => (
+                    <tr key={r.key} className="border-t border-zinc-100 dark:border-zinc-800">
+                      <td className="py-1 pr-3 font-mono text-xs">{labels[r.key] ?? r.key}</td>
+                      <td className="py-1 pr-3 text-right">{formatInt(r.requests)}</td>
+                      <td className="py-1 pr-3 text-right">{formatUsd(r.costMicros)}</td>
+                      <td className="py-1 text-right">{((r.costMicros / Math.max(1, chart.totalMicros)) * 100).toFixed(1)} %</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </Card>
         </>
       )}

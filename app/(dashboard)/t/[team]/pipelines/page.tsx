@@ -26,7 +26,10 @@ export default async function PipelinesPage({ params }: { params: Promise<{ team
         )}
       </div>
       {rows.length === 0 ? (
-        <EmptyState title="No pipelines yet">Pipelines chain several models — for example summarise with a cheap model, analyse with a strong one, then optimise. Start from a template below.</EmptyState>
+        <EmptyState title="No pipelines yet">
+          Pipelines chain several models — for example summarise with a cheap model, analyse with a strong one, then optimise.{" "}
+          {canWrite ? "Start from a template below." : `Your role (${role}) can view pipelines and their runs but not create them; an owner or admin of the team can give you the member role.`}
+        </EmptyState>
       ) : (
         <Card title="Your pipelines">
           <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="pipeline-list">
@@ -40,7 +43,7 @@ export default async function PipelinesPage({ params }: { params: Promise<{ team
                     {p.steps.length} step{p.steps.length === 1 ? "" : "s"}: {p.steps.map((s) => s.key).join(" → ")}
                   </div>
                 </div>
-                <span className="text-xs text-zinc-500">
+                <span className="shrink-0 whitespace-nowrap text-xs text-zinc-500">
                   {p.runs} run{p.runs === 1 ? "" : "s"}
                 </span>
               </li>

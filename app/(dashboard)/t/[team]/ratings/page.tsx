@@ -74,34 +74,36 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
         </EmptyState>
       ) : (
         <Card>
-          <table className="w-full text-sm" data-testid="ratings-table">
-            <thead className="text-left text-xs text-zinc-500">
-              <tr>
-                <th className="py-1">When</th>
-                <th className="py-1">Task</th>
-                <th className="py-1">Model</th>
-                <th className="py-1">Kind of task</th>
-                <th className="py-1">Rating</th>
-                <th className="py-1">Comment</th>
-                <th className="py-1">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ r, who, prompt }) => (
-                <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
-                  <td className="whitespace-nowrap py-1.5 text-xs text-zinc-500">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
-                  <td className="max-w-xs truncate py-1.5" title={prompt ?? ""}>
-                    {prompt ?? "—"}
-                  </td>
-                  <td className="py-1.5 font-mono text-xs">{r.model}</td>
-                  <td className="py-1.5 text-xs">{r.domain}</td>
-                  <td className="whitespace-nowrap py-1.5"><RatingValue kind={r.kind} value={r.value} /></td>
-                  <td className="py-1.5 text-zinc-600 dark:text-zinc-400">{r.comment}</td>
-                  <td className="py-1.5 text-xs text-zinc-500">{who ?? "API"}</td>
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" data-testid="ratings-table">
+              <thead className="text-left text-xs text-zinc-500">
+                <tr>
+                  <th className="py-1 pr-3">When</th>
+                  <th className="py-1 pr-3">Task</th>
+                  <th className="py-1 pr-3">Model</th>
+                  <th className="py-1 pr-3">Kind of task</th>
+                  <th className="py-1 pr-3">Rating</th>
+                  <th className="py-1 pr-3">Comment</th>
+                  <th className="py-1">By</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map(({ r, who, prompt }) => (
+                  <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
+                    <td className="whitespace-nowrap py-1.5 pr-3 text-xs text-zinc-500">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
+                    <td className="max-w-48 truncate py-1.5 pr-3 sm:max-w-xs" title={prompt ?? ""}>
+                      {prompt ?? "—"}
+                    </td>
+                    <td className="py-1.5 pr-3 font-mono text-xs">{r.model}</td>
+                    <td className="py-1.5 pr-3 text-xs">{r.domain}</td>
+                    <td className="whitespace-nowrap py-1.5 pr-3"><RatingValue kind={r.kind} value={r.value} /></td>
+                    <td className="py-1.5 pr-3 text-zinc-600 dark:text-zinc-400">{r.comment}</td>
+                    <td className="py-1.5 text-xs text-zinc-500">{who ?? "API"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </Card>
       )}
     </div>

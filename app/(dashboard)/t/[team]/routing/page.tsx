@@ -23,26 +23,28 @@ export default async function RoutingPage({ params }: { params: Promise<{ team: 
             <p className="mb-2 text-xs text-zinc-500">
               Observed per model: only the model that answered each task was rated, so these are single-model points from your own traffic, not a replay.
             </p>
-            <table className="w-full text-sm" data-testid="logged-points">
-              <thead className="text-left text-xs text-zinc-500">
-                <tr>
-                  <th className="py-1">Model</th>
-                  <th className="py-1 text-right">Rated results</th>
-                  <th className="py-1 text-right">Average rating</th>
-                  <th className="py-1 text-right">Cost per task</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rated.map((s) => (
-                  <tr key={s.model} className="border-t border-zinc-100 dark:border-zinc-800">
-                    <td className="py-1 font-mono text-xs">{s.model}</td>
-                    <td className="py-1 text-right">{formatInt(s.ratings)}</td>
-                    <td className="py-1 text-right">{Math.round((s.avgRating ?? 0) * 100)} %</td>
-                    <td className="py-1 text-right">{s.avgCostMicros != null ? formatUsd(Math.round(s.avgCostMicros)) : "—"}</td>
+            <div className="overflow-x-auto">
+              <table className="w-full text-sm" data-testid="logged-points">
+                <thead className="text-left text-xs text-zinc-500">
+                  <tr>
+                    <th className="py-1 pr-3">Model</th>
+                    <th className="py-1 pr-3 text-right">Rated results</th>
+                    <th className="py-1 pr-3 text-right">Average rating</th>
+                    <th className="py-1 text-right">Cost per task</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {rated.map((s) => (
+                    <tr key={s.model} className="border-t border-zinc-100 dark:border-zinc-800">
+                      <td className="py-1 pr-3 font-mono text-xs">{s.model}</td>
+                      <td className="py-1 pr-3 text-right">{formatInt(s.ratings)}</td>
+                      <td className="py-1 pr-3 text-right">{Math.round((s.avgRating ?? 0) * 100)} %</td>
+                      <td className="py-1 text-right">{s.avgCostMicros != null ? formatUsd(Math.round(s.avgCostMicros)) : "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </>
         )}
       </Card>

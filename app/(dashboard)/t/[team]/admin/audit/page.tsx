@@ -25,28 +25,30 @@ export default async function AuditPage({ params }: { params: Promise<{ team: st
         <EmptyState title="Nothing recorded yet">Changes to members, roles, providers, prices, routing, budgets and keys are listed here.</EmptyState>
       ) : (
         <Card title="Audit log (latest 300)">
-          <table className="w-full text-sm" data-testid="audit-table">
-            <thead className="text-left text-xs text-zinc-500">
-              <tr>
-                <th className="py-1">When</th>
-                <th className="py-1">Who</th>
-                <th className="py-1">Action</th>
-                <th className="py-1">Target</th>
-                <th className="py-1">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ a, who }) => (
-                <tr key={a.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
-                  <td className="whitespace-nowrap py-1 text-xs text-zinc-500">{a.createdAt.toISOString().slice(0, 19).replace("T", " ")}</td>
-                  <td className="py-1 text-xs">{who ?? "system"}</td>
-                  <td className="py-1 font-mono text-xs">{a.action}</td>
-                  <td className="py-1 text-xs">{a.target}</td>
-                  <td className="py-1 font-mono text-xs text-zinc-500">{JSON.stringify(a.details)}</td>
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" data-testid="audit-table">
+              <thead className="text-left text-xs text-zinc-500">
+                <tr>
+                  <th className="py-1 pr-3">When</th>
+                  <th className="py-1 pr-3">Who</th>
+                  <th className="py-1 pr-3">Action</th>
+                  <th className="py-1 pr-3">Target</th>
+                  <th className="py-1">Details</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map(({ a, who }) => (
+                  <tr key={a.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
+                    <td className="whitespace-nowrap py-1 pr-3 text-xs text-zinc-500">{a.createdAt.toISOString().slice(0, 19).replace("T", " ")}</td>
+                    <td className="py-1 pr-3 text-xs">{who ?? "system"}</td>
+                    <td className="whitespace-nowrap py-1 pr-3 font-mono text-xs">{a.action}</td>
+                    <td className="min-w-32 py-1 pr-3 text-xs wrap-break-word">{a.target}</td>
+                    <td className="min-w-64 py-1 font-mono text-xs text-zinc-500 wrap-anywhere">{JSON.stringify(a.details)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </Card>
       )}
     </div>

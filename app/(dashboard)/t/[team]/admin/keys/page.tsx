@@ -19,7 +19,7 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Admin</h1>
       <AdminNav slug={slug} current="keys" />
-      <div className="grid gap-4 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <Card title={`API keys of ${ctx.team.name}`} className="lg:col-span-2">
           <KeysTable keys={keys} />
         </Card>

@@ -1,0 +1,57 @@
+import { expect, test, type Page } from "@playwright/test";
+import { stateFile } from "./helpers";
+
+const WIDTH = 390; // an iPhone 12–15 in portrait
+
+/** The page's full width; above the viewport's, the whole page scrolls sideways. */
+const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
+
+test.describe("a phone-sized window", () => {
+  test.use({ storageState: stateFile("owner"), viewport: { width: WIDTH, height: 844 } });
+
+  test("pages do not scroll sideways: the header, code blocks and wide tables stay inside the screen", async ({ page }) => {
+    test.setTimeout(60_000);
+    // A key with a long name and a budget, used once and rated with a comment, so that the keys
+    // table, the audit log and the ratings table all have wide rows.
+    await page.goto("/t/demo/admin/keys");
+    const form = page.getByTestId("create-key-form");
+    const name = `narrow-screen-key-with-a-rather-long-name-${Date.now()}`;
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("Monthly budget ($)").fill("5");
+    await form.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("new-api-key").textContent())!.trim();
+    const headers = { authorization: `Bearer ${secret}` };
+    const call = await page.request.post("/api/v1/chat/completions", { headers, data: { model: "auto", messages: [{ role: "user", content: "Summarise: the launch moved to May." }] } });
+    expect(call.status()).toBe(200);
+    const rated = await page.request.post("/api/v1/feedback", {
+      headers,
+      data: { request_id: call.headers()["x-mc-request-id"], rating: 4, comment: "Right answer, though the second paragraph repeated the first one almost word for word." },
+    });
+    expect(rated.ok()).toBe(true);
+
+    const pages: [url: string, content: string][] = [
+      ["/t/demo", "requests-30d"],
+      ["/t/demo/api", "example-curl-delegate"],
+      ["/t/demo/admin/audit", "audit-table"],
+      ["/t/demo/ratings", "ratings-table"],
+      ["/t/demo/admin/keys", "keys-table"],
+    ];
+    for (const [url, content] of pages) {
+      await page.goto(url);
+      await expect(page.getByTestId(content)).toBeVisible();
+      expect(await pageWidth(page), `${url} is wider than the screen`).toBeLessThanOrEqual(WIDTH);
+      const email = await page.getByTestId("user-email").boundingBox();
+      expect(email!.x + email!.width, `${url}: the header's email runs off the screen`).toBeLessThanOrEqual(WIDTH);
+    }
+
+    // The table scrolls inside its box, so the key's Revoke button can still be reached and used.
+    page.once("dialog", (d) => d.accept());
+    const revoke = page.getByTestId(`key-${name}`).getByRole("button", { name: "Revoke" });
+    await revoke.scrollIntoViewIfNeeded();
+    const box = await revoke.boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(WIDTH);
+    await revoke.click();
+    await expect(page.getByTestId(`key-${name}`)).toContainText("revoked");
+    expect(await pageWidth(page)).toBeLessThanOrEqual(WIDTH);
+  });
+});
