@@ -151,6 +151,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     const r = await delegate(db, { teamId, source: "api", task: "Summarise the key risks in this report.", context, constraints: { maxTokens: 1500 } });
     expect(r.trimmed).toMatch(/Context (summarised by \S+|trimmed) from about \d+ to \d+ tokens/);
     expect(r.reason).toContain(r.trimmed!);
+    expect(r.reason.match(/Context/g)).toHaveLength(1); // what was done, in place of the router's plan, said once
     if (r.trimmed!.startsWith("Context summarised")) {
       const summaryId = /request ([0-9a-f-]{36})/.exec(r.trimmed!)![1];
       const row = await rowOf(summaryId);

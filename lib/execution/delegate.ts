@@ -233,7 +233,10 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       trimmed = `Context summarised by ${summary.model} from about ${plan.fromTokens} to ${summary.tokens} tokens to fit (request ${summary.requestId}, ${formatUsd(summary.costMicros)}).`;
     } else {
       ctx = trimContext(ctx, plan.toTokens);
-      trimmed = `Context trimmed from about ${plan.fromTokens} to ${plan.toTokens} tokens to fit (${plan.reason}).`;
+      trimmed =
+        plan.method === "summarise" && plan.summariser && !input.noSummarise
+          ? `Context trimmed from about ${plan.fromTokens} to ${plan.toTokens} tokens to fit: a summary by ${plan.summariser} was not possible (it failed, or the context is larger than its window).`
+          : `Context trimmed from about ${plan.fromTokens} to ${plan.toTokens} tokens to fit (${plan.reason}).`;
     }
   }
   const messages = buildMessages(input, ctx);
@@ -486,8 +489,11 @@ function intersect(a: string[], b: string[]): string[] | undefined {
   return both.length ? both : ["(no model allowed by both the team and the key)"];
 }
 
+/** The router's reason, with what was done to the context in place of its plan for it (said once). */
 function reasonText(d: RouteDecision, trimmed: string | null) {
-  return trimmed ? `${d.reason} ${trimmed}` : d.reason;
+  if (!trimmed) return d.reason;
+  const plan = d.trim ? `Context: ${d.trim.reason}.` : "";
+  return plan && d.reason.includes(plan) ? d.reason.replace(plan, trimmed) : `${d.reason} ${trimmed}`;
 }
 
 /** The profile without its feature vector, for the requests row. */
