@@ -363,7 +363,8 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
       outputTokens: done.usage.outputTokens,
       costMicros: cost,
       latencyMs,
-      response: done.text,
+      // An answer made only of tool calls is recorded as those calls, not as an empty answer.
+      response: done.text || (result.toolCalls ? `[tool calls] ${JSON.stringify(result.toolCalls)}` : ""),
     });
     const recorded = performance.now();
     result.timings.recordMs = recorded - answeredAt;

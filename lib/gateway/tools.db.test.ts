@@ -1,5 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { requestPayloads } from "@/db/schema";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 
@@ -22,10 +24,13 @@ describe(`tool calls in OpenAI's shape from every provider, through the openai S
   const question = { role: "user" as const, content: "What is the weather in Paris?" };
 
   it.each(["claude-3-5-haiku-20241022", "gpt-4.1-mini"])('%s: tool_choice "required" answers with tool_calls and finish_reason tool_calls', async (model) => {
-    const r = await client.chat.completions.create({ model, messages: [question], tools: [weather], tool_choice: "required" });
+    const { data: r, response } = await client.chat.completions.create({ model, messages: [question], tools: [weather], tool_choice: "required" }).withResponse();
     expect(r.choices[0].finish_reason).toBe("tool_calls");
     expect(r.choices[0].message.content).toBeNull();
     expect(r.choices[0].message.tool_calls).toEqual([{ id: expect.any(String), type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
+    // History shows the calls, not an empty answer.
+    const [p] = await fx.db.select().from(requestPayloads).where(eq(requestPayloads.requestId, response.headers.get("x-mc-request-id")!));
+    expect(p.response).toMatch(/^\[tool calls\] .*get_weather.*Paris/);
   });
 
   it("claude: a streamed forced call arrives as a tool_calls delta", async () => {
