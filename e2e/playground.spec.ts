@@ -73,3 +73,49 @@ test.describe("playground as viewer", () => {
     await expect(page.getByRole("button", { name: "Run" })).toBeDisabled();
   });
 });
+
+test.describe("fallback on provider errors, from the dashboard and from the API alike", () => {
+  test.use({ storageState: stateFile("admin") });
+  const FLEET = `http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}`;
+  const fail = (model: string, server: number) =>
+    fetch(`${FLEET}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ models: { [model]: { errorRates: { server } } } }) });
+  const MODELS = ["mistral-small-latest", "claude-3-5-haiku-20241022"]; // an OpenAI-SDK and an Anthropic-SDK provider
+  test.afterEach(async () => {
+    for (const m of MODELS) await fail(m, 0);
+  });
+
+  // The dashboard (Next's bundle) and the gateway (server.ts) each hold a copy of the SDKs. A client
+  // made by one copy once threw errors the other copy could not classify: a 500 was then "unknown",
+  // not retried, and the call failed without falling back, on whichever side came second.
+  test("a model answering 500 falls back in the playground and through the API, whichever used its provider first", async ({ page }) => {
+    await page.goto("/t/demo/admin/keys");
+    const form = page.getByTestId("create-key-form");
+    await form.getByLabel("Name").fill(`fallback e2e ${Date.now()}`);
+    await form.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("new-api-key").textContent())!.trim();
+    const api = (model: string) =>
+      page.request.post("/api/v1/chat/completions", { headers: { authorization: `Bearer ${secret}` }, data: { model, messages: [{ role: "user", content: "Name a colour." }] } });
+
+    for (const model of MODELS) {
+      // Both sides use the provider while it works, then it fails for every call.
+      expect((await api(model)).status()).toBe(200);
+      await page.goto("/t/demo/playground");
+      await page.getByLabel("Task").fill("Name a colour.");
+      await page.getByLabel("Model", { exact: true }).selectOption(model);
+      await page.getByRole("button", { name: "Run" }).click();
+      await expect(page.getByTestId("playground-result").getByTestId("result-model")).toHaveText(model);
+      expect((await fail(model, 1)).ok).toBe(true);
+
+      const res = await api(model);
+      expect(res.status()).toBe(200);
+      expect(res.headers()["x-mc-model"]).not.toBe(model);
+
+      await page.getByRole("button", { name: "Run" }).click();
+      const result = page.getByTestId("playground-result");
+      await expect(result.getByTestId("result-text")).not.toBeEmpty();
+      await expect(result.getByTestId("result-model")).not.toHaveText(model);
+      await expect(result.getByTestId("result-error")).toHaveCount(0);
+      await fail(model, 0);
+    }
+  });
+});
