@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db";
-import { budgets, memberships } from "@/db/schema";
+import { budgets, memberships, requests } from "@/db/schema";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import { decryptSecret } from "@/lib/crypto/secrets";
@@ -56,6 +56,26 @@ describe(`budget actions on ${driverName}`, () => {
     expect(noDays).toMatchObject({ ok: false, fieldErrors: { customDays: [expect.any(String)] } });
     const notMember = await createBudgetAction(null, form({ teamId, name: "m", limitUsd: "5", period: "daily", scope: "member", userId: u.outsider }));
     expect(notMember).toMatchObject({ ok: false, error: "That person is not a member of this team." });
+  });
+
+  it("a budget created or re-periodised mid-period starts from what the period has already spent", async () => {
+    setTestSession(u.admin);
+    const team = (await createTeam(db, { name: "Spent", slug: "spent", ownerId: u.admin })).id;
+    const now = Date.now();
+    await db.insert(requests).values([
+      { teamId: team, source: "api", status: "ok", costMicros: 1_500, createdAt: new Date(now - 60_000) },
+      { teamId: team, source: "playground", userId: u.admin, status: "ok", costMicros: 700, createdAt: new Date(now - 30_000) },
+      { teamId: team, source: "api", status: "ok", costMicros: 9_999, createdAt: new Date(now - 3 * 86_400_000) }, // an earlier day: not in a daily period
+    ]);
+    expect((await createBudgetAction(null, form({ teamId: team, name: "today", limitUsd: "1", period: "daily" }))).ok).toBe(true);
+    expect((await createBudgetAction(null, form({ teamId: team, name: "mine", limitUsd: "1", period: "daily", scope: "member", userId: u.admin }))).ok).toBe(true);
+    expect((await createBudgetAction(null, form({ teamId: team, name: "fresh", limitUsd: "1", period: "custom", customDays: "3" }))).ok).toBe(true);
+    const spent = async () => Object.fromEntries((await db.select().from(budgets).where(eq(budgets.teamId, team))).map((b) => [b.name, b.spentMicros]));
+    expect(await spent()).toEqual({ today: 2_200, mine: 700, fresh: 0 });
+    // Changing a custom budget to a calendar period counts that period's spend too.
+    const [fresh] = await db.select().from(budgets).where(eq(budgets.name, "fresh"));
+    expect((await updateBudgetAction(null, form({ teamId: team, budgetId: fresh.id, name: "fresh", limitUsd: "1", period: "daily" }))).ok).toBe(true);
+    expect((await spent()).fresh).toBe(2_200);
   });
 
   it("creates, edits and deletes a budget from form data; the webhook secret is stored encrypted", async () => {

@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { apiKeys, budgetAlerts, budgets, memberships, teams, users, type Budget } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
-import { budgetSpendSince } from "@/lib/usage/queries";
+import { budgetSpendSince, spendSinceInstant } from "@/lib/usage/queries";
 import { forecastBudget, type Forecast } from "./forecast";
 import { invalidateBudgets, rollPeriod } from "./index";
 import { currentPeriodStart, periodEnd, type Period } from "./period";
@@ -47,9 +47,11 @@ export async function createBudget(db: Db, teamId: string, input: BudgetInput) {
   const tz = await teamZone(db, teamId);
   const v = values(input);
   const start = currentPeriodStart({ period: v.period as Period, customDays: v.customDays, periodStart: new Date(0) }, new Date(), tz);
+  // A calendar period already under way starts from what it has spent (a custom one starts now).
+  const spentMicros = v.period === "custom" ? 0 : await spendSinceInstant(db, teamId, start, v);
   const [row] = await db
     .insert(budgets)
-    .values({ teamId, ...v, periodStart: v.period === "custom" ? new Date() : start, webhookSecretEncrypted: input.webhookSecret ? encryptSecret(input.webhookSecret) : null })
+    .values({ teamId, ...v, spentMicros, periodStart: v.period === "custom" ? new Date() : start, webhookSecretEncrypted: input.webhookSecret ? encryptSecret(input.webhookSecret) : null })
     .returning({ id: budgets.id });
   invalidateBudgets(teamId);
   return row;
@@ -63,13 +65,12 @@ export async function updateBudget(db: Db, teamId: string, budgetId: string, inp
   const v = values(input);
   const periodChanged = old.period !== v.period || old.customDays !== v.customDays;
   const tz = await teamZone(db, teamId);
+  const start = periodChanged ? (v.period === "custom" ? new Date() : currentPeriodStart({ period: v.period as Period, customDays: v.customDays, periodStart: new Date(0) }, new Date(), tz)) : null;
   await db
     .update(budgets)
     .set({
       ...v,
-      ...(periodChanged
-        ? { periodStart: v.period === "custom" ? new Date() : currentPeriodStart({ period: v.period as Period, customDays: v.customDays, periodStart: new Date(0) }, new Date(), tz), spentMicros: 0 }
-        : {}),
+      ...(start ? { periodStart: start, spentMicros: v.period === "custom" ? 0 : await spendSinceInstant(db, teamId, start, v) } : {}),
       ...(input.webhookSecret ? { webhookSecretEncrypted: encryptSecret(input.webhookSecret) } : {}),
       ...(!v.webhookUrl ? { webhookSecretEncrypted: null } : {}),
       updatedAt: new Date(),

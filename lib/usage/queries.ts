@@ -108,6 +108,26 @@ export async function averageRating(db: Db, teamId: string, since: Date) {
 }
 
 /** Spend of one team per day for a budget's scope (member and key budgets read their own column). */
+/**
+ * What was spent from `since` (an instant, not a day) by the team, or by one member or key: for a
+ * budget created or re-periodised in the middle of its period, which must start from what the
+ * period has already spent. Reads the requests themselves (their (team, created_at) index), once.
+ */
+export async function spendSinceInstant(db: Db, teamId: string, since: Date, scope: { userId?: string | null; apiKeyId?: string | null } = {}) {
+  const [row] = await db
+    .select({ cost: sql<number>`coalesce(sum(${requests.costMicros}), 0)::bigint` })
+    .from(requests)
+    .where(
+      and(
+        eq(requests.teamId, teamId),
+        gte(requests.createdAt, since),
+        scope.userId ? eq(requests.userId, scope.userId) : undefined,
+        scope.apiKeyId ? eq(requests.apiKeyId, scope.apiKeyId) : undefined,
+      ),
+    );
+  return Number(row.cost);
+}
+
 export async function budgetSpendSince(db: Db, teamId: string, sinceDay: string, scope: { userId?: string | null; apiKeyId?: string | null } = {}) {
   const [row] = await db
     .select({ cost: sql<number>`coalesce(sum(${usageDaily.costMicros}), 0)::bigint` })
