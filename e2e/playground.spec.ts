@@ -119,3 +119,32 @@ test.describe("fallback on provider errors, from the dashboard and from the API 
     }
   });
 });
+
+test.describe("stopping a run", () => {
+  test.use({ storageState: stateFile("member") });
+  const FLEET = `http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}`;
+  const slow = (tokensPerSecond: number) =>
+    fetch(`${FLEET}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ models: { "gpt-4.1": { tokensPerSecond } } }) });
+  const calls = async () => ((await (await fetch(`${FLEET}/__fleet/usage`)).json()) as { models: Record<string, { requests: number }> }).models["gpt-4.1"]?.requests ?? 0;
+  test.afterEach(async () => {
+    await slow(400);
+  });
+
+  // The Stop button once took the Run button's place as the same <button>, which became
+  // type="submit" during the click: the form was sent again, a second, paid run.
+  test("Stop stops the stream and starts no second call", async ({ page }) => {
+    expect((await slow(15)).ok).toBe(true);
+    await page.goto("/t/demo/playground");
+    await page.getByLabel("Task").fill("Write a long essay about rivers and the towns along them.");
+    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1");
+    const before = await calls();
+    await page.getByRole("button", { name: "Run" }).click();
+    const result = page.getByTestId("playground-result");
+    await expect(result.getByTestId("result-text")).not.toBeEmpty();
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect(result.getByTestId("result-error")).toHaveText("Stopped.");
+    await expect(page.getByRole("button", { name: "Run" })).toBeEnabled();
+    await page.waitForTimeout(1_000);
+    expect(await calls()).toBe(before + 1);
+  });
+});

@@ -55,6 +55,8 @@ export function Playground({ models }: { models: ModelOption[] }) {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
+    // One run at a time: a submit while one streams (Enter, a double click) must not start a second, paid call.
+    if (abort.current && !abort.current.signal.aborted && run?.status === "running") return;
     if (!task.trim()) {
       setRun({ status: "error", text: "", notices: [], error: "Type a task first." });
       return;
@@ -122,11 +124,21 @@ export function Playground({ models }: { models: ModelOption[] }) {
               <input type="checkbox" checked={priv} onChange={(e) => setPriv(e.target.checked)} /> Private (local models only)
             </label>
             {run?.status === "running" ? (
-              <Button type="button" variant="secondary" onClick={() => abort.current?.abort()}>
+              // Distinct keys: reused, the one <button> turned type="submit" before the click finished,
+              // and Stop submitted the form again — a second, paid run.
+              <Button
+                key="stop"
+                type="button"
+                variant="secondary"
+                onClick={(e) => {
+                  e.preventDefault();
+                  abort.current?.abort();
+                }}
+              >
                 Stop
               </Button>
             ) : (
-              <Button type="submit" disabled={!canRun}>
+              <Button key="run" type="submit" disabled={!canRun}>
                 Run
               </Button>
             )}

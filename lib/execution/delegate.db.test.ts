@@ -11,6 +11,7 @@ import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
 import { callerCostMicros, delegate, delegateStream, invalidateTeamSettings, type DelegateEvent } from "./delegate";
 import { DelegateError } from "./errors";
+import { loadSnapshot } from "@/lib/learning/store";
 import { invalidateFleet } from "./fleet";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
@@ -84,6 +85,26 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     const rows = await db.select().from(requests).where(eq(requests.id, r.requestId));
     expect(rows).toHaveLength(1);
     expect(rows[0].fallbacksTried[0].model).toBe("gpt-4.1-mini");
+  });
+
+  it("a call the caller stops is recorded as stopped, and does not teach the router that the model failed", async () => {
+    await fleet.configure({ models: { "gpt-4.1": { tokensPerSecond: 20 } } });
+    try {
+      const before = JSON.stringify((await loadSnapshot(db, teamId)).arms);
+      const ac = new AbortController();
+      const err = await (async () => {
+        for await (const ev of delegateStream(db, { teamId, source: "playground", task: "Write a long essay on rivers.", model: "gpt-4.1", signal: ac.signal })) {
+          if (ev.type === "delta") ac.abort();
+        }
+      })().catch((e) => e);
+      expect(err).toBeInstanceOf(DelegateError);
+      expect(err.message).toBe("Stopped by the caller before gpt-4.1 finished its answer.");
+      expect(await rowOf(err.requestId)).toMatchObject({ status: "error", errorKind: "aborted", model: "gpt-4.1" });
+      await new Promise((r) => setTimeout(r, 100)); // learnFrom runs in the background
+      expect(JSON.stringify((await loadSnapshot(db, teamId)).arms)).toBe(before);
+    } finally {
+      await fleet.configure({ models: { "gpt-4.1": { tokensPerSecond: 400 } } });
+    }
   });
 
   it("says why no fallback was tried: a stream broken after output began, or a max_time too short", async () => {

@@ -375,11 +375,22 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   }
 
   await release(db, reservation);
-  void learnFrom(db, input.teamId, profile, tried, "error");
   const kind = lastError?.kind ?? "server";
+  // A caller who stops a call has not seen the model fail: nothing to learn (the models tried
+  // before the stop, if any, did fail).
+  const stopped = kind === "aborted" || input.signal?.aborted === true;
+  void learnFrom(db, input.teamId, profile, stopped ? tried.slice(0, -1) : tried, "error");
   const status = kind === "context_length" || kind === "bad_request" ? 400 : kind === "aborted" ? 499 : kind === "timeout" ? 504 : 502;
   const maxTime = input.constraints?.maxTimeMs;
   // What to do next depends on why no other model was tried.
+  if (stopped) {
+    return fail(new ProviderFailedError(`Stopped by the caller before ${tried.at(-1)?.model ?? decision.model} finished its answer.`, "aborted", 499), {
+      model: tried.at(-1)?.model ?? decision.model,
+      selectionReason: decision.reason,
+      fallbacksTried: tried,
+      errorKind: "aborted",
+    });
+  }
   const advice =
     kind === "timeout" && maxTime !== undefined && maxTime < DEFAULT_TIMEOUT_MS
       ? ` No answer came within max_time (${maxTime} ms); raise max_time.`
