@@ -1,11 +1,15 @@
 import { and, eq, gte, sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import { rowsOf, type Db } from "@/db";
 import { ratings, requests } from "@/db/schema";
 
 export type ModelStats = {
   model: string;
+  /** Calls made to the model: those recorded under it, plus failed attempts another model then answered. */
   requests: number;
+  /** Failed calls, including `failedOver`. */
   errors: number;
+  /** Failed attempts a fallback rescued (recorded on the row of the model that answered). */
+  failedOver: number;
   p50LatencyMs: number | null;
   p95LatencyMs: number | null;
   avgCostMicros: number | null;
@@ -17,9 +21,11 @@ export type ModelStats = {
 /**
  * Per-model figures for one team since `since`: volume, error rate, latency percentiles and cost
  * per successful task from `requests` (index team_id, model, created_at), ratings from `ratings`.
+ * A call that failed on A and was answered by B is one row under B; A's failure is read from the
+ * row's fallbacks_tried, so that A's error rate does not hide the failures fallbacks rescued.
  */
 export async function modelStats(db: Db, teamId: string, since: Date): Promise<ModelStats[]> {
-  const [usage, rated] = await Promise.all([
+  const [usage, rated, failedOver] = await Promise.all([
     db
       .select({
         model: requests.model,
@@ -41,14 +47,26 @@ export async function modelStats(db: Db, teamId: string, since: Date): Promise<M
       .from(ratings)
       .where(eq(ratings.teamId, teamId))
       .groupBy(ratings.model),
+    // Every model tried before the last; on a failed row the last one tried is the row's own model.
+    db.execute<{ model: string; n: number }>(sql`
+      select f.v->>'model' as model, count(*)::int as n
+      from ${requests} r, jsonb_array_elements(r.fallbacks_tried) with ordinality as f(v, i)
+      where r.team_id = ${teamId} and r.created_at >= ${since.toISOString()}::timestamptz
+        and jsonb_array_length(r.fallbacks_tried) > 0
+        and not (r.status <> 'ok' and f.i = jsonb_array_length(r.fallbacks_tried))
+      group by 1`),
   ]);
+  const over = new Map(rowsOf<{ model: string; n: number }>(failedOver).map((r) => [r.model, Number(r.n)]));
   const byModel = new Map(rated.map((r) => [r.model, r]));
-  return usage.map((u) => {
+  const stats = usage.map((u) => {
     const r = byModel.get(u.model);
+    const fo = over.get(u.model!) ?? 0;
+    over.delete(u.model!);
     return {
       model: u.model!,
-      requests: Number(u.requests),
-      errors: Number(u.errors),
+      requests: Number(u.requests) + fo,
+      errors: Number(u.errors) + fo,
+      failedOver: fo,
       p50LatencyMs: u.p50 === null ? null : Number(u.p50),
       p95LatencyMs: u.p95 === null ? null : Number(u.p95),
       avgCostMicros: u.avgCost === null ? null : Number(u.avgCost),
@@ -56,4 +74,10 @@ export async function modelStats(db: Db, teamId: string, since: Date): Promise<M
       avgRating: r ? Number(r.avg) : null,
     };
   });
+  // Models that only ever failed over (never answered in the window) still have figures.
+  for (const [model, fo] of over) {
+    const r = byModel.get(model);
+    stats.push({ model, requests: fo, errors: fo, failedOver: fo, p50LatencyMs: null, p95LatencyMs: null, avgCostMicros: null, ratings: r ? Number(r.n) : 0, avgRating: r ? Number(r.avg) : null });
+  }
+  return stats;
 }

@@ -58,7 +58,10 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                   <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`stats-${m.name}`}>
                     <td className="py-1.5 font-mono text-xs">{m.name}</td>
                     <td className="py-1.5 text-right">{formatInt(s?.requests ?? 0)}</td>
-                    <td className="py-1.5 text-right">{s?.requests ? pct(s.errors / s.requests) : "—"}</td>
+                    <td className="py-1.5 text-right" data-testid="error-rate" title={s?.failedOver ? `${s.failedOver} of these failures were answered by a fallback model` : undefined}>
+                      {s?.requests ? pct(s.errors / s.requests) : "—"}
+                      {s?.failedOver ? <span className="block text-xs text-zinc-500">{formatInt(s.failedOver)} fell back</span> : null}
+                    </td>
                     <td className="py-1.5 text-right">{s?.p50LatencyMs != null ? `${formatMs(s.p50LatencyMs)} / ${formatMs(s.p95LatencyMs!)}` : "—"}</td>
                     <td className="py-1.5 text-right">{s?.avgCostMicros != null ? formatUsd(Math.round(s.avgCostMicros)) : "—"}</td>
                     <td className="py-1.5 text-right" data-testid="ratings-count">
