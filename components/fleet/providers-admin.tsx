@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import { createProviderAction, testProviderAction, updateProviderAction } from "@/lib/execution/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
@@ -9,6 +9,14 @@ import { useTeam } from "@/components/shell/team-context";
 import { useFormAction } from "@/components/ui/use-form-action";
 
 type ProviderRow = { id: string; kind: string; name: string; baseUrl: string; apiKeyHint: string | null; hasKey: boolean; local: boolean; enabled: boolean };
+
+const OLLAMA_HINT = "Ollama's address, e.g. http://127.0.0.1:11434; /v1 is added if missing.";
+
+function keyHint(p: ProviderRow) {
+  if (!p.hasKey) return "No key stored.";
+  // Short keys have no hint stored: their last four characters would give most of them away.
+  return `Stored encrypted${p.apiKeyHint ? `, ends in …${p.apiKeyHint}` : ""}. Leave empty to keep it.`;
+}
 
 function ProviderCard({ p }: { p: ProviderRow }) {
   const team = useTeam();
@@ -27,10 +35,11 @@ function ProviderCard({ p }: { p: ProviderRow }) {
       <form onSubmit={action} className="grid gap-3 md:grid-cols-[2fr_1fr_auto] md:items-end">
         <input type="hidden" name="teamId" value={team.id} />
         <input type="hidden" name="providerId" value={p.id} />
-        <Field label="Base URL" error={fe?.baseUrl}>
-          <Input name="baseUrl" defaultValue={p.baseUrl} />
+        <Field label="Base URL" error={fe?.baseUrl} hint={p.kind === "ollama" ? OLLAMA_HINT : undefined}>
+          {/* Keyed by the stored URL, so a URL the server completed (Ollama's /v1) shows as stored. */}
+          <Input key={p.baseUrl} name="baseUrl" defaultValue={p.baseUrl} />
         </Field>
-        <Field label="API key" error={fe?.apiKey} hint={p.hasKey ? `Stored encrypted, ends in …${p.apiKeyHint}. Leave empty to keep it.` : "No key stored."}>
+        <Field label="API key" error={fe?.apiKey} hint={keyHint(p)}>
           <Input name="apiKey" type="password" autoComplete="off" placeholder={p.hasKey ? "•••• replace key" : "paste key"} />
         </Field>
         <Button type="submit" disabled={pending}>
@@ -71,13 +80,18 @@ function ProviderCard({ p }: { p: ProviderRow }) {
 export function ProvidersAdmin({ providers }: { providers: ProviderRow[] }) {
   const team = useTeam();
   const [state, action, pending] = useFormAction(createProviderAction);
+  const form = useRef<HTMLFormElement>(null);
+  // Empty the form once the provider exists, so a second click cannot try to add it again.
+  useEffect(() => {
+    if (state?.ok) form.current?.reset();
+  }, [state]);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-4">
       {providers.map((p) => (
         <ProviderCard key={p.id} p={p} />
       ))}
-      <form onSubmit={action} className="space-y-3 rounded-lg border border-dashed border-zinc-300 p-4 dark:border-zinc-700">
+      <form ref={form} onSubmit={action} data-testid="add-provider" className="space-y-3 rounded-lg border border-dashed border-zinc-300 p-4 dark:border-zinc-700">
         <h3 className="font-medium">Add a provider</h3>
         <input type="hidden" name="teamId" value={team.id} />
         <div className="grid gap-3 md:grid-cols-2">
@@ -94,7 +108,7 @@ export function ProvidersAdmin({ providers }: { providers: ProviderRow[] }) {
           <Field label="Name" error={fe?.name}>
             <Input name="name" placeholder="Together AI" />
           </Field>
-          <Field label="Base URL" error={fe?.baseUrl} hint="OpenAI-style URLs end in /v1; Anthropic's does not.">
+          <Field label="Base URL" error={fe?.baseUrl} hint="OpenAI-style URLs end in /v1; Anthropic's does not. For Ollama, http://127.0.0.1:11434 will do: /v1 is added.">
             <Input name="baseUrl" placeholder="https://api.example.com/v1" />
           </Field>
           <Field label="API key" error={fe?.apiKey}>
@@ -105,6 +119,11 @@ export function ProvidersAdmin({ providers }: { providers: ProviderRow[] }) {
           <input type="checkbox" name="local" /> Runs on our own hardware (may receive private tasks)
         </label>
         <FormMessage state={state} />
+        {state?.ok && (
+          <p className="text-sm text-emerald-700 dark:text-emerald-400" role="status">
+            Added “{state.data.name}” at {state.data.baseUrl}. Add its models under Models & prices.
+          </p>
+        )}
         <Button type="submit" disabled={pending}>
           Add provider
         </Button>

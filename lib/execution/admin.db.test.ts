@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db";
 import { auditLog, memberships, models, providers, routingSettings } from "@/db/schema";
@@ -107,5 +107,41 @@ describe(`providers and models admin on ${driverName}`, () => {
     const res = await createProviderAction({ teamId, kind: "martian", name: "", baseUrl: "ftp://x", local: false });
     expect(res.ok).toBe(false);
     if (!res.ok) expect(Object.keys(res.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "kind", "name"]);
+  });
+
+  it("an Ollama provider added at Ollama's usual address (no /v1) is stored with /v1 and connects; an edit is completed the same way", async () => {
+    setTestSession(admin);
+    const res = await createProviderAction({ teamId, kind: "ollama", name: "Lab Ollama", baseUrl: fleet.url, local: "on" });
+    expect(res).toMatchObject({ ok: true, data: { name: "Lab Ollama", baseUrl: `${fleet.url}/v1` } });
+    const [p] = await db.select().from(providers).where(eq(providers.name, "Lab Ollama"));
+    expect(p.baseUrl).toBe(`${fleet.url}/v1`);
+    const check = await testProviderAction({ teamId, providerId: p.id });
+    expect(check).toMatchObject({ ok: true, data: { ok: true, error: null } });
+    expect((await updateProviderAction({ teamId, providerId: p.id, baseUrl: `${fleet.url}/` })).ok).toBe(true);
+    expect((await db.select().from(providers).where(eq(providers.id, p.id)))[0].baseUrl).toBe(`${fleet.url}/v1`);
+  });
+
+  it("a short key is stored without a hint; a long one keeps its last four characters", async () => {
+    setTestSession(admin);
+    expect((await createProviderAction({ teamId, kind: "openai_compatible", name: "Short key", baseUrl: `${fleet.url}/v1`, apiKey: "abc", local: false })).ok).toBe(true);
+    const short = (await listProviders(db)).find((p) => p.name === "Short key")!;
+    expect(short).toMatchObject({ hasKey: true, apiKeyHint: null });
+    expect((await updateProviderAction({ teamId, providerId: short.id, apiKey: "sk-long-enough-4321" })).ok).toBe(true);
+    expect((await listProviders(db)).find((p) => p.name === "Short key")).toMatchObject({ apiKeyHint: "4321" });
+    expect((await updateProviderAction({ teamId, providerId: short.id, apiKey: "short-key" })).ok).toBe(true);
+    expect((await listProviders(db)).find((p) => p.name === "Short key")).toMatchObject({ apiKeyHint: null });
+  });
+
+  it("refuses a provider name that differs from an existing one only in case", async () => {
+    setTestSession(admin);
+    expect((await createProviderAction({ teamId, kind: "openai_compatible", name: "Acme", baseUrl: "https://acme.example.com/v1", local: false })).ok).toBe(true);
+    const again = await createProviderAction({ teamId, kind: "openai_compatible", name: "acme", baseUrl: "https://acme.example.com/v1", local: false });
+    expect(again).toEqual({
+      ok: false,
+      error: 'A provider named "Acme" already exists.',
+      fieldErrors: { name: ['Choose another name: "Acme" exists, and names may not differ only in case.'] },
+    });
+    expect(await createProviderAction({ teamId, kind: "openai_compatible", name: "Acme", baseUrl: "https://acme.example.com/v1", local: false })).toMatchObject({ ok: false, fieldErrors: { name: ["Choose another name."] } });
+    expect((await db.select().from(providers).where(eq(sql`lower(${providers.name})`, "acme")))).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { inTransaction, type Db } from "@/db";
 import { models, providers, type ProviderKind } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
@@ -6,18 +6,30 @@ import { NotFoundError, UserError } from "@/lib/errors";
 import { testConnection } from "@/lib/providers/call";
 import { audit } from "@/lib/teams/service";
 import { invalidateFleet } from "./fleet";
+import { apiKeyHint, storedBaseUrl } from "./schemas";
 
 type Actor = { teamId: string; userId: string };
 
-/** Providers as the admin pages see them: never the key, only its last four characters. */
+/** Providers as the admin pages see them: never the key, only the last four characters of a long one. */
 export async function listProviders(db: Db) {
   const rows = await db.select().from(providers).orderBy(providers.name);
   return rows.map(({ apiKeyEncrypted, ...p }) => ({ ...p, hasKey: !!apiKeyEncrypted }));
 }
 
+/** Names are unique ignoring case: "Acme" and "acme" would be told apart only by a careful reader. */
+async function refuseTakenName(db: Db, name: string) {
+  const [taken] = await db
+    .select({ name: providers.name })
+    .from(providers)
+    .where(sql`lower(${providers.name}) = lower(${name})`)
+    .limit(1);
+  if (taken?.name === name) throw new UserError(`A provider named "${name}" already exists.`, { name: ["Choose another name."] });
+  if (taken) throw new UserError(`A provider named "${taken.name}" already exists.`, { name: [`Choose another name: "${taken.name}" exists, and names may not differ only in case.`] });
+}
+
 export async function createProvider(db: Db, actor: Actor, input: { kind: ProviderKind; name: string; baseUrl: string; apiKey?: string; local: boolean }) {
-  const taken = await db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name));
-  if (taken.length) throw new UserError(`A provider named "${input.name}" already exists.`, { name: ["Choose another name."] });
+  await refuseTakenName(db, input.name);
+  input = { ...input, baseUrl: storedBaseUrl(input.kind, input.baseUrl) };
   const row = await inTransaction(db, async (t) => {
     const [row] = await t
       .insert(providers)
@@ -27,9 +39,9 @@ export async function createProvider(db: Db, actor: Actor, input: { kind: Provid
         baseUrl: input.baseUrl,
         local: input.local,
         apiKeyEncrypted: input.apiKey ? encryptSecret(input.apiKey) : null,
-        apiKeyHint: input.apiKey ? input.apiKey.slice(-4) : null,
+        apiKeyHint: input.apiKey ? apiKeyHint(input.apiKey) : null,
       })
-      .returning({ id: providers.id });
+      .returning({ id: providers.id, name: providers.name, baseUrl: providers.baseUrl });
     await audit(t, { teamId: actor.teamId, actorUserId: actor.userId, action: "provider.create", target: input.name, details: { kind: input.kind, baseUrl: input.baseUrl } });
     return row;
   });
@@ -41,11 +53,11 @@ export async function updateProvider(db: Db, actor: Actor, input: { providerId: 
   const [before] = await db.select().from(providers).where(eq(providers.id, input.providerId));
   if (!before) throw new NotFoundError("That provider does not exist.");
   const patch: Partial<typeof providers.$inferInsert> = { updatedAt: new Date() };
-  if (input.baseUrl !== undefined) patch.baseUrl = input.baseUrl;
+  if (input.baseUrl !== undefined) patch.baseUrl = storedBaseUrl(before.kind, input.baseUrl);
   if (input.enabled !== undefined) patch.enabled = input.enabled;
   if (input.apiKey) {
     patch.apiKeyEncrypted = encryptSecret(input.apiKey);
-    patch.apiKeyHint = input.apiKey.slice(-4);
+    patch.apiKeyHint = apiKeyHint(input.apiKey);
   }
   await inTransaction(db, async (t) => {
     await t.update(providers).set(patch).where(eq(providers.id, input.providerId));
@@ -54,7 +66,7 @@ export async function updateProvider(db: Db, actor: Actor, input: { providerId: 
       actorUserId: actor.userId,
       action: "provider.update",
       target: before.name,
-      details: { baseUrl: input.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
+      details: { baseUrl: patch.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
     });
   });
   invalidateFleet();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DOMAINS } from "@/lib/analysis/types";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
-import { modelLabels, routingSettingsLabels, routingSettingsSchema, updateModelSchema } from "./schemas";
+import { apiKeyHint, modelLabels, routingSettingsLabels, routingSettingsSchema, storedBaseUrl, updateModelSchema } from "./schemas";
 
 const modelForm = { modelId: crypto.randomUUID(), enabled: "on", contextWindow: "128000", inputPrice: "0.15", outputPrice: "0.6", cachedInputPrice: "", strengths: "chat, summary", optimalFor: "chat", costTier: "low" };
 const routingForm = { qualityVsCost: "0.5", explorationCapDollars: "0.02", judgeModel: "" };
@@ -52,5 +52,23 @@ describe("routing settings form", () => {
     for (const v of ["abc", "1e9", "-1", "1e400"]) {
       expect(cap(v).summary, v).toBe("Exploration cap: Enter a number of dollars from 0 to 10,000; 0 turns exploration off.");
     }
+  });
+});
+
+describe("provider form", () => {
+  it("completes Ollama's usual address to the /v1 endpoint the OpenAI SDK needs, and leaves other kinds alone", () => {
+    for (const typed of ["http://127.0.0.1:11434", "http://127.0.0.1:11434/", "http://127.0.0.1:11434/api", "http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/v1/"]) {
+      expect(storedBaseUrl("ollama", typed), typed).toBe("http://127.0.0.1:11434/v1");
+    }
+    expect(storedBaseUrl("ollama", "https://gpu.example.com/ollama")).toBe("https://gpu.example.com/ollama/v1");
+    expect(storedBaseUrl("anthropic", "https://api.anthropic.com")).toBe("https://api.anthropic.com");
+    expect(storedBaseUrl("openai_compatible", "http://127.0.0.1:8000")).toBe("http://127.0.0.1:8000");
+  });
+
+  it("hints at the last four characters of a long key only", () => {
+    expect(apiKeyHint("sk-abcdefgh9876")).toBe("9876");
+    expect(apiKeyHint("abcdefghijkl")).toBe("ijkl");
+    expect(apiKeyHint("abcdefghijk")).toBeNull();
+    expect(apiKeyHint("abc")).toBeNull();
   });
 });

@@ -56,6 +56,24 @@ export const modelLabels = {
   strengths: "Strengths",
   optimalFor: "Optimal for",
 };
+/**
+ * The base URL as stored. The app talks to Ollama through the OpenAI SDK at its /v1 endpoint, and
+ * people paste Ollama's usual address (http://127.0.0.1:11434, or its native …/api), which answers
+ * 404 there — so for Ollama /v1 is added when missing.
+ */
+export function storedBaseUrl(kind: string, baseUrl: string): string {
+  if (kind !== "ollama") return baseUrl;
+  const u = new URL(baseUrl);
+  const path = u.pathname.replace(/\/+$/, "").replace(/\/api$/, "");
+  u.pathname = path.endsWith("/v1") ? path : `${path}/v1`;
+  return u.toString();
+}
+
+/** The last four characters of a key, as a hint — only when they leave enough of a long key unknown. */
+export function apiKeyHint(apiKey: string): string | null {
+  return apiKey.length >= 12 ? apiKey.slice(-4) : null;
+}
+
 export const providerLabels = { kind: "Kind", name: "Name", baseUrl: "Base URL", apiKey: "API key" };
 
 const apiKey = z.string().trim().max(500, "That API key is too long (500 characters at most).");
