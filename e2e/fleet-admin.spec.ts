@@ -18,6 +18,29 @@ test.describe("providers and models admin", () => {
     await expect(page.locator("body")).not.toContainText("sk-new-secret");
   });
 
+  test("an Ollama provider added at Ollama's usual address gets /v1, connects, and the form empties", async ({ page }) => {
+    const fleet = `http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}`;
+    const name = `Lab Ollama ${Date.now()}`;
+    await page.goto("/t/demo/admin/providers");
+    const form = page.getByTestId("add-provider");
+    await form.getByLabel("Kind").selectOption("ollama");
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("Base URL").fill(fleet);
+    await form.getByRole("button", { name: "Add provider" }).click();
+    await expect(form.getByRole("status")).toContainText(`Added “${name}” at ${fleet}/v1.`);
+    await expect(form.getByLabel("Name")).toHaveValue("");
+    const card = page.getByTestId(`provider-${name}`);
+    await expect(card.getByLabel("Base URL")).toHaveValue(`${fleet}/v1`);
+    await card.getByRole("button", { name: "Test connection" }).click();
+    await expect(card.getByTestId("connection-result")).toContainText(/Connected in \d+ ms/);
+
+    await form.getByLabel("Kind").selectOption("ollama");
+    await form.getByLabel("Name").fill(name.toUpperCase());
+    await form.getByLabel("Base URL").fill(fleet);
+    await form.getByRole("button", { name: "Add provider" }).click();
+    await expect(form.getByText(`Choose another name: "${name}" exists, and names may not differ only in case.`)).toBeVisible();
+  });
+
   test("an admin changes a price, and a bad price is explained", async ({ page }) => {
     await page.goto("/t/demo/admin/models");
     const form = page.getByTestId("model-gpt-4o-mini");

@@ -56,10 +56,45 @@ test.describe("pipelines", () => {
     await v.goto(pipelineUrl);
     await expect(v.getByText("Your role can view runs but not start them.")).toBeVisible();
     await expect(v.getByRole("button", { name: "Save pipeline" })).toHaveCount(0);
+    await expect(v.getByRole("button", { name: "Delete pipeline" })).toHaveCount(0);
     await v.goto(page.url());
     await expect(v.getByTestId("run-status")).toHaveText("succeeded");
     await expect(v.getByRole("button", { name: "Good" })).toHaveCount(0);
     await viewer.close();
+  });
+
+  test("a synthesis step that cost more than the strong model alone shows in amber; a deleted pipeline leaves the list and keeps its run", async ({ page }) => {
+    test.setTimeout(60_000);
+    await page.goto("/t/demo/pipelines/new");
+    const builder = page.getByTestId("pipeline-builder");
+    const name = `Same model twice ${Date.now()}`;
+    await builder.getByLabel("Name").fill(name);
+    const step = page.getByTestId("builder-step-0");
+    await step.getByLabel("Kind").selectOption("synthesis");
+    // One model writing the instructions and then following them always costs more than it alone.
+    await step.getByLabel("Strong model (writes instructions)").selectOption("gpt-4o-mini");
+    await step.getByLabel("Cheap model (carries them out)").selectOption("gpt-4o-mini");
+    await builder.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+    const pipelineUrl = page.url();
+
+    await page.getByTestId("run-form").getByLabel("Input").fill("List three uses of a paperclip.");
+    await page.getByRole("button", { name: "Run pipeline" }).click();
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 30_000 });
+    const saving = page.getByTestId("synthesis-saving");
+    await expect(saving).toContainText(/Cost \$[\d.]+ more/);
+    await expect(saving).toHaveAttribute("data-saving", "cost-more");
+    await expect(saving).toHaveClass(/bg-amber-50/);
+    const runUrl = page.url();
+
+    await page.goto(pipelineUrl);
+    page.once("dialog", (d) => d.accept());
+    await page.getByRole("button", { name: "Delete pipeline" }).click();
+    await expect(page).toHaveURL(/\/t\/demo\/pipelines$/);
+    await expect(page.getByRole("link", { name })).toHaveCount(0);
+    await page.goto(runUrl);
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+    await expect(page.getByRole("link", { name: `← Pipelines (${name} was deleted)` })).toBeVisible();
   });
 
   test("a template naming a missing step is refused when saved, with the reason", async ({ page }) => {

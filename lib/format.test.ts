@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAxisUsd, formatMs, formatUsd } from "./format";
+import { formatAxisUsd, formatMs, formatUsd, formatUsdApart } from "./format";
 
 describe("formatUsd", () => {
   it("shows dollars with cents", () => expect(formatUsd(1_234_567)).toBe("$1.23"));
@@ -13,6 +13,18 @@ describe("formatUsd", () => {
   });
   it("shows zero as $0.00", () => expect(formatUsd(0)).toBe("$0.00"));
   it("groups thousands", () => expect(formatUsd(12_345_000_000)).toBe("$12,345.00"));
+});
+
+describe("formatUsdApart", () => {
+  it("writes two amounts as formatUsd does when they read differently, or equal", () => {
+    expect(formatUsdApart(2_715, 1)).toEqual(["$0.0027", "$0.0000010"]);
+    expect(formatUsdApart(1_000, 1_000)).toEqual(["$0.0010", "$0.0010"]);
+  });
+  it("adds decimals until different amounts no longer read alike", () => {
+    expect(formatUsdApart(2_715, 2_700)).toEqual(["$0.00272", "$0.00270"]);
+    expect(formatUsdApart(12_344_000, 12_341_000)).toEqual(["$12.344", "$12.341"]);
+    expect(formatUsdApart(1_000_001, 1_000_000)).toEqual(["$1.000001", "$1.000000"]);
+  });
 });
 
 describe("formatMs", () => {

@@ -11,6 +11,22 @@ export function formatUsd(micros: number): string {
 }
 
 /**
+ * Two amounts for one sentence that compares them ("cost $0.00272, over its cap of $0.00270"):
+ * as formatUsd writes them, or with as many more decimals as it takes for different amounts not to read alike.
+ */
+export function formatUsdApart(a: number, b: number): [string, string] {
+  const plain: [string, string] = [formatUsd(a), formatUsd(b)];
+  if (plain[0] !== plain[1] || a === b) return plain;
+  const fixed = (micros: number, digits: number) =>
+    (micros / 1_000_000).toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits });
+  for (let digits = 3; digits <= 12; digits++) {
+    const pair: [string, string] = [fixed(a, digits), fixed(b, digits)];
+    if (pair[0] !== pair[1]) return pair;
+  }
+  return plain;
+}
+
+/**
  * Dollars on a chart's axis: as many decimals as the tick needs (up to four, at least two once
  * there are cents), so that a tick at $0.015 does not read "$0.01" and one at $0.25 not "$0".
  */

@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
 import { createPipelineAction, updatePipelineAction } from "@/lib/pipelines/actions";
 import type { StepDef } from "@/lib/pipelines/schemas";
+import { moveStep, removeStep } from "./builder-steps";
 
 type Draft = { uid: number; key: string; kind: "prompt" | "synthesis"; model: string; strongModel: string; template: string; parallel: boolean; cap: string };
 type Initial = { id?: string; name: string; description: string; steps: StepDef[] };
@@ -54,13 +55,7 @@ export function PipelineBuilder({ initial, models }: { initial: Initial; models:
   const [pending, start] = useTransition();
 
   const patch = (i: number, p: Partial<Draft>) => setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...p } : d)));
-  const move = (i: number, by: number) =>
-    setDrafts((ds) => {
-      const next = [...ds];
-      const [x] = next.splice(i, 1);
-      next.splice(i + by, 0, x);
-      return next;
-    });
+  const move = (i: number, by: number) => setDrafts((ds) => moveStep(ds, i, by));
   const add = () =>
     setDrafts((ds) => [
       ...ds,
@@ -126,7 +121,7 @@ export function PipelineBuilder({ initial, models }: { initial: Initial; models:
                   <Button type="button" variant="ghost" onClick={() => move(i, 1)} disabled={i === drafts.length - 1} aria-label={`Move step ${i + 1} down`}>
                     ↓
                   </Button>
-                  <Button type="button" variant="ghost" onClick={() => setDrafts((ds) => ds.filter((_, j) => j !== i))} disabled={drafts.length === 1}>
+                  <Button type="button" variant="ghost" onClick={() => setDrafts((ds) => removeStep(ds, i))} disabled={drafts.length === 1}>
                     Remove
                   </Button>
                 </div>

@@ -9,6 +9,7 @@ import { ThumbIcon } from "@/components/ui/icons";
 import { cancelRunAction, rateStepAction, retryStepAction } from "@/lib/pipelines/actions";
 import type { RunView as Run, StepView } from "@/lib/pipelines/service";
 import { formatUsd } from "@/lib/format";
+import { SavingBox, savingWords } from "./saving";
 import { StatusBadge } from "./status";
 
 export const runQueryKey = (runId: string) => ["pipeline-run", runId] as const;
@@ -176,11 +177,10 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
 
 export function SavingLine({ synthesis: x }: { synthesis: NonNullable<StepView["synthesis"]> }) {
   return (
-    <div className="mt-2 rounded bg-emerald-50 p-2 text-xs text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200" data-testid="synthesis-saving">
+    <SavingBox saving={x} className="mt-2 text-xs">
       Instructions {formatUsd(x.instructions.costMicros)} ({x.instructions.model}) + execution {formatUsd(x.execution.costMicros)} ({x.execution.model}) = {formatUsd(x.totalCostMicros)}.{" "}
-      {x.strongAlone.model} alone: {formatUsd(x.strongAlone.costMicros)} ({x.strongAlone.method}).{" "}
-      <strong>{x.savingMicros >= 0 ? `Saved ${formatUsd(x.savingMicros)} (${x.savingPct}%)` : `Cost ${formatUsd(-x.savingMicros)} more`}</strong>
-      <div className="mt-1 text-emerald-800/80 dark:text-emerald-300/80">{x.strongAlone.explanation}</div>
-    </div>
+      {x.strongAlone.model} alone: {formatUsd(x.strongAlone.costMicros)} ({x.strongAlone.method}). <strong>{savingWords(x, true)}</strong>
+      <div className="mt-1 opacity-80">{x.strongAlone.explanation}</div>
+    </SavingBox>
   );
 }

@@ -7,6 +7,7 @@ import { Field, FormMessage, Select } from "@/components/ui/form";
 import { runSynthesisAction } from "@/lib/pipelines/actions";
 import type { SynthesisResult } from "@/lib/pipelines/synthesis";
 import { formatUsd } from "@/lib/format";
+import { SavingBox, savingWords } from "./saving";
 
 /**
  * Instruction synthesis for one task, for the playground: a strong model writes step-by-step
@@ -86,18 +87,11 @@ export function SynthesisPanel({ models, defaultStrong = "auto", defaultCheap = 
             </h3>
             <pre className="mt-1 whitespace-pre-wrap rounded bg-zinc-50 p-2 text-sm dark:bg-zinc-950">{result.execution.text}</pre>
           </section>
-          <p
-            className={
-              result.savingMicros >= 0
-                ? "rounded bg-emerald-50 p-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"
-                : "rounded bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200"
-            }
-            data-testid="synthesis-saving"
-          >
+          <SavingBox saving={result} className="text-sm">
             Total {formatUsd(result.totalCostMicros)} vs {result.strongAlone.model} alone {formatUsd(result.strongAlone.costMicros)} ({result.strongAlone.method}):{" "}
-            <strong>{result.savingMicros >= 0 ? `saved ${formatUsd(result.savingMicros)} (${result.savingPct}%)` : `cost ${formatUsd(-result.savingMicros)} more`}</strong>
+            <strong>{savingWords(result)}</strong>
             <span className="mt-1 block text-xs opacity-80">{result.strongAlone.explanation}</span>
-          </p>
+          </SavingBox>
         </div>
       )}
     </div>

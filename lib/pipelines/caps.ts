@@ -1,5 +1,6 @@
 import type { Db } from "@/db";
 import { loadFleet } from "@/lib/execution/fleet";
+import { formatUsdApart } from "@/lib/format";
 import { estimateMessagesTokens } from "@/lib/providers/cost";
 
 /** A step that cannot run, with the reason shown on the run page. Not a bug: the run stops there. */
@@ -32,9 +33,9 @@ export async function outputAllowance(db: Db, opts: { model: string; prompt: str
   const inputScaled = promptTokens * fm.model.inputPriceMicros;
   const bound = fm.model.outputPriceMicros > 0 ? Math.floor((opts.capMicros * 1e6 - inputScaled) / fm.model.outputPriceMicros) : wanted;
   if (bound < MIN_OUTPUT_TOKENS) {
-    const inputCost = Math.ceil(inputScaled / 1e6);
+    const [inputCost, cap] = formatUsdApart(Math.ceil(inputScaled / 1e6), opts.capMicros);
     throw new StepStopError(
-      `Step "${opts.stepKey}" is over its cost cap: its prompt (~${promptTokens} tokens) costs about ${inputCost} µ$ on ${opts.model} before any answer, and the cap is ${opts.capMicros} µ$. Raise the cap, shorten the prompt or pick a cheaper model.`,
+      `Step "${opts.stepKey}" is over its cost cap: its prompt (~${promptTokens} tokens) costs about ${inputCost} on ${opts.model} before any answer, and the cap is ${cap}. Raise the cap, shorten the prompt or pick a cheaper model.`,
     );
   }
   return Math.min(wanted, bound);

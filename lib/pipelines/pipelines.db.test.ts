@@ -6,14 +6,14 @@ import { budgets, models, pipelineRuns, pipelineSteps, ratings, requestPayloads,
 import { seedFleet } from "@/db/seed";
 import { createUser } from "@/lib/auth/users";
 import { invalidateFleet } from "@/lib/execution/fleet";
-import { UserError } from "@/lib/errors";
+import { NotFoundError, UserError } from "@/lib/errors";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { createTeam } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
 import { executeRun } from "./runner";
 import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
-import { cancelRun, createPipeline, getRun, rateStep, retryStep, startRun, updatePipeline, waitForRun } from "./service";
+import { archivePipeline, cancelRun, createPipeline, getRun, listPipelines, listRuns, rateStep, retryStep, startRun, updatePipeline, waitForRun } from "./service";
 import type { StepDef } from "./schemas";
 import { runSynthesis } from "./synthesis";
 
@@ -117,7 +117,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect(unknown.fieldErrors!["steps.0.model"][0]).toContain('Unknown model "gpt-9"');
 
     const cap = await refuse([{ key: "a", kind: "prompt", model: "gpt-4.1", group: 0, template: "x".repeat(4000) + "{{input}}", maxCostMicros: 100 }]);
-    expect(cap.fieldErrors!["steps.0.maxCostMicros"][0]).toContain("over its cost cap");
+    expect(cap.fieldErrors!["steps.0.maxCostMicros"][0]).toMatch(/^Step "a" is over its cost cap: the template's fixed text alone costs at least \$0\.\d+ on gpt-4\.1, more than the cap of \$0\.00010\./);
 
     const placeholder = await refuse([{ key: "a", kind: "prompt", model: "auto", group: 0, template: "{{inptu}}" }]);
     expect(placeholder.message).toContain("Unknown placeholder {{inptu}}");
@@ -197,7 +197,7 @@ describe(`pipelines on ${driverName}`, () => {
     const over = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: longInput, userId })).id);
     expect(over.status).toBe("failed");
     expect(over.steps[0].status).toBe("failed");
-    expect(over.steps[0].error).toContain("over its cost cap");
+    expect(over.steps[0].error).toMatch(/^Step "first" is over its cost cap: its prompt \(~\d+ tokens\) costs about \$0\.\d+ on gpt-4\.1-mini before any answer, and the cap is \$0\.000060\./);
     expect(over.error).toContain('Step "first"');
   });
 
@@ -305,6 +305,19 @@ describe(`pipelines on ${driverName}`, () => {
     expect(Date.parse(b.startedAt!)).toBeLessThan(Date.parse(a.finishedAt!));
     expect(Date.parse(c.startedAt!)).toBeGreaterThanOrEqual(Math.max(Date.parse(a.finishedAt!), Date.parse(b.finishedAt!)));
     expect(run.output).toBe(c.output);
+  });
+
+  it("a deleted (archived) pipeline leaves the list (and so the API and CLI) and cannot be run or edited; its runs stay viewable", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "to delete", steps: [threeSteps[0]] });
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "bread", userId })).id);
+    expect((await listPipelines(db, teamId)).map((x) => x.id)).toContain(p.id);
+
+    await archivePipeline(db, teamId, p.id);
+    expect((await listPipelines(db, teamId)).map((x) => x.id)).not.toContain(p.id);
+    await expect(startRun(db, { teamId, pipelineId: p.id, input: "again", userId })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(updatePipeline(db, { teamId, pipelineId: p.id, name: "back", steps: [threeSteps[0]] })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await getRun(db, teamId, run.id)).toMatchObject({ id: run.id, pipelineName: "to delete", status: "succeeded" });
+    expect((await listRuns(db, teamId)).map((r) => r.id)).toContain(run.id);
   });
 
   it("rates a step by rating its request", async () => {

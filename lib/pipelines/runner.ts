@@ -3,6 +3,7 @@ import type { Db } from "@/db";
 import { apiKeys, pipelineRuns, pipelineSteps } from "@/db/schema";
 import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
 import { DelegateError } from "@/lib/execution/errors";
+import { formatUsdApart } from "@/lib/format";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
 import { synthesisStream, type SynthesisResult } from "./synthesis";
@@ -232,12 +233,13 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     const latencyMs = synth ? synth.instructions.latencyMs + synth.execution.latencyMs : result.latencyMs;
     const cost = callerCostMicros(result);
     const overCap = def.maxCostMicros !== undefined && cost > def.maxCostMicros;
+    const [costUsd, capUsd] = formatUsdApart(cost, def.maxCostMicros ?? 0);
     const extra: Partial<StepDetails> = synth ? { synthesis: { ...synth, execution: omitText(synth.execution) }, instructions: synth.instructions.text } : {};
     const done = await db
       .update(pipelineSteps)
       .set({
         status: overCap ? "failed" : "succeeded",
-        error: overCap ? `Step "${def.key}" cost ${cost} µ$, over its cap of ${def.maxCostMicros} µ$ (auto chose ${result.model}, estimated within the cap). The answer is kept; raise the cap or name a cheaper model.` : null,
+        error: overCap ? `Step "${def.key}" cost ${costUsd}, over its cap of ${capUsd} (auto chose ${result.model}, estimated within the cap). The answer is kept; raise the cap or name a cheaper model.` : null,
         output: result.text,
         model: result.model,
         requestId: result.requestId,

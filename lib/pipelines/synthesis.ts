@@ -3,7 +3,7 @@ import { delegate, delegateStream, teamRoutingSettings, type DelegateEvent, type
 import { detectPrivacy, estimateTokens } from "@/lib/analysis";
 import { loadFleet } from "@/lib/execution/fleet";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
-import { formatUsd } from "@/lib/format";
+import { formatUsd, formatUsdApart } from "@/lib/format";
 import { outputAllowance, StepStopError } from "./caps";
 
 export const instructionPrompt = (task: string) =>
@@ -120,7 +120,8 @@ export async function* synthesisStream(
 
   const left = input.capMicros !== undefined ? input.capMicros - ins.costMicros : undefined;
   if (left !== undefined && left <= 0) {
-    throw new StepStopError(`Step "${stepKey}" is over its cost cap: the instructions alone cost ${ins.costMicros} µ$ of the ${input.capMicros} µ$ cap, leaving nothing for the cheap model.`);
+    const [cost, cap] = formatUsdApart(ins.costMicros, input.capMicros!);
+    throw new StepStopError(`Step "${stepKey}" is over its cost cap: the instructions alone cost ${cost} of the ${cap} cap, leaving nothing for the cheap model.`);
   }
   const p2 = executionPrompt(input.task, ins.text);
   const second = delegateStream(db, {

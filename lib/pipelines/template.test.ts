@@ -40,7 +40,11 @@ describe("definition checks", () => {
   });
   it("refuses a cap the fixed text already exceeds on the named model, and allows it on a cheap one", () => {
     const text = "x".repeat(4000); // 1,000 tokens
-    expect(validateSteps([step("a", text, 0, { model: "dear", maxCostMicros: 1000 })], fleet)["steps.0.maxCostMicros"][0]).toContain("over its cost cap");
+    // In dollars, as the cap is typed: 1,000 tokens at $15/M and one at $75/M is $0.015075.
+    expect(validateSteps([step("a", text, 0, { model: "dear", maxCostMicros: 1000 })], fleet)["steps.0.maxCostMicros"][0]).toBe(
+      'Step "a" is over its cost cap: the template\'s fixed text alone costs at least $0.02 on dear, more than the cap of $0.0010. Raise the cap or pick a cheaper model.',
+    );
+    expect(validateSteps([step("a", text, 0, { model: "dear", maxCostMicros: 15_070 })], fleet)["steps.0.maxCostMicros"][0]).toContain("costs at least $0.01508 on dear, more than the cap of $0.01507.");
     expect(validateSteps([step("a", text, 0, { model: "cheap", maxCostMicros: 1000 })], fleet)).toEqual({});
   });
   it("orders stages by group number", () => {

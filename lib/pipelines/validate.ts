@@ -1,4 +1,5 @@
 import { estimateTokens } from "@/lib/providers/cost";
+import { formatUsdApart } from "@/lib/format";
 import type { StepDef } from "./schemas";
 import { staticText, stepRefs, templateRefs } from "./template";
 
@@ -43,7 +44,8 @@ export function validateSteps(steps: StepDef[], models: Map<string, ModelInfo> |
         // A lower bound: the fixed text of the template and one output token, nothing else.
         const floor = Math.ceil((estimateTokens(staticText(def.template)) * priced.inputPriceMicros + priced.outputPriceMicros) / 1e6);
         if (floor > def.maxCostMicros) {
-          add(`steps.${i}.maxCostMicros`, `Step "${def.key}" is over its cost cap: the template's fixed text alone costs at least ${floor} µ$ on ${priced.name}, more than the cap of ${def.maxCostMicros} µ$. Raise the cap or pick a cheaper model.`);
+          const [cost, cap] = formatUsdApart(floor, def.maxCostMicros);
+          add(`steps.${i}.maxCostMicros`, `Step "${def.key}" is over its cost cap: the template's fixed text alone costs at least ${cost} on ${priced.name}, more than the cap of ${cap}. Raise the cap or pick a cheaper model.`);
         }
       }
     }

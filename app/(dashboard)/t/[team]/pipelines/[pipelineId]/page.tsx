@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { models } from "@/db/schema";
 import { requirePageTeam } from "@/lib/auth/page";
 import { getPipeline, listRuns } from "@/lib/pipelines/service";
+import { DeletePipelineButton } from "@/components/pipelines/delete-pipeline";
 import { PipelineBuilder } from "@/components/pipelines/pipeline-builder";
 import { RunForm } from "@/components/pipelines/run-form";
 import { RunsTable } from "@/components/pipelines/runs-table";
@@ -29,7 +30,10 @@ export default async function PipelinePage({ params }: { params: Promise<{ team:
           ← Pipelines
         </Link>
       </div>
-      <h1 className="text-xl font-semibold">{p.name}</h1>
+      <div className="flex items-start justify-between gap-4">
+        <h1 className="text-xl font-semibold">{p.name}</h1>
+        <DeletePipelineButton pipelineId={p.id} name={p.name} />
+      </div>
       <Card title="Run it">
         <RunForm pipelineId={p.id} />
       </Card>
