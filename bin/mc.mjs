@@ -124,6 +124,8 @@ function connection() {
   key = opt.key ?? process.env.MC_API_KEY;
 }
 
+/** "1 step", "2 steps". */
+const count = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const usd = (n) => `$${Number(n).toFixed(n < 0.01 && n > 0 ? 6 : 4)}`;
 
 async function api(method, path, body, headers = {}) {
@@ -289,7 +291,7 @@ async function pipelines(rest) {
   const { data } = await body(await api("GET", "/pipelines"));
   if (opt.json) return out.write(JSON.stringify(data, null, 2) + "\n");
   if (!data.length) return out.write("No pipelines yet. Build one in the dashboard under Pipelines.\n");
-  for (const p of data) out.write(`${p.id}  ${bold(p.name)}  ${dim(`${p.steps.length} steps · ${p.runs} runs`)}\n`);
+  for (const p of data) out.write(`${p.id}  ${bold(p.name)}  ${dim(`${count(p.steps.length, "step")} · ${count(p.runs, "run")}`)}\n`);
 }
 
 async function spend(rest) {
@@ -298,7 +300,7 @@ async function spend(rest) {
   if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 366) throw new UsageError(`--days must be a whole number from 1 to 366; got "${days}"`, "spend");
   const r = await body(await api("GET", `/spend?days=${Number(days)}`));
   if (opt.json) return out.write(JSON.stringify(r, null, 2) + "\n");
-  out.write(`${bold(`Spend since ${r.since}`)} (${r.days} days)\n`);
+  out.write(`${bold(`Spend since ${r.since}`)} (${count(r.days, "day")})\n`);
   out.write(`  ${usd(r.totals.cost_usd)} · ${r.totals.requests} requests (${r.totals.errors} failed) · ${r.totals.tokens} tokens\n`);
   if (r.by_model.length) {
     out.write(bold("By model\n"));

@@ -40,6 +40,7 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/Spend since/);
     expect(s.stdout).toMatch(/gpt-4\.1-mini/);
+    expect((await mc(["spend", "--days", "1"])).stdout).toMatch(/^Spend since \S+ \(1 day\)$/m);
     expect((await mc(["models"])).stdout).toMatch(/^auto/m);
     const listed = await mc(["models", "--json"]);
     expect(listed.code).toBe(0);
@@ -61,9 +62,10 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
     await startPipelineRunner({ db: fx.db });
     try {
       const p = await createPipeline(fx.db, { teamId: fx.team.id, name: "cli", steps: [{ key: "only", model: "gpt-4.1-mini", group: 0, template: "Summarise: {{input}}" }] });
-      expect((await mc(["pipelines"])).stdout).toContain(p.id);
+      expect((await mc(["pipelines"])).stdout).toContain(`${p.id}  cli  1 step · 0 runs`);
       const r = await mc(["run", p.id, "The", "launch", "moved."]);
       expect(r.code).toBe(0);
+      expect((await mc(["pipelines"])).stdout).toContain(`${p.id}  cli  1 step · 1 run`);
       expect(r.stderr).toMatch(/\[1\/1\] succeeded/);
       expect(r.stdout.trim().length).toBeGreaterThan(0);
     } finally {
