@@ -178,6 +178,10 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
       expect(noTask.status).toBe(400);
       expect((await noTask.json()).error).toMatchObject({ param: "messages", message: expect.stringMatching(/the last user message is the task/) });
     }
+    // The unified format names a field it does not know, and the nearest known one.
+    const misspelt = await post("/delegate", { task: { description: "hi" }, preferences: { model: "gpt-4.1-mini" } });
+    expect(misspelt.status).toBe(400);
+    expect((await misspelt.json()).error).toMatchObject({ param: "preferences", message: expect.stringMatching(/^preferences: unknown field "model" \(did you mean "model_preference"\?\); the fields here are model_preference, quality_over_speed, explain_reasoning$/) });
     const noRoute = await fetch(`${fx.api}/nope`);
     expect(noRoute.status).toBe(404);
     const wrongMethod = await fetch(`${fx.api}/chat/completions`, { headers: { authorization: `Bearer ${fx.key}` } });

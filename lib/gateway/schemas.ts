@@ -10,38 +10,65 @@ const quality = z
   .union([z.enum(["low", "normal", "high"]), z.number().min(0).max(1)])
   .describe("`low` | `normal` | `high`, or a 0–1 threshold (≥ 0.8 is high, ≥ 0.5 normal).");
 
-export const delegateRequestSchema = z
-  .object({
-    request_id: z.string().max(200).optional().describe("Your own id for the request; echoed back."),
-    task: z.object({
-      type: z.string().max(100).optional().describe("A hint such as `code`, `debug`, `summary`; honoured when it names a domain."),
-      description: z.string().min(1, "Describe the task.").max(200_000),
-      context_tags: z.array(z.string().max(100)).max(50).optional().describe("`private` or `confidential` keep the task on local models."),
-      priority: priority.optional(),
-      quality_requirements: quality.optional(),
-    }),
-    context: z
-      .object({
-        project_context: z.string().max(500_000).optional(),
-        files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).max(200).optional(),
-        constraints: z
-          .object({
-            max_tokens: z.number().int().positive().max(1_000_000).optional().describe("Most tokens, prompt and answer together."),
-            max_cost: z.number().positive().max(10_000).optional().describe("Most the call may cost, in US dollars."),
-            max_time: z.number().positive().max(600).optional().describe("Longest wait for the provider, in seconds."),
-          })
-          .optional(),
-      })
-      .optional(),
-    preferences: z
-      .object({
-        model_preference: z.string().max(200).optional().describe('"auto" (default) or a model name from GET /api/v1/models.'),
-        quality_over_speed: z.boolean().optional(),
-        explain_reasoning: z.boolean().optional().describe("Adds the task analysis and the fallbacks to execution_info."),
-      })
-      .optional(),
-  })
-  .describe("The unified delegate request.");
+/** Edit distance, for "did you mean" on an unknown field. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const t = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = t;
+    }
+  }
+  return d[b.length];
+}
+
+/**
+ * An object of the unified format that refuses fields it does not know, naming them and the
+ * nearest known one: a misspelt `preferences.model` was silently ignored (the field is
+ * `model_preference`), so the caller never learnt why their model was not used.
+ */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape);
+  const guess = (k: string) => {
+    const lk = k.toLowerCase();
+    const best = known.map((n) => ({ n, d: n.includes(lk) || lk.includes(n) ? 0 : distance(lk, n) })).sort((a, b) => a.d - b.d)[0];
+    return best && best.d <= 3 ? ` (did you mean "${best.n}"?)` : "";
+  };
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === "unrecognized_keys"
+        ? `unknown field${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => `"${k}"${guess(k)}`).join(", ")}; the fields here are ${known.join(", ")}`
+        : undefined,
+  });
+}
+
+export const delegateRequestSchema = strict({
+  request_id: z.string().max(200).optional().describe("Your own id for the request; echoed back."),
+  task: strict({
+    type: z.string().max(100).optional().describe("A hint such as `code`, `debug`, `summary`; honoured when it names a domain."),
+    description: z.string().min(1, "Describe the task.").max(200_000),
+    context_tags: z.array(z.string().max(100)).max(50).optional().describe("`private` or `confidential` keep the task on local models."),
+    priority: priority.optional(),
+    quality_requirements: quality.optional(),
+  }),
+  context: strict({
+    project_context: z.string().max(500_000).optional(),
+    files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).max(200).optional(),
+    constraints: strict({
+      max_tokens: z.number().int().positive().max(1_000_000).optional().describe("Most tokens, prompt and answer together."),
+      max_cost: z.number().positive().max(10_000).optional().describe("Most the call may cost, in US dollars."),
+      max_time: z.number().positive().max(600).optional().describe("Longest wait for the provider, in seconds."),
+    }).optional(),
+  }).optional(),
+  preferences: strict({
+    model_preference: z.string().max(200).optional().describe('"auto" (default) or a model name from GET /api/v1/models.'),
+    quality_over_speed: z.boolean().optional(),
+    explain_reasoning: z.boolean().optional().describe("Adds the task analysis and the fallbacks to execution_info."),
+  }).optional(),
+}).describe("The unified delegate request.");
 export type DelegateRequest = z.infer<typeof delegateRequestSchema>;
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
