@@ -7,6 +7,7 @@ import { useHasScope, useTeam } from "./team-context";
 const NAV = [
   { href: "", label: "Overview" },
   { href: "/playground", label: "Playground" },
+  { href: "/requests", label: "Requests" },
   { href: "/pipelines", label: "Pipelines" },
   { href: "/costs", label: "Costs" },
   { href: "/models", label: "Models" },

@@ -101,22 +101,24 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                 </table>
               </div>
             </Card>
-            <Card title="Recent activity">
+            <Card title="Recent activity" action={<Link href={`/t/${team.slug}/requests`} className="text-sm text-indigo-600 hover:underline">All requests</Link>}>
               <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="recent-activity">
                 {recent.map((r) => (
-                  <li key={r.id} className="flex items-center justify-between gap-2 py-1.5">
-                    <span className="truncate">
-                      <span className="font-mono text-xs">{r.model ?? "—"}</span> <span className="text-zinc-500">{r.domain ?? ""}</span>
-                      {r.source === "seed" && (
-                        <span className="ml-1">
-                          <Badge tone="amber">demo</Badge>
-                        </span>
-                      )}
-                    </span>
-                    <span className="flex shrink-0 items-center gap-2 text-xs text-zinc-500">
-                      {r.status !== "ok" && <Badge tone="red">{r.status}</Badge>}
-                      {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {r.createdAt.toISOString().slice(0, 16).replace("T", " ")}
-                    </span>
+                  <li key={r.id}>
+                    <Link href={`/t/${team.slug}/requests/${r.id}`} className="-mx-1 flex items-center justify-between gap-2 rounded px-1 py-1.5 hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
+                      <span className="truncate">
+                        <span className="font-mono text-xs">{r.model ?? "—"}</span> <span className="text-zinc-500">{r.domain ?? ""}</span>
+                        {r.source === "seed" && (
+                          <span className="ml-1">
+                            <Badge tone="amber">demo</Badge>
+                          </span>
+                        )}
+                      </span>
+                      <span className="flex shrink-0 items-center gap-2 text-xs text-zinc-500">
+                        {r.status !== "ok" && <Badge tone="red">{r.status}</Badge>}
+                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {r.createdAt.toISOString().slice(0, 16).replace("T", " ")}
+                      </span>
+                    </Link>
                   </li>
                 ))}
               </ul>

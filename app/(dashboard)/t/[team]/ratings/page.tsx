@@ -1,10 +1,12 @@
-import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import Link from "next/link";
-import { ratings, requestPayloads, users } from "@/db/schema";
+import { ratings } from "@/db/schema";
+import { listRatings, type RatingFilters } from "@/lib/ratings/queries";
 import { requirePageTeam } from "@/lib/auth/page";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ThumbIcon } from "@/components/ui/icons";
+import { formatInt } from "@/lib/format";
 
 export const metadata = { title: "Ratings" };
 
@@ -18,27 +20,22 @@ function RatingValue({ kind, value }: { kind: string; value: number }) {
   );
 }
 
-export default async function RatingsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ model?: string; verdict?: string; comments?: string }> }) {
+export default async function RatingsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ model?: string; verdict?: string; comments?: string; older?: string; newer?: string }> }) {
   const { team: slug } = await params;
   const sp = await searchParams;
   const { db, team } = await requirePageTeam(slug);
-  const where: SQL[] = [eq(ratings.teamId, team.id)];
-  if (sp.model) where.push(eq(ratings.model, sp.model));
-  // "good" = thumbs up or 4–5 stars; "bad" = thumbs down or 1–2 stars.
-  if (sp.verdict === "good") where.push(sql`((${ratings.kind} = 'thumbs' and ${ratings.value} = 1) or (${ratings.kind} = 'stars' and ${ratings.value} >= 4))`);
-  if (sp.verdict === "bad") where.push(sql`((${ratings.kind} = 'thumbs' and ${ratings.value} = 0) or (${ratings.kind} = 'stars' and ${ratings.value} <= 2))`);
-  if (sp.comments === "1") where.push(sql`${ratings.comment} is not null and ${ratings.comment} <> ''`);
-  const [rows, modelNames] = await Promise.all([
-    db
-      .select({ r: ratings, who: users.email, prompt: requestPayloads.prompt })
-      .from(ratings)
-      .leftJoin(users, eq(users.id, ratings.userId))
-      .leftJoin(requestPayloads, eq(requestPayloads.requestId, ratings.requestId))
-      .where(and(...where))
-      .orderBy(desc(ratings.createdAt))
-      .limit(200),
+  const filters: RatingFilters = { model: sp.model || undefined, verdict: sp.verdict === "good" || sp.verdict === "bad" ? sp.verdict : undefined, comments: sp.comments === "1" };
+  const [page, modelNames] = await Promise.all([
+    listRatings(db, team.id, { filters, older: sp.older, newer: sp.newer }),
     db.selectDistinct({ model: ratings.model }).from(ratings).where(eq(ratings.teamId, team.id)),
   ]);
+  const rows = page.rows;
+  const base = `/t/${slug}/ratings`;
+  const filterQuery: Record<string, string> = {};
+  if (filters.model) filterQuery.model = filters.model;
+  if (filters.verdict) filterQuery.verdict = filters.verdict;
+  if (filters.comments) filterQuery.comments = "1";
+  const href = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...filterQuery, ...extra })}`;
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Ratings</h1>
@@ -69,11 +66,11 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
         </Link>
       </form>
       {rows.length === 0 ? (
-        <EmptyState title={Object.keys(sp).length ? "No ratings match these filters" : "No ratings yet"}>
+        <EmptyState title={Object.keys(filterQuery).length ? "No ratings match these filters" : "No ratings yet"}>
           Rate results in the playground with thumbs or stars; the router learns from them and they are listed here.
         </EmptyState>
       ) : (
-        <Card>
+        <Card title={<span data-testid="ratings-count">{`${formatInt(page.total)} rating${page.total === 1 ? "" : "s"}${Object.keys(filterQuery).length ? " match" : ""}; showing ${formatInt(rows.length)}`}</span>}>
           <div className="overflow-x-auto">
             <table className="w-full text-sm" data-testid="ratings-table">
               <thead className="text-left text-xs text-zinc-500">
@@ -92,7 +89,9 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
                   <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
                     <td className="whitespace-nowrap py-1.5 pr-3 text-xs text-zinc-500">{r.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
                     <td className="max-w-48 truncate py-1.5 pr-3 sm:max-w-xs" title={prompt ?? ""}>
-                      {prompt ?? "—"}
+                      <Link href={`/t/${slug}/requests/${r.requestId}`} className="hover:underline">
+                        {prompt ?? "—"}
+                      </Link>
                     </td>
                     <td className="py-1.5 pr-3 font-mono text-xs">{r.model}</td>
                     <td className="py-1.5 pr-3 text-xs">{r.domain}</td>
@@ -106,6 +105,20 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
           </div>
         </Card>
       )}
+      <nav aria-label="Pages" className="flex justify-between text-sm">
+        {page.newer ? (
+          <Link href={href({ newer: page.newer })} className="text-indigo-600 hover:underline">
+            ← Newer
+          </Link>
+        ) : (
+          <span />
+        )}
+        {page.older && (
+          <Link href={href({ older: page.older })} className="text-indigo-600 hover:underline">
+            Older →
+          </Link>
+        )}
+      </nav>
     </div>
   );
 }
