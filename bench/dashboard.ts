@@ -1,6 +1,6 @@
 /**
  * Dashboard benchmark: 1,000,000 request rows over 90 days and 5 teams in Postgres, then the server
- * render of Overview and Costs measured over HTTP (p50 / p95), and the same pages' data work
+ * render of Overview, Costs, Budgets, Requests, Models and Ratings measured over HTTP (p50 / p95), and Overview's and Costs' data work
  * in-process. Results: docs/benchmarks/budgets.md.
  *
  *   createdb: psql -h 127.0.0.1 -U postgres -c 'create database mc_bench_dashboard'
@@ -162,6 +162,11 @@ async function httpBench(n: number, port: number) {
       ["Costs (30 days by model)", "/t/bench0/costs"],
       ["Costs (90 days by member)", "/t/bench0/costs?days=90&by=user"],
       ["Budgets", "/t/bench0/budgets"],
+      ["Requests (newest 50)", "/t/bench0/requests"],
+      ["Requests (errors only)", "/t/bench0/requests?status=error"],
+      ["Requests (one model)", "/t/bench0/requests?model=gpt-4.1"],
+      ["Models (30 days)", "/t/bench0/models"],
+      ["Ratings", "/t/bench0/ratings"],
     ];
     for (const [name, path] of pages) {
       const get = async () => {
