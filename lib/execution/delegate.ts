@@ -213,8 +213,9 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   const allowList = intersect(settings.allowList, input.modelAllowList ?? []);
   const decision = route(profile, [...fleet.byName.values()].map((f) => f.candidate), {
     learned,
-    // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring.
-    settings: { qualityVsCost: settings.qualityVsCost, allowList, exploration: { maxExtraCostMicros: settings.explorationCapMicros } },
+    // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring;
+    // $0 turns exploration off (towards cheaper models too), as the page says.
+    settings: { qualityVsCost: settings.qualityVsCost, allowList, exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 } },
     preference: explicit,
     rng: explicit ? undefined : Math.random,
   });
