@@ -102,6 +102,20 @@ describe(`providers and models admin on ${driverName}`, () => {
     expect(await updateRoutingSettingsAction(null, form("0"))).toMatchObject({ ok: true, data: { explorationCapMicros: 0 } });
   });
 
+  it("refuses a judge model outside the team's allow-list (its every grading call would be refused)", async () => {
+    setTestSession(admin);
+    const [a, b] = (await db.select().from(models).where(eq(models.enabled, true))).map((m) => m.name);
+    const form = (judgeModel: string, allow: string[]) => {
+      const f = new FormData();
+      for (const [k, v] of Object.entries({ teamId, qualityVsCost: "0.5", explorationCapDollars: "0.02", judgeModel })) f.set(k, v);
+      for (const m of allow) f.append("allowList", m);
+      return f;
+    };
+    expect(await updateRoutingSettingsAction(null, form(b, [a]))).toMatchObject({ ok: false, fieldErrors: { judgeModel: ["Pick an allowed model as the judge, or allow this one."] } });
+    expect(await updateRoutingSettingsAction(null, form(a, [a]))).toMatchObject({ ok: true, data: { judgeModel: a } });
+    expect(await updateRoutingSettingsAction(null, form(b, []))).toMatchObject({ ok: true, data: { judgeModel: b } }); // no allow-list: any enabled model
+  });
+
   it("explains bad input field by field", async () => {
     setTestSession(admin);
     const res = await createProviderAction({ teamId, kind: "martian", name: "", baseUrl: "ftp://x", local: false });

@@ -21,6 +21,12 @@ const inner = teamAction({ schema: routingSettingsSchema, scope: "settings:write
     const [m] = await ctx.db.select({ enabled: models.enabled }).from(models).where(eq(models.name, judgeModel));
     if (!m) throw new UserError(`Unknown judge model "${judgeModel}".`, { judgeModel: ["Pick a model from the list, or none."] });
     if (!m.enabled) throw new UserError(`The judge model "${judgeModel}" is disabled.`, { judgeModel: ["Pick an enabled model, or none."] });
+    // The judge's grading call is routed like any other: outside the allow-list it would be refused every time.
+    if (input.allowList.length && !input.allowList.includes(judgeModel)) {
+      throw new UserError(`The judge model "${judgeModel}" is not among the allowed models, so every grading call would be refused.`, {
+        judgeModel: ["Pick an allowed model as the judge, or allow this one."],
+      });
+    }
   }
   const values = { qualityVsCost: input.qualityVsCost, allowList: input.allowList, explorationCapMicros: Math.round(input.explorationCapDollars * 1_000_000), judgeModel, updatedAt: new Date() };
   await inTransaction(ctx.db, async (t) => {
