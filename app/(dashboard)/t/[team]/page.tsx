@@ -69,7 +69,9 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                   <p data-testid="overview-exhaustion" className={budget.forecast.exhaustsAt ? "text-amber-700 dark:text-amber-400" : "text-zinc-500"}>
                     {budget.forecast.exhaustsAt
                       ? budget.forecast.exhaustsAt.getTime() <= now.getTime()
-                        ? "Exhausted: calls that do not fit are refused."
+                        ? budget.hardStop
+                          ? "Exhausted: calls that do not fit are refused."
+                          : "Over the limit: this budget only warns, so calls still run."
                         : `At this rate the budget runs out around ${budget.forecast.exhaustsAt.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}.`
                       : "At this rate the budget lasts the period."}
                   </p>
