@@ -2,12 +2,12 @@ import { expect, test } from "@playwright/test";
 import { stateFile } from "./helpers";
 
 /** A small outcomes file: "big" is always right and dear; "small" is right on short prompts only and cheap. */
-function outcomesFile(n = 80) {
+function outcomesFile(n = 80, [big, small] = ["big", "small"]) {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const long = i % 2 === 0;
     const prompt = long ? `Prove carefully, step by step, that the sum of the first ${i} odd numbers is a perfect square, and explain each step.` : `What is ${i} + ${i}?`;
-    lines.push(JSON.stringify({ id: `p${i}`, prompt, outcomes: { big: { score: 1, cost_usd: 0.01 }, small: { score: long ? 0 : 1, cost_usd: 0.0005 } } }));
+    lines.push(JSON.stringify({ id: `p${i}`, prompt, outcomes: { [big]: { score: 1, cost_usd: 0.01 }, [small]: { score: long ? 0 : 1, cost_usd: 0.0005 } } }));
   }
   return Buffer.from(lines.join("\n"));
 }
@@ -55,9 +55,14 @@ test("the simulator replays an uploaded outcomes file and draws the curve agains
   await expect(page.getByRole("alert").filter({ hasText: "line 1:" })).toContainText("line 1: outcomes is empty", { timeout: 60_000 });
   await expect(page.getByText(/The team's router now starts from/)).toHaveCount(0);
 
+  // A file about none of the installation's models would only reset what the team's router learned.
   await page.getByLabel("Outcomes file").setInputFiles({ name: "outcomes.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40) });
   await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
-  await expect(page.getByText("The team's router now starts from 40 prompts and 2 models' outcomes.")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("alert").filter({ hasText: "None of the file's 2 models" })).toBeVisible({ timeout: 60_000 });
+
+  await page.getByLabel("Outcomes file").setInputFiles({ name: "ours.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40, ["gpt-4.1", "gpt-4o-mini"]) });
+  await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
+  await expect(page.getByText(/The team's router now starts from 40 prompts and 2 models' outcomes/)).toBeVisible({ timeout: 60_000 });
 });
 
 test.describe("a viewer", () => {

@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { requestPayloads, ratings, requests } from "@/db/schema";
 import { analyse } from "@/lib/analysis";
 import { DOMAINS, type Domain, type QualityRequirement } from "@/lib/analysis/types";
-import { applyRating, ratingOutcome, type Rating } from "@/lib/learning";
+import { applyRating, ratingOutcome, type LearningSnapshot, type Rating } from "@/lib/learning";
 import { updateSnapshot } from "@/lib/learning/store";
 import { NotFoundError, UserError } from "@/lib/errors";
 
@@ -51,4 +51,33 @@ export async function rateRequest(
 export async function learnRating(db: Db, teamId: string, r: { domain: Domain; model: string; rating: Rating; prompt?: string }) {
   const vector = r.prompt !== undefined ? analyse({ task: r.prompt }).vector : undefined;
   await updateSnapshot(db, teamId, (s) => applyRating(s, { domain: r.domain, model: r.model, rating: r.rating, vector }));
+}
+
+/**
+ * Replaces the team's learned quality with `snapshot` (a warm start from an outcomes file), then
+ * applies the team's own ratings on top, one per request and rater as the ratings table holds
+ * them: a warm start adds outside evidence, it does not throw away what the team's people said.
+ * (Automatic signals — errors, fallbacks, judge grades — are not kept: they are not stored
+ * apart from the snapshot.) Returns how many ratings were applied again.
+ */
+export async function warmStartTeam(db: Db, teamId: string, snapshot: LearningSnapshot): Promise<{ ratingsKept: number }> {
+  const rows = await db
+    .select({ domain: ratings.domain, model: ratings.model, kind: ratings.kind, value: ratings.value, prompt: requestPayloads.prompt })
+    .from(ratings)
+    .leftJoin(requestPayloads, eq(requestPayloads.requestId, ratings.requestId))
+    .where(eq(ratings.teamId, teamId))
+    .orderBy(ratings.createdAt);
+  let kept = 0;
+  await updateSnapshot(db, teamId, () => {
+    const s = structuredClone(snapshot);
+    for (const r of rows) {
+      if (!r.model) continue;
+      const domain: Domain = DOMAINS.includes(r.domain as Domain) ? (r.domain as Domain) : "chat";
+      const rating: Rating = r.kind === "thumbs" ? { kind: "thumbs", up: r.value === 1 } : { kind: "stars", stars: r.value as 1 | 2 | 3 | 4 | 5 };
+      applyRating(s, { domain, model: r.model, rating, vector: r.prompt ? analyse({ task: r.prompt }).vector : undefined }, { mutate: true });
+      kept++;
+    }
+    return s;
+  });
+  return { ratingsKept: kept };
 }

@@ -4,7 +4,8 @@ import { getDb } from "@/db";
 import { currentUserId, teamContext } from "@/lib/auth/session";
 import { hasScope } from "@/lib/auth/scopes";
 import type { LearningSnapshot } from "@/lib/learning";
-import { updateSnapshot } from "@/lib/learning/store";
+import { loadFleet } from "@/lib/execution/fleet";
+import { warmStartTeam } from "@/lib/ratings/service";
 import { audit } from "@/lib/teams/service";
 
 export const dynamic = "force-dynamic";
@@ -39,7 +40,8 @@ function runSimulator(mode: "simulate" | "warm-start", text: string): Promise<{ 
 
 /**
  * POST an outcomes file (JSONL, the routing data format) to replay the router on it; with
- * `?warmStart=1` the team's learned quality is replaced by a warm start from the file.
+ * `?warmStart=1` the team's learned quality restarts from the file, with the team's own ratings
+ * applied again on top; a file naming none of the installation's models is refused.
  */
 export async function POST(req: Request, { params }: { params: Promise<{ team: string }> }) {
   const userId = await currentUserId();
@@ -63,9 +65,16 @@ export async function POST(req: Request, { params }: { params: Promise<{ team: s
     const res = await runSimulator(warm ? "warm-start" : "simulate", text);
     if (!res.ok) return json(400, res.error ?? "The file could not be read.");
     if (!warm) return Response.json(res.result);
-    await updateSnapshot(db, ctx.team.id, () => res.snapshot as LearningSnapshot);
-    await audit(db, { teamId: ctx.team.id, actorUserId: userId, action: "routing.warm_start", details: { prompts: res.prompts, models: res.models } });
-    return Response.json({ prompts: res.prompts, models: res.models });
+    // Refuse a file that says nothing about this team's models: it would only reset what was learned.
+    const fileModels = res.models as string[];
+    const fleet = await loadFleet(db);
+    const known = fileModels.filter((m) => fleet.byName.has(m));
+    if (!known.length) {
+      return json(400, `None of the file's ${fileModels.length} models (${fileModels.slice(0, 5).join(", ")}${fileModels.length > 5 ? ", …" : ""}) is a model of this installation, so a warm start from it would teach the router nothing about the models it can choose. Use outcomes of your own models, with their names as in Admin → Models.`);
+    }
+    const { ratingsKept } = await warmStartTeam(db, ctx.team.id, res.snapshot as LearningSnapshot);
+    await audit(db, { teamId: ctx.team.id, actorUserId: userId, action: "routing.warm_start", details: { prompts: res.prompts, models: fileModels, knownModels: known, ratingsKept } });
+    return Response.json({ prompts: res.prompts, models: fileModels, known_models: known, ratings_kept: ratingsKept });
   } catch (e) {
     console.error("[simulate]", e);
     return json(500, "The simulator failed on our side. Try a smaller file.");
