@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { budgets, models, ratings, requests, routingSettings } from "@/db/schema";
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
+import { createUser } from "@/lib/auth/users";
 import { invalidateBudgets } from "@/lib/budgets";
 import { invalidateTeamSettings } from "@/lib/execution/delegate";
 import { loadSnapshot } from "@/lib/learning/store";
@@ -349,6 +350,15 @@ describe(`Unified delegate API (${driverName})`, () => {
     const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "second rater" });
     expect((await (await post("/feedback", { request_id: body.response_id, rating: "up" }, key)).json()).learned).toBe(true);
     expect(await fx.db.select().from(ratings).where(eq(ratings.requestId, body.response_id))).toHaveLength(2);
+  });
+
+  it("one person teaches once per answer, whichever of their keys they rate it with; another person's rating counts", async () => {
+    const [ann, bob] = await Promise.all(["ann", "bob"].map(async (n) => (await createUser(fx.db, { name: n, email: `${n}-${crypto.randomUUID()}@raters.test`, password: "password-123" })).id));
+    const keys = await Promise.all([ann, ann, bob].map(async (createdBy, i) => (await createApiKey(fx.db, { teamId: fx.team.id, name: `rater ${i}`, createdBy })).key));
+    const body = await (await post("/delegate", { task: { description: "What is 8 + 8?" } })).json();
+    const learned = [];
+    for (const key of keys) learned.push((await (await post("/feedback", { request_id: body.response_id, rating: "down" }, key)).json()).learned);
+    expect(learned).toEqual([true, false, true]); // ann's second key does not count again; bob does
   });
 
   it("refuses with 402 when the key's budget cannot cover the call", async () => {

@@ -1,6 +1,6 @@
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, ne, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { requestPayloads, ratings, requests } from "@/db/schema";
+import { apiKeys, requestPayloads, ratings, requests } from "@/db/schema";
 import { analyse } from "@/lib/analysis";
 import { DOMAINS, type Domain, type QualityRequirement } from "@/lib/analysis/types";
 import { applyRating, ratingOutcome, type LearningSnapshot, type Rating } from "@/lib/learning";
@@ -12,9 +12,10 @@ export type RatingInput = { kind: "thumbs"; value: 0 | 1 } | { kind: "stars"; va
 /**
  * Records a rating of one request of the team, by a person (`userId`) or an API key (`apiKeyId`),
  * and feeds it to the team's learned quality for (domain, model). Rating the same request again
- * replaces the rater's earlier rating in the table, but only a rater's first rating of a request
- * teaches the learner (`learned`): its updates cannot be taken back, and a rater who could rate one
- * answer over and over would otherwise steer the router alone.
+ * replaces the rater's earlier rating in the table, but only a person's first rating of a request
+ * — their own, or through any key they created — teaches the learner (`learned`): its updates
+ * cannot be taken back, and one person rating an answer over and over (or with many keys) would
+ * otherwise steer the router alone.
  */
 export async function rateRequest(
   db: Db,
@@ -35,6 +36,9 @@ export async function rateRequest(
     // xmax is 0 for a row this statement inserted, and set for one it updated.
     .returning({ ...getTableColumns(ratings), learned: sql<boolean>`(xmax = 0)` });
   const rating: Rating = input.rating.kind === "thumbs" ? { kind: "thumbs", up: input.rating.value === 1 } : { kind: "stars", stars: input.rating.value };
+  // One person teaches once per answer, however many keys they rate it with: the person behind a
+  // key is whoever created it.
+  if (row.learned) row.learned = !(await ratedBefore(db, row));
   if (row.learned) {
     const [payload] = await db.select({ prompt: requestPayloads.prompt }).from(requestPayloads).where(eq(requestPayloads.requestId, req.id));
     await learnRating(db, input.teamId, { domain, model: req.model, rating, prompt: payload?.prompt });
@@ -42,6 +46,25 @@ export async function rateRequest(
   // For callers that judge the choice by this rating: the rating as 0..1, and the request's quality requirement.
   const qualityRequirement = (req.profile as { quality?: { requirement?: QualityRequirement } } | null)?.quality?.requirement ?? "normal";
   return { ...row, score: ratingOutcome(rating).y, qualityRequirement };
+}
+
+/** Has the person behind this rating (the user, or the key's creator) already rated the request another way? */
+async function ratedBefore(db: Db, r: { id: string; requestId: string; userId: string | null; apiKeyId: string | null }): Promise<boolean> {
+  let person = r.userId;
+  if (!person && r.apiKeyId) [{ person } = { person: null }] = await db.select({ person: apiKeys.createdBy }).from(apiKeys).where(eq(apiKeys.id, r.apiKeyId));
+  if (!person) return false;
+  const [hit] = await db
+    .select({ id: ratings.id })
+    .from(ratings)
+    .where(
+      and(
+        eq(ratings.requestId, r.requestId),
+        ne(ratings.id, r.id),
+        or(eq(ratings.userId, person), inArray(ratings.apiKeyId, db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.createdBy, person)))),
+      ),
+    )
+    .limit(1);
+  return hit !== undefined;
 }
 
 /**
