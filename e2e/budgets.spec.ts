@@ -77,6 +77,13 @@ test.describe("budgets journey", () => {
       expect(new Set(labels).size, labels.join(" ")).toBe(labels.length);
     }
     await expect(v.getByTestId("stacked-chart")).toBeVisible();
+    // Each chart has a name and a text summary of its figures for screen readers.
+    await expect(v.getByRole("img", { name: /^Spend per day from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}, stacked by \d+ series$/ })).toHaveAccessibleDescription(
+      /^Total \$[\d,.]+ over 90 days; highest day \d{4}-\d{2}-\d{2} at \$[\d,.]+\. Largest: .+ \$[\d,.]+ \([\d.]+ %\)/,
+    );
+    await v.goto("/t/demo");
+    await expect(v.getByRole("img", { name: /Budget burn/ })).toHaveAccessibleDescription(/^Spent \$[\d,.]+ from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}, against a limit of \$[\d,.]+\./);
+    await v.goto("/t/demo/costs?days=90&by=model");
     await expect(v.getByTestId("costs-table")).toContainText("%");
     const csv = await v.request.get("/api/teams/demo/costs.csv?by=user");
     expect(csv.status()).toBe(200);

@@ -28,7 +28,21 @@ test("the simulator replays an uploaded outcomes file and draws the curve agains
   await page.getByRole("button", { name: "Simulate" }).click();
   await expect(page.getByTestId("cost-quality-chart")).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId("sim-aiq")).toContainText(/\d\.\d{4} vs \d\.\d{4}/);
-  await page.getByLabel("Quality versus cost").fill("1");
+  // The chart has a name and a summary computed from the replay, not an unnamed "application".
+  const chart = page.getByRole("img", { name: /quality against total cost/i });
+  await expect(chart).toBeVisible();
+  await expect(chart).toHaveAccessibleDescription(/Router over \d+ knob settings: from [\d.]+ % quality.*Single models: .*(big|small) [\d.]+ % at \$/);
+  // The slider stops only at computed settings (SIMULATOR_KNOBS: 0, 0.3, 0.5, …), and its label says which.
+  const slider = page.getByLabel("Quality versus cost");
+  await slider.focus();
+  await slider.press("Home");
+  await expect(page.getByTestId("sim-knob")).toHaveText("Quality versus cost: 0.00");
+  await slider.press("ArrowRight");
+  await expect(page.getByTestId("sim-knob")).toHaveText("Quality versus cost: 0.30");
+  await expect(slider).toHaveAttribute("aria-valuetext", "0.30");
+  await expect(chart).toHaveAccessibleDescription(/Selected setting 0\.30: /);
+  await slider.press("End");
+  await expect(page.getByTestId("sim-knob")).toHaveText("Quality versus cost: 1.00");
   await expect(page.getByTestId("sim-quality")).toHaveText(/\d+\.\d %/);
 
   await page.getByLabel("Outcomes file").setInputFiles({ name: "bad.jsonl", mimeType: "text/plain", buffer: Buffer.from("not json\n") });

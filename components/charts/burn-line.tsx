@@ -1,7 +1,9 @@
 "use client";
 
+import { useId } from "react";
 import { Area, AreaChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { niceTicks } from "@/lib/charts/burn";
+import { describeBurn } from "@/lib/charts/describe";
 import { formatAxisUsd, formatUsd } from "@/lib/format";
 
 /** Cumulative spend this period against the limit (prepared by lib/charts/burn.ts). */
@@ -11,10 +13,15 @@ export function BurnChart({ data, limit, height = 180 }: { data: { day: string; 
   const top = Math.max(0, ...data.map((d) => Math.max(d.spent ?? 0, d.forecast ?? 0)));
   const showLimit = top >= limit * 0.5;
   const ticks = niceTicks(showLimit ? Math.max(top, limit) : top);
+  const text = describeBurn(data, limit);
+  const descId = useId();
   return (
     <div style={{ height }} data-testid="burn-chart">
+      <p id={descId} className="sr-only">
+        {text.summary}
+      </p>
       <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} role="img" aria-label={text.title} aria-describedby={descId}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e4e4e7" />
           <XAxis dataKey="day" tick={{ fontSize: 11 }} tickFormatter={(d: string) => d.slice(5)} minTickGap={16} />
           <YAxis tick={{ fontSize: 11 }} ticks={ticks} domain={[0, ticks[ticks.length - 1]]} tickFormatter={formatAxisUsd} width={48} />

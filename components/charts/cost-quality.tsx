@@ -1,22 +1,38 @@
 "use client";
 
-import { CartesianGrid, Legend, Line, ComposedChart, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
-import type { prepareCostQuality } from "@/lib/charts/simulation";
+import { useId } from "react";
+import { CartesianGrid, DefaultZIndexes, Legend, Line, ComposedChart, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
+import { describeCostQuality } from "@/lib/charts/describe";
+import { qualityAxis, type prepareCostQuality } from "@/lib/charts/simulation";
+
+/** A diamond larger than the curve's dots, outlined in white so it reads on top of them. */
+function SelectedMarker({ cx, cy }: { cx?: number; cy?: number }) {
+  if (cx == null || cy == null) return null;
+  const r = 9;
+  return <path d={`M${cx},${cy - r}L${cx + r},${cy}L${cx},${cy + r}L${cx - r},${cy}Z`} fill="#dc2626" stroke="#fff" strokeWidth={2} />;
+}
 
 /** Renders prepared data (lib/charts/simulation.ts): the router's cost–quality curve against single models. */
-export function CostQualityChart({ data, selected, height = 320 }: { data: ReturnType<typeof prepareCostQuality>; selected?: { cost: number; quality: number }; height?: number }) {
+export function CostQualityChart({ data, selected, height = 320 }: { data: ReturnType<typeof prepareCostQuality>; selected?: { knob: number; cost: number; quality: number }; height?: number }) {
+  const y = qualityAxis([...data.router.map((p) => p.quality), ...data.models.map((m) => m.quality)]);
+  const text = describeCostQuality(data, selected);
+  const descId = useId();
   return (
     <div style={{ height }} data-testid="cost-quality-chart">
+      <p id={descId} className="sr-only">
+        {text.summary}
+      </p>
       <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+        <ComposedChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }} role="img" aria-label={text.title} aria-describedby={descId}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" />
           <XAxis type="number" dataKey="cost" name="Cost" domain={[0, "auto"]} tick={{ fontSize: 11 }} tickFormatter={(v: number) => `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`} label={{ value: "total cost ($)", position: "insideBottom", offset: -8, fontSize: 11 }} />
-          <YAxis type="number" dataKey="quality" name="Quality" domain={["auto", 100]} tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${v}%`} width={48} />
+          <YAxis type="number" dataKey="quality" name="Quality" domain={y.domain} ticks={y.ticks} tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${v}%`} width={48} />
           <Tooltip formatter={(v, name) => (name === "Cost" ? `$${Number(v).toFixed(4)}` : `${v} %`)} />
           <Legend verticalAlign="top" height={24} />
           <Scatter name="Single models" data={data.models} fill="#a1a1aa" />
           <Line name="Router (knob sweep)" data={data.router} dataKey="quality" stroke="#4f46e5" strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />
-          {selected && <Scatter name="Selected setting" data={[selected]} fill="#dc2626" shape="diamond" />}
+          {/* Above the curve's dots, which share the scatter layer and would otherwise cover it. */}
+          {selected && <Scatter name="Selected setting" data={[selected]} fill="#dc2626" legendType="diamond" shape={<SelectedMarker />} zIndex={DefaultZIndexes.scatter + 100} isAnimationActive={false} />}
         </ComposedChart>
       </ResponsiveContainer>
     </div>

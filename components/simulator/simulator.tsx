@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
-import { pointAtKnob, prepareCostQuality, type SimPoint, type SimSingle } from "@/lib/charts/simulation";
+import { knobStops, prepareCostQuality, stopIndex, type SimPoint, type SimSingle } from "@/lib/charts/simulation";
 import { CostQualityChart } from "@/components/charts/cost-quality";
 import { formatUsd } from "@/lib/format";
 import { Button } from "@/components/ui/button";
@@ -34,7 +34,10 @@ export function Simulator() {
   // The file on screen now: an answer for a file the user has since replaced is dropped.
   const current = useRef<File | null>(null);
   const chart = useMemo(() => (result ? prepareCostQuality(result.points, result.singles) : null), [result]);
-  const sel = result ? pointAtKnob(result.points, knob) : undefined;
+  // The slider moves over the computed settings only, so what it shows is what was replayed.
+  const stops = useMemo(() => (result ? knobStops(result.points) : []), [result]);
+  const selIndex = stopIndex(stops, knob);
+  const sel = stops[selIndex];
 
   /** A new file: the last file's figures, error and notice are not about it. */
   function choose(next: File | null) {
@@ -109,11 +112,28 @@ export function Simulator() {
       {result && chart && sel && (
         <Card title={`Held-out replay of ${result.file}: ${result.test} prompts (trained on ${result.train})`}>
           <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
-            <CostQualityChart data={chart} selected={{ cost: sel.cost_usd, quality: Math.round(sel.quality * 10000) / 100 }} />
+            <CostQualityChart data={chart} selected={{ knob: sel.knob, cost: sel.cost_usd, quality: Math.round(sel.quality * 10000) / 100 }} />
             <div className="space-y-3 text-sm" data-testid="simulation-figures">
               <label className="block space-y-1">
-                <span className="font-medium">Quality versus cost: {sel.knob.toFixed(2)}</span>
-                <input type="range" min={0} max={1} step={0.05} value={knob} onChange={(e) => setKnob(Number(e.target.value))} className="w-full" aria-label="Quality versus cost" />
+                <span className="font-medium" data-testid="sim-knob">
+                  Quality versus cost: {sel.knob.toFixed(2)}
+                </span>
+                <input
+                  type="range"
+                  min={0}
+                  max={stops.length - 1}
+                  step={1}
+                  value={selIndex}
+                  onChange={(e) => setKnob(stops[Number(e.target.value)].knob)}
+                  className="w-full"
+                  aria-label="Quality versus cost"
+                  aria-valuetext={sel.knob.toFixed(2)}
+                />
+                <span className="flex justify-between text-xs text-zinc-500">
+                  <span>cheaper</span>
+                  <span>{stops.length} computed settings</span>
+                  <span>better</span>
+                </span>
               </label>
               <dl className="grid grid-cols-2 gap-2">
                 <dt className="text-zinc-500">Quality</dt>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pointAtKnob, prepareCostQuality } from "./simulation";
+import { knobStops, pointAtKnob, prepareCostQuality, qualityAxis, stopIndex } from "./simulation";
 
 describe("prepareCostQuality", () => {
   it("orders the router curve by cost and converts quality to percent", () => {
@@ -21,5 +21,24 @@ describe("prepareCostQuality", () => {
     expect(pointAtKnob(pts, 0.6)).toEqual({ knob: 0.5 });
     expect(pointAtKnob(pts, 0.8)).toEqual({ knob: 1 });
     expect(pointAtKnob([], 0.5)).toBeUndefined();
+  });
+});
+
+describe("the simulator's slider and quality axis", () => {
+  it("stops only at computed knobs, in knob order, starting from the one nearest the requested value", () => {
+    const stops = knobStops([{ knob: 0.5 }, { knob: 0 }, { knob: 1 }, { knob: 0.3 }]);
+    expect(stops.map((p) => p.knob)).toEqual([0, 0.3, 0.5, 1]);
+    expect(stopIndex(stops, 0.5)).toBe(2);
+    expect(stopIndex(stops, 0.25)).toBe(1);
+    expect(stopIndex([], 0.5)).toBe(-1);
+  });
+
+  it("ends the quality axis at 100 % when no point is above it", () => {
+    const a = qualityAxis([52.5, 97, 100]);
+    expect(a.domain).toEqual([40, 100]);
+    expect(a.ticks).toEqual([40, 60, 80, 100]);
+    expect(qualityAxis([81, 88]).ticks).toEqual([80, 85, 90, 95, 100]);
+    expect(qualityAxis([100, 100]).domain).toEqual([96, 100]);
+    expect(qualityAxis([90, 104]).domain[1]).toBeGreaterThanOrEqual(104);
   });
 });

@@ -20,3 +20,36 @@ export function pointAtKnob<T extends { knob: number }>(points: T[], knob: numbe
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * The slider's stops: the sweep's points in knob order, one stop each. The knobs are not evenly
+ * spaced (0, 0.3, 0.5, …), so the slider moves by index and can only sit on a computed point.
+ */
+export function knobStops<T extends { knob: number }>(points: T[]): T[] {
+  return [...points].sort((a, b) => a.knob - b.knob);
+}
+
+/** Index of the stop nearest to a knob value (the initial 0.5 may not be a computed setting). */
+export function stopIndex(stops: { knob: number }[], knob: number): number {
+  const best = pointAtKnob(stops, knob);
+  return best ? stops.indexOf(best) : -1;
+}
+
+/**
+ * The quality axis (percent): from a round value under the lowest point up to 100 — not past it,
+ * as a "nice" automatic domain would (it once read 105 %) — unless a point is above 100.
+ */
+export function qualityAxis(values: number[]): { domain: [number, number]; ticks: number[] } {
+  const min = Math.min(100, ...values);
+  const max = Math.max(100, ...values);
+  const raw = Math.max(max - min, 4) / 4;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((s) => s >= raw - 1e-12)!;
+  const hi = Math.ceil(max / step - 1e-9) * step;
+  // Every point at the top (all 100 %) still gets an axis of a few ticks below it.
+  const floor = Math.floor(min / step + 1e-9) * step;
+  const lo = Math.max(0, floor < hi ? floor : hi - 4 * step);
+  const ticks: number[] = [];
+  for (let i = 0; lo + i * step <= hi + 1e-9; i++) ticks.push(Number((lo + i * step).toFixed(6)));
+  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks };
+}
