@@ -76,7 +76,7 @@ test("the simulator replays an uploaded outcomes file and draws the curve agains
 
   await page.getByLabel("Outcomes file").setInputFiles({ name: "ours.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40, ["gpt-4.1", "gpt-4o-mini"]) });
   await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
-  await expect(page.getByText(/The team's router now starts from 40 prompts and 2 models' outcomes/)).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/The team's router now starts from 40 prompts and 2 models' outcomes, with the team's own \d+ ratings? applied on top\./)).toBeVisible({ timeout: 60_000 });
 });
 
 test.describe("a viewer", () => {

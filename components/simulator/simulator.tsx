@@ -64,7 +64,12 @@ export function Simulator() {
       if (!res.ok) setError(await errorOf(res));
       else if (warm) {
         const body = await res.json();
-        setNotice(`The team's router now starts from ${body.prompts} prompts and ${body.models.length} models' outcomes.`);
+        const unknown = body.models.length - (body.known_models?.length ?? body.models.length);
+        setNotice(
+          `The team's router now starts from ${body.prompts} prompts and ${body.models.length} models' outcomes` +
+            (unknown > 0 ? ` (${unknown} of them not models of this installation, so unused)` : "") +
+            `, with the team's own ${body.ratings_kept ?? 0} ${body.ratings_kept === 1 ? "rating" : "ratings"} applied on top.`,
+        );
         router.refresh();
       } else setResult({ ...(await res.json()), file: file.name });
     } catch {
