@@ -1,4 +1,4 @@
-import { and, eq, gt, lt, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, lt, lte, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 
 /**
  * Keyset pagination over (created_at, id), newest first. A cursor is the full-precision
@@ -28,10 +28,15 @@ export function decodeCursor(s: string | undefined | null): Cursor | null {
 /** The column as UTC ISO text with microseconds: what a cursor holds. */
 export const cursorAt = (col: AnyColumn) => sql<string>`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** Rows strictly older (`older`) or strictly newer (`newer`) than the cursor. */
+/**
+ * Rows strictly older (`older`) or strictly newer (`newer`) than the cursor. The redundant
+ * `at <= ts` (`>=`) gives the (team_id, created_at) index a range to start from: without it
+ * Postgres read every newer row of the team through a bitmap and sorted them (141 ms for a page
+ * 150,000 rows deep at 1,000,000 requests, against 0.4 ms with it).
+ */
 export function keysetWhere(at: AnyColumn, id: AnyColumn, c: Cursor, dir: "older" | "newer"): SQL {
   const ts = sql`${c.at}::timestamptz`;
-  return dir === "older" ? or(lt(at, ts), and(eq(at, ts), lt(id, c.id)))! : or(gt(at, ts), and(eq(at, ts), gt(id, c.id)))!;
+  return dir === "older" ? and(lte(at, ts), or(lt(at, ts), and(eq(at, ts), lt(id, c.id))))! : and(gte(at, ts), or(gt(at, ts), and(eq(at, ts), gt(id, c.id))))!;
 }
 
 export type Page<T> = { rows: T[]; older: string | null; newer: string | null };
