@@ -90,7 +90,9 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
   it("a call the caller stops is recorded as stopped, and does not teach the router that the model failed", async () => {
     await fleet.configure({ models: { "gpt-4.1": { tokensPerSecond: 20 } } });
     try {
-      const before = JSON.stringify((await loadSnapshot(db, teamId)).arms);
+      // Only the stopped model's arms: earlier tests' fallback signals land in the background.
+      const armsOf = async () => JSON.stringify(Object.entries((await loadSnapshot(db, teamId)).arms).map(([d, byModel]) => [d, byModel["gpt-4.1"] ?? null]));
+      const before = await armsOf();
       const ac = new AbortController();
       const err = await (async () => {
         for await (const ev of delegateStream(db, { teamId, source: "playground", task: "Write a long essay on rivers.", model: "gpt-4.1", signal: ac.signal })) {
@@ -101,7 +103,7 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
       expect(err.message).toBe("Stopped by the caller before gpt-4.1 finished its answer.");
       expect(await rowOf(err.requestId)).toMatchObject({ status: "error", errorKind: "aborted", model: "gpt-4.1" });
       await new Promise((r) => setTimeout(r, 100)); // learnFrom runs in the background
-      expect(JSON.stringify((await loadSnapshot(db, teamId)).arms)).toBe(before);
+      expect(await armsOf()).toBe(before);
     } finally {
       await fleet.configure({ models: { "gpt-4.1": { tokensPerSecond: 400 } } });
     }
