@@ -26,6 +26,7 @@ test.describe("budgets journey", () => {
     const a = await admin.newPage();
     await a.goto("/t/demo/budgets");
     const form = a.getByTestId("budget-form").last();
+    await expect(form).toContainText("Resets at midnight in the team's time zone, UTC."); // which zone, not just "the team's"
     await form.getByLabel("Name").fill(NAME);
     await form.getByLabel("Limit (USD)").fill("0.000001");
     await form.getByRole("combobox", { name: /^Period/ }).selectOption("daily");

@@ -78,7 +78,7 @@ export function BudgetForm({ initial, targets, onDone }: { initial?: BudgetFormV
             </Select>
           </Field>
         )}
-        <Field label="Period" error={fe?.period} hint="Resets at midnight in the team's time zone.">
+        <Field label="Period" error={fe?.period} hint={`Resets at midnight in the team's time zone, ${team.timezone}.`}>
           <Select name="period" value={period} onChange={(e) => setPeriod(e.target.value as typeof period)}>
             <option value="daily">daily</option>
             <option value="weekly">weekly (from Monday)</option>

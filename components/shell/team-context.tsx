@@ -4,7 +4,7 @@ import { createContext, useContext, type ReactNode } from "react";
 import { hasScope, type Scope } from "@/lib/auth/scopes";
 import type { Role } from "@/db/schema/teams";
 
-type TeamInfo = { id: string; slug: string; name: string; role: Role };
+type TeamInfo = { id: string; slug: string; name: string; role: Role; timezone: string };
 const Ctx = createContext<TeamInfo | null>(null);
 
 export function TeamProvider({ team, children }: { team: TeamInfo; children: ReactNode }) {

@@ -16,7 +16,7 @@ export default async function TeamLayout({ children, params }: { children: React
   const ctx = await requirePageTeam(slug);
   const [teams, [me]] = await Promise.all([myTeams(), ctx.db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, ctx.userId))]);
   return (
-    <TeamProvider team={{ id: ctx.team.id, slug: ctx.team.slug, name: ctx.team.name, role: ctx.role }}>
+    <TeamProvider team={{ id: ctx.team.id, slug: ctx.team.slug, name: ctx.team.name, role: ctx.role, timezone: ctx.team.timezone }}>
       <div className="flex min-h-screen">
         <aside className="hidden w-56 shrink-0 flex-col gap-4 border-r border-zinc-200 bg-white p-3 md:flex dark:border-zinc-800 dark:bg-zinc-900">
           <Link href={`/t/${ctx.team.slug}`} className="px-3 pt-1 text-lg font-bold tracking-tight">
