@@ -14,7 +14,7 @@ import { ProviderError } from "@/lib/providers/errors";
 import { isRefusal, route, trimContext, type RouteDecision } from "@/lib/routing";
 import { DelegateError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
-import type { RequestRecord } from "./record";
+import { LONE_SURROGATE, type RequestRecord } from "./record";
 import { recordRequest } from "./writer";
 
 export type DelegateInput = {
@@ -474,7 +474,7 @@ function prices(f: FleetModel) {
 
 const UNSTORABLE: [RegExp, string][] = [
   [/\u0000/, "a NUL character (U+0000)"],
-  [/\p{Cs}/u, "an unpaired UTF-16 surrogate (half of a U+D800–U+DFFF pair)"],
+  [LONE_SURROGATE, "an unpaired UTF-16 surrogate (half of a U+D800–U+DFFF pair)"],
 ];
 
 /** The first text field Postgres could not store, and why. */

@@ -2,6 +2,10 @@ import { rawQuery, type Db } from "@/db";
 import { SETTLEMENT_SELECT, settlementCtes, type SettlementRow } from "@/lib/budgets";
 import type { requests } from "@/db/schema";
 
+/** Half of a UTF-16 surrogate pair: jsonb refuses its "\udxxx" escape, so no row can hold one. */
+export const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "gu");
+
 export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; response?: string | null };
 
 /**
@@ -105,7 +109,7 @@ export async function insertRequestRecords(db: Db, records: RequestRecord[], set
   let json = JSON.stringify(rows);
   // Half a surrogate pair (a provider's answer may hold one) is escaped as "\udxxx", which jsonb
   // refuses, failing the whole group: store U+FFFD in its place rather than lose the rows.
-  if (json.includes("\\ud")) json = JSON.stringify(rows, (_k, v: unknown) => (typeof v === "string" ? v.replace(/\p{Cs}/gu, "\ufffd") : v));
+  if (json.includes("\\ud")) json = JSON.stringify(rows, (_k, v: unknown) => (typeof v === "string" ? v.replace(LONE_SURROGATES, "\ufffd") : v));
   if (settlementsJson === null) {
     await rawQuery(db, "mc_record_requests", RECORD_SQL, [json]);
     return [];

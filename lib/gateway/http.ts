@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { callerCostMicros, type DelegateResult } from "@/lib/execution/delegate";
+import { LONE_SURROGATE } from "@/lib/execution/record";
 import { ApiError, badRequest } from "./errors";
 
 /** Largest request body the API reads; larger ones are refused with 413 before they are buffered. */
@@ -55,7 +56,6 @@ export function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Does any string in `v` (object keys included) pass `test`? */
 function someText(v: unknown, test: (s: string) => boolean): boolean {

@@ -7,6 +7,11 @@ import { applyRating, ratingOutcome, type LearningSnapshot, type Rating } from "
 import { updateSnapshot } from "@/lib/learning/store";
 import { NotFoundError, UserError } from "@/lib/errors";
 
+/** A stored rating (kind, value) as the learner reads it. */
+function learnerRating(kind: "thumbs" | "stars", value: number): Rating {
+  return kind === "thumbs" ? { kind: "thumbs", up: value === 1 } : { kind: "stars", stars: value as 1 | 2 | 3 | 4 | 5 };
+}
+
 export type RatingInput = { kind: "thumbs"; value: 0 | 1 } | { kind: "stars"; value: 1 | 2 | 3 | 4 | 5 };
 
 /**
@@ -35,7 +40,7 @@ export async function rateRequest(
     .onConflictDoUpdate({ target: [ratings.requestId, ratings.userId, ratings.apiKeyId], set: { kind: values.kind, value: values.value, comment: values.comment, createdAt: new Date() } })
     // xmax is 0 for a row this statement inserted, and set for one it updated.
     .returning({ ...getTableColumns(ratings), learned: sql<boolean>`(xmax = 0)` });
-  const rating: Rating = input.rating.kind === "thumbs" ? { kind: "thumbs", up: input.rating.value === 1 } : { kind: "stars", stars: input.rating.value };
+  const rating = learnerRating(input.rating.kind, input.rating.value);
   // One person teaches once per answer, however many keys they rate it with: the person behind a
   // key is whoever created it.
   if (row.learned) row.learned = !(await ratedBefore(db, row));
@@ -96,8 +101,7 @@ export async function warmStartTeam(db: Db, teamId: string, snapshot: LearningSn
     for (const r of rows) {
       if (!r.model) continue;
       const domain: Domain = DOMAINS.includes(r.domain as Domain) ? (r.domain as Domain) : "chat";
-      const rating: Rating = r.kind === "thumbs" ? { kind: "thumbs", up: r.value === 1 } : { kind: "stars", stars: r.value as 1 | 2 | 3 | 4 | 5 };
-      applyRating(s, { domain, model: r.model, rating, vector: r.prompt ? analyse({ task: r.prompt }).vector : undefined }, { mutate: true });
+      applyRating(s, { domain, model: r.model, rating: learnerRating(r.kind, r.value), vector: r.prompt ? analyse({ task: r.prompt }).vector : undefined }, { mutate: true });
       kept++;
     }
     return s;

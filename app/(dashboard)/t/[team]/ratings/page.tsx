@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import Link from "next/link";
+import { PageLinks } from "@/components/ui/page-links";
 import { ratings } from "@/db/schema";
 import { listRatings, type RatingFilters } from "@/lib/ratings/queries";
 import { requirePageTeam } from "@/lib/auth/page";
@@ -35,7 +36,6 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
   if (filters.model) filterQuery.model = filters.model;
   if (filters.verdict) filterQuery.verdict = filters.verdict;
   if (filters.comments) filterQuery.comments = "1";
-  const href = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...filterQuery, ...extra })}`;
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Ratings</h1>
@@ -105,20 +105,7 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
           </div>
         </Card>
       )}
-      <nav aria-label="Pages" className="flex justify-between text-sm">
-        {page.newer ? (
-          <Link href={href({ newer: page.newer })} className="text-indigo-600 hover:underline">
-            ← Newer
-          </Link>
-        ) : (
-          <span />
-        )}
-        {page.older && (
-          <Link href={href({ older: page.older })} className="text-indigo-600 hover:underline">
-            Older →
-          </Link>
-        )}
-      </nav>
+      <PageLinks base={base} query={filterQuery} page={page} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { PageLinks } from "@/components/ui/page-links";
 import { requirePageTeam } from "@/lib/auth/page";
 import { formatInt, formatMs, formatUsd } from "@/lib/format";
 import { listRequests, parseRequestFilters, requestFilterOptions, REQUEST_SOURCES, REQUEST_STATUSES } from "@/lib/usage/requests";
@@ -23,7 +24,6 @@ export default async function RequestsPage({ params, searchParams }: { params: P
   if (filters.source) filterQuery.source = filters.source;
   if (filters.model) filterQuery.model = filters.model;
   if (filters.apiKeyId) filterQuery.key = filters.apiKeyId;
-  const href = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...filterQuery, ...extra })}`;
   const filtered = Object.keys(filterQuery).length > 0;
   const models = filters.model && !options.models.includes(filters.model) ? [filters.model, ...options.models] : options.models;
   return (
@@ -124,20 +124,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
           </div>
         </Card>
       )}
-      <nav aria-label="Pages" className="flex justify-between text-sm">
-        {page.newer ? (
-          <Link href={href({ newer: page.newer })} className="text-indigo-600 hover:underline">
-            ← Newer
-          </Link>
-        ) : (
-          <span />
-        )}
-        {page.older && (
-          <Link href={href({ older: page.older })} className="text-indigo-600 hover:underline">
-            Older →
-          </Link>
-        )}
-      </nav>
+      <PageLinks base={base} query={filterQuery} page={page} />
     </div>
   );
 }
