@@ -100,6 +100,15 @@ describe("text model and warm start", () => {
     expect(() => warmStart("{bad")).toThrow(/line 1/);
   });
 
+  it("refuses a line whose score is out of range or missing, naming the line and the fault", () => {
+    const ok = JSON.stringify(rows[0]);
+    expect(() => warmStart(`${ok}\n{"prompt":"p","outcomes":{"coder":{"score":7}}}`)).toThrow(/line 2: the score of coder is not a number from 0 to 1/);
+    expect(() => warmStart(`${ok}\n\n{"model":"coder","score":"high"}`)).toThrow(/line 3: score is not a number/);
+    expect(() => warmStart(`{"domain":"code","score":1}`)).toThrow(/line 1: model is missing/);
+    expect(() => warmStart(`[1,2]`)).toThrow(/line 1: not an object/);
+    expect(warmStart(`{"domain":"code","model":"coder","score":0.5}`)).toBeTruthy();
+  });
+
   it("ratings with a task vector update the text model", () => {
     const s = warmStart(rows);
     const p = analyse({ task: "Write python code for a new task using a loop" });

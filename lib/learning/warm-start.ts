@@ -31,18 +31,42 @@ export interface WarmStartOptions {
 /** Tuned on an inner split of the RouterBench train part (docs/routing.md). */
 export const TEXT_MODEL_DEFAULTS = { dim: 1 << 12, priorPrecision: 3, epochs: 6, seed: 1 } as const;
 
-/** Parses JSONL text (blank lines skipped); a bad line throws with its line number. */
+const isScore = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1;
+
+/** What is wrong with one parsed line, or null when it is a usable outcome row. */
+function rowProblem(v: unknown): string | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "not an object";
+  const r = v as Record<string, unknown>;
+  if (r.prompt !== undefined && typeof r.prompt !== "string") return "prompt is not a string";
+  if ("outcomes" in r) {
+    if (typeof r.prompt !== "string") return "a row with outcomes needs a prompt";
+    if (typeof r.outcomes !== "object" || r.outcomes === null || Array.isArray(r.outcomes)) return "outcomes is not an object";
+    for (const [model, out] of Object.entries(r.outcomes)) {
+      if (!isScore((out as { score?: unknown } | null)?.score)) return `the score of ${model} is not a number from 0 to 1`;
+    }
+    return null;
+  }
+  if (typeof r.model !== "string" || !r.model) return "model is missing";
+  if (!isScore(r.score)) return "score is not a number from 0 to 1";
+  return null;
+}
+
+/** Parses JSONL text (blank lines skipped); a bad line throws with its line number and what is wrong. */
 export function parseOutcomes(text: string): OutcomeRow[] {
   const rows: OutcomeRow[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
+    let v: unknown;
     try {
-      rows.push(JSON.parse(line) as OutcomeRow);
+      v = JSON.parse(line);
     } catch (e) {
       throw new Error(`outcomes line ${i + 1}: not JSON (${(e as Error).message})`);
     }
+    const problem = rowProblem(v);
+    if (problem) throw new Error(`outcomes line ${i + 1}: ${problem}`);
+    rows.push(v as OutcomeRow);
   }
   return rows;
 }
