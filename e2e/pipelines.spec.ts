@@ -97,6 +97,17 @@ test.describe("pipelines", () => {
     await expect(page.getByRole("link", { name: `← Pipelines (${name} was deleted)` })).toBeVisible();
   });
 
+  test("an unknown pipeline or run is a real 404, not a page that says so with 200", async ({ page }) => {
+    const zero = "00000000-0000-0000-0000-000000000000";
+    for (const path of [`/t/demo/pipelines/${zero}`, `/t/demo/pipelines/runs/${zero}`]) {
+      const res = await page.goto(path);
+      expect(res?.status(), path).toBe(404);
+    }
+    // The list keeps its loading skeleton and still renders.
+    expect((await page.goto("/t/demo/pipelines"))?.status()).toBe(200);
+    await expect(page.getByRole("heading", { name: "Pipelines", exact: true })).toBeVisible();
+  });
+
   test("a template naming a missing step is refused when saved, with the reason", async ({ page }) => {
     await page.goto("/t/demo/pipelines/new");
     const builder = page.getByTestId("pipeline-builder");

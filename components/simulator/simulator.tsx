@@ -87,7 +87,7 @@ export function Simulator() {
           other 30 %, choosing from the prompt text and prices only and learning only from the chosen model&apos;s score.
         </p>
         <div className="flex flex-wrap items-center gap-3">
-          <input type="file" accept=".jsonl,.ndjson,.txt,application/json" aria-label="Outcomes file" onChange={(e) => choose(e.target.files?.[0] ?? null)} disabled={!canRun} className="text-sm" />
+          <input type="file" accept=".jsonl,.ndjson,.txt,application/json" aria-label="Outcomes file" onChange={(e) => choose(e.target.files?.[0] ?? null)} disabled={!canRun} className="max-w-full text-sm" />
           <Button onClick={() => post(false)} disabled={!!busy || !canRun} aria-describedby={canRun ? undefined : "simulator-role"}>
             Simulate
           </Button>

@@ -8,7 +8,7 @@ import { Badge, EmptyState } from "@/components/ui/empty-state";
 
 export const metadata = { title: "Requests" };
 
-const select = "rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900";
+const select = "max-w-full rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900";
 const statusTone = { ok: "green", error: "red", refused: "amber" } as const;
 
 export default async function RequestsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -30,7 +30,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Requests</h1>
       <form className="flex flex-wrap items-end gap-3 text-sm" aria-label="Filters">
-        <label className="space-y-1">
+        <label className="min-w-0 max-w-full space-y-1">
           <span className="block text-xs text-zinc-500">Status</span>
           <select name="status" defaultValue={filters.status ?? ""} className={select}>
             <option value="">Any</option>
@@ -39,7 +39,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
             ))}
           </select>
         </label>
-        <label className="space-y-1">
+        <label className="min-w-0 max-w-full space-y-1">
           <span className="block text-xs text-zinc-500">Source</span>
           <select name="source" defaultValue={filters.source ?? ""} className={select}>
             <option value="">All sources</option>
@@ -48,7 +48,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
             ))}
           </select>
         </label>
-        <label className="space-y-1">
+        <label className="min-w-0 max-w-full space-y-1">
           <span className="block text-xs text-zinc-500">Model</span>
           <select name="model" defaultValue={filters.model ?? ""} className={select}>
             <option value="">All models</option>
@@ -57,7 +57,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
             ))}
           </select>
         </label>
-        <label className="space-y-1">
+        <label className="min-w-0 max-w-full space-y-1">
           <span className="block text-xs text-zinc-500">API key</span>
           <select name="key" defaultValue={filters.apiKeyId ?? ""} className={select}>
             <option value="">Any (or none)</option>
