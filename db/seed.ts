@@ -68,6 +68,8 @@ export async function seedFleet(db: Db, opts: { mockFleetUrl: string; env?: Reco
         strengths: m.strengths,
         optimalFor: m.optimalFor,
         costTier: m.costTier,
+        toolCalling: m.toolCalling,
+        imageInput: m.imageInput,
       })
       .onConflictDoNothing();
   }

@@ -23,6 +23,10 @@ export interface FleetModelConfig {
   /** Streaming pace; 0 sends everything at once. */
   tokensPerSecond: number;
   errorRates: ErrorRates;
+  /** Takes `tools`; without, a request with tools gets the vendor's 400. */
+  toolCalling: boolean;
+  /** Reads image parts; without, a request with an image gets the vendor's 400. */
+  imageInput: boolean;
 }
 
 export const NO_ERRORS: ErrorRates = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
@@ -34,27 +38,30 @@ const PACE: Record<Tier, { latencyMs: number; tokensPerSecond: number }> = {
   local: { latencyMs: 25, tokensPerSecond: 300 },
 };
 
-function model(name: string, vendor: FleetVendor, tier: Tier, contextWindow: number): FleetModelConfig {
-  return { name, vendor, tier, contextWindow, ...PACE[tier], errorRates: { ...NO_ERRORS } };
+function model(name: string, vendor: FleetVendor, tier: Tier, contextWindow: number, caps: { tools: boolean; images: boolean }): FleetModelConfig {
+  return { name, vendor, tier, contextWindow, ...PACE[tier], errorRates: { ...NO_ERRORS }, toolCalling: caps.tools, imageInput: caps.images };
 }
 
+const TEXT_AND_TOOLS = { tools: true, images: false };
+const ALL = { tools: true, images: true };
+
 /**
- * One entry per model of lib/providers DEFAULT_CATALOG (same names and context windows; a test
+ * One entry per model of lib/providers DEFAULT_CATALOG (same names, context windows and capabilities; a test
  * keeps them in step). mock-fleet imports nothing from the app, so the list is repeated here.
  */
 export const DEFAULT_FLEET: FleetModelConfig[] = [
-  model("gpt-4.1", "openai", "high", 1_047_576),
-  model("gpt-4.1-mini", "openai", "medium", 1_047_576),
-  model("gpt-4o-mini", "openai", "low", 128_000),
-  model("claude-sonnet-4-20250514", "anthropic", "high", 200_000),
-  model("claude-3-5-haiku-20241022", "anthropic", "medium", 200_000),
-  model("grok-3", "xai", "high", 131_072),
-  model("grok-3-mini", "xai", "medium", 131_072),
-  model("mistral-large-latest", "mistral", "high", 131_072),
-  model("mistral-small-latest", "mistral", "low", 131_072),
-  model("codestral-latest", "mistral", "medium", 256_000),
-  model("llama3.1:8b", "ollama", "local", 131_072),
-  model("qwen2.5-coder:7b", "ollama", "local", 32_768),
+  model("gpt-4.1", "openai", "high", 1_047_576, ALL),
+  model("gpt-4.1-mini", "openai", "medium", 1_047_576, ALL),
+  model("gpt-4o-mini", "openai", "low", 128_000, ALL),
+  model("claude-sonnet-4-20250514", "anthropic", "high", 200_000, ALL),
+  model("claude-3-5-haiku-20241022", "anthropic", "medium", 200_000, TEXT_AND_TOOLS),
+  model("grok-3", "xai", "high", 131_072, TEXT_AND_TOOLS),
+  model("grok-3-mini", "xai", "medium", 131_072, TEXT_AND_TOOLS),
+  model("mistral-large-latest", "mistral", "high", 131_072, TEXT_AND_TOOLS),
+  model("mistral-small-latest", "mistral", "low", 131_072, ALL),
+  model("codestral-latest", "mistral", "medium", 256_000, TEXT_AND_TOOLS),
+  model("llama3.1:8b", "ollama", "local", 131_072, TEXT_AND_TOOLS),
+  model("qwen2.5-coder:7b", "ollama", "local", 32_768, TEXT_AND_TOOLS),
 ];
 
 export function defaultFleet(): FleetModelConfig[] {

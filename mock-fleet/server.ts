@@ -4,7 +4,7 @@ import { answerFor, forcedToolCall, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, forcedTool, openaiRequestError } from "./validate";
+import { anthropicRequestError, capabilityError, forcedTool, imagesIn, openaiRequestError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -65,7 +65,7 @@ export interface FleetUsage {
 }
 
 type Dialect = "openai" | "anthropic" | "ollama";
-type Message = { role: string; content: string };
+type Message = { role: string; content: string; images: number };
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const FORCED: Record<string, Fault> = {
@@ -293,12 +293,15 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
 
     const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
     if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
+    const cannot = capabilityError(cfg.vendor, cfg, body);
+    if (cannot) return fail(res, t, dialect, "bad_request", 400, cannot);
 
     const messages: Message[] = (body.messages as { role?: unknown; content?: unknown }[]).map((m) => ({
       role: typeof m?.role === "string" ? m.role : "user",
       content: textOf(m?.content),
+      images: imagesIn(m),
     }));
-    if (dialect === "anthropic" && body.system !== undefined) messages.unshift({ role: "system", content: textOf(body.system) });
+    if (dialect === "anthropic" && body.system !== undefined) messages.unshift({ role: "system", content: textOf(body.system), images: 0 });
     const promptTokens = estimateMessagesTokens(messages);
     const options = (body.options ?? {}) as Record<string, unknown>;
     const maxRaw = dialect === "ollama" ? options.num_predict : (body.max_completion_tokens ?? body.max_tokens);
@@ -650,6 +653,11 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       next.tier = patch.tier as FleetModelConfig["tier"];
     }
     if (patch.vendor !== undefined) next.vendor = patch.vendor as FleetModelConfig["vendor"];
+    for (const k of ["toolCalling", "imageInput"] as const) {
+      if (patch[k] === undefined) continue;
+      if (typeof patch[k] !== "boolean") throw new HttpError(400, `${k} must be true or false`);
+      next[k] = patch[k];
+    }
     const rates = (patch.errorRates ?? {}) as Record<string, unknown>;
     for (const k of Object.keys(NO_ERRORS) as (keyof ErrorRates)[]) {
       if (rates[k] === undefined) continue;
@@ -668,7 +676,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       const next = new Map(models);
       if (body.defaults) for (const [name, cfg] of next) next.set(name, applyPatch(cfg, body.defaults));
       for (const [name, patch] of Object.entries(body.models ?? {})) {
-        const base: FleetModelConfig = next.get(name) ?? { name, vendor: "openai", tier: "medium", contextWindow: 128_000, latencyMs: 20, tokensPerSecond: 0, errorRates: { ...NO_ERRORS } };
+        const base: FleetModelConfig = next.get(name) ?? { name, vendor: "openai", tier: "medium", contextWindow: 128_000, latencyMs: 20, tokensPerSecond: 0, errorRates: { ...NO_ERRORS }, toolCalling: true, imageInput: true };
         next.set(name, applyPatch(base, patch));
       }
       models.clear();

@@ -7,13 +7,15 @@
 export const CHARS_PER_TOKEN = 4;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 export const REQUEST_OVERHEAD_TOKENS = 3;
+/** Billed per image, whatever its size (the same figure as lib/providers/tokens.ts). */
+export const IMAGE_TOKENS = 1_600;
 
 export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-export function estimateMessagesTokens(messages: { content: string }[]): number {
+export function estimateMessagesTokens(messages: { content: string; images?: number }[]): number {
   let n = REQUEST_OVERHEAD_TOKENS;
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content);
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + IMAGE_TOKENS * (m.images ?? 0);
   return n;
 }

@@ -35,6 +35,10 @@ export const models = pgTable(
     strengths: text("strengths").array().notNull().default(sql`'{}'::text[]`),
     optimalFor: text("optimal_for").array().notNull().default(sql`'{}'::text[]`),
     costTier: costTierEnum("cost_tier").notNull().default("medium"),
+    /** Accepts function tools. Off unless the vendor documents it: the router then sends this model no request with tools. */
+    toolCalling: boolean("tool_calling").notNull().default(false),
+    /** Reads images in user messages (image_url parts). Off unless the vendor documents it. */
+    imageInput: boolean("image_input").notNull().default(false),
     enabled: boolean("enabled").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

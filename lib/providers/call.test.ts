@@ -3,6 +3,7 @@ import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
 import { anthropicRequest, callModel, completeModel, testConnection, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
+import { estimateMessagesTokens } from "./cost";
 import { ProviderError } from "./errors";
 
 let fleet: MockFleet;
@@ -352,5 +353,39 @@ describe("tools through every SDK path", () => {
     expect(err.kind).toBe("bad_request");
     expect(err.message).toMatch(/c1 \(get_weather\) has arguments that are not a JSON object/);
     expect((await usage()).totals.requests).toBe(0);
+  });
+});
+
+describe("images through the SDK paths", () => {
+  const png = "data:image/png;base64,iVBORw0KGgo=";
+  const look: ChatMessage = { role: "user", content: "What is in this picture?", parts: [{ type: "text", text: "What is in this picture?" }, { type: "image_url", image_url: { url: png } }] };
+
+  it.each([
+    ["openai", "gpt-4.1-mini"],
+    ["mistral", "mistral-small-latest"],
+    ["anthropic", "claude-sonnet-4-20250514"],
+  ] as const)("%s: the image reaches %s as that vendor's image part and is billed", async (kind, model) => {
+    for (const stream of [true, false]) {
+      const d = await completeModel(opts(kind, { model, messages: [look], stream }));
+      expect(d.text.length).toBeGreaterThan(0);
+      // The fleet bills an image only when it found one in the vendor's own shape.
+      expect(d.usage.inputTokens).toBe(estimateMessagesTokens([look]));
+    }
+  });
+
+  it("a vendor's 400 for a model that cannot read images is a bad_request, not retried", async () => {
+    const err = await failure(completeModel(opts("xai", { model: "grok-3", messages: [look] })));
+    expect(err.kind).toBe("bad_request");
+    expect(err.retryable).toBe(false);
+  });
+
+  it("Anthropic gets base64 and URL image blocks in the parts' order; other image types are refused", () => {
+    const req = anthropicRequest({ messages: [{ ...look, parts: [{ type: "image_url", image_url: { url: "https://example.com/a.jpg" } }, ...look.parts!] }] });
+    expect(req.messages[0].content).toEqual([
+      { type: "image", source: { type: "url", url: "https://example.com/a.jpg" } },
+      { type: "text", text: "What is in this picture?" },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+    ]);
+    expect(() => anthropicRequest({ messages: [{ ...look, parts: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] })).toThrow(/image\/bmp; Anthropic models read image\/jpeg, image\/png/);
   });
 });

@@ -12,9 +12,17 @@ export interface ChatToolCall {
   function: { name: string; arguments: string };
 }
 
-/** Messages in OpenAI's shape (tool turns included); Anthropic calls translate them. */
+/** A part of a multi-part user message, in OpenAI's shape. */
+export type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } };
+
+/**
+ * Messages in OpenAI's shape (tool turns included); Anthropic calls translate them. `content` is
+ * always the text (what analysis, token estimates and the record read); a user message with images
+ * also carries `parts`, its content as sent, in order.
+ */
 export type ChatMessage =
-  | { role: "system" | "user"; content: string }
+  | { role: "system"; content: string }
+  | { role: "user"; content: string; parts?: ChatContentPart[] }
   | { role: "assistant"; content: string; tool_calls?: ChatToolCall[] }
   | { role: "tool"; content: string; tool_call_id: string };
 
@@ -153,6 +161,12 @@ function openAITools(opts: CallOptions) {
   return { tools: opts.tools as never, ...(opts.toolChoice === undefined ? {} : { tool_choice: opts.toolChoice }) };
 }
 
+/** The messages as OpenAI-compatible APIs take them: a user message with parts sends those as its content. */
+function openAIMessages(messages: ChatMessage[]) {
+  if (!messages.some((m) => m.role === "user" && m.parts)) return messages as never;
+  return messages.map((m) => (m.role === "user" && m.parts ? { role: "user", content: m.parts } : m)) as never;
+}
+
 function openAIMaxTokens(opts: CallOptions) {
   return opts.maxTokens === undefined ? {} : opts.provider.kind === "openai" ? { max_completion_tokens: opts.maxTokens } : { max_tokens: opts.maxTokens };
 }
@@ -162,7 +176,7 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
   const res = await openaiClient(opts.provider).chat.completions.create(
     {
       model: opts.model,
-      messages: opts.messages,
+      messages: openAIMessages(opts.messages),
       ...openAIMaxTokens(opts),
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
       ...openAITools(opts),
@@ -221,7 +235,7 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
   const stream = await client.chat.completions.create(
     {
       model: opts.model,
-      messages: opts.messages,
+      messages: openAIMessages(opts.messages),
       stream: true,
       ...streamOptions,
       ...maxTokens,
@@ -351,11 +365,28 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
       const blocks: Anthropic.ContentBlockParam[] = m.content ? [{ type: "text", text: m.content }] : [];
       for (const c of m.tool_calls) blocks.push({ type: "tool_use", id: c.id, name: c.function.name, input: toolInput(c) });
       messages.push({ role: "assistant", content: blocks });
-    } else messages.push({ role: m.role, content: m.content });
+    } else if (m.role === "user" && m.parts) messages.push({ role: "user", content: m.parts.map(anthropicPart).filter((b) => b.type !== "text" || b.text !== "") });
+    else messages.push({ role: m.role, content: m.content });
   }
   const tools = opts.tools === undefined ? undefined : anthropicTools(opts.tools);
   const choice = tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
   return { messages, ...(system ? { system } : {}), ...(tools ? { tools } : {}), ...(choice ? { tool_choice: choice } : {}) };
+}
+
+const ANTHROPIC_IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;
+
+/** An OpenAI content part as an Anthropic block: a data URL becomes a base64 image, an http(s) URL a URL image. */
+function anthropicPart(p: ChatContentPart): Anthropic.TextBlockParam | Anthropic.ImageBlockParam {
+  if (p.type === "text") return { type: "text", text: p.text };
+  const url = p.image_url.url;
+  const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  if (data) {
+    const mediaType = ANTHROPIC_IMAGE_TYPES.find((t) => t === data[1].toLowerCase());
+    if (!mediaType) throw new ProviderError("bad_request", `An image is ${data[1]}; Anthropic models read ${ANTHROPIC_IMAGE_TYPES.join(", ")}.`);
+    return { type: "image", source: { type: "base64", media_type: mediaType, data: data[2] } };
+  }
+  if (/^https?:\/\//i.test(url)) return { type: "image", source: { type: "url", url } };
+  throw new ProviderError("bad_request", "An image_url is neither a base64 data URL (data:image/png;base64,…) nor an http(s) URL.");
 }
 
 function toolInput(call: ChatToolCall): Record<string, unknown> {

@@ -34,9 +34,9 @@ describe("DEFAULT_CATALOG", () => {
     }
   });
 
-  it("matches the mock fleet model for model (name, vendor, context window)", () => {
-    const fleet = DEFAULT_FLEET.map((f) => [f.name, f.vendor, f.contextWindow]);
-    expect(fleet).toEqual(DEFAULT_CATALOG.map((m) => [m.model, m.provider, m.contextWindow]));
+  it("matches the mock fleet model for model (name, vendor, context window, tool calling, image input)", () => {
+    const fleet = DEFAULT_FLEET.map((f) => [f.name, f.vendor, f.contextWindow, f.toolCalling, f.imageInput]);
+    expect(fleet).toEqual(DEFAULT_CATALOG.map((m) => [m.model, m.provider, m.contextWindow, m.toolCalling, m.imageInput]));
   });
 
   it("refuses a model without a price instead of treating it as free", () => {

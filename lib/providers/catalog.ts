@@ -23,6 +23,10 @@ export interface CatalogModel {
   /** Domains where this model is the best value, not merely capable. */
   optimalFor: Domain[];
   local: boolean;
+  /** Accepts function tools (`tools` / `tool_choice`), per the vendor's model documentation. */
+  toolCalling: boolean;
+  /** Reads images in user messages, per the vendor's model documentation. */
+  imageInput: boolean;
 }
 
 export interface ModelPrices {
@@ -55,6 +59,13 @@ export function costTierFor(p: ModelPrices): CostTier {
 
 type Spec = Omit<CatalogModel, keyof ModelPrices | "costTier">;
 
+/*
+ * toolCalling / imageInput from the vendors' model pages: every model here takes function tools
+ * (Ollama lists "tools" for llama3.1 and qwen2.5-coder); images are read by GPT-4.1 / 4.1 mini /
+ * 4o mini, Claude Sonnet 4 and Mistral Small (3.1 and later), not by Claude 3.5 Haiku (launched
+ * text-only), Grok 3 / 3 mini (xAI's vision models are the -vision ones), Mistral Large 24.11
+ * (Pixtral Large is its vision sibling), Codestral, or the two local text models.
+ */
 const SPECS: Spec[] = [
   {
     provider: "openai",
@@ -64,6 +75,8 @@ const SPECS: Spec[] = [
     strengths: ["code", "debug", "analysis", "planning", "docs", "math"],
     optimalFor: ["code", "planning"],
     local: false,
+    toolCalling: true,
+    imageInput: true,
   },
   {
     provider: "openai",
@@ -73,6 +86,8 @@ const SPECS: Spec[] = [
     strengths: ["code", "docs", "summary", "analysis", "chat"],
     optimalFor: ["docs", "summary"],
     local: false,
+    toolCalling: true,
+    imageInput: true,
   },
   {
     provider: "openai",
@@ -82,6 +97,8 @@ const SPECS: Spec[] = [
     strengths: ["chat", "summary", "translation"],
     optimalFor: ["chat", "translation"],
     local: false,
+    toolCalling: true,
+    imageInput: true,
   },
   {
     provider: "anthropic",
@@ -91,6 +108,8 @@ const SPECS: Spec[] = [
     strengths: ["code", "debug", "analysis", "planning", "creative", "docs"],
     optimalFor: ["debug", "analysis"],
     local: false,
+    toolCalling: true,
+    imageInput: true,
   },
   {
     provider: "anthropic",
@@ -100,6 +119,8 @@ const SPECS: Spec[] = [
     strengths: ["summary", "chat", "code", "translation"],
     optimalFor: ["summary"],
     local: false,
+    toolCalling: true,
+    imageInput: false,
   },
   {
     provider: "xai",
@@ -109,6 +130,8 @@ const SPECS: Spec[] = [
     strengths: ["analysis", "math", "planning", "creative", "chat"],
     optimalFor: ["creative"],
     local: false,
+    toolCalling: true,
+    imageInput: false,
   },
   {
     provider: "xai",
@@ -118,6 +141,8 @@ const SPECS: Spec[] = [
     strengths: ["math", "analysis", "chat"],
     optimalFor: ["math"],
     local: false,
+    toolCalling: true,
+    imageInput: false,
   },
   {
     provider: "mistral",
@@ -127,6 +152,8 @@ const SPECS: Spec[] = [
     strengths: ["translation", "analysis", "docs", "code", "creative"],
     optimalFor: ["translation"],
     local: false,
+    toolCalling: true,
+    imageInput: false,
   },
   {
     provider: "mistral",
@@ -136,6 +163,8 @@ const SPECS: Spec[] = [
     strengths: ["chat", "summary", "translation"],
     optimalFor: ["chat", "summary"],
     local: false,
+    toolCalling: true,
+    imageInput: true,
   },
   {
     provider: "mistral",
@@ -145,6 +174,8 @@ const SPECS: Spec[] = [
     strengths: ["code", "debug"],
     optimalFor: ["code"],
     local: false,
+    toolCalling: true,
+    imageInput: false,
   },
   {
     provider: "ollama",
@@ -154,6 +185,8 @@ const SPECS: Spec[] = [
     strengths: ["chat", "summary"],
     optimalFor: ["chat"],
     local: true,
+    toolCalling: true,
+    imageInput: false,
   },
   {
     provider: "ollama",
@@ -163,6 +196,8 @@ const SPECS: Spec[] = [
     strengths: ["code", "debug"],
     optimalFor: ["code"],
     local: true,
+    toolCalling: true,
+    imageInput: false,
   },
 ];
 

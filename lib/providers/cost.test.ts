@@ -66,5 +66,9 @@ describe("estimateTokens", () => {
     for (const t of texts) expect(estimateTokens(t)).toBe(fleetTokens.estimateTokens(t));
     const msgs = texts.map((content) => ({ content }));
     expect(estimateMessagesTokens(msgs)).toBe(fleetTokens.estimateMessagesTokens(msgs));
+    const image = { type: "image_url" as const, image_url: { url: "data:image/png;base64,AAAA" } };
+    const withImages = [{ content: "Compare these", parts: [{ type: "text" as const, text: "Compare these" }, image, image] }];
+    expect(estimateMessagesTokens(withImages)).toBe(fleetTokens.estimateMessagesTokens([{ content: "Compare these", images: 2 }]));
+    expect(estimateMessagesTokens(withImages)).toBeGreaterThan(estimateMessagesTokens([{ content: "Compare these" }]) + 2 * 500);
   });
 });

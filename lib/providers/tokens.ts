@@ -7,14 +7,19 @@
 export const CHARS_PER_TOKEN = 4;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 export const REQUEST_OVERHEAD_TOKENS = 3;
+/**
+ * An image, whatever its size: about what Anthropic bills for one of 1.15 megapixels, the most it
+ * reads without scaling down (OpenAI bills a high-detail 1024×1024 image at 765 with GPT-4o).
+ */
+export const IMAGE_TOKENS = 1_600;
 
 export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-/** Estimated prompt tokens of a whole chat request, system message included. */
-export function estimateMessagesTokens(messages: { content: string }[]): number {
+/** Estimated prompt tokens of a whole chat request, system message and images included. */
+export function estimateMessagesTokens(messages: { content: string; parts?: readonly { type: string }[] }[]): number {
   let n = REQUEST_OVERHEAD_TOKENS;
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content);
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + IMAGE_TOKENS * (m.parts?.filter((p) => p.type === "image_url").length ?? 0);
   return n;
 }

@@ -1,6 +1,7 @@
 import type { TaskProfile } from "@/lib/analysis";
 import { DEFAULT_EXPLORATION, explorationChoice, qualityEstimate, type QualityEstimate } from "@/lib/learning";
 import { formatUsd } from "@/lib/format";
+import { CAPABILITIES, capabilityWords, lacking } from "./capabilities";
 import { contextBudget } from "./trim";
 import type { RouteCandidate, RouteContext, RouteDecision, RouteRefusal, ScoredCandidate, TrimPlan } from "./types";
 
@@ -96,6 +97,28 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
       return refuse("private_needs_local", `This task is private (${profile.privacy.reasons.join("; ")}), so only a local model may see it, and no enabled, allowed local model exists. Enable a local model (e.g. one served by Ollama) and allow it, or remove the private data or tag from the task.`);
     }
     pool = local;
+  }
+
+  // 2b. What the request needs besides text (tools, images). Never relaxed either.
+  const needs = ctx.needs ?? [];
+  const needWords = capabilityWords(needs);
+  const needWhy = needs.map((n) => CAPABILITIES[n].because).join("; ");
+  if (needs.length > 0) {
+    const able: RouteCandidate[] = [];
+    for (const c of pool) {
+      const missing = lacking(c, needs);
+      if (missing.length) exclude(c, `does not support ${capabilityWords(missing)}`);
+      else able.push(c);
+    }
+    if (able.length === 0) {
+      const local = profile.privacy.private ? " local" : "";
+      const named = pool.slice(0, 5).map((c) => c.id).join(", ") + (pool.length > 5 ? `, and ${pool.length - 5} more` : "");
+      return refuse(
+        "missing_capability",
+        `This request needs ${needWords} (${needWhy}), and no enabled, allowed${local} model supports ${needs.length > 1 ? "both" : "it"} (${named} do${pool.length === 1 ? "es" : ""} not)${local ? "; the task is private, so only local models count" : ""}. Enable a${local} model that supports ${needWords} (Admin → Models shows and sets each model's capabilities) and allow it, or ${needs.map((n) => CAPABILITIES[n].without).join(" and ")}.`,
+      );
+    }
+    pool = able;
   }
 
   // 3. Context size and max_tokens: the task itself must fit; the context may be trimmed.
@@ -264,6 +287,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
     );
   }
   if (profile.privacy.private) parts.push("Private task: only local models were considered.");
+  if (needs.length) parts.push(`Needs ${needWords} (${needWhy}): only models that support ${needs.length > 1 ? "them" : "it"} were considered.`);
   if (latencyWeight > 0) parts.push(`Time-sensitive (${profile.timeSensitivity.level}): slower models were penalised.`);
   if (trim) parts.push(`Context: ${trim.reason}.`);
   if (excluded.length > 0) parts.push(`Ruled out: ${excluded.slice(0, 4).map((x) => `${x.id} (${x.why})`).join(", ")}${excluded.length > 4 ? `, and ${excluded.length - 4} more` : ""}.`);

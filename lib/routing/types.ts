@@ -1,6 +1,7 @@
 import type { LearningSnapshot, ExplorationPolicy, QualityEstimate } from "@/lib/learning";
+import type { Capability, CapabilityFlags } from "./capabilities";
 
-export interface RouteCandidate {
+export interface RouteCandidate extends CapabilityFlags {
   /** Model name, e.g. "gpt-4o-mini". */
   id: string;
   provider: string;
@@ -39,6 +40,8 @@ export interface RouteContext {
   preference?: string;
   /** With an rng the router explores (Thompson sampling); without, it is deterministic. */
   rng?: () => number;
+  /** What the request needs besides text (`requiredCapabilities`): models without it are ruled out. */
+  needs?: Capability[];
 }
 
 export interface TrimPlan {
@@ -86,6 +89,7 @@ export type RefusalCode =
   | "empty_task"
   | "no_candidates"
   | "private_needs_local"
+  | "missing_capability"
   | "context_too_large"
   | "max_tokens_too_small"
   | "over_max_cost"
