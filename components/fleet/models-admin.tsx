@@ -20,6 +20,8 @@ type ModelRow = {
   strengths: string[];
   optimalFor: string[];
   costTier: string;
+  toolCalling: boolean;
+  imageInput: boolean;
 };
 
 const perM = (micros: number | null) => (micros === null ? "" : String(micros / 1_000_000));
@@ -56,6 +58,20 @@ function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> })
       <label className="flex items-center gap-2 self-end pb-2 text-sm">
         <input type="checkbox" name="enabled" defaultChecked={m?.enabled ?? true} /> Enabled
       </label>
+      <fieldset className="sm:col-span-4">
+        <legend className="text-xs text-zinc-500">
+          Capabilities — tick only what the provider documents for this model. Unticked, the router sends it no request that carries tools or images, and a request naming it gets a
+          400; a model you add starts with both unticked.
+        </legend>
+        <div className="mt-1 flex gap-4 text-sm">
+          <label className="flex items-center gap-2">
+            <input type="checkbox" name="toolCalling" defaultChecked={m?.toolCalling ?? false} /> Tool calling
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="checkbox" name="imageInput" defaultChecked={m?.imageInput ?? false} /> Image input
+          </label>
+        </div>
+      </fieldset>
     </>
   );
 }

@@ -6,7 +6,18 @@ import { teamAction } from "@/lib/auth/action";
 import { checkProvider, createModel, createProvider, updateModel, updateProvider } from "./admin";
 import { createModelSchema, createProviderSchema, modelLabels, providerLabels, updateModelSchema, updateProviderSchema } from "./schemas";
 
-const toPatch = (i: { enabled: boolean; contextWindow: number; inputPrice: number; outputPrice: number; cachedInputPrice: number | null; strengths: string[]; optimalFor: string[]; costTier: "free" | "low" | "medium" | "high" }) => ({
+const toPatch = (i: {
+  enabled: boolean;
+  contextWindow: number;
+  inputPrice: number;
+  outputPrice: number;
+  cachedInputPrice: number | null;
+  strengths: string[];
+  optimalFor: string[];
+  costTier: "free" | "low" | "medium" | "high";
+  toolCalling: boolean;
+  imageInput: boolean;
+}) => ({
   enabled: i.enabled,
   contextWindow: i.contextWindow,
   inputPriceMicros: i.inputPrice,
@@ -15,6 +26,8 @@ const toPatch = (i: { enabled: boolean; contextWindow: number; inputPrice: numbe
   strengths: i.strengths,
   optimalFor: i.optimalFor,
   costTier: i.costTier,
+  toolCalling: i.toolCalling,
+  imageInput: i.imageInput,
 });
 
 const revalidate = () => revalidatePath("/t/[team]", "layout");

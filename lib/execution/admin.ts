@@ -97,6 +97,8 @@ export type ModelPatch = {
   strengths: string[];
   optimalFor: string[];
   costTier: "free" | "low" | "medium" | "high";
+  toolCalling: boolean;
+  imageInput: boolean;
 };
 
 export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {

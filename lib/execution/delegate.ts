@@ -11,7 +11,7 @@ import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
 import { ProviderError } from "@/lib/providers/errors";
-import { isRefusal, route, trimContext, type RouteDecision } from "@/lib/routing";
+import { CAPABILITIES, capabilityWords, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
 import { DelegateError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
@@ -203,14 +203,17 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
 
   const [fleet, settings, learned] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId)]);
   const explicit = input.model && input.model !== "auto" ? input.model : undefined;
+  const needs = requiredCapabilities(input);
+  const allowList = intersect(settings.allowList, input.modelAllowList ?? []);
   if (explicit) {
     const fm = fleet.byName.get(explicit);
     if (!fm) return fail(new UnknownModelError(explicit, [...fleet.byName.keys()].sort()));
     if (!fm.candidate.enabled) {
       return fail(new ModelUnavailableError(`Model "${explicit}" is disabled${fm.provider.enabled ? "" : ` (its provider ${fm.provider.name} is disabled)`}. Choose another model or "auto", or ask an admin to enable it.`));
     }
+    const missing = lacking(fm.candidate, needs);
+    if (missing.length) return fail(new ModelUnavailableError(lacksMessage(explicit, missing, fleet, allowList), missing[0] === "tools" ? "tools" : "messages"));
   }
-  const allowList = intersect(settings.allowList, input.modelAllowList ?? []);
   const decision = route(profile, [...fleet.byName.values()].map((f) => f.candidate), {
     learned,
     // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring;
@@ -218,6 +221,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     settings: { qualityVsCost: settings.qualityVsCost, allowList, exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 } },
     preference: explicit,
     rng: explicit ? undefined : Math.random,
+    needs,
   });
   if (isRefusal(decision)) return fail(new RoutingRefusedError(decision.message, decision.code));
 
@@ -299,8 +303,8 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
         temperature: input.temperature,
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
         signal: input.signal,
-        tools: input.tools,
-        toolChoice: input.toolChoice,
+        // Tools under tool_choice "none" do not rule a model out; one without tool calling is not sent them.
+        ...(supports(fm.candidate, "tools") ? { tools: input.tools, toolChoice: input.toolChoice } : {}),
         headers: input.providerHeaders,
         stream: input.stream !== false,
       })) {
@@ -492,6 +496,17 @@ function findUnstorable(input: DelegateInput): { where: string; what: string } |
     for (const [re, what] of UNSTORABLE) if (re.test(v)) return { where, what };
   }
   return null;
+}
+
+/** Why an explicitly named model cannot take the request, and the enabled, allowed models that could. */
+function lacksMessage(model: string, missing: Capability[], fleet: Awaited<ReturnType<typeof loadFleet>>, allowList: string[] | undefined): string {
+  const able = [...fleet.byName.values()]
+    .filter((f) => f.candidate.enabled && (!allowList || allowList.includes(f.model.name)) && lacking(f.candidate, missing).length === 0)
+    .map((f) => f.model.name)
+    .sort();
+  const words = capabilityWords(missing);
+  const instead = able.length ? `Use a model that supports it (${able.slice(0, 5).join(", ")}${able.length > 5 ? ", …" : ""}) or "auto"` : `No enabled, allowed model supports ${words}: ask an admin to enable one (Admin → Models)`;
+  return `Model "${model}" does not support ${words}, which this request needs (${missing.map((c) => CAPABILITIES[c].because).join("; ")}). ${instead}, or ${missing.map((c) => CAPABILITIES[c].without).join(" and ")}.`;
 }
 
 function intersect(a: string[], b: string[]): string[] | undefined {

@@ -23,8 +23,9 @@ export class UnknownModelError extends DelegateError {
 }
 
 export class ModelUnavailableError extends DelegateError {
-  constructor(message: string) {
-    super(message, 400, "model_unavailable", "model");
+  /** `param`: the field to change — the model, or what it cannot take (`tools`, `messages`). */
+  constructor(message: string, param = "model") {
+    super(message, 400, "model_unavailable", param);
   }
 }
 

@@ -39,6 +39,8 @@ export async function loadFleet(db: Db): Promise<Fleet> {
           outputPerMTokMicros: m.outputPriceMicros,
           strengths: m.strengths,
           costTier: m.costTier,
+          toolCalling: m.toolCalling,
+          imageInput: m.imageInput,
         },
       });
     }

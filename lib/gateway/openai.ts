@@ -10,13 +10,14 @@ import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schem
 
 type InMessage = ChatCompletionRequest["messages"][number];
 
-const text = (c: InMessage["content"]) => (c == null ? "" : typeof c === "string" ? c : c.map((p) => p.text).join(""));
+const text = (c: InMessage["content"]) => (c == null ? "" : typeof c === "string" ? c : c.map((p) => (p.type === "text" ? p.text : "")).join(""));
 
-/** OpenAI messages → the delegate path's (lib/providers translates tool turns for Anthropic). */
+/** OpenAI messages → the delegate path's (lib/providers translates tool turns and images for Anthropic). */
 function toMessages(msgs: InMessage[]): ChatMessage[] {
   return msgs.map((m): ChatMessage => {
     if (m.role === "tool") return { role: "tool", content: text(m.content), tool_call_id: m.tool_call_id };
     if (m.role === "assistant" && m.tool_calls?.length) return { role: "assistant", content: text(m.content), tool_calls: m.tool_calls };
+    if (m.role === "user" && Array.isArray(m.content) && m.content.some((p) => p.type === "image_url")) return { role: "user", content: text(m.content), parts: m.content };
     return { role: m.role === "developer" ? "system" : m.role, content: text(m.content) };
   });
 }
@@ -45,7 +46,13 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
   const body = chatCompletionRequestSchema.parse(await readJson(req));
   const lastUser = body.messages.findLast((m) => m.role === "user");
   if (!lastUser || !text(lastUser.content).trim()) {
-    throw badRequest(`${lastUser ? "The last user message is empty" : "The conversation has no user message"}: the last user message is the task, so send one with text.`, "messages");
+    const imagesOnly = Array.isArray(lastUser?.content) && lastUser.content.some((p) => p.type === "image_url");
+    throw badRequest(
+      imagesOnly
+        ? "The last user message has images but no text: it is the task, so add a text part that says what to do with them."
+        : `${lastUser ? "The last user message is empty" : "The conversation has no user message"}: the last user message is the task, so send one with text.`,
+      "messages",
+    );
   }
   await admit(db, caller);
   const stream = body.stream === true;

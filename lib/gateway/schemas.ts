@@ -72,13 +72,39 @@ export const delegateRequestSchema = strict({
 export type DelegateRequest = z.infer<typeof delegateRequestSchema>;
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
-const messageContent = z.union([z.string(), z.array(textPart), z.null()]);
+const imagePart = z.object({
+  type: z.literal("image_url"),
+  image_url: z.object({
+    url: z.string().regex(/^(data:image\/[\w.+-]+;base64,|https?:\/\/)/i, "An image_url's url is a base64 data URL (data:image/png;base64,…) or an http(s) URL."),
+    detail: z.enum(["auto", "low", "high"]).optional(),
+  }),
+});
+/**
+ * A message's content: a string, a list of parts, or null. A union alone answers "Invalid input";
+ * for a list this names the part at fault and what was wrong with it.
+ */
+function content<T extends z.ZodType>(part: T, expected: string) {
+  return z.union([z.string(), z.array(part), z.null()], {
+    error: (iss) => {
+      const inner = iss.code === "invalid_union" && Array.isArray(iss.input) ? iss.errors[1]?.[0] : undefined;
+      if (!inner) return `content is a string or a list of ${expected}.`;
+      const [i, ...rest] = inner.path;
+      return `part ${String(i)}${rest.length ? ` (${rest.join(".")})` : ""}: ${inner.message}`;
+    },
+  });
+}
+const messageContent = content(z.object({ type: z.literal("text", 'Only text parts here; image parts go in user messages.'), text: z.string() }), '{ "type": "text", "text": … } parts (image parts go in user messages)');
+/** A user message may also carry images (models without image input are then ruled out). */
+const userContent = content(
+  z.discriminatedUnion("type", [textPart, imagePart], { error: 'A content part is { "type": "text", "text": … } or { "type": "image_url", "image_url": { "url": … } }.' }),
+  "text and image_url parts",
+);
 const toolCall = z.object({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string() }) });
 
 export const chatMessageSchema = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: messageContent, name: z.string().optional() }),
   z.object({ role: z.literal("developer"), content: messageContent, name: z.string().optional() }),
-  z.object({ role: z.literal("user"), content: messageContent, name: z.string().optional() }),
+  z.object({ role: z.literal("user"), content: userContent, name: z.string().optional() }),
   z.object({ role: z.literal("assistant"), content: messageContent.optional(), name: z.string().optional(), tool_calls: z.array(toolCall).optional() }),
   z.object({ role: z.literal("tool"), content: messageContent, tool_call_id: z.string() }),
 ]);

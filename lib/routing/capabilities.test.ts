@@ -38,14 +38,14 @@ const has = (id: string, cap: Capability) => FLEET.find((c) => c.id === id)![cap
 
 describe("requiredCapabilities", () => {
   const tools = [{ type: "function", function: { name: "lookup" } }];
-  const image = { parts: [{ type: "text" }, { type: "image_url" }] };
+  const image = { role: "user", parts: [{ type: "text" }, { type: "image_url" }] };
   it("needs tool calling for tools unless tool_choice is none, and image input for an image part", () => {
     expect(requiredCapabilities({ tools })).toEqual(["tools"]);
     expect(requiredCapabilities({ tools, toolChoice: "required" })).toEqual(["tools"]);
     expect(requiredCapabilities({ tools, toolChoice: "none" })).toEqual([]);
     expect(requiredCapabilities({ tools: [] })).toEqual([]);
-    expect(requiredCapabilities({ messages: [{}, image] })).toEqual(["images"]);
-    expect(requiredCapabilities({ messages: [{ parts: [{ type: "text" }] }] })).toEqual([]);
+    expect(requiredCapabilities({ messages: [{ role: "system" }, image] })).toEqual(["images"]);
+    expect(requiredCapabilities({ messages: [{ role: "user", parts: [{ type: "text" }] }] })).toEqual([]);
     expect(requiredCapabilities({ tools, messages: [image] })).toEqual(["tools", "images"]);
   });
 });

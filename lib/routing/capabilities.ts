@@ -23,7 +23,7 @@ export function lacking(model: CapabilityFlags, needs: readonly Capability[]): C
  * What a request needs: tool calling when it sends tools and tool_choice is not "none" (with
  * "none" the model may not call them), image input when a message carries an image part.
  */
-export function requiredCapabilities(req: { tools?: unknown; toolChoice?: unknown; messages?: readonly { parts?: readonly { type: string }[] }[] }): Capability[] {
+export function requiredCapabilities(req: { tools?: unknown; toolChoice?: unknown; messages?: readonly { role: string; parts?: readonly { type: string }[] }[] }): Capability[] {
   const needs: Capability[] = [];
   if (Array.isArray(req.tools) && req.tools.length > 0 && req.toolChoice !== "none") needs.push("tools");
   if (req.messages?.some((m) => m.parts?.some((p) => p.type === "image_url"))) needs.push("images");

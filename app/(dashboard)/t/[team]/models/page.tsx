@@ -111,6 +111,10 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
         </div>
       </Card>
       <Card title="Capability matrix and prices (per million tokens)">
+        <p className="mb-2 text-xs text-zinc-500">
+          A request that sends tools goes only to models with tool calling, one with images only to models with image input; a request that names a model without it is
+          refused. The catalog&apos;s models carry what their vendors document; a model an admin adds has neither until the admin ticks it in Admin → Models.
+        </p>
         <div className="overflow-x-auto">
           <table className="w-full text-sm" data-testid="models-table">
             <thead className="text-left text-xs text-zinc-500">
@@ -122,12 +126,18 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                 <th className="py-1 text-right">Output</th>
                 <th className="py-1 pl-4">Tier</th>
                 <th className="py-1">Strengths</th>
+                <th className="py-1" title="Accepts function tools; requests with tools go only to models that do">
+                  Tools
+                </th>
+                <th className="py-1" title="Reads images in messages; requests with images go only to models that do">
+                  Images
+                </th>
                 <th className="py-1">Status</th>
               </tr>
             </thead>
             <tbody>
               {rows.map(({ m, provider, providerEnabled, local }) => (
-                <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800">
+                <tr key={m.id} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`caps-${m.name}`}>
                   <td className="py-1.5">
                     <div>{m.displayName}</div>
                     <div className="font-mono text-xs text-zinc-500">{m.name}</div>
@@ -140,6 +150,12 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                   <td className="py-1.5 text-right">{formatUsd(m.outputPriceMicros)}</td>
                   <td className="py-1.5 pl-4">{m.costTier}</td>
                   <td className="py-1.5 text-xs text-zinc-500">{m.strengths.join(", ")}</td>
+                  <td className="py-1.5" data-testid="tool-calling">
+                    {m.toolCalling ? <Badge tone="green">yes</Badge> : <span className="text-zinc-400">no</span>}
+                  </td>
+                  <td className="py-1.5" data-testid="image-input">
+                    {m.imageInput ? <Badge tone="green">yes</Badge> : <span className="text-zinc-400">no</span>}
+                  </td>
                   <td className="py-1.5">{m.enabled && providerEnabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}</td>
                 </tr>
               ))}

@@ -28,6 +28,8 @@ export default async function ModelsAdminPage({ params }: { params: Promise<{ te
           strengths: m.strengths,
           optimalFor: m.optimalFor,
           costTier: m.costTier,
+          toolCalling: m.toolCalling,
+          imageInput: m.imageInput,
         }))}
         providers={providers.map((p) => ({ id: p.id, name: p.name }))}
       />

@@ -1,0 +1,137 @@
+import OpenAI from "openai";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { models, providers, requests } from "@/db/schema";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { createModel } from "@/lib/execution/admin";
+import { DEFAULT_CATALOG } from "@/lib/providers/catalog";
+import { estimateMessagesTokens } from "@/lib/providers/cost";
+import { driverName } from "@/test/db";
+import { startGatewayFixture, type GatewayFixture } from "./test-server";
+
+let fx: GatewayFixture;
+let client: OpenAI;
+const CUSTOM = "gemma-text";
+
+beforeAll(async () => {
+  fx = await startGatewayFixture();
+  client = new OpenAI({ baseURL: fx.api, apiKey: fx.key, maxRetries: 0 });
+  // A model an admin added to the Ollama provider that calls no tools and reads no images, as the fleet serves it.
+  await fx.fleet.configure({ models: { [CUSTOM]: { vendor: "ollama", tier: "local", toolCalling: false, imageInput: false, latencyMs: 0 } } });
+  const [ollama] = await fx.db.select().from(providers).where(eq(providers.kind, "ollama"));
+  await createModel(fx.db, { teamId: fx.team.id, userId: fx.user.id }, { providerId: ollama.id, name: CUSTOM, displayName: "Gemma (text)", enabled: true, contextWindow: 8192, inputPriceMicros: 0, outputPriceMicros: 0, cachedInputPriceMicros: null, strengths: ["chat"], optimalFor: [], costTier: "free", toolCalling: false, imageInput: false });
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const post = (body: unknown, key = fx.key, path = "/chat/completions") =>
+  fetch(`${fx.api}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+const keyFor = async (allow: string[]) => (await createApiKey(fx.db, { teamId: fx.team.id, name: `allow ${allow.join(",")}`, createdBy: fx.user.id, modelAllowList: allow })).key;
+const rowOf = async (id: string) => (await fx.db.select().from(requests).where(eq(requests.id, id)))[0];
+const badRequests = async () => {
+  const u = (await fx.fleet.usage()).models;
+  return Object.fromEntries(Object.entries(u).filter(([, v]) => v.errors.bad_request > 0).map(([k, v]) => [k, v.errors.bad_request]));
+};
+
+const PNG = "data:image/png;base64,iVBORw0KGgo=";
+const picture = { role: "user" as const, content: [{ type: "text" as const, text: "What is in this picture?" }, { type: "image_url" as const, image_url: { url: PNG } }] };
+const weather: OpenAI.ChatCompletionTool = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+const question = { role: "user" as const, content: "What is the weather in Paris?" };
+const canSee = new Set(DEFAULT_CATALOG.filter((m) => m.imageInput).map((m) => m.model));
+const blind = DEFAULT_CATALOG.filter((m) => !m.imageInput).map((m) => m.model);
+
+describe(`capability-aware routing on /chat/completions (${driverName})`, () => {
+  it('model "auto" with an image goes to a model that reads images, says so, and no provider saw an image it cannot read', async () => {
+    // The free local models and the cheapest blind ones are allowed too: without the filter they win a plain question.
+    const key = await keyFor(["gpt-4o-mini", "mistral-small-latest", "llama3.1:8b", "qwen2.5-coder:7b", "claude-3-5-haiku-20241022", "grok-3-mini"]);
+    const { data: r, response } = await new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: "auto", messages: [picture] }).withResponse();
+    expect(canSee.has(r.model)).toBe(true);
+    expect(r.choices[0].message.content?.length).toBeGreaterThan(0);
+    // The image reached the provider and was billed (the fleet counts it only in the vendor's shape).
+    expect(r.usage!.prompt_tokens).toBe(estimateMessagesTokens([{ content: "What is in this picture?", parts: picture.content }]));
+    const row = await rowOf(response.headers.get("x-mc-request-id")!);
+    expect(row.selectionReason).toMatch(/Needs image input \(a message has image_url parts\): only models that support it were considered\./);
+    expect(await badRequests()).toEqual({});
+  });
+
+  it("the fallback chain holds only models that read images: when they fail, no blind model is tried", async () => {
+    const key = await keyFor(["gpt-4o-mini", "mistral-small-latest", "llama3.1:8b", "claude-3-5-haiku-20241022", "grok-3-mini"]);
+    await fx.fleet.configure({ models: { "gpt-4o-mini": { errorRates: { server: 1 } }, "mistral-small-latest": { errorRates: { server: 1 } } } });
+    try {
+      const res = await post({ model: "auto", messages: [picture] }, key);
+      expect(res.status).toBe(502);
+      const row = await rowOf(res.headers.get("x-mc-request-id")!);
+      expect(row.fallbacksTried.map((t) => t.model).sort()).toEqual(["gpt-4o-mini", "mistral-small-latest"]);
+      expect(await badRequests()).toEqual({});
+    } finally {
+      await fx.fleet.configure({ models: { "gpt-4o-mini": { errorRates: { server: 0 } }, "mistral-small-latest": { errorRates: { server: 0 } } } });
+    }
+  });
+
+  it("an explicit model that cannot read images: 400 in OpenAI's error shape naming the model and the capability, nothing sent", async () => {
+    const before = (await fx.fleet.usage()).totals.requests;
+    for (const stream of [false, true]) {
+      const res = await post({ model: "grok-3", messages: [picture], stream });
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body).toEqual({ error: { type: "model_unavailable", code: "model_unavailable", param: "messages", message: expect.any(String) } });
+      expect(body.error.message).toMatch(/^Model "grok-3" does not support image input, which this request needs \(a message has image_url parts\)\. Use a model that supports it \(.*gpt-4\.1-mini.*\) or "auto", or remove the images\.$/);
+      expect((await rowOf(res.headers.get("x-mc-request-id")!)).status).toBe("refused");
+    }
+    const sdk = await client.chat.completions.create({ model: "claude-3-5-haiku-20241022", messages: [picture] }).catch((e: unknown) => e);
+    expect(sdk).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((await fx.fleet.usage()).totals.requests).toBe(before);
+  });
+
+  it("an image reaches a Claude model as an image block", async () => {
+    const r = await client.chat.completions.create({ model: "claude-sonnet-4-20250514", messages: [{ role: "system", content: "Be brief." }, picture] });
+    expect(r.choices[0].finish_reason).toBe("stop");
+    expect(r.usage!.prompt_tokens).toBe(estimateMessagesTokens([{ content: "Be brief." }, { content: "What is in this picture?", parts: picture.content }]));
+  });
+
+  it("tools to an explicit model without tool calling: 400 naming it; with tool_choice none it answers and the tools are not sent", async () => {
+    const res = await post({ model: CUSTOM, messages: [question], tools: [weather] });
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.param).toBe("tools");
+    expect(error.message).toMatch(/^Model "gemma-text" does not support tool calling, which this request needs \(it sends tools\)\. Use a model that supports it \(.*\) or "auto", or remove the tools \(or send tool_choice "none"\)\.$/);
+    const ok = await client.chat.completions.create({ model: CUSTOM, messages: [question], tools: [weather], tool_choice: "none" });
+    expect(ok.choices[0].message.content?.length).toBeGreaterThan(0);
+    expect(await badRequests()).toEqual({});
+  });
+
+  it('model "auto" with tools when only models without tool calling are allowed: the refusal says what to change', async () => {
+    const key = await keyFor([CUSTOM]);
+    const res = await post({ model: "auto", messages: [question], tools: [weather], tool_choice: "required" }, key);
+    expect(res.status).toBe(422);
+    const { error } = await res.json();
+    expect(error.type).toBe("routing_refused");
+    expect(error.message).toBe(
+      `This request needs tool calling (it sends tools), and no enabled, allowed model supports it (${CUSTOM} does not). Enable a model that supports tool calling (Admin → Models shows and sets each model's capabilities) and allow it, or remove the tools (or send tool_choice "none").`,
+    );
+  });
+
+  it("the catalog's models keep answering tool calls under auto", async () => {
+    const r = await client.chat.completions.create({ model: "auto", messages: [question], tools: [weather], tool_choice: "required" });
+    expect(r.choices[0].finish_reason).toBe("tool_calls");
+    expect(r.model).not.toBe(CUSTOM);
+  });
+
+  it("bad content parts get a message that says what to send", async () => {
+    const audio = await post({ model: "auto", messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] });
+    expect(audio.status).toBe(400);
+    expect((await audio.json()).error.message).toMatch(/A content part is \{ "type": "text", "text": … \} or \{ "type": "image_url", "image_url": \{ "url": … \} \}/);
+    const url = await post({ model: "auto", messages: [{ role: "user", content: [{ type: "text", text: "Look" }, { type: "image_url", image_url: { url: "file:///etc/passwd" } }] }] });
+    expect((await url.json()).error).toMatchObject({ param: "messages.0.content.1.image_url.url", message: expect.stringMatching(/An image_url's url is a base64 data URL .* or an http\(s\) URL\.$/) });
+    const onlyImage = await post({ model: "auto", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: PNG } }] }] });
+    expect((await onlyImage.json()).error.message).toBe("The last user message has images but no text: it is the task, so add a text part that says what to do with them.");
+    const systemImage = await post({ model: "auto", messages: [{ role: "system", content: [{ type: "image_url", image_url: { url: PNG } }] }, question] });
+    expect((await systemImage.json()).error.message).toBe("messages.0.content: part 0 (type): Only text parts here; image parts go in user messages.");
+  });
+
+  it("the blind models of the catalog are the ones without image input (the fixture's premise)", async () => {
+    const rows = await fx.db.select({ name: models.name, imageInput: models.imageInput }).from(models);
+    expect(rows.filter((r) => !r.imageInput && r.name !== CUSTOM).map((r) => r.name).sort()).toEqual([...blind].sort());
+  });
+});
