@@ -123,3 +123,37 @@ test.describe("routing settings", () => {
     await expect(page.getByTestId("audit-table")).toContainText("routing.update");
   });
 });
+
+test.describe("model capabilities", () => {
+  test.use({ storageState: stateFile("admin") });
+
+  test("the Models page shows each model's tool calling and image input, and an admin's change shows there", async ({ page }) => {
+    const cell = (model: string, cap: "tool-calling" | "image-input") => page.getByTestId(`caps-${model}`).getByTestId(cap);
+    await page.goto("/t/demo/models");
+    await expect(cell("grok-3", "tool-calling")).toHaveText("yes");
+    await expect(cell("grok-3", "image-input")).toHaveText("no");
+    await expect(cell("gpt-4.1-mini", "image-input")).toHaveText("yes");
+
+    const setImages = async (on: boolean) => {
+      await page.goto("/t/demo/admin/models");
+      const form = page.getByTestId("model-grok-3");
+      await form.getByLabel("Image input").setChecked(on);
+      await form.getByRole("button", { name: "Save" }).click();
+      await expect(form.getByText("Saved.")).toBeVisible();
+    };
+    await setImages(true);
+    await page.goto("/t/demo/models");
+    await expect(cell("grok-3", "image-input")).toHaveText("yes");
+    await setImages(false);
+    await page.goto("/t/demo/models");
+    await expect(cell("grok-3", "image-input")).toHaveText("no");
+  });
+
+  test("a model an admin adds starts without capabilities, and the form says what that means", async ({ page }) => {
+    await page.goto("/t/demo/admin/models");
+    const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
+    await expect(add.getByLabel("Tool calling")).not.toBeChecked();
+    await expect(add.getByLabel("Image input")).not.toBeChecked();
+    await expect(add).toContainText("Unticked, the router sends it no request that carries tools or images, and a request naming it gets a 400");
+  });
+});
