@@ -23,6 +23,10 @@ export function zonedMidnight(y: number, m: number, d: number, timeZone: string)
     const asUtc = Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s);
     t -= asUtc - Date.UTC(y, m - 1, d);
   }
+  // Where the clocks jump forward at midnight (America/Santiago, America/Havana) 00:00 never
+  // happens and the loop lands in the hour before, on the previous day: the day starts at the jump.
+  const p = partsIn(new Date(t), timeZone);
+  if (Date.UTC(p.y, p.m - 1, p.d) < Date.UTC(y, m - 1, d)) t += Date.UTC(p.y, p.m - 1, p.d + 1) - Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s);
   return new Date(t);
 }
 
