@@ -1,10 +1,11 @@
 import os from "node:os";
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { rawQuery, type Db } from "@/db";
 import { ttlCache } from "@/db/cache";
-import { budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
+import { apiKeys, budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
+import { forgetApiKey, KEY_CACHE_TTL_MS } from "@/lib/auth/api-keys";
 import { formatUsd } from "@/lib/format";
-import { BudgetExceededError } from "@/lib/execution/errors";
+import { BudgetExceededError, KeyRevokedError } from "@/lib/execution/errors";
 import { checkThresholds } from "@/lib/alerts";
 import { crossedThresholds } from "@/lib/alerts/thresholds";
 import { currentPeriodStart, periodEnd, type Period } from "./period";
@@ -86,8 +87,12 @@ export const SETTINGS_TTL_MS = process.env.MC_BUDGET_SETTINGS_TTL_MS === "0" ? 0
 const LEASE_CALLS = 20;
 /** …but never more than this share of what is still free, so leases shrink as the budget runs out. */
 const FREE_SHARE = 4;
-const budgetCache = ttlCache<BudgetCfg[]>("__mcBudgetSettings", () => SETTINGS_TTL_MS);
+/** A team's budgets, and its keys revoked lately (another process may still trust them for KEY_CACHE_TTL_MS). */
+type TeamBudgets = { budgets: BudgetCfg[]; revokedKeys: Set<string> };
+const budgetCache = ttlCache<TeamBudgets>("__mcBudgetSettings", () => SETTINGS_TTL_MS);
 const avail = (a: Account) => a.granted - a.inflight - a.pending;
+/** Revocations stay in the budget read a minute longer than a key cache trusts a key: clocks differ. */
+const REVOKED_MARGIN_MS = 60_000;
 
 /** This process's lease holder name (written to budget_reservations.holder). */
 export function leaseHolder() {
@@ -125,10 +130,17 @@ function toCfg(b: Budget, timeZone: string): BudgetCfg {
  * spend is what the database granted its lease, whatever its cached settings say.
  * Single-flight: calls that arrive while a read is in flight share it.
  */
-function teamBudgets(db: Db, teamId: string): Promise<BudgetCfg[]> {
+function teamBudgets(db: Db, teamId: string): Promise<TeamBudgets> {
   return budgetCache.get(teamId, async () => {
     const rows = await db.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.teamId, teamId));
-    return rows.map((r) => toCfg(r.b, r.tz));
+    // Read after the budgets, never before: a rotation moves the key's budget to the new key and
+    // revokes the old one in one transaction, so a read that sees the budget moved sees the old
+    // key revoked too — and a gateway that still trusts the old key cannot spend past its budget.
+    const revoked = await db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.teamId, teamId), gt(apiKeys.revokedAt, sql`now() - ${KEY_CACHE_TTL_MS + REVOKED_MARGIN_MS} * interval '1 millisecond'`)));
+    return { budgets: rows.map((r) => toCfg(r.b, r.tz)), revokedKeys: new Set(revoked.map((r) => r.id)) };
   });
 }
 
@@ -180,7 +192,7 @@ async function ensurePeriod(db: Db, b: BudgetCfg) {
   }
   await p;
   // Refresh in place so the caller's copy stops asking.
-  const fresh = (await teamBudgets(db, b.teamId)).find((x) => x.id === b.id);
+  const fresh = (await teamBudgets(db, b.teamId)).budgets.find((x) => x.id === b.id);
   if (fresh) Object.assign(b, fresh);
   else b.nextReset = new Date(Date.now() + 1_000);
 }
@@ -279,12 +291,18 @@ async function hold(db: Db, b: BudgetCfg, a: Account, amount: number): Promise<b
 /**
  * Holds `amountMicros` (the most this call can cost) on every budget that applies to the payer.
  * A hard-stop budget that cannot fit it refuses the whole reservation with `BudgetExceededError`
- * (HTTP 402); warn-only budgets never refuse. Usually served from this process's lease in memory.
+ * (HTTP 402); warn-only budgets never refuse. A key revoked or rotated in any process is refused
+ * (`KeyRevokedError`, 401) within the settings TTL. Usually served from this process's lease in memory.
  */
 export async function reserve(db: Db, payer: Payer, amountMicros: number): Promise<Reservation> {
   st.db = db;
   startMaintenance();
-  const list = (await teamBudgets(db, payer.teamId)).filter((b) => applies(b, payer));
+  const team = await teamBudgets(db, payer.teamId);
+  if (payer.apiKeyId && team.revokedKeys.has(payer.apiKeyId)) {
+    forgetApiKey(payer.apiKeyId); // this process's gateway refuses it from now on, before any work
+    throw new KeyRevokedError();
+  }
+  const list = team.budgets.filter((b) => applies(b, payer));
   const held: string[] = [];
   const undo = () => {
     for (const id of held) account(id).inflight -= amountMicros;

@@ -12,7 +12,7 @@ import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent } from
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
 import { ProviderError } from "@/lib/providers/errors";
 import { CAPABILITIES, capabilityWords, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
-import { DelegateError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
+import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
 import { recordRequest } from "./writer";
@@ -192,7 +192,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     err.requestId = requestId;
     await recordRequest(db, {
       ...base,
-      status: err.status === 402 || err instanceof RoutingRefusedError || err instanceof UnknownModelError || err instanceof ModelUnavailableError ? "refused" : "error",
+      status: err.status === 402 || err instanceof KeyRevokedError || err instanceof RoutingRefusedError || err instanceof UnknownModelError || err instanceof ModelUnavailableError ? "refused" : "error",
       errorKind: err.type,
       errorMessage: err.message,
       latencyMs: Math.round(performance.now() - started),

@@ -35,6 +35,13 @@ export class BudgetExceededError extends DelegateError {
   }
 }
 
+/** The API key was revoked or rotated in another process, which this one learnt of before its key cache did. */
+export class KeyRevokedError extends DelegateError {
+  constructor() {
+    super("This API key was revoked (or rotated: use the new key). Create a key under Admin → API keys.", 401, "authentication_error");
+  }
+}
+
 export class RoutingRefusedError extends DelegateError {
   constructor(
     message: string,

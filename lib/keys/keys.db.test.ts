@@ -1,8 +1,10 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiKeys, auditLog, budgets } from "@/db/schema";
+import { apiKeys, auditLog, budgets, requests } from "@/db/schema";
 import { authenticateApiKey, findActiveKey, flushLastUsed, touchApiKey } from "@/lib/auth/api-keys";
 import { NotFoundError, UserError } from "@/lib/errors";
+import { delegate } from "@/lib/execution/delegate";
+import { KeyRevokedError } from "@/lib/execution/errors";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
 import { driverName } from "@/test/db";
 import { listTeamKeys } from "./queries";
@@ -70,6 +72,34 @@ describe(`API key lifecycle (${driverName})`, () => {
     expect((await models(k.key)).status).toBe(401);
     expect((await models(r.key)).status).toBe(200);
     expect((await listTeamKeys(fx.db, fx.team.id)).find((x) => x.id === r.id)).toMatchObject({ name: "rot", tokensPerMinute: 9000, revokedAt: null });
+  });
+
+  it("a key rotated or revoked elsewhere cannot spend while another process still trusts it, nor escape its budget", async () => {
+    // Another process's gateway keeps a key it checked for up to KEY_CACHE_TTL_MS and hands its id
+    // to delegate(); calling delegate() with the old id is exactly what that gateway does.
+    const call = (apiKeyId: string) => delegate(fx.db, { teamId: fx.team.id, apiKeyId, source: "api", model: "gpt-4.1", task: "Write a haiku about budgets." });
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "spender", modelAllowList: [], monthlyBudgetUsd: 1 });
+    await fx.db.update(budgets).set({ spentMicros: 1_000_000 }).where(eq(budgets.apiKeyId, k.id));
+    await expect(call(k.id)).rejects.toMatchObject({ status: 402 });
+
+    const r = await rotateTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, keyId: k.id });
+    const refused = await call(k.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KeyRevokedError);
+    expect((refused as KeyRevokedError).status).toBe(401);
+    // Nothing was spent past the key's budget, which the new key carries on, and the attempt is on record.
+    const [b] = await fx.db.select().from(budgets).where(eq(budgets.apiKeyId, r.id));
+    expect(b.spentMicros).toBe(1_000_000);
+    const rows = await fx.db.select().from(requests).where(eq(requests.apiKeyId, k.id));
+    expect(rows.map((x) => [x.status, x.costMicros])).toEqual([
+      ["refused", 0],
+      ["refused", 0],
+    ]);
+    await expect(call(r.id)).rejects.toMatchObject({ status: 402 });
+
+    const free = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "no budget", modelAllowList: [] });
+    expect((await call(free.id)).costMicros).toBeGreaterThan(0);
+    await revokeTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, keyId: free.id });
+    await expect(call(free.id)).rejects.toBeInstanceOf(KeyRevokedError);
   });
 
   it("records last use in batches, not one UPDATE per request", async () => {

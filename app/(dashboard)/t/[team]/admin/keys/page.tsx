@@ -36,7 +36,7 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
             <Link className="text-indigo-600 underline" href={`/t/${slug}/api`}>
               API page
             </Link>
-            . Revoking or rotating takes effect at once in this process and within 10 s in others.
+            . Revoking or rotating takes effect at once in this process; other app processes stop its model calls within a second and refuse it entirely within 10 s.
           </p>
         </div>
       </div>
