@@ -182,6 +182,31 @@ describe(`budgets on ${driverName}`, () => {
     expect(await budgetRow(b.id)).toMatchObject({ spentMicros: 250, reservedMicros: 0 });
   });
 
+  it("a limit lowered while a lease is held applies to the next call, not after the lease is spent", async () => {
+    const teamId = await newTeam();
+    const [b] = await db.insert(budgets).values({ teamId, name: "lowered", limitMicros: 1e9, periodStart: new Date() }).returning();
+    const first = await reserve(db, { teamId }, 1_000);
+    await settle(db, first, 1_000);
+    // The first call's lease covers many more calls like it.
+    expect((await budgetRow(b.id)).reservedMicros).toBeGreaterThan(10 * 1_000);
+    // An admin lowers the limit to leave room for less than one more call (the settings re-read
+    // reaches every process within MC_BUDGET_SETTINGS_TTL_MS, 0 in these tests).
+    await db.update(budgets).set({ limitMicros: 1_500 }).where(eq(budgets.id, b.id));
+    const err = await reserve(db, { teamId }, 1_000).catch((e) => e);
+    expect(err).toBeInstanceOf(DelegateError);
+    expect(err.status).toBe(402);
+    // What fits under the new limit is still served, and spend never passes it.
+    const small = await reserve(db, { teamId }, 400);
+    await settle(db, small, 400);
+    await expect(reserve(db, { teamId }, 400)).rejects.toMatchObject({ status: 402 });
+    await flushBudgets();
+    const row = await budgetRow(b.id);
+    expect(row.spentMicros).toBe(1_400);
+    const [held] = await db.select({ sum: sql<string>`coalesce(sum(amount_micros), 0)` }).from(budgetReservations).where(and(eq(budgetReservations.budgetId, b.id), eq(budgetReservations.status, "held")));
+    expect(row.reservedMicros).toBe(Number(held.sum));
+    expect(row.spentMicros + row.reservedMicros).toBeLessThanOrEqual(row.limitMicros);
+  });
+
   it("resets at the period boundary in the team's time zone, once, however many callers notice", async () => {
     const teamId = await newTeam("America/New_York");
     // 2025-03-09 is the US DST change: the day is 23 hours long in New York.

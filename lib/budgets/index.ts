@@ -49,6 +49,8 @@ type Account = {
   acquiring: Promise<boolean> | null;
   refusedAt: number;
   refusedNeed: number;
+  /** The limit the lease was last grown under: when the budget's limit drops below it, the unused part goes back. */
+  limitSeen: number;
 };
 
 type State = {
@@ -158,7 +160,7 @@ export function invalidateBudgets(teamId?: string) {
 function account(budgetId: string): Account {
   let a = st.accounts.get(budgetId);
   if (!a) {
-    a = { budgetId, leaseId: null, granted: 0, inflight: 0, pending: 0, lastUsed: Date.now(), renewedAt: 0, acquiring: null, refusedAt: 0, refusedNeed: Infinity };
+    a = { budgetId, leaseId: null, granted: 0, inflight: 0, pending: 0, lastUsed: Date.now(), renewedAt: 0, acquiring: null, refusedAt: 0, refusedNeed: Infinity, limitSeen: 0 };
     st.accounts.set(budgetId, a);
   }
   return a;
@@ -239,6 +241,7 @@ async function acquire(db: Db, b: BudgetCfg, a: Account, need: number, perCall: 
     }
     await tx.insert(budgetLedger).values({ budgetId: b.id, teamId: b.teamId, reservationId: leaseId, kind: "reserve", amountMicros: grant });
     a.leaseId = leaseId;
+    a.limitSeen = row.limitMicros;
     return grant;
   });
   if (lost) a.granted = 0; // the sweeper took the old lease back; its holds are no longer backed
@@ -252,6 +255,14 @@ async function acquire(db: Db, b: BudgetCfg, a: Account, need: number, perCall: 
 async function hold(db: Db, b: BudgetCfg, a: Account, amount: number): Promise<boolean> {
   let swept = false;
   for (;;) {
+    if (b.limitMicros < a.limitSeen && !a.acquiring) {
+      // The limit was lowered (here, or in another process: settings are re-read every
+      // SETTINGS_TTL_MS): what this lease holds unused goes back, and the call asks for a grant
+      // under the new limit instead of spending money granted under the old one.
+      a.limitSeen = b.limitMicros;
+      await returnLease(db, a);
+      continue;
+    }
     if (avail(a) >= amount) {
       a.inflight += amount;
       a.lastUsed = Date.now();
@@ -548,33 +559,38 @@ export async function returnLeases(db: Db | null = st.db, opts: { idleMs?: numbe
   const now = Date.now();
   for (const a of st.accounts.values()) {
     if (opts.idleMs !== undefined && now - a.lastUsed < opts.idleMs) continue;
-    const give = avail(a);
-    const leaseId = a.leaseId;
-    if (!leaseId || give <= 0 || a.acquiring) continue;
-    a.granted -= give;
-    let released = false;
-    try {
-      await db.transaction(async (tx) => {
-        const [b] = await tx.select({ teamId: budgets.teamId }).from(budgets).where(eq(budgets.id, a.budgetId)).for("no key update");
-        const kept = await tx
-          .update(budgetReservations)
-          .set({
-            amountMicros: sql`${budgetReservations.amountMicros} - ${give}`,
-            // Released only when nothing is left on it (an acquire may have just grown it).
-            status: sql`case when ${budgetReservations.amountMicros} - ${give} <= 0 then 'released' else 'held' end::reservation_status`,
-          })
-          .where(and(eq(budgetReservations.id, leaseId), eq(budgetReservations.status, "held")))
-          .returning({ id: budgetReservations.id, status: budgetReservations.status });
-        released = kept[0]?.status === "released";
-        if (!kept.length || !b) return;
-        await tx.update(budgets).set({ reservedMicros: sql`${budgets.reservedMicros} - ${give}`, updatedAt: new Date() }).where(eq(budgets.id, a.budgetId));
-        await tx.insert(budgetLedger).values({ budgetId: a.budgetId, teamId: b.teamId, reservationId: leaseId, kind: "release", amountMicros: give });
-      });
-      if (released && a.leaseId === leaseId) a.leaseId = null;
-    } catch (e) {
-      a.granted += give;
-      console.error("[budgets] could not return a lease", e);
-    }
+    await returnLease(db, a);
+  }
+}
+
+/** Gives back the unused part of this process's lease on one budget (none while it is being grown). */
+async function returnLease(db: Db, a: Account) {
+  const give = avail(a);
+  const leaseId = a.leaseId;
+  if (!leaseId || give <= 0 || a.acquiring) return;
+  a.granted -= give;
+  let released = false;
+  try {
+    await db.transaction(async (tx) => {
+      const [b] = await tx.select({ teamId: budgets.teamId }).from(budgets).where(eq(budgets.id, a.budgetId)).for("no key update");
+      const kept = await tx
+        .update(budgetReservations)
+        .set({
+          amountMicros: sql`${budgetReservations.amountMicros} - ${give}`,
+          // Released only when nothing is left on it (an acquire may have just grown it).
+          status: sql`case when ${budgetReservations.amountMicros} - ${give} <= 0 then 'released' else 'held' end::reservation_status`,
+        })
+        .where(and(eq(budgetReservations.id, leaseId), eq(budgetReservations.status, "held")))
+        .returning({ id: budgetReservations.id, status: budgetReservations.status });
+      released = kept[0]?.status === "released";
+      if (!kept.length || !b) return;
+      await tx.update(budgets).set({ reservedMicros: sql`${budgets.reservedMicros} - ${give}`, updatedAt: new Date() }).where(eq(budgets.id, a.budgetId));
+      await tx.insert(budgetLedger).values({ budgetId: a.budgetId, teamId: b.teamId, reservationId: leaseId, kind: "release", amountMicros: give });
+    });
+    if (released && a.leaseId === leaseId) a.leaseId = null;
+  } catch (e) {
+    a.granted += give;
+    console.error("[budgets] could not return a lease", e);
   }
 }
 
