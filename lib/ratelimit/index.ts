@@ -25,7 +25,8 @@ type Win = {
   /** Requests this process has claimed from the shared row, and how many it has used. */
   claimed: number;
   used: number;
-  exhausted: boolean;
+  /** The limit under which the shared count refused a claim (null: not used up); a higher limit claims again. */
+  exhaustedAt: number | null;
   claiming: Promise<void> | null;
   /** Tokens of the window as last read from the shared row, and those counted here but not yet written. */
   tokensShared: number;
@@ -48,7 +49,7 @@ export class RateLimiter {
     const start = now - (now % WINDOW_MS);
     let w = this.wins.get(bucket);
     if (!w || w.start !== start) {
-      w = { start, claimed: 0, used: 0, exhausted: false, claiming: null, tokensShared: 0, tokensPending: 0, syncing: false, syncedAt: 0 };
+      w = { start, claimed: 0, used: 0, exhaustedAt: null, claiming: null, tokensShared: 0, tokensPending: 0, syncing: false, syncedAt: 0 };
       this.wins.set(bucket, w);
     }
     return w;
@@ -68,7 +69,7 @@ export class RateLimiter {
       }
       if (b.rpm === null) continue;
       while (w.used >= w.claimed) {
-        if (w.exhausted || b.rpm <= 0) {
+        if ((w.exhaustedAt !== null && b.rpm <= w.exhaustedAt) || b.rpm <= 0) {
           throw new RateLimitedError(`${b.label} made its ${b.rpm} requests this minute. Retry in ${retryAfter(w, now)} s, or ask an admin to raise the limit.`, retryAfter(w, now));
         }
         const cur = w;
@@ -178,7 +179,7 @@ async function claim(db: Db, bucket: Bucket, w: Win, rpm: number) {
       return;
     }
   }
-  w.exhausted = true;
+  w.exhaustedAt = rpm;
 }
 
 export type TeamLimits = { rpm: number | null; tpm: number | null };

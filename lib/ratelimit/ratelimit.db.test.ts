@@ -109,6 +109,23 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect((await get(k2)).status).toBe(200);
   });
 
+  it("a limit raised in the minute it was used up admits again at once, up to the new limit", async () => {
+    const team = await createTeam(fx.db, { name: "Raised", slug: `raised-${Date.now()}`, ownerId: fx.user.id });
+    const { key } = await createApiKey(fx.db, { teamId: team.id, name: "r" });
+    const get = () => fetch(`${fx.api}/delegate`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ task: { description: "What is 3 + 3?" } }) });
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, requestsPerMinute: 2 });
+    const before = [];
+    for (let i = 0; i < 3; i++) before.push((await get()).status);
+    expect(before).toEqual([200, 200, 429]);
+
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, requestsPerMinute: 4 });
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push((await get()).status);
+    expect(after).toEqual([200, 200, 429]);
+    const refused = await get();
+    expect((await refused.json()).error.message).toMatch(/made its 4 requests this minute/);
+  });
+
   it("refuses limits that are not whole numbers above zero, naming the field", () => {
     const bad = teamLimitsSchema.safeParse({ requestsPerMinute: "-5", tokensPerMinute: "1.5" });
     expect(bad.success).toBe(false);
