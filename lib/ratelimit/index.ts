@@ -55,8 +55,22 @@ export class RateLimiter {
     return w;
   }
 
-  /** Admits one request against every bucket, or throws RateLimitedError with the seconds until the window turns. */
+  /**
+   * Admits one request against every bucket, or throws RateLimitedError with the seconds until the
+   * window turns. A request refused by a later bucket (the team's) is not counted by the earlier
+   * ones (its key's): the slot stays with this process for its next request.
+   */
   async admit(db: Db, buckets: Bucket[]): Promise<void> {
+    const counted: Win[] = [];
+    try {
+      await this.admitEach(db, buckets, counted);
+    } catch (e) {
+      for (const w of counted) w.used--;
+      throw e;
+    }
+  }
+
+  private async admitEach(db: Db, buckets: Bucket[], counted: Win[]) {
     for (const b of buckets) {
       if (b.rpm === null && b.tpm === null) continue;
       const now = Date.now();
@@ -78,6 +92,7 @@ export class RateLimiter {
         w = this.windowOf(b.key, Date.now());
       }
       w.used++;
+      counted.push(w);
       this.cleanupSoon(db);
     }
   }

@@ -126,6 +126,24 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect((await refused.json()).error.message).toMatch(/made its 4 requests this minute/);
   });
 
+  it("requests the team's limit refused do not count against their key's own limit", async () => {
+    const team = await createTeam(fx.db, { name: "Shared", slug: `shared-${Date.now()}`, ownerId: fx.user.id });
+    const { key } = await createApiKey(fx.db, { teamId: team.id, name: "own", requestsPerMinute: 3 });
+    const get = () => fetch(`${fx.api}/delegate`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ task: { description: "What is 4 + 4?" } }) });
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, requestsPerMinute: 1 });
+    const before = [];
+    for (let i = 0; i < 4; i++) before.push((await get()).status);
+    expect(before).toEqual([200, 429, 429, 429]);
+
+    // The team's limit goes up: the key has answered one request of its three.
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, requestsPerMinute: 100 });
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push((await get()).status);
+    expect(after).toEqual([200, 200, 429]);
+    const refused = await get();
+    expect((await refused.json()).error.message).toMatch(/^API key "own" made its 3 requests this minute/);
+  });
+
   it("refuses limits that are not whole numbers above zero, naming the field", () => {
     const bad = teamLimitsSchema.safeParse({ requestsPerMinute: "-5", tokensPerMinute: "1.5" });
     expect(bad.success).toBe(false);
