@@ -58,7 +58,7 @@ describe(`budget actions on ${driverName}`, () => {
     expect(notMember).toMatchObject({ ok: false, error: "That person is not a member of this team." });
   });
 
-  it("a budget created or re-periodised mid-period starts from what the period has already spent", async () => {
+  it("a budget created, re-periodised or pointed at someone else mid-period starts from what the period has already spent", async () => {
     setTestSession(u.admin);
     const team = (await createTeam(db, { name: "Spent", slug: "spent", ownerId: u.admin })).id;
     const now = Date.now();
@@ -76,6 +76,13 @@ describe(`budget actions on ${driverName}`, () => {
     const [fresh] = await db.select().from(budgets).where(eq(budgets.name, "fresh"));
     expect((await updateBudgetAction(null, form({ teamId: team, budgetId: fresh.id, name: "fresh", limitUsd: "1", period: "daily" }))).ok).toBe(true);
     expect((await spent()).fresh).toBe(2_200);
+    // Pointing a budget at someone else counts what they spent this period, not the old target's spend.
+    const [today] = await db.select().from(budgets).where(eq(budgets.name, "today"));
+    const retarget = (scope: string, extra: Record<string, string> = {}) => updateBudgetAction(null, form({ teamId: team, budgetId: today.id, name: "today", limitUsd: "1", period: "daily", scope, ...extra }));
+    expect((await retarget("member", { userId: u.admin })).ok).toBe(true);
+    expect((await spent()).today).toBe(700);
+    expect((await retarget("team")).ok).toBe(true);
+    expect((await spent()).today).toBe(2_200);
   });
 
   it("creates, edits and deletes a budget from form data; the webhook secret is stored encrypted", async () => {

@@ -57,7 +57,11 @@ export async function createBudget(db: Db, teamId: string, input: BudgetInput) {
   return row;
 }
 
-/** Edits keep spend and the period unless the period kind changes (then the new period starts now). */
+/**
+ * Edits keep spend and the period unless the period kind changes (then the new period starts now,
+ * from what it has spent) or the budget now limits someone else (then it counts what they spent
+ * this period, not what the old target did).
+ */
 export async function updateBudget(db: Db, teamId: string, budgetId: string, input: BudgetInput) {
   await checkTarget(db, teamId, input);
   const [old] = await db.select().from(budgets).where(and(eq(budgets.id, budgetId), eq(budgets.teamId, teamId)));
@@ -66,11 +70,13 @@ export async function updateBudget(db: Db, teamId: string, budgetId: string, inp
   const periodChanged = old.period !== v.period || old.customDays !== v.customDays;
   const tz = await teamZone(db, teamId);
   const start = periodChanged ? (v.period === "custom" ? new Date() : currentPeriodStart({ period: v.period as Period, customDays: v.customDays, periodStart: new Date(0) }, new Date(), tz)) : null;
+  const targetChanged = old.scope !== v.scope || old.userId !== v.userId || old.apiKeyId !== v.apiKeyId;
   await db
     .update(budgets)
     .set({
       ...v,
       ...(start ? { periodStart: start, spentMicros: v.period === "custom" ? 0 : await spendSinceInstant(db, teamId, start, v) } : {}),
+      ...(!start && targetChanged ? { spentMicros: await spendSinceInstant(db, teamId, old.periodStart, v) } : {}),
       ...(input.webhookSecret ? { webhookSecretEncrypted: encryptSecret(input.webhookSecret) } : {}),
       ...(!v.webhookUrl ? { webhookSecretEncrypted: null } : {}),
       updatedAt: new Date(),
