@@ -1,5 +1,5 @@
 import os from "node:os";
-import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { rawQuery, type Db } from "@/db";
 import { ttlCache } from "@/db/cache";
 import { apiKeys, budgetLedger, budgetReservations, budgets, teams, type Budget } from "@/db/schema";
@@ -134,15 +134,15 @@ function toCfg(b: Budget, timeZone: string): BudgetCfg {
  */
 function teamBudgets(db: Db, teamId: string): Promise<TeamBudgets> {
   return budgetCache.get(teamId, async () => {
-    const rows = await db.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.teamId, teamId));
-    // Read after the budgets, never before: a rotation moves the key's budget to the new key and
-    // revokes the old one in one transaction, so a read that sees the budget moved sees the old
-    // key revoked too — and a gateway that still trusts the old key cannot spend past its budget.
-    const revoked = await db
-      .select({ id: apiKeys.id })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.teamId, teamId), gt(apiKeys.revokedAt, sql`now() - ${KEY_CACHE_TTL_MS + REVOKED_MARGIN_MS} * interval '1 millisecond'`)));
-    return { budgets: rows.map((r) => toCfg(r.b, r.tz)), revokedKeys: new Set(revoked.map((r) => r.id)) };
+    // One statement, so one snapshot: a rotation moves the key's budget to the new key and revokes
+    // the old key in one transaction, so a read that sees the budget moved sees the revocation too
+    // — and a gateway that still trusts the old key cannot spend outside the budget.
+    const revoked = sql<string[] | string | null>`(select array_agg(${apiKeys.id}) from ${apiKeys} where ${apiKeys.teamId} = ${teams.id} and ${apiKeys.revokedAt} > now() - ${KEY_CACHE_TTL_MS + REVOKED_MARGIN_MS} * interval '1 millisecond')`;
+    const rows = await db.select({ b: budgets, tz: teams.timezone, revoked }).from(teams).leftJoin(budgets, eq(budgets.teamId, teams.id)).where(eq(teams.id, teamId));
+    return {
+      budgets: rows.flatMap((r) => (r.b ? [toCfg(r.b, r.tz)] : [])),
+      revokedKeys: new Set(parseUuidArray(rows[0]?.revoked ?? null)),
+    };
   });
 }
 
