@@ -184,3 +184,12 @@ function valueFor(schema: unknown, prompt: string, depth: number): unknown {
       return prompt.match(/[\p{L}\p{N}_-]+/gu)?.at(-1) ?? "example";
   }
 }
+
+/**
+ * The answer under a JSON response_format: JSON that fills `schema` from the prompt (as a forced
+ * tool call's input), or, for a plain JSON object (`schema` null), the text answer as `{ "answer" }`.
+ */
+export function jsonAnswer(model: string, tier: Tier, prompt: string, schema: unknown): string {
+  if (schema === null) return JSON.stringify({ answer: answerFor(model, tier, prompt) });
+  return JSON.stringify(valueFor(schema, prompt, 0));
+}

@@ -204,4 +204,23 @@ describe("tools on /v1/messages, checked as the Messages API checks them", () =>
     expect(await refusal(ask({ messages: [{ role: "system", content: "Be brief." } as never, question] }))).toMatch(/top-level `system` parameter/);
     expect((await usage()).models[MODEL].errors.bad_request).toBe(5);
   });
+
+  it("refuses OpenAI's field names and ranges as the API does: stop, seed, response_format, temperature above 1, whitespace stop sequences", async () => {
+    expect(await refusal(ask({ stop: ["END"] } as never))).toMatch(/"stop: Extra inputs are not permitted"/);
+    expect(await refusal(ask({ seed: 3 } as never))).toMatch(/"seed: Extra inputs are not permitted"/);
+    expect(await refusal(ask({ response_format: { type: "json_object" } } as never))).toMatch(/"response_format: Extra inputs/);
+    expect(await refusal(ask({ temperature: 1.5 } as never))).toMatch(/temperature: Input should be less than or equal to 1/);
+    expect(await refusal(ask({ stop_sequences: ["\n"] }))).toMatch(/stop_sequences: each stop sequence must contain non-whitespace/);
+  });
+
+  it("ends the answer at a stop sequence with stop_reason stop_sequence, streamed or not", async () => {
+    const full = await client.messages.create({ model: MODEL, max_tokens: 512, messages: [question] });
+    const text = (m: Anthropic.Message) => m.content.map((b) => (b.type === "text" ? b.text : "")).join("");
+    const word = text(full).split(" ")[2];
+    const cut = await client.messages.create({ model: MODEL, max_tokens: 512, messages: [question], stop_sequences: [word] });
+    expect(text(cut)).toBe(text(full).slice(0, text(full).indexOf(word)));
+    expect(cut).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: word });
+    const streamed = await client.messages.stream({ model: MODEL, max_tokens: 512, messages: [question], stop_sequences: [word] }).finalMessage();
+    expect(streamed).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: word, content: [{ type: "text", text: text(cut) }] });
+  });
 });

@@ -201,4 +201,26 @@ describe("tools on /v1/chat/completions", () => {
     const unanswered = await bad({ tools, messages: [...question, { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }] }, { role: "user", content: "?" }] });
     expect((unanswered as Error).message).toMatch(/did not have response messages: call_1/);
   });
+
+  it("ends the answer before a stop sequence, and answers in JSON under response_format", async () => {
+    const full = (await client.chat.completions.create({ model: "gpt-4.1-mini", messages: question })).choices[0].message.content!;
+    const word = full.split(" ")[2];
+    const cut = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: question, stop: word });
+    expect(cut.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: full.slice(0, full.indexOf(word)) } });
+    const json = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "The weather in Paris as JSON" }], response_format: { type: "json_object" } });
+    expect(JSON.parse(json.choices[0].message.content!)).toEqual({ answer: expect.any(String) });
+    const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city", "days"] };
+    const typed = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Weather for 3 days in Paris" }], response_format: { type: "json_schema", json_schema: { name: "forecast", schema } } });
+    expect(JSON.parse(typed.choices[0].message.content!)).toEqual({ city: "Paris", days: 3 });
+  });
+
+  it("refuses what the vendors refuse: json_object without 'json' in the messages, 5 stop sequences, parallel_tool_calls without tools, Mistral's unknown fields", async () => {
+    const bad = (body: Record<string, unknown>, model = "gpt-4.1-mini") => client.chat.completions.create({ model, messages: question, ...body } as never).then(() => new Error("answered"), (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+    expect((await bad({ response_format: { type: "json_object" } })).message).toMatch(/must contain the word 'json'/);
+    expect((await bad({ stop: ["a", "b", "c", "d", "e"] })).message).toMatch(/maximum length 4/);
+    expect((await bad({ parallel_tool_calls: false })).message).toMatch(/only allowed when 'tools' are specified/);
+    const mistral = await bad({ seed: 1 }, "mistral-small-latest");
+    expect(mistral).toMatchObject({ status: 422, message: expect.stringMatching(/body\.seed: Extra inputs are not permitted/) });
+    expect(await client.chat.completions.create({ model: "mistral-small-latest", messages: question, random_seed: 1 } as never)).toHaveProperty("choices");
+  });
 });

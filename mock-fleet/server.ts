@@ -1,10 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFor, forcedToolCall, type MockToolCall } from "./answers";
+import { answerFor, forcedToolCall, jsonAnswer, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, forcedTool, imagesIn, openaiRequestError } from "./validate";
+import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, openaiRequestError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -291,6 +291,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       return fail(res, t, dialect, "not_found", 404, msg, "model_not_found");
     }
 
+    const extra = dialect === "openai" && cfg.vendor === "mistral" ? mistralExtraField(body) : null;
+    if (extra) return fail(res, t, dialect, "bad_request", 422, extra);
     const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
     if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
     const cannot = capabilityError(cfg.vendor, cfg, body);
@@ -344,20 +346,31 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     const force = dialect === "ollama" ? null : forcedTool(dialect, body);
     let text = "";
     let finish: Reply["finish"] = "stop";
+    let stopSequence: string | null = null;
     let toolCalls: Reply["toolCalls"] = [];
+    const format = dialect === "openai" ? (body.response_format as { type?: string; json_schema?: { schema?: unknown } } | null | undefined) : undefined;
     if (force) {
       const call = forcedToolCall(force.tools, force.name, prompt);
       toolCalls = [{ ...call, id: `${dialect === "anthropic" ? "toolu" : "call"}_mock_${id}_0` }];
       finish = "tool_calls";
     } else {
-      text = answerFor(cfg.name, cfg.tier, prompt);
+      text = format?.type === "json_object" || format?.type === "json_schema" ? jsonAnswer(cfg.name, cfg.tier, prompt, format.type === "json_schema" ? (format.json_schema?.schema ?? {}) : null) : answerFor(cfg.name, cfg.tier, prompt);
+      // The answer ends before the first stop sequence, which is not part of it.
+      const stops = dialect === "anthropic" ? body.stop_sequences : dialect === "openai" ? body.stop : (body.options as { stop?: unknown } | undefined)?.stop;
+      const first = (typeof stops === "string" ? [stops] : Array.isArray(stops) ? (stops as string[]) : [])
+        .filter((q) => q && text.includes(q))
+        .sort((a, b) => text.indexOf(a) - text.indexOf(b))[0];
+      if (first !== undefined) {
+        text = text.slice(0, text.indexOf(first));
+        stopSequence = first;
+      }
       if (maxTokens !== null && estimateTokens(text) > maxTokens) {
         text = text.slice(0, maxTokens * CHARS_PER_TOKEN);
         finish = "length";
       }
     }
     const completionTokens = estimateTokens(text) + toolCalls.reduce((n, c) => n + estimateTokens(c.name + JSON.stringify(c.input)), 0);
-    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, promptTokens, completionTokens, id, fault, body };
+    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, stopSequence, promptTokens, completionTokens, id, fault, body };
 
     if (fault === "garbage") {
       t.settle("garbage");
@@ -393,6 +406,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     /** Set when the request forced a tool; the reply then has no text. */
     toolCalls: (MockToolCall & { id: string })[];
     finish: "stop" | "length" | "tool_calls";
+    /** The stop sequence the answer ended at, if it did. */
+    stopSequence: string | null;
     promptTokens: number;
     completionTokens: number;
     id: number;
@@ -408,7 +423,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     prompt_tokens_details: { cached_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0 },
   });
-  const anthropicStop = (c: Reply) => (c.finish === "length" ? "max_tokens" : c.finish === "tool_calls" ? "tool_use" : "end_turn");
+  const anthropicStop = (c: Reply) => (c.finish === "length" ? "max_tokens" : c.finish === "tool_calls" ? "tool_use" : c.stopSequence !== null ? "stop_sequence" : "end_turn");
 
   const openaiToolCall = (k: Reply["toolCalls"][number]) => ({ id: k.id, type: "function", function: { name: k.name, arguments: JSON.stringify(k.input) } });
 
@@ -427,7 +442,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           model: c.cfg.name,
           content: c.toolCalls.length ? c.toolCalls.map((k) => ({ type: "tool_use", id: k.id, name: k.name, input: k.input })) : [{ type: "text", text: c.text }],
           stop_reason: anthropicStop(c),
-          stop_sequence: null,
+          stop_sequence: c.finish === "stop" ? c.stopSequence : null,
           usage: { input_tokens: c.promptTokens, output_tokens: c.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
         },
       };
@@ -524,7 +539,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           usageReported: true,
           text:
             blocks +
-            frame({ type: "message_delta", delta: { stop_reason: anthropicStop(c), stop_sequence: null }, usage: { output_tokens: c.completionTokens } }, "message_delta") +
+            frame({ type: "message_delta", delta: { stop_reason: anthropicStop(c), stop_sequence: c.finish === "stop" ? c.stopSequence : null }, usage: { output_tokens: c.completionTokens } }, "message_delta") +
             frame({ type: "message_stop" }, "message_stop"),
         };
       }

@@ -3,7 +3,9 @@ import type { OfferedTool } from "./answers";
 /**
  * Request-shape checks the real APIs make, so a client that sends the wrong shape fails here too
  * instead of being answered. Each returns the vendor's 400 message, or null when the body is fine.
- * They cover messages, tools and tool_choice; anything else is accepted as before.
+ * They cover messages, tools and tool_choice, and the generation fields each vendor names
+ * differently (stop, seed, response_format, temperature's range); fields a vendor does not know are
+ * refused where the vendor refuses them (Anthropic, Mistral).
  */
 
 type Obj = Record<string, unknown>;
@@ -13,8 +15,26 @@ const ANTHROPIC_BLOCKS = new Set(["text", "image", "document", "search_result", 
 const ANTHROPIC_CHOICES = ["auto", "any", "tool", "none"];
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
-/** Anthropic Messages API: roles, content blocks, tool_use / tool_result pairing, tools and tool_choice. */
+/** The top-level fields of Anthropic's Messages API; any other is refused, as the API does. */
+const ANTHROPIC_FIELDS = new Set(["model", "messages", "max_tokens", "system", "stop_sequences", "stream", "temperature", "top_p", "top_k", "tools", "tool_choice", "metadata", "thinking", "service_tier", "container", "mcp_servers", "context_management", "output_config", "inference_geo", "speed", "cache_control", "diagnostics"]);
+/** Mistral's chat completion fields; Mistral answers any other with 422 (its seed is `random_seed`). */
+const MISTRAL_FIELDS = new Set(["model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed", "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n", "prediction", "parallel_tool_calls", "prompt_mode", "safe_prompt"]);
+
+/** Mistral's 422 for a field it does not know, or null. */
+export function mistralExtraField(body: Obj): string | null {
+  const extra = Object.keys(body).find((k) => !MISTRAL_FIELDS.has(k));
+  return extra === undefined ? null : `body.${extra}: Extra inputs are not permitted`;
+}
+
+/** Anthropic Messages API: known fields, sampling ranges, stop_sequences, roles, content blocks, tool_use / tool_result pairing, tools and tool_choice. */
 export function anthropicRequestError(body: Obj): string | null {
+  const extra = Object.keys(body).find((k) => !ANTHROPIC_FIELDS.has(k));
+  if (extra !== undefined) return `${extra}: Extra inputs are not permitted`;
+  if (body.temperature !== undefined && (typeof body.temperature !== "number" || body.temperature < 0 || body.temperature > 1)) return "temperature: Input should be less than or equal to 1";
+  if (body.stop_sequences !== undefined) {
+    if (!Array.isArray(body.stop_sequences) || body.stop_sequences.some((x) => typeof x !== "string")) return "stop_sequences: Input should be a valid list of strings";
+    if (body.stop_sequences.some((x: string) => !x.trim())) return "stop_sequences: each stop sequence must contain non-whitespace";
+  }
   const msgs = body.messages as unknown[];
   // The API joins consecutive turns of one role before checking the pairing of tool blocks.
   const turns: { role: string; blocks: Obj[]; at: number }[] = [];
@@ -94,9 +114,22 @@ export function anthropicRequestError(body: Obj): string | null {
   return null;
 }
 
-/** OpenAI chat completions: function tools, tool_choice, and `tool` messages answering a tool call. */
+/** OpenAI chat completions: stop, response_format, function tools, tool_choice, and `tool` messages answering a tool call. */
 export function openaiRequestError(body: Obj): string | null {
   const msgs = body.messages as unknown[];
+  const stop = body.stop;
+  if (stop !== undefined && stop !== null && typeof stop !== "string") {
+    if (!Array.isArray(stop) || stop.some((x) => typeof x !== "string")) return "Invalid type for 'stop': expected a string or an array of strings.";
+    if (stop.length > 4) return `Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with length ${stop.length} instead.`;
+  }
+  const format = body.response_format;
+  if (format !== undefined && format !== null) {
+    if (!isObj(format) || !["text", "json_object", "json_schema"].includes(format.type as string)) return "Invalid value for 'response_format.type': expected one of 'text', 'json_object' or 'json_schema'.";
+    if (format.type === "json_schema" && (!isObj(format.json_schema) || typeof format.json_schema.name !== "string")) return "Missing required parameter: 'response_format.json_schema.name'.";
+    if (format.type === "json_object" && !msgs.some((m) => /json/i.test(JSON.stringify(isObj(m) ? (m.content ?? "") : "")))) {
+      return "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.";
+    }
+  }
   // The ids of the last assistant turn's tool calls, and those not answered yet.
   let calls = new Set<unknown>();
   let open = new Set<unknown>();
@@ -128,6 +161,7 @@ export function openaiRequestError(body: Obj): string | null {
       names.add(t.function.name);
     }
   }
+  if (body.parallel_tool_calls !== undefined && body.parallel_tool_calls !== null && names.size === 0) return "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.";
   const c = body.tool_choice;
   if (c === undefined || c === null) return null;
   if (names.size === 0) return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.";

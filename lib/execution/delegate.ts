@@ -8,7 +8,7 @@ import type { AnalyseInput } from "@/lib/analysis/types";
 import { release, reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent } from "@/lib/providers/call";
+import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
 import { ProviderError } from "@/lib/providers/errors";
 import { CAPABILITIES, capabilityWords, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
@@ -37,7 +37,8 @@ export type DelegateInput = {
   qualityRequirement?: AnalyseInput["qualityRequirement"];
   /** Most tokens the answer may have; also what the budget reservation is sized for. */
   maxOutputTokens?: number;
-  temperature?: number;
+  /** temperature, top_p, stop, seed, response_format, parallel_tool_calls: lib/providers sends each provider its own terms. */
+  generation?: GenerationOptions;
   tools?: unknown;
   /** OpenAI's tool_choice; lib/providers translates it for Anthropic. */
   toolChoice?: ChatToolChoice;
@@ -300,7 +301,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
         model: fm.model.name,
         messages,
         maxTokens: maxOut,
-        temperature: input.temperature,
+        ...input.generation,
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
         signal: input.signal,
         // Tools under tool_choice "none" do not rule a model out; one without tool calling is not sent them.

@@ -59,7 +59,7 @@ export async function judgeAnswer(
   try {
     // A private task stays private: tagged so, the judge's call is refused unless the judge is local.
     const contextTags = opts.result.profile.privacy.private ? ["private"] : undefined;
-    const j = await delegate(db, { ...opts.caller, model: opts.judgeModel, task: judgePrompt(opts.task, opts.result.text), contextTags, maxOutputTokens: 16, temperature: 0, noSummarise: true });
+    const j = await delegate(db, { ...opts.caller, model: opts.judgeModel, task: judgePrompt(opts.task, opts.result.text), contextTags, maxOutputTokens: 16, generation: { temperature: 0 }, noSummarise: true });
     const score = parseJudgeScore(j.text);
     if (score !== null) {
       const rating: Rating = { kind: "stars", stars: (1 + Math.round(score * 4)) as 1 | 2 | 3 | 4 | 5 };

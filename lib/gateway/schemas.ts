@@ -118,6 +118,28 @@ export const chatCompletionRequestSchema = z
     max_tokens: z.number().int().positive().max(1_000_000).nullish(),
     max_completion_tokens: z.number().int().positive().max(1_000_000).nullish(),
     temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().min(0).max(1).nullish(),
+    stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4, "Send at most 4 stop sequences.")], { error: "stop must be a string or an array of up to 4 non-empty strings." }).nullish(),
+    seed: z.number().int().nullish(),
+    response_format: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("text") }),
+        z.object({ type: z.literal("json_object") }),
+        z.object({
+          type: z.literal("json_schema"),
+          json_schema: z.object({
+            name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "json_schema.name must be 1–64 letters, digits, _ or -."),
+            description: z.string().optional(),
+            schema: z.record(z.string(), z.unknown()).optional(),
+            strict: z.boolean().nullish(),
+          }),
+        }),
+      ], { error: 'response_format must be { "type": "text" }, { "type": "json_object" } or { "type": "json_schema", "json_schema": { "name", "schema" } }.' })
+      .nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    // Log probabilities are not relayed from any provider: asking for them is refused, not answered with null.
+    logprobs: z.literal(false, "logprobs are not available through Mission Control; leave logprobs out (or false).").nullish(),
+    top_logprobs: z.literal(0, "top_logprobs needs logprobs, which are not available through Mission Control; leave it out.").nullish(),
     n: z.literal(1, "Only n = 1 is supported.").nullish(),
     tools: z
       .array(z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }).loose() }))
@@ -140,7 +162,7 @@ export const chatCompletionRequestSchema = z
       ctx.addIssue({ code: "custom", path: ["tool_choice"], message: `tool_choice names "${choice.function.name}", which is not among the tools (${[...names].join(", ")}).` });
     }
   })
-  .describe("OpenAI's chat completion request; unknown fields are accepted and ignored.");
+  .describe("OpenAI's chat completion request. stop, temperature, top_p, seed, response_format and parallel_tool_calls reach the provider in its own terms; unknown fields (user, metadata, store, …) are accepted and ignored.");
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
 export const feedbackRequestSchema = z

@@ -389,3 +389,51 @@ describe("images through the SDK paths", () => {
     expect(() => anthropicRequest({ messages: [{ ...look, parts: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] })).toThrow(/image\/bmp; Anthropic models read image\/jpeg, image\/png/);
   });
 });
+
+describe("OpenAI's generation options through every SDK path", () => {
+  const question: ChatMessage = { role: "user", content: "Name the capital of France, in JSON." };
+  const city = { type: "json_schema" as const, json_schema: { name: "capital", schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+
+  describe.each(KINDS)("%s", (kind) => {
+    it.each([true, false])("stop ends the answer before the first stop sequence (stream: %s)", async (stream) => {
+      const full = await completeModel(opts(kind, { stream }));
+      const word = full.text.split(" ")[3];
+      const d = await completeModel(opts(kind, { stream, stop: [word, "never-in-the-answer"] }));
+      expect(d.text).toBe(full.text.slice(0, full.text.indexOf(word)));
+      expect(d.finishReason).toBe(kind === "anthropic" ? "stop_sequence" : "stop");
+      expect((await usage()).totals.errors.bad_request).toBe(0);
+    });
+
+    it.each([true, false])("a json_schema response_format is answered with JSON matching the schema (stream: %s)", async (stream) => {
+      const d = await completeModel(opts(kind, { stream, messages: [question], responseFormat: city }));
+      expect(JSON.parse(d.text)).toEqual({ city: expect.any(String) });
+      expect(d.finishReason).toBe(kind === "anthropic" ? "end_turn" : "stop");
+      expect((d.raw as { toolCalls?: unknown }).toolCalls).toBeUndefined();
+    });
+
+    it("a json_object response_format is answered with a JSON object; seed and top_p are accepted", async () => {
+      const d = await completeModel(opts(kind, { messages: [question], responseFormat: { type: "json_object" }, seed: 7, topP: 0.5, temperature: 0.2 }));
+      expect(JSON.parse(d.text)).toBeTypeOf("object");
+      expect((await usage()).totals.errors.bad_request).toBe(0);
+    });
+  });
+
+  it("Anthropic gets stop_sequences, top_p, disable_parallel_tool_use and no seed", () => {
+    const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } };
+    const req = anthropicRequest({ messages: [question], stop: ["END"], topP: 0.5, temperature: 0.3, seed: 4, tools: [weather], parallelToolCalls: false });
+    expect(req).toMatchObject({ stop_sequences: ["END"], top_p: 0.5, temperature: 0.3, tool_choice: { type: "auto", disable_parallel_tool_use: true } });
+    expect(req).not.toHaveProperty("seed");
+    expect(anthropicRequest({ messages: [question], tools: [weather], toolChoice: "required", parallelToolCalls: false }).tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
+  });
+
+  it.each([
+    [{ temperature: 1.5 }, /temperature 1.5 is above 1/],
+    [{ stop: ["\n"] }, /only whitespace/],
+    [{ responseFormat: city, tools: [{ type: "function", function: { name: "f" } }] }, /response_format together with tools/],
+  ] as [Partial<CallOptions>, RegExp][])("what Anthropic cannot take (%o) is refused before the call, retryable for a fallback", async (extra, message) => {
+    const err = await failure(completeModel(opts("anthropic", extra)));
+    expect(err).toMatchObject({ kind: "bad_request", retryable: true });
+    expect(err.message).toMatch(message);
+    expect((await usage()).totals.requests).toBe(0);
+  });
+});

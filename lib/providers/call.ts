@@ -49,12 +49,32 @@ export type CallEvent =
 
 export type DoneEvent = Extract<CallEvent, { type: "done" }>;
 
-export interface CallOptions {
+/** OpenAI's response_format: free text (the default), any JSON object, or JSON that matches a schema. */
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
+
+/**
+ * What shapes the answer besides the messages, in OpenAI's terms; each provider gets them in its
+ * own (Anthropic: `stop_sequences`, a forced tool for JSON; Mistral: `random_seed`).
+ */
+export interface GenerationOptions {
+  temperature?: number;
+  topP?: number;
+  /** Up to 4 sequences; the answer ends before the first of them. */
+  stop?: string[];
+  seed?: number;
+  responseFormat?: ResponseFormat;
+  /** false: at most one tool call per turn. Sent only with `tools`. */
+  parallelToolCalls?: boolean;
+}
+
+export interface CallOptions extends GenerationOptions {
   provider: ProviderConfig;
   model: string;
   messages: ChatMessage[];
   maxTokens?: number;
-  temperature?: number;
   /** Longest wait for the provider to make progress: the first byte, then each next chunk. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -156,19 +176,34 @@ export async function completeModel(opts: CallOptions): Promise<DoneEvent> {
   throw new ProviderError("stream_dropped", "The stream ended without a final event");
 }
 
-function openAITools(opts: CallOptions) {
-  if (opts.tools === undefined) return {};
-  return { tools: opts.tools as never, ...(opts.toolChoice === undefined ? {} : { tool_choice: opts.toolChoice }) };
-}
-
 /** The messages as OpenAI-compatible APIs take them: a user message with parts sends those as its content. */
 function openAIMessages(messages: ChatMessage[]) {
   if (!messages.some((m) => m.role === "user" && m.parts)) return messages as never;
   return messages.map((m) => (m.role === "user" && m.parts ? { role: "user", content: m.parts } : m)) as never;
 }
 
-function openAIMaxTokens(opts: CallOptions) {
-  return opts.maxTokens === undefined ? {} : opts.provider.kind === "openai" ? { max_completion_tokens: opts.maxTokens } : { max_tokens: opts.maxTokens };
+/** Everything but model, messages and streaming, as an OpenAI-compatible provider reads it. */
+function openAIParams(opts: CallOptions) {
+  const max = opts.maxTokens === undefined ? {} : opts.provider.kind === "openai" ? { max_completion_tokens: opts.maxTokens } : { max_tokens: opts.maxTokens };
+  // Mistral calls the seed random_seed, and refuses fields it does not know.
+  const seed = opts.seed === undefined ? {} : opts.provider.kind === "mistral" ? { random_seed: opts.seed } : { seed: opts.seed };
+  const tools =
+    opts.tools === undefined
+      ? {}
+      : {
+          tools: opts.tools as never,
+          ...(opts.toolChoice === undefined ? {} : { tool_choice: opts.toolChoice }),
+          ...(opts.parallelToolCalls === undefined ? {} : { parallel_tool_calls: opts.parallelToolCalls }),
+        };
+  return {
+    ...max,
+    ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
+    ...(opts.topP === undefined ? {} : { top_p: opts.topP }),
+    ...(opts.stop?.length ? { stop: opts.stop } : {}),
+    ...seed,
+    ...(opts.responseFormat === undefined ? {} : { response_format: opts.responseFormat }),
+    ...tools,
+  };
 }
 
 async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
@@ -177,9 +212,7 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
     {
       model: opts.model,
       messages: openAIMessages(opts.messages),
-      ...openAIMaxTokens(opts),
-      ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-      ...openAITools(opts),
+      ...openAIParams(opts),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
@@ -198,19 +231,17 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
 }
 
 async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
+  const request = anthropicRequest(opts);
   const res = await anthropicClient(opts.provider).messages.create(
-    {
-      model: opts.model,
-      max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
-      ...anthropicRequest(opts),
-      ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-    },
+    { model: opts.model, max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS, ...request },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
+  const jsonTool = jsonAnswerTool(opts.responseFormat)?.name ?? null;
   let text = "";
   const toolCalls: ToolCallOut[] = [];
   for (const b of res.content) {
     if (b.type === "text") text += b.text;
+    else if (b.type === "tool_use" && b.name === jsonTool) text += JSON.stringify(b.input ?? {});
     else if (b.type === "tool_use") toolCalls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
   }
   const u = res.usage;
@@ -221,7 +252,7 @@ async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGener
     type: "done",
     text,
     usage: { inputTokens: u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0), outputTokens: u.output_tokens, cachedInputTokens: cached },
-    finishReason: res.stop_reason ?? null,
+    finishReason: jsonTool && res.stop_reason === "tool_use" ? "end_turn" : (res.stop_reason ?? null),
     raw: { id: res.id, toolCalls: toolCalls.length ? toolCalls : undefined },
   };
 }
@@ -229,7 +260,6 @@ async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGener
 async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
   if (!OPENAI_COMPATIBLE.has(opts.provider.kind)) throw new ProviderError("bad_request", `Unknown provider kind ${opts.provider.kind}`);
   const client = openaiClient(opts.provider);
-  const maxTokens = openAIMaxTokens(opts);
   // Mistral rejects unknown fields and always reports usage in its last chunk.
   const streamOptions = opts.provider.kind === "mistral" ? {} : { stream_options: { include_usage: true } };
   const stream = await client.chat.completions.create(
@@ -238,9 +268,7 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
       messages: openAIMessages(opts.messages),
       stream: true,
       ...streamOptions,
-      ...maxTokens,
-      ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-      ...openAITools(opts),
+      ...openAIParams(opts),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
@@ -280,16 +308,14 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
 
 async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
   const client = anthropicClient(opts.provider);
+  const request = anthropicRequest(opts);
   const stream = await client.messages.create(
-    {
-      model: opts.model,
-      max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
-      ...anthropicRequest(opts),
-      stream: true,
-      ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
-    },
+    { model: opts.model, max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS, ...request, stream: true },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
+  // A JSON response_format is a forced tool here: its input, streamed as JSON text, is the answer.
+  const jsonTool = jsonAnswerTool(opts.responseFormat)?.name ?? null;
+  let jsonBlock: number | null = null;
   let text = "";
   let id: string | undefined;
   let inputTokens: number | null = null;
@@ -312,12 +338,14 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
         break;
       }
       case "content_block_start":
-        if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
+        if (event.content_block.type === "tool_use" && event.content_block.name === jsonTool) jsonBlock = event.index;
+        else if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
         break;
       case "content_block_delta":
-        if (event.delta.type === "text_delta") {
-          text += event.delta.text;
-          yield { type: "delta", text: event.delta.text };
+        if (event.delta.type === "text_delta" || (event.delta.type === "input_json_delta" && event.index === jsonBlock)) {
+          const piece = event.delta.type === "text_delta" ? event.delta.text : event.delta.partial_json;
+          text += piece;
+          yield { type: "delta", text: piece };
         } else if (event.delta.type === "input_json_delta") {
           const call = toolCalls.get(event.index);
           if (call) call.arguments += event.delta.partial_json;
@@ -337,18 +365,48 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   }
   // A tool without parameters streams no input at all; its input is {}.
   const calls = [...toolCalls.values()].map((c) => ({ ...c, arguments: c.arguments || "{}" }));
+  if (jsonBlock !== null) {
+    if (!text) {
+      text = "{}";
+      yield { type: "delta", text };
+    }
+    if (finishReason === "tool_use") finishReason = "end_turn";
+  }
   yield { type: "done", text, usage: { inputTokens, outputTokens, cachedInputTokens }, finishReason, raw: { id, toolCalls: calls.length ? calls : undefined } };
 }
 
-type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "messages" | "system" | "tools" | "tool_choice">;
+// temperature and top_p are gone from the SDK's types (newer models refuse them); the models in the catalog take them.
+type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "messages" | "system" | "tools" | "tool_choice" | "stop_sequences"> & { temperature?: number; top_p?: number };
+
+/** What Anthropic cannot take as OpenAI sends it: refused before the call, retryable so a fallback of another provider may answer. */
+const unsupported = (message: string) => new ProviderError("bad_request", message, { retryable: true });
+
+/** The forced tool that carries a JSON response_format to Anthropic: its input is the answer. */
+function jsonAnswerTool(format: ResponseFormat | undefined): Anthropic.Tool | null {
+  if (!format || format.type === "text") return null;
+  if (format.type === "json_object") return { name: "json_answer", description: "Give your whole answer with this tool, as a JSON object.", input_schema: { type: "object" } };
+  const schema = format.json_schema.schema ?? { type: "object" };
+  if (schema.type !== "object") throw unsupported(`response_format.json_schema.schema must describe an object ("type": "object") for Anthropic models.`);
+  const description = format.json_schema.description ?? "Give your whole answer with this tool, as JSON matching its schema.";
+  return { name: format.json_schema.name, description, input_schema: schema as Anthropic.Tool.InputSchema };
+}
 
 /**
- * OpenAI-shaped messages, tools and tool_choice in Anthropic's Messages format: system messages
- * become `system`; an assistant turn's tool_calls become `tool_use` blocks after its text; `tool`
- * messages become `tool_result` blocks of one user message (consecutive results share it, as the
- * API wants every result of a turn in the message right after it).
+ * OpenAI-shaped messages, tools and generation options in Anthropic's Messages format: system
+ * messages become `system`; an assistant turn's tool_calls become `tool_use` blocks after its text;
+ * `tool` messages become `tool_result` blocks of one user message (consecutive results share it, as
+ * the API wants every result of a turn in the message right after it); `stop` becomes
+ * `stop_sequences`, `parallel_tool_calls: false` `disable_parallel_tool_use`, and a JSON
+ * response_format a tool the model must call. `seed` has no Anthropic counterpart and is not sent
+ * (OpenAI's own seed is best effort).
  */
-export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice">): AnthropicRequest {
+export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice"> & GenerationOptions): AnthropicRequest {
+  if (opts.temperature !== undefined && opts.temperature > 1) {
+    throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
+  }
+  if (opts.stop?.some((s) => !s.trim())) throw unsupported("Anthropic models refuse stop sequences that are only whitespace (such as \"\\n\"); send stop sequences with visible characters, or choose a model of another provider.");
+  const jsonTool = jsonAnswerTool(opts.responseFormat);
+  if (jsonTool && opts.tools !== undefined) throw unsupported("A JSON response_format together with tools is not available on Anthropic models (it is sent to them as a tool); send one of the two, or choose a model of another provider.");
   const system = opts.messages
     .filter((m) => m.role === "system")
     .map((m) => m.content)
@@ -368,9 +426,18 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
     } else if (m.role === "user" && m.parts) messages.push({ role: "user", content: m.parts.map(anthropicPart).filter((b) => b.type !== "text" || b.text !== "") });
     else messages.push({ role: m.role, content: m.content });
   }
-  const tools = opts.tools === undefined ? undefined : anthropicTools(opts.tools);
-  const choice = tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
-  return { messages, ...(system ? { system } : {}), ...(tools ? { tools } : {}), ...(choice ? { tool_choice: choice } : {}) };
+  const tools = jsonTool ? [jsonTool] : opts.tools === undefined ? undefined : anthropicTools(opts.tools);
+  let choice: Anthropic.ToolChoice | undefined = jsonTool ? { type: "tool", name: jsonTool.name } : tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
+  if (opts.parallelToolCalls === false && tools?.length && choice?.type !== "none") choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
+  return {
+    messages,
+    ...(system ? { system } : {}),
+    ...(tools ? { tools } : {}),
+    ...(choice ? { tool_choice: choice } : {}),
+    ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
+    ...(opts.topP === undefined ? {} : { top_p: opts.topP }),
+    ...(opts.stop?.length ? { stop_sequences: opts.stop } : {}),
+  };
 }
 
 const ANTHROPIC_IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;

@@ -1,0 +1,70 @@
+import OpenAI from "openai";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requests } from "@/db/schema";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { driverName } from "@/test/db";
+import { startGatewayFixture, type GatewayFixture } from "./test-server";
+
+// The request fields OpenAI clients send besides messages (LangChain's `stop` and structured output,
+// the AI SDK's JSON mode, …): each reaches the provider in its own terms, or is refused with a 400.
+let fx: GatewayFixture;
+let client: OpenAI;
+
+beforeAll(async () => {
+  fx = await startGatewayFixture();
+  client = new OpenAI({ baseURL: fx.api, apiKey: fx.key, maxRetries: 0 });
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const CLAUDE = "claude-3-5-haiku-20241022";
+const forecast = { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city", "days"], additionalProperties: false };
+const ask = [{ role: "user" as const, content: "The forecast for 3 days in Paris" }];
+
+describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
+  it.each(["gpt-4.1-mini", CLAUDE, "mistral-small-latest"])("%s: stop ends the answer before the stop sequence, and the row records what was answered", async (model) => {
+    const messages = [{ role: "user" as const, content: "Explain how a budget reservation works." }];
+    const full = (await client.chat.completions.create({ model, messages })).choices[0].message.content!;
+    const word = full.split(" ")[4];
+    const { data, response } = await client.chat.completions.create({ model, messages, stop: [word] }).withResponse();
+    expect(data.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: full.slice(0, full.indexOf(word)) } });
+    const [row] = await fx.db.select().from(requests).where(eq(requests.id, response.headers.get("x-mc-request-id")!));
+    expect(row).toMatchObject({ status: "ok", model, outputTokens: data.usage!.completion_tokens });
+  });
+
+  it.each(["gpt-4.1-mini", CLAUDE])("%s: a json_schema response_format is answered with JSON of that schema, streamed or not", async (model) => {
+    const response_format = { type: "json_schema" as const, json_schema: { name: "forecast", schema: forecast, strict: true } };
+    const r = await client.chat.completions.create({ model, messages: ask, response_format });
+    expect(r.choices[0].finish_reason).toBe("stop");
+    expect(r.choices[0].message.tool_calls).toBeUndefined();
+    expect(JSON.parse(r.choices[0].message.content!)).toEqual({ city: "Paris", days: 3 });
+    let streamed = "";
+    for await (const c of await client.chat.completions.create({ model, messages: ask, response_format, stream: true })) streamed += c.choices[0]?.delta.content ?? "";
+    expect(JSON.parse(streamed)).toEqual({ city: "Paris", days: 3 });
+  });
+
+  it("a json_object response_format is answered with a JSON object", async () => {
+    const r = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Reply in JSON: what is 2 + 2?" }], response_format: { type: "json_object" } });
+    expect(JSON.parse(r.choices[0].message.content!)).toEqual({ answer: expect.any(String) });
+  });
+
+  it("refuses logprobs with a 400 naming the field, instead of answering logprobs: null", async () => {
+    const err = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, logprobs: true, top_logprobs: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: "logprobs", message: expect.stringMatching(/logprobs are not available/) });
+    expect(await client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, top_logprobs: 3 }).catch((e: unknown) => e)).toMatchObject({ status: 400, param: "top_logprobs" });
+  });
+
+  it("a temperature above Claude's 1 goes to a model of another provider, or, when only Claude may answer, is a 400 saying so", async () => {
+    const routed = await client.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 1.5 });
+    expect(routed.model).not.toMatch(/^claude/);
+    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "claude only", modelAllowList: [CLAUDE] });
+    const only = new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 });
+    const err = await only.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 1.5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toMatch(/temperature 1.5 is above 1, the most Anthropic models accept/);
+    expect((await only.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 0.7 })).model).toBe(CLAUDE);
+  });
+});
