@@ -386,7 +386,8 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   // before the stop, if any, did fail).
   const stopped = kind === "aborted" || input.signal?.aborted === true;
   void learnFrom(db, input.teamId, profile, stopped ? tried.slice(0, -1) : tried, "error");
-  const status = kind === "context_length" || kind === "bad_request" ? 400 : kind === "aborted" ? 499 : kind === "timeout" ? 504 : 502;
+  // Rate limited everywhere is a 429 with the provider's wait, which OpenAI clients back off and retry on.
+  const status = kind === "context_length" || kind === "bad_request" ? 400 : kind === "aborted" ? 499 : kind === "timeout" ? 504 : kind === "rate_limit" ? 429 : 502;
   const maxTime = input.constraints?.maxTimeMs;
   // What to do next depends on why no other model was tried.
   if (stopped) {
@@ -409,9 +410,10 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
           : "";
   return fail(
     new ProviderFailedError(
-      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${lastError?.message ?? "unknown error"}.${advice}`,
+      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${(lastError?.message ?? "unknown error").replace(/\.$/, "")}.${advice}`,
       kind,
       status,
+      kind === "rate_limit" ? (lastError?.retryAfterMs ?? null) : null,
     ),
     { model: tried[tried.length - 1]?.model ?? decision.model, selectionReason: decision.reason, fallbacksTried: tried, errorKind: kind },
   );

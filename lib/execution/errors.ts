@@ -56,6 +56,8 @@ export class ProviderFailedError extends DelegateError {
     message: string,
     public readonly kind: string,
     status = 502,
+    /** When the providers said how long to wait (rate limits): the API's Retry-After. */
+    public readonly retryAfterMs: number | null = null,
   ) {
     super(message, status, "provider_error");
   }

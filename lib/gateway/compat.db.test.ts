@@ -68,3 +68,50 @@ describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
     expect((await only.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 0.7 })).model).toBe(CLAUDE);
   });
 });
+
+describe(`provider failures as OpenAI clients read them (${driverName})`, () => {
+  const hi = [{ role: "user" as const, content: "Say hi." }];
+  const failAll = (errorRates: Record<string, number>) => fx.fleet.configure({ defaults: { errorRates } });
+  const healthy = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
+
+  it("every provider rate limited: a 429 RateLimitError with the providers' Retry-After, streamed or not", async () => {
+    await failAll({ ...healthy, rateLimit: 1 });
+    try {
+      const err = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: hi }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get("retry-after")).toBe("1");
+      expect((err as Error).message).not.toMatch(/\.\./);
+      const streamed = await (async () => {
+        for await (const _ of await client.chat.completions.create({ model: "gpt-4.1-mini", messages: hi, stream: true }));
+      })().catch((e: unknown) => e);
+      expect(streamed).toBeInstanceOf(OpenAI.RateLimitError);
+    } finally {
+      await failAll(healthy);
+    }
+  });
+
+  it("a stream whose every model fails before answering is an HTTP error the SDK retries, not a 200 with an error event", async () => {
+    await failAll({ ...healthy, server: 1 });
+    try {
+      const res = await fetch(`${fx.api}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${fx.key}` }, body: JSON.stringify({ model: "gpt-4.1-mini", messages: hi, stream: true }) });
+      expect(res.status).toBe(502);
+      expect(res.headers.get("content-type")).toMatch(/application\/json/);
+      expect((await res.json()).error).toMatchObject({ type: "provider_error", message: expect.stringMatching(/Every fallback failed too/) });
+      // The SDK retries it (a 200 with an error event it would not): one retry, twice the provider calls.
+      const attempts = async (maxRetries: number) => {
+        const before = (await fx.fleet.usage()).totals.requests;
+        const sdk = new OpenAI({ baseURL: fx.api, apiKey: fx.key, maxRetries });
+        const err = await (async () => {
+          for await (const _ of await sdk.chat.completions.create({ model: "gpt-4.1-mini", messages: hi, stream: true }));
+        })().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+        return (await fx.fleet.usage()).totals.requests - before;
+      };
+      const once = await attempts(0);
+      expect(once).toBeGreaterThan(0);
+      expect(await attempts(1)).toBe(2 * once);
+    } finally {
+      await failAll(healthy);
+    }
+  });
+});

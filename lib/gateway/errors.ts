@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
-import { DelegateError } from "@/lib/execution/errors";
+import { DelegateError, ProviderFailedError } from "@/lib/execution/errors";
 import { UserError } from "@/lib/errors";
 import { RateLimitedError } from "@/lib/ratelimit";
 
@@ -37,6 +37,7 @@ export function toApiError(e: unknown): ApiError {
   }
   if (e instanceof DelegateError) {
     const headers: Record<string, string> = e.requestId ? { "x-mc-request-id": e.requestId } : {};
+    if (e instanceof ProviderFailedError && e.retryAfterMs !== null) headers["retry-after"] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
     // 499 (client went away) has no standard meaning to clients; nobody reads it anyway.
     return new ApiError(e.status, e.type, e.message, e.param, headers);
   }

@@ -112,19 +112,29 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
   // Errors before the first event (validation, routing, budget) still get a JSON status.
   const first = await it.next();
   if (first.done || first.value.type !== "start") throw new Error("delegateStream did not start with a start event");
-  const id = `chatcmpl-${first.value.requestId}`;
+  const requestId = first.value.requestId;
+  const id = `chatcmpl-${requestId}`;
   let model = first.value.model;
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
-  startSse(res, first.value.requestId, model);
-  res.write(chunk({ role: "assistant", content: "" }));
+  // The stream opens with the model's first output, not before: a call that fails on every model
+  // before answering is then an HTTP error (429 / 502 / 504, Retry-After) that clients retry,
+  // rather than a 200 whose only event is an error the SDKs throw without a status.
+  const open = () => {
+    if (res.headersSent) return;
+    startSse(res, requestId, model);
+    res.write(chunk({ role: "assistant", content: "" }));
+  };
   try {
     for await (const ev of it) {
-      if (ev.type === "delta") res.write(chunk({ content: ev.text }));
-      else if (ev.type === "fallback") model = ev.to;
+      if (ev.type === "delta") {
+        open();
+        res.write(chunk({ content: ev.text }));
+      } else if (ev.type === "fallback") model = ev.to;
       else if (ev.type === "done") {
         const r = ev.result;
         model = r.model;
+        open();
         countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
         const calls = toolCallsOf(r);
         if (calls.length) res.write(chunk({ tool_calls: calls }));
@@ -136,6 +146,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
       }
     }
   } catch (e) {
+    if (!res.headersSent) throw e;
     // OpenAI's own streams report a late failure as a data line with an `error` object.
     if (!res.writableEnded) res.end(`data: ${JSON.stringify(errorBody(toApiError(e)))}\n\n`);
   }
