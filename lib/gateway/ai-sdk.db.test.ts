@@ -1,5 +1,6 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { generateText, streamText } from "ai";
+import { generateObject, generateText, stepCountIs, streamText, tool } from "ai";
+import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requests } from "@/db/schema";
@@ -54,5 +55,27 @@ describe(`the Vercel AI SDK against the gateway (${driverName})`, () => {
     const err = (await generateText({ model: mc("no-such-model"), prompt: "hi", maxRetries: 0 }).catch((e: unknown) => e)) as { statusCode?: number; message: string };
     expect(err.statusCode).toBe(404);
     expect(err.message).toMatch(/no-such-model/);
+  });
+
+  const weather = tool({ description: "Weather by city", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `Sunny in ${city}` });
+  // The first step must call the tool, the second answers from its result.
+  const twoSteps = { tools: { weather }, toolChoice: "required" as const, stopWhen: stepCountIs(2), maxRetries: 0, prepareStep: ({ stepNumber }: { stepNumber: number }) => (stepNumber > 0 ? { toolChoice: "none" as const } : {}) };
+
+  it.each(["gpt-4.1-mini", "claude-3-5-haiku-20241022"])("%s: generateText and streamText call a tool, send its result back and answer from it", async (model) => {
+    const r = await generateText({ model: mc(model), prompt: "What is the weather in Paris?", ...twoSteps });
+    expect(r.steps.map((s) => s.finishReason)).toEqual(["tool-calls", "stop"]);
+    expect(r.steps[0].toolCalls.map((c) => [c.toolName, c.input])).toEqual([["weather", { city: "Paris" }]]);
+    expect(r.text).toContain("Sunny in Paris");
+    const s = streamText({ model: mc(model), prompt: "What is the weather in Paris?", ...twoSteps });
+    let streamed = "";
+    for await (const t of s.textStream) streamed += t;
+    expect((await s.steps).map((x) => x.toolCalls.length)).toEqual([1, 0]);
+    expect(streamed).toContain("Sunny in Paris");
+  });
+
+  it.each(["gpt-4.1-mini", "claude-3-5-haiku-20241022"])("%s: generateObject with structured outputs gets an object of the schema", async (model) => {
+    const strict = createOpenAICompatible({ name: "mission-control", baseURL: fx.api, apiKey: fx.key, supportsStructuredOutputs: true });
+    const { object } = await generateObject({ model: strict(model), schema: z.object({ city: z.string(), days: z.number() }), prompt: "The forecast for 3 days in Paris", maxRetries: 0 });
+    expect(object).toEqual({ city: "Paris", days: 3 });
   });
 });
