@@ -223,4 +223,14 @@ describe("tools on /v1/chat/completions", () => {
     expect(mistral).toMatchObject({ status: 422, message: expect.stringMatching(/body\.seed: Extra inputs are not permitted/) });
     expect(await client.chat.completions.create({ model: "mistral-small-latest", messages: question, random_seed: 1 } as never)).toHaveProperty("choices");
   });
+
+  it("Mistral's tool call ids are 9 letters or digits, and it refuses others in the history", async () => {
+    const r = await client.chat.completions.create({ model: "mistral-small-latest", messages: question, tools, tool_choice: "required" });
+    const call = r.choices[0].message.tool_calls![0];
+    expect(call.id).toMatch(/^[a-zA-Z0-9]{9}$/);
+    const turn = (id: string) => [...question, { role: "assistant" as const, content: null, tool_calls: [{ ...call, id }] }, { role: "tool" as const, tool_call_id: id, content: "Sunny" }];
+    expect((await client.chat.completions.create({ model: "mistral-small-latest", messages: turn(call.id), tools })).choices[0].finish_reason).toBe("stop");
+    const err = await client.chat.completions.create({ model: "mistral-small-latest", messages: turn("call_abc123"), tools }).then(() => new Error("answered"), (e: unknown) => e as Error);
+    expect(err.message).toMatch(/Tool call id was call_abc123 but must be a-z, A-Z, 0-9, with a length of 9/);
+  });
 });

@@ -4,7 +4,7 @@ import { answerFor, forcedToolCall, jsonAnswer, type MockToolCall } from "./answ
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, openaiRequestError } from "./validate";
+import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -291,8 +291,11 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       return fail(res, t, dialect, "not_found", 404, msg, "model_not_found");
     }
 
-    const extra = dialect === "openai" && cfg.vendor === "mistral" ? mistralExtraField(body) : null;
+    const mistral = dialect === "openai" && cfg.vendor === "mistral";
+    const extra = mistral ? mistralExtraField(body) : null;
     if (extra) return fail(res, t, dialect, "bad_request", 422, extra);
+    const badId = mistral ? mistralToolCallIdError(body) : null;
+    if (badId) return fail(res, t, dialect, "bad_request", 400, badId);
     const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
     if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
     const cannot = capabilityError(cfg.vendor, cfg, body);
@@ -351,7 +354,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     const format = dialect === "openai" ? (body.response_format as { type?: string; json_schema?: { schema?: unknown } } | null | undefined) : undefined;
     if (force) {
       const call = forcedToolCall(force.tools, force.name, prompt);
-      toolCalls = [{ ...call, id: `${dialect === "anthropic" ? "toolu" : "call"}_mock_${id}_0` }];
+      // Mistral's ids are 9 letters or digits, and it accepts no other.
+      toolCalls = [{ ...call, id: mistral ? `m${String(id).padStart(8, "0")}` : `${dialect === "anthropic" ? "toolu" : "call"}_mock_${id}_0` }];
       finish = "tool_calls";
     } else {
       text = format?.type === "json_object" || format?.type === "json_schema" ? jsonAnswer(cfg.name, cfg.tier, prompt, format.type === "json_schema" ? (format.json_schema?.schema ?? {}) : null) : answerFor(cfg.name, cfg.tier, prompt);

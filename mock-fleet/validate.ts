@@ -26,6 +26,17 @@ export function mistralExtraField(body: Obj): string | null {
   return extra === undefined ? null : `body.${extra}: Extra inputs are not permitted`;
 }
 
+/** Mistral's 400 for a tool call id that is not 9 letters or digits (OpenAI's `call_…`, Anthropic's `toolu_…`), or null. */
+export function mistralToolCallIdError(body: Obj): string | null {
+  for (const m of body.messages as unknown[]) {
+    if (!isObj(m)) continue;
+    const ids = m.role === "tool" ? [m.tool_call_id] : m.role === "assistant" && Array.isArray(m.tool_calls) ? m.tool_calls.map((c) => (isObj(c) ? c.id : undefined)) : [];
+    const bad = ids.find((id) => typeof id !== "string" || !/^[a-zA-Z0-9]{9}$/.test(id));
+    if (bad !== undefined) return `Tool call id was ${String(bad)} but must be a-z, A-Z, 0-9, with a length of 9.`;
+  }
+  return null;
+}
+
 /** Anthropic Messages API: known fields, sampling ranges, stop_sequences, roles, content blocks, tool_use / tool_result pairing, tools and tool_choice. */
 export function anthropicRequestError(body: Obj): string | null {
   const extra = Object.keys(body).find((k) => !ANTHROPIC_FIELDS.has(k));

@@ -45,6 +45,18 @@ describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
     expect(JSON.parse(streamed)).toEqual({ city: "Paris", days: 3 });
   });
 
+  it("a tool call made by GPT or Claude can be continued on a Mistral model (Mistral takes only 9-character ids)", async () => {
+    const weather = { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+    const question = { role: "user" as const, content: "What is the weather in Paris?" };
+    for (const model of ["gpt-4.1-mini", CLAUDE]) {
+      const first = await client.chat.completions.create({ model, messages: [question], tools: [weather], tool_choice: "required" });
+      const call = first.choices[0].message.tool_calls![0];
+      const r = await client.chat.completions.create({ model: "mistral-small-latest", tools: [weather], messages: [question, first.choices[0].message, { role: "tool", tool_call_id: call.id, content: "Sunny, 21 degrees" }] });
+      expect(r.model).toBe("mistral-small-latest");
+      expect(r.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: expect.stringContaining("Sunny, 21 degrees") } });
+    }
+  });
+
   it("a json_object response_format is answered with a JSON object", async () => {
     const r = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Reply in JSON: what is 2 + 2?" }], response_format: { type: "json_object" } });
     expect(JSON.parse(r.choices[0].message.content!)).toEqual({ answer: expect.any(String) });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
-import { anthropicRequest, callModel, completeModel, testConnection, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
+import { anthropicRequest, callModel, completeModel, mistralToolCallId, testConnection, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
 import { estimateMessagesTokens } from "./cost";
@@ -339,6 +339,19 @@ describe("tools through every SDK path", () => {
     const choice = (c: CallOptions["toolChoice"]) => anthropicRequest({ messages: [question], tools: [weather], toolChoice: c }).tool_choice;
     expect([choice("auto"), choice("none"), choice({ type: "function", function: { name: "get_weather" } })]).toEqual([{ type: "auto" }, { type: "none" }, { type: "tool", name: "get_weather" }]);
     expect(anthropicRequest({ messages: [question], toolChoice: "required" }).tool_choice).toBeUndefined();
+  });
+
+  it("a tool call history from another provider is accepted by Mistral: its ids become 9 letters or digits, pairs kept", async () => {
+    const history = (id: string): ChatMessage[] => [question, { role: "assistant", content: "", tool_calls: [{ id, type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] }, { role: "tool", tool_call_id: id, content: "Sunny" }];
+    for (const id of ["call_mock_3_0", "toolu_01AbC", "abcdefghi"]) {
+      const d = await completeModel(opts("mistral", { tools: [weather], messages: history(id) }));
+      expect(d.finishReason).toBe("stop");
+    }
+    expect((await usage()).totals.errors.bad_request).toBe(0);
+    expect(mistralToolCallId("call_mock_3_0")).toMatch(/^[a-zA-Z0-9]{9}$/);
+    expect(mistralToolCallId("call_mock_3_0")).toBe(mistralToolCallId("call_mock_3_0"));
+    expect(mistralToolCallId("call_mock_3_0")).not.toBe(mistralToolCallId("call_mock_4_0"));
+    expect(mistralToolCallId("abcdefghi")).toBe("abcdefghi");
   });
 
   it("tool-call arguments that are not a JSON object are refused before an Anthropic call", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
@@ -176,10 +177,35 @@ export async function completeModel(opts: CallOptions): Promise<DoneEvent> {
   throw new ProviderError("stream_dropped", "The stream ended without a final event");
 }
 
-/** The messages as OpenAI-compatible APIs take them: a user message with parts sends those as its content. */
-function openAIMessages(messages: ChatMessage[]) {
-  if (!messages.some((m) => m.role === "user" && m.parts)) return messages as never;
-  return messages.map((m) => (m.role === "user" && m.parts ? { role: "user", content: m.parts } : m)) as never;
+const MISTRAL_TOOL_CALL_ID = /^[a-zA-Z0-9]{9}$/;
+const BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/**
+ * A tool call id as Mistral accepts it: 9 letters or digits. Ids from other providers or clients
+ * (`call_…`, `toolu_…`) are mapped by a hash, the same on the assistant turn and on its results,
+ * so a conversation routed to Mistral keeps its pairs; Mistral's own ids pass unchanged.
+ */
+export function mistralToolCallId(id: string): string {
+  if (MISTRAL_TOOL_CALL_ID.test(id)) return id;
+  let n = BigInt(`0x${createHash("sha256").update(id).digest("hex").slice(0, 16)}`);
+  let out = "";
+  for (let i = 0; i < 9; i++, n /= 62n) out += BASE62[Number(n % 62n)];
+  return out;
+}
+
+/**
+ * The messages as an OpenAI-compatible provider takes them: a user message with parts sends those
+ * as its content, and Mistral gets tool call ids it accepts.
+ */
+function openAIMessages(opts: CallOptions) {
+  const mistral = opts.provider.kind === "mistral";
+  if (!mistral && !opts.messages.some((m) => m.role === "user" && m.parts)) return opts.messages as never;
+  return opts.messages.map((m) => {
+    if (m.role === "user" && m.parts) return { role: "user", content: m.parts };
+    if (mistral && m.role === "tool") return { ...m, tool_call_id: mistralToolCallId(m.tool_call_id) };
+    if (mistral && m.role === "assistant" && m.tool_calls?.length) return { ...m, tool_calls: m.tool_calls.map((c) => ({ ...c, id: mistralToolCallId(c.id) })) };
+    return m;
+  }) as never;
 }
 
 /** Everything but model, messages and streaming, as an OpenAI-compatible provider reads it. */
@@ -211,7 +237,7 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
   const res = await openaiClient(opts.provider).chat.completions.create(
     {
       model: opts.model,
-      messages: openAIMessages(opts.messages),
+      messages: openAIMessages(opts),
       ...openAIParams(opts),
     },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
@@ -265,7 +291,7 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
   const stream = await client.chat.completions.create(
     {
       model: opts.model,
-      messages: openAIMessages(opts.messages),
+      messages: openAIMessages(opts),
       stream: true,
       ...streamOptions,
       ...openAIParams(opts),
