@@ -211,6 +211,7 @@ describe("tools on /v1/messages, checked as the Messages API checks them", () =>
     expect(await refusal(ask({ response_format: { type: "json_object" } } as never))).toMatch(/"response_format: Extra inputs/);
     expect(await refusal(ask({ temperature: 1.5 } as never))).toMatch(/temperature: Input should be less than or equal to 1/);
     expect(await refusal(ask({ stop_sequences: ["\n"] }))).toMatch(/stop_sequences: each stop sequence must contain non-whitespace/);
+    expect(await refusal(ask({ messages: [{ role: "user", content: " " }, question] }))).toMatch(/messages\.0: text content blocks must contain non-whitespace text/);
   });
 
   it("ends the answer at a stop sequence with stop_reason stop_sequence, streamed or not", async () => {

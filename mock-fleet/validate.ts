@@ -56,6 +56,7 @@ export function anthropicRequestError(body: Obj): string | null {
     if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: Input should be 'user' or 'assistant'`;
     const finalAssistant = i === msgs.length - 1 && m.role === "assistant";
     let blocks: Obj[];
+    if (typeof m.content === "string" && m.content !== "" && !m.content.trim() && !finalAssistant) return `messages.${i}: text content blocks must contain non-whitespace text`;
     if (typeof m.content === "string") blocks = m.content === "" ? [] : [{ type: "text", text: m.content }];
     else if (Array.isArray(m.content)) blocks = m.content as Obj[];
     else return `messages.${i}.content: Input should be a valid string or list`;

@@ -341,6 +341,13 @@ describe("tools through every SDK path", () => {
     expect(anthropicRequest({ messages: [question], toolChoice: "required" }).tool_choice).toBeUndefined();
   });
 
+  it("empty turns, which OpenAI takes and Anthropic refuses, are left out for Anthropic", async () => {
+    const messages: ChatMessage[] = [{ role: "user", content: "hi" }, { role: "assistant", content: "" }, { role: "user", content: " " }, { role: "user", content: "What is 2 + 2?" }];
+    expect(anthropicRequest({ messages }).messages).toEqual([{ role: "user", content: "hi" }, { role: "user", content: "What is 2 + 2?" }]);
+    for (const stream of [true, false]) expect((await completeModel(opts("anthropic", { messages, stream }))).text).toContain("4");
+    expect((await usage()).totals.errors.bad_request).toBe(0);
+  });
+
   it("a tool call history from another provider is accepted by Mistral: its ids become 9 letters or digits, pairs kept", async () => {
     const history = (id: string): ChatMessage[] => [question, { role: "assistant", content: "", tool_calls: [{ id, type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] }, { role: "tool", tool_call_id: id, content: "Sunny" }];
     for (const id of ["call_mock_3_0", "toolu_01AbC", "abcdefghi"]) {

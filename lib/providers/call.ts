@@ -450,7 +450,8 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
       for (const c of m.tool_calls) blocks.push({ type: "tool_use", id: c.id, name: c.function.name, input: toolInput(c) });
       messages.push({ role: "assistant", content: blocks });
     } else if (m.role === "user" && m.parts) messages.push({ role: "user", content: m.parts.map(anthropicPart).filter((b) => b.type !== "text" || b.text !== "") });
-    else messages.push({ role: m.role, content: m.content });
+    else if (m.content.trim()) messages.push({ role: m.role, content: m.content });
+    // An empty turn, which OpenAI takes, is left out: Anthropic refuses it and it says nothing.
   }
   const tools = jsonTool ? [jsonTool] : opts.tools === undefined ? undefined : anthropicTools(opts.tools);
   let choice: Anthropic.ToolChoice | undefined = jsonTool ? { type: "tool", name: jsonTool.name } : tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
