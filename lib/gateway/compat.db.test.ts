@@ -1,23 +1,14 @@
 import OpenAI from "openai";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { requests } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { driverName } from "@/test/db";
-import { startGatewayFixture, type GatewayFixture } from "./test-server";
+import { withOpenAIGateway } from "./test-server";
 
 // The request fields OpenAI clients send besides messages (LangChain's `stop` and structured output,
 // the AI SDK's JSON mode, …): each reaches the provider in its own terms, or is refused with a 400.
-let fx: GatewayFixture;
-let client: OpenAI;
-
-beforeAll(async () => {
-  fx = await startGatewayFixture();
-  client = new OpenAI({ baseURL: fx.api, apiKey: fx.key, maxRetries: 0 });
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const suite = withOpenAIGateway();
 
 const CLAUDE = "claude-3-5-haiku-20241022";
 const forecast = { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city", "days"], additionalProperties: false };
@@ -26,22 +17,22 @@ const ask = [{ role: "user" as const, content: "The forecast for 3 days in Paris
 describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
   it.each(["gpt-4.1-mini", CLAUDE, "mistral-small-latest"])("%s: stop ends the answer before the stop sequence, and the row records what was answered", async (model) => {
     const messages = [{ role: "user" as const, content: "Explain how a budget reservation works." }];
-    const full = (await client.chat.completions.create({ model, messages })).choices[0].message.content!;
+    const full = (await suite.client.chat.completions.create({ model, messages })).choices[0].message.content!;
     const word = full.split(" ")[4];
-    const { data, response } = await client.chat.completions.create({ model, messages, stop: [word] }).withResponse();
+    const { data, response } = await suite.client.chat.completions.create({ model, messages, stop: [word] }).withResponse();
     expect(data.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: full.slice(0, full.indexOf(word)) } });
-    const [row] = await fx.db.select().from(requests).where(eq(requests.id, response.headers.get("x-mc-request-id")!));
+    const [row] = await suite.fx.db.select().from(requests).where(eq(requests.id, response.headers.get("x-mc-request-id")!));
     expect(row).toMatchObject({ status: "ok", model, outputTokens: data.usage!.completion_tokens });
   });
 
   it.each(["gpt-4.1-mini", CLAUDE])("%s: a json_schema response_format is answered with JSON of that schema, streamed or not", async (model) => {
     const response_format = { type: "json_schema" as const, json_schema: { name: "forecast", schema: forecast, strict: true } };
-    const r = await client.chat.completions.create({ model, messages: ask, response_format });
+    const r = await suite.client.chat.completions.create({ model, messages: ask, response_format });
     expect(r.choices[0].finish_reason).toBe("stop");
     expect(r.choices[0].message.tool_calls).toBeUndefined();
     expect(JSON.parse(r.choices[0].message.content!)).toEqual({ city: "Paris", days: 3 });
     let streamed = "";
-    for await (const c of await client.chat.completions.create({ model, messages: ask, response_format, stream: true })) streamed += c.choices[0]?.delta.content ?? "";
+    for await (const c of await suite.client.chat.completions.create({ model, messages: ask, response_format, stream: true })) streamed += c.choices[0]?.delta.content ?? "";
     expect(JSON.parse(streamed)).toEqual({ city: "Paris", days: 3 });
   });
 
@@ -49,31 +40,31 @@ describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
     const weather = { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
     const question = { role: "user" as const, content: "What is the weather in Paris?" };
     for (const model of ["gpt-4.1-mini", CLAUDE]) {
-      const first = await client.chat.completions.create({ model, messages: [question], tools: [weather], tool_choice: "required" });
+      const first = await suite.client.chat.completions.create({ model, messages: [question], tools: [weather], tool_choice: "required" });
       const call = first.choices[0].message.tool_calls![0];
-      const r = await client.chat.completions.create({ model: "mistral-small-latest", tools: [weather], messages: [question, first.choices[0].message, { role: "tool", tool_call_id: call.id, content: "Sunny, 21 degrees" }] });
+      const r = await suite.client.chat.completions.create({ model: "mistral-small-latest", tools: [weather], messages: [question, first.choices[0].message, { role: "tool", tool_call_id: call.id, content: "Sunny, 21 degrees" }] });
       expect(r.model).toBe("mistral-small-latest");
       expect(r.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: expect.stringContaining("Sunny, 21 degrees") } });
     }
   });
 
   it("a json_object response_format is answered with a JSON object", async () => {
-    const r = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Reply in JSON: what is 2 + 2?" }], response_format: { type: "json_object" } });
+    const r = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Reply in JSON: what is 2 + 2?" }], response_format: { type: "json_object" } });
     expect(JSON.parse(r.choices[0].message.content!)).toEqual({ answer: expect.any(String) });
   });
 
   it("refuses logprobs with a 400 naming the field, instead of answering logprobs: null", async () => {
-    const err = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, logprobs: true, top_logprobs: 2 }).catch((e: unknown) => e);
+    const err = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, logprobs: true, top_logprobs: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ status: 400, param: "logprobs", message: expect.stringMatching(/logprobs are not available/) });
-    expect(await client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, top_logprobs: 3 }).catch((e: unknown) => e)).toMatchObject({ status: 400, param: "top_logprobs" });
+    expect(await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, top_logprobs: 3 }).catch((e: unknown) => e)).toMatchObject({ status: 400, param: "top_logprobs" });
   });
 
   it("a temperature above Claude's 1 goes to a model of another provider, or, when only Claude may answer, is a 400 saying so", async () => {
-    const routed = await client.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 1.5 });
+    const routed = await suite.client.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 1.5 });
     expect(routed.model).not.toMatch(/^claude/);
-    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "claude only", modelAllowList: [CLAUDE] });
-    const only = new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 });
+    const { key } = await createApiKey(suite.fx.db, { teamId: suite.fx.team.id, name: "claude only", modelAllowList: [CLAUDE] });
+    const only = new OpenAI({ baseURL: suite.fx.api, apiKey: key, maxRetries: 0 });
     const err = await only.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 1.5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toMatch(/temperature 1.5 is above 1, the most Anthropic models accept/);
@@ -83,18 +74,18 @@ describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
 
 describe(`provider failures as OpenAI clients read them (${driverName})`, () => {
   const hi = [{ role: "user" as const, content: "Say hi." }];
-  const failAll = (errorRates: Record<string, number>) => fx.fleet.configure({ defaults: { errorRates } });
+  const failAll = (errorRates: Record<string, number>) => suite.fx.fleet.configure({ defaults: { errorRates } });
   const healthy = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
 
   it("every provider rate limited: a 429 RateLimitError with the providers' Retry-After, streamed or not", async () => {
     await failAll({ ...healthy, rateLimit: 1 });
     try {
-      const err = await client.chat.completions.create({ model: "gpt-4.1-mini", messages: hi }).catch((e: unknown) => e);
+      const err = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: hi }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
       expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get("retry-after")).toBe("1");
       expect((err as Error).message).not.toMatch(/\.\./);
       const streamed = await (async () => {
-        for await (const _ of await client.chat.completions.create({ model: "gpt-4.1-mini", messages: hi, stream: true }));
+        for await (const _ of await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: hi, stream: true }));
       })().catch((e: unknown) => e);
       expect(streamed).toBeInstanceOf(OpenAI.RateLimitError);
     } finally {
@@ -105,19 +96,19 @@ describe(`provider failures as OpenAI clients read them (${driverName})`, () => 
   it("a stream whose every model fails before answering is an HTTP error the SDK retries, not a 200 with an error event", async () => {
     await failAll({ ...healthy, server: 1 });
     try {
-      const res = await fetch(`${fx.api}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${fx.key}` }, body: JSON.stringify({ model: "gpt-4.1-mini", messages: hi, stream: true }) });
+      const res = await fetch(`${suite.fx.api}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${suite.fx.key}` }, body: JSON.stringify({ model: "gpt-4.1-mini", messages: hi, stream: true }) });
       expect(res.status).toBe(502);
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
       expect((await res.json()).error).toMatchObject({ type: "provider_error", message: expect.stringMatching(/Every fallback failed too/) });
       // The SDK retries it (a 200 with an error event it would not): one retry, twice the provider calls.
       const attempts = async (maxRetries: number) => {
-        const before = (await fx.fleet.usage()).totals.requests;
-        const sdk = new OpenAI({ baseURL: fx.api, apiKey: fx.key, maxRetries });
+        const before = (await suite.fx.fleet.usage()).totals.requests;
+        const sdk = new OpenAI({ baseURL: suite.fx.api, apiKey: suite.fx.key, maxRetries });
         const err = await (async () => {
           for await (const _ of await sdk.chat.completions.create({ model: "gpt-4.1-mini", messages: hi, stream: true }));
         })().catch((e: unknown) => e);
         expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-        return (await fx.fleet.usage()).totals.requests - before;
+        return (await suite.fx.fleet.usage()).totals.requests - before;
       };
       const once = await attempts(0);
       expect(once).toBeGreaterThan(0);

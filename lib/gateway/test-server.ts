@@ -1,5 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { afterAll, beforeAll } from "vitest";
 import { closeDb } from "@/db";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -47,3 +49,19 @@ export async function startGatewayFixture(opts: { fleetLatency?: boolean } = {})
   };
 }
 export type GatewayFixture = Awaited<ReturnType<typeof startGatewayFixture>>;
+
+/**
+ * For a test file that talks to the gateway through the openai SDK: starts the fixture before the
+ * file's tests and closes it after; `fx` and `client` are set once they have started.
+ */
+export function withOpenAIGateway() {
+  const suite = {} as { fx: GatewayFixture; client: OpenAI };
+  beforeAll(async () => {
+    suite.fx = await startGatewayFixture();
+    suite.client = new OpenAI({ baseURL: suite.fx.api, apiKey: suite.fx.key, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await suite.fx?.close();
+  });
+  return suite;
+}
