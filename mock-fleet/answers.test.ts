@@ -84,4 +84,9 @@ describe("forcedToolCall", () => {
   it("gives a tool without a schema an empty input", () => {
     expect(forcedToolCall([{ name: "ping", schema: undefined }], "ping", "hello")).toEqual({ name: "ping", input: {} });
   });
+
+  it("writes the answer into a tool whose schema is any object (JSON mode sent as a tool)", () => {
+    expect(forcedToolCall([{ name: "json_answer", schema: { type: "object" } }], null, "What is 2 + 2?", "2 + 2 = 4")).toEqual({ name: "json_answer", input: { answer: "2 + 2 = 4" } });
+    expect(forcedToolCall([time], null, "What time is it?", "noon")).toEqual({ name: "get_time", input: {} });
+  });
 });

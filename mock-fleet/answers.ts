@@ -152,10 +152,14 @@ export interface MockToolCall {
  * The call a model makes when the request forces a tool (OpenAI `tool_choice: "required"` or a named
  * function, Anthropic `{ type: "any" }` or `{ type: "tool" }`): the named tool, else the first one.
  * Its input fills the schema's required properties (all of them when none is marked required) from
- * the prompt: strings get its last word, numbers its first number, so repeat calls agree.
+ * the prompt: strings get its last word, numbers its first number, so repeat calls agree. A schema
+ * that is any object (`{ "type": "object" }`, no properties named) gets `{ "answer": answer }`, as a
+ * model asked for free-form JSON writes its answer into it.
  */
-export function forcedToolCall(tools: OfferedTool[], name: string | null, prompt: string): MockToolCall {
+export function forcedToolCall(tools: OfferedTool[], name: string | null, prompt: string, answer?: string): MockToolCall {
   const tool = (name === null ? tools[0] : tools.find((t) => t.name === name)) ?? tools[0];
+  const s = tool.schema as { type?: unknown; properties?: unknown } | undefined;
+  if (answer !== undefined && s?.type === "object" && s.properties === undefined) return { name: tool.name, input: { answer } };
   const value = valueFor(tool.schema, prompt, 0);
   return { name: tool.name, input: value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {} };
 }

@@ -353,7 +353,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     let toolCalls: Reply["toolCalls"] = [];
     const format = dialect === "openai" ? (body.response_format as { type?: string; json_schema?: { schema?: unknown } } | null | undefined) : undefined;
     if (force) {
-      const call = forcedToolCall(force.tools, force.name, prompt);
+      const call = forcedToolCall(force.tools, force.name, prompt, answerFor(cfg.name, cfg.tier, prompt));
       // Mistral's ids are 9 letters or digits, and it accepts no other.
       toolCalls = [{ ...call, id: mistral ? `m${String(id).padStart(8, "0")}` : `${dialect === "anthropic" ? "toolu" : "call"}_mock_${id}_0` }];
       finish = "tool_calls";

@@ -48,8 +48,8 @@ describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
     }
   });
 
-  it("a json_object response_format is answered with a JSON object", async () => {
-    const r = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "Reply in JSON: what is 2 + 2?" }], response_format: { type: "json_object" } });
+  it.each(["gpt-4.1-mini", CLAUDE])("%s: a json_object response_format is answered with a JSON object", async (model) => {
+    const r = await suite.client.chat.completions.create({ model, messages: [{ role: "user", content: "Reply in JSON: what is 2 + 2?" }], response_format: { type: "json_object" } });
     expect(JSON.parse(r.choices[0].message.content!)).toEqual({ answer: expect.any(String) });
   });
 
