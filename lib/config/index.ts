@@ -8,6 +8,10 @@ export const DEFAULT_DATA_DIR = "./.data/pglite";
 
 const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
+/** An optional whole number from `min` up, with what it counts in the message. */
+const wholeNumber = (min: number, unit: string) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number({ message: `must be a whole number of ${unit}` }).int(`must be a whole number of ${unit}`).min(min, `must be at least ${min} (${unit})`).optional());
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.preprocess(
@@ -35,6 +39,17 @@ const schema = z.object({
   XAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   MISTRAL_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   OLLAMA_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  // Tuning read where it is used (lib/ratelimit, lib/budgets, lib/pipelines, lib/gateway, lib/alerts);
+  // checked here so that a typo stops the app instead of silently meaning "no limit" or the default.
+  MC_TEAM_RPM: wholeNumber(1, "requests per minute, e.g. 600"),
+  MC_TEAM_TPM: wholeNumber(1, "tokens per minute, e.g. 200000"),
+  MC_BUDGET_LEASE_TTL_MS: wholeNumber(1, "milliseconds, e.g. 30000"),
+  MC_BUDGET_SETTINGS_TTL_MS: wholeNumber(0, "milliseconds, e.g. 1000 (0 reads the budgets on every call)"),
+  MC_PIPELINE_WORKER: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], { message: "must be 0 or 1" }).optional()),
+  MC_PIPELINE_CONCURRENCY: wholeNumber(1, "jobs per process, e.g. 4"),
+  MC_PIPELINE_LEASE_MS: wholeNumber(1, "milliseconds, e.g. 30000"),
+  MC_API_MAX_BODY_BYTES: wholeNumber(1024, "bytes, e.g. 1048576"),
+  MC_WEBHOOK_POLL_MS: wholeNumber(1, "milliseconds, e.g. 10000"),
 });
 
 export type Config = z.infer<typeof schema> & {

@@ -7,7 +7,7 @@ import { ApiError, badRequest } from "./errors";
 export const MAX_BODY_BYTES = Number(process.env.MC_API_MAX_BODY_BYTES) || 1024 * 1024;
 
 const tooLarge = (limit: number) =>
-  new ApiError(413, "request_too_large", `The request body is larger than ${limit} bytes. Send less context or split the task.`, null, { connection: "close" });
+  new ApiError(413, "request_too_large", `The request body is larger than ${limit} bytes. Send less context or split the task; send images as https URLs rather than base64 data. (The limit is MC_API_MAX_BODY_BYTES on the server.)`, null, { connection: "close" });
 
 /**
  * Reads and parses a JSON body. Refuses a declared Content-Length over the limit at once, and
