@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CATALOG } from "@/lib/providers/catalog";
 import { driverName } from "@/test/db";
 import { migrationsFolder, openDb, rowsOf } from "./index";
@@ -20,30 +20,57 @@ function migrationsUpTo(lastTag: string): string {
 }
 
 let close: (() => Promise<void>) | undefined;
-afterAll(async () => close?.());
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+/** An empty database migrated up to `lastTag`, and a function that applies the rest of the migrations. */
+async function databaseAt(lastTag: string) {
+  const url = process.env.DATABASE_URL;
+  if (url) await wipeDatabase(url, "test");
+  const h = url ? openDb({ url, migrate: false }) : openDb({ dataDir: "memory://", migrate: false });
+  close = h.close;
+  await h.ready;
+  const migrate = async (folder: string) => {
+    if (h.kind === "postgres") await (await import("drizzle-orm/postgres-js/migrator")).migrate(h.db as never, { migrationsFolder: folder });
+    else await (await import("drizzle-orm/pglite/migrator")).migrate(h.db as never, { migrationsFolder: folder });
+  };
+  await migrate(migrationsUpTo(lastTag));
+  return { db: h.db, migrateToLatest: () => migrate(migrationsFolder) };
+}
 
 describe(`migration 0005_model_capabilities on ${driverName}`, () => {
   it("gives the catalog's existing models their documented capabilities and leaves an admin's model without them", async () => {
-    const url = process.env.DATABASE_URL;
-    if (url) await wipeDatabase(url, "test");
-    const h = url ? openDb({ url, migrate: false }) : openDb({ dataDir: "memory://", migrate: false });
-    close = h.close;
-    await h.ready;
-    const migrate = async (folder: string) => {
-      if (h.kind === "postgres") await (await import("drizzle-orm/postgres-js/migrator")).migrate(h.db as never, { migrationsFolder: folder });
-      else await (await import("drizzle-orm/pglite/migrator")).migrate(h.db as never, { migrationsFolder: folder });
-    };
-    await migrate(migrationsUpTo("0004_ratings_one_per_rater"));
+    const { db, migrateToLatest } = await databaseAt("0004_ratings_one_per_rater");
 
     // An installation from before: the catalog's rows and a model an admin added, without the columns.
-    const [{ id: providerId }] = rowsOf<{ id: string }>(await h.db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'Lab', 'http://127.0.0.1:9/v1') returning id`));
+    const [{ id: providerId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'Lab', 'http://127.0.0.1:9/v1') returning id`));
     for (const name of [...DEFAULT_CATALOG.map((m) => m.model), "lab-model"]) {
-      await h.db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${providerId}, ${name}, ${name}, 8192, 0, 0)`);
+      await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${providerId}, ${name}, ${name}, 8192, 0, 0)`);
     }
 
-    await migrate(migrationsFolder);
-    const rows = rowsOf<{ name: string; tool_calling: boolean; image_input: boolean }>(await h.db.execute(sql`select name, tool_calling, image_input from models order by name`));
+    await migrateToLatest();
+    const rows = rowsOf<{ name: string; tool_calling: boolean; image_input: boolean }>(await db.execute(sql`select name, tool_calling, image_input from models order by name`));
     const expected = [...DEFAULT_CATALOG.map((m) => ({ name: m.model, tool_calling: m.toolCalling, image_input: m.imageInput })), { name: "lab-model", tool_calling: false, image_input: false }];
     expect(rows.map((r) => ({ ...r }))).toEqual(expected.sort((a, b) => (a.name < b.name ? -1 : 1)));
+  });
+});
+
+describe(`migration 0006_provider_names_ignore_case on ${driverName}`, () => {
+  it("keeps the oldest of names differing only in case, gives the others their id's first 8 characters, keeps their models, and then refuses another", async () => {
+    const { db, migrateToLatest } = await databaseAt("0005_model_capabilities");
+    const add = async (name: string, createdAt: string) =>
+      rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url, created_at) values ('openai_compatible', ${name}, 'http://127.0.0.1:9/v1', ${createdAt}) returning id`))[0].id;
+    const newer = await add("openai", "2026-02-01T00:00:00Z");
+    const older = await add("OpenAI", "2026-01-01T00:00:00Z");
+    const other = await add("Mistral", "2026-03-01T00:00:00Z");
+    await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${newer}, 'lab-model', 'Lab model', 8192, 0, 0)`);
+
+    await migrateToLatest();
+    const rows = rowsOf<{ id: string; name: string }>(await db.execute(sql`select id, name from providers`));
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.name]))).toEqual({ [older]: "OpenAI", [newer]: `openai (${newer.slice(0, 8)})`, [other]: "Mistral" });
+    expect(rowsOf<{ provider_id: string }>(await db.execute(sql`select provider_id from models where name = 'lab-model'`))[0].provider_id).toBe(newer);
+    await expect(db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'MISTRAL', 'http://127.0.0.1:9/v1')`)).rejects.toThrow();
   });
 });

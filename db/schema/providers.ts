@@ -5,19 +5,24 @@ export const providerKindEnum = pgEnum("provider_kind", ["openai", "anthropic", 
 export const costTierEnum = pgEnum("cost_tier", ["free", "low", "medium", "high"]);
 
 /** Organisation-wide LLM providers. The key is AES-256-GCM encrypted with MC_ENCRYPTION_KEY. */
-export const providers = pgTable("providers", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  kind: providerKindEnum("kind").notNull(),
-  name: text("name").notNull().unique(),
-  baseUrl: text("base_url").notNull(),
-  apiKeyEncrypted: text("api_key_encrypted"),
-  /** Last 4 characters of the key, so an admin can recognise it without seeing it. */
-  apiKeyHint: text("api_key_hint"),
-  local: boolean("local").notNull().default(false),
-  enabled: boolean("enabled").notNull().default(true),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const providers = pgTable(
+  "providers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: providerKindEnum("kind").notNull(),
+    /** Unique ignoring case ("Acme" and "acme" would be told apart only by a careful reader). */
+    name: text("name").notNull(),
+    baseUrl: text("base_url").notNull(),
+    apiKeyEncrypted: text("api_key_encrypted"),
+    /** Last 4 characters of the key, so an admin can recognise it without seeing it. */
+    apiKeyHint: text("api_key_hint"),
+    local: boolean("local").notNull().default(false),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("providers_name_lower_idx").on(sql`lower(${t.name})`)],
+);
 
 export const models = pgTable(
   "models",

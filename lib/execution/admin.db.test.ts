@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db";
+import { closeDb, rowsOf } from "@/db";
 import { auditLog, memberships, models, providers, routingSettings } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { setTestSession } from "@/lib/auth/session";
@@ -35,6 +35,25 @@ afterAll(async () => {
   await fleet.close();
   await closeDb();
 });
+
+/**
+ * Starts two writes of a provider so that both pass the application's name check before either
+ * writes. PGlite runs one statement at a time, so both checks (queued first) always run before
+ * both inserts; on Postgres a lock that blocks writes but not reads holds both at their insert.
+ */
+async function bothPastTheCheck<T>(start: () => Promise<T>[]): Promise<T[]> {
+  if (driverName === "pglite") return Promise.all(start());
+  let writes: Promise<T>[] = [];
+  await db.transaction(async (t) => {
+    await t.execute(sql`lock table providers in share row exclusive mode`);
+    writes = start();
+    for (let waiting = 0; waiting < 2; ) {
+      await new Promise((r) => setTimeout(r, 10));
+      waiting = Number(rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from pg_locks where relation = 'providers'::regclass and not granted`))[0].n);
+    }
+  });
+  return Promise.all(writes);
+}
 
 describe(`providers and models admin on ${driverName}`, () => {
   it("a member cannot change providers or prices", async () => {
@@ -158,4 +177,19 @@ describe(`providers and models admin on ${driverName}`, () => {
     expect(await createProviderAction({ teamId, kind: "openai_compatible", name: "Acme", baseUrl: "https://acme.example.com/v1", local: false })).toMatchObject({ ok: false, fieldErrors: { name: ["Choose another name."] } });
     expect((await db.select().from(providers).where(eq(sql`lower(${providers.name})`, "acme")))).toHaveLength(1);
   });
+
+  it("two concurrent creates of names differing only in case leave one provider; the other gets the form's error naming it", async () => {
+    setTestSession(admin);
+    const create = (name: string) => createProviderAction({ teamId, kind: "openai_compatible", name, baseUrl: "https://race.example.com/v1", local: false });
+    const results = await bothPastTheCheck(() => [create("Race"), create("race")]);
+    const rows = await db.select().from(providers).where(eq(sql`lower(${providers.name})`, "race"));
+    expect(rows).toHaveLength(1);
+    const winner = rows[0].name;
+    const lost = results.filter((r) => !r.ok);
+    expect(lost).toEqual([
+      { ok: false, error: `A provider named "${winner}" already exists.`, fieldErrors: { name: [`Choose another name: "${winner}" exists, and names may not differ only in case.`] } },
+    ]);
+    expect(await db.select().from(auditLog).where(and(eq(auditLog.action, "provider.create"), eq(sql`lower(${auditLog.target})`, "race")))).toHaveLength(1);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { inTransaction, type Db } from "@/db";
 import { models, providers, type ProviderKind } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
@@ -17,58 +17,95 @@ export async function listProviders(db: Db) {
 }
 
 /** Names are unique ignoring case: "Acme" and "acme" would be told apart only by a careful reader. */
-async function refuseTakenName(db: Db, name: string) {
+async function refuseTakenName(db: Db, name: string, exceptId?: string) {
   const [taken] = await db
     .select({ name: providers.name })
     .from(providers)
-    .where(sql`lower(${providers.name}) = lower(${name})`)
+    .where(and(sql`lower(${providers.name}) = lower(${name})`, exceptId ? ne(providers.id, exceptId) : undefined))
     .limit(1);
   if (taken?.name === name) throw new UserError(`A provider named "${name}" already exists.`, { name: ["Choose another name."] });
   if (taken) throw new UserError(`A provider named "${taken.name}" already exists.`, { name: [`Choose another name: "${taken.name}" exists, and names may not differ only in case.`] });
 }
 
+/** The database's own guard on provider names (migration 0006), for writes that raced past `refuseTakenName`. */
+const NAME_INDEX = "providers_name_lower_idx";
+
+function isNameTaken(e: unknown): boolean {
+  // drizzle wraps the driver's error in `cause`; postgres-js names the index `constraint_name`, PGlite `constraint`.
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const err = c as { code?: string; constraint_name?: string; constraint?: string };
+    if (err.code === "23505" && (err.constraint_name ?? err.constraint) === NAME_INDEX) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `write` (which gives a provider `name`) after checking the name is free. A concurrent write
+ * of the same name can pass the check too; the unique index then refuses one of them, and its
+ * caller gets the same error the check gives, naming the provider that won.
+ */
+async function withFreeName<T>(db: Db, name: string, exceptId: string | undefined, write: () => Promise<T>): Promise<T> {
+  await refuseTakenName(db, name, exceptId);
+  try {
+    return await write();
+  } catch (e) {
+    if (!isNameTaken(e)) throw e;
+    await refuseTakenName(db, name, exceptId);
+    throw new UserError(`A provider named "${name}" already exists.`, { name: ["Choose another name."] });
+  }
+}
+
 export async function createProvider(db: Db, actor: Actor, input: { kind: ProviderKind; name: string; baseUrl: string; apiKey?: string; local: boolean }) {
-  await refuseTakenName(db, input.name);
   input = { ...input, baseUrl: storedBaseUrl(input.kind, input.baseUrl) };
-  const row = await inTransaction(db, async (t) => {
-    const [row] = await t
-      .insert(providers)
-      .values({
-        kind: input.kind,
-        name: input.name,
-        baseUrl: input.baseUrl,
-        local: input.local,
-        apiKeyEncrypted: input.apiKey ? encryptSecret(input.apiKey) : null,
-        apiKeyHint: input.apiKey ? apiKeyHint(input.apiKey) : null,
-      })
-      .returning({ id: providers.id, name: providers.name, baseUrl: providers.baseUrl });
-    await audit(t, { teamId: actor.teamId, actorUserId: actor.userId, action: "provider.create", target: input.name, details: { kind: input.kind, baseUrl: input.baseUrl } });
-    return row;
-  });
+  const write = () =>
+    inTransaction(db, async (t) => {
+      const [row] = await t
+        .insert(providers)
+        .values({
+          kind: input.kind,
+          name: input.name,
+          baseUrl: input.baseUrl,
+          local: input.local,
+          apiKeyEncrypted: input.apiKey ? encryptSecret(input.apiKey) : null,
+          apiKeyHint: input.apiKey ? apiKeyHint(input.apiKey) : null,
+        })
+        .returning({ id: providers.id, name: providers.name, baseUrl: providers.baseUrl });
+      await audit(t, { teamId: actor.teamId, actorUserId: actor.userId, action: "provider.create", target: input.name, details: { kind: input.kind, baseUrl: input.baseUrl } });
+      return row;
+    });
+  const row = await withFreeName(db, input.name, undefined, write);
   invalidateFleet();
   return row;
 }
 
-export async function updateProvider(db: Db, actor: Actor, input: { providerId: string; baseUrl?: string; apiKey?: string; enabled?: boolean }) {
+/**
+ * Changes a provider's name, base URL, key or enabled flag. Renaming touches nothing else: models,
+ * request rows (`provider_kind`) and the API (`owned_by` is the kind) refer to a provider by id or kind.
+ */
+export async function updateProvider(db: Db, actor: Actor, input: { providerId: string; name?: string; baseUrl?: string; apiKey?: string; enabled?: boolean }) {
   const [before] = await db.select().from(providers).where(eq(providers.id, input.providerId));
   if (!before) throw new NotFoundError("That provider does not exist.");
   const patch: Partial<typeof providers.$inferInsert> = { updatedAt: new Date() };
+  const renamed = input.name !== undefined && input.name !== before.name;
+  if (renamed) patch.name = input.name;
   if (input.baseUrl !== undefined) patch.baseUrl = storedBaseUrl(before.kind, input.baseUrl);
   if (input.enabled !== undefined) patch.enabled = input.enabled;
   if (input.apiKey) {
     patch.apiKeyEncrypted = encryptSecret(input.apiKey);
     patch.apiKeyHint = apiKeyHint(input.apiKey);
   }
-  await inTransaction(db, async (t) => {
-    await t.update(providers).set(patch).where(eq(providers.id, input.providerId));
-    await audit(t, {
-      teamId: actor.teamId,
-      actorUserId: actor.userId,
-      action: "provider.update",
-      target: before.name,
-      details: { baseUrl: patch.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
+  const write = () =>
+    inTransaction(db, async (t) => {
+      await t.update(providers).set(patch).where(eq(providers.id, input.providerId));
+      await audit(t, {
+        teamId: actor.teamId,
+        actorUserId: actor.userId,
+        action: "provider.update",
+        target: before.name,
+        details: { name: renamed ? { from: before.name, to: input.name } : undefined, baseUrl: patch.baseUrl, enabled: input.enabled, keyReplaced: !!input.apiKey },
+      });
     });
-  });
+  await (renamed ? withFreeName(db, input.name!, before.id, write) : write());
   invalidateFleet();
 }
 
