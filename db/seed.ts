@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./index";
 import { budgets, memberships, models, providers, teams, users, type Role } from "./schema";
 import { createUser } from "@/lib/auth/users";
@@ -33,7 +33,10 @@ export async function seedFleet(db: Db, opts: { mockFleetUrl: string; env?: Reco
   const env = opts.env ?? process.env;
   const ids = new Map<ProviderKind, string>();
   for (const p of DEFAULT_PROVIDERS) {
-    const [existing] = await db.select().from(providers).where(eq(providers.name, p.name)).limit(1);
+    // Found by the catalog models it holds (an admin may have renamed it), else by name ignoring case (as names are unique).
+    const catalogModels = DEFAULT_CATALOG.filter((m) => m.provider === p.kind).map((m) => m.model);
+    const [holder] = await db.select({ id: models.providerId }).from(models).where(inArray(models.name, catalogModels)).limit(1);
+    const [existing] = holder ? [holder] : await db.select({ id: providers.id }).from(providers).where(sql`lower(${providers.name}) = lower(${p.name})`).limit(1);
     if (existing) {
       ids.set(p.kind, existing.id);
       continue;

@@ -41,6 +41,27 @@ test.describe("providers and models admin", () => {
     await expect(form.getByText(`Choose another name: "${name}" exists, and names may not differ only in case.`)).toBeVisible();
   });
 
+  test("an admin renames a provider: the new name shows on its card, on the Models page and in Admin → Models; a name taken in another case is refused", async ({ page }) => {
+    const name = `xAI Grok ${Date.now().toString(36)}`;
+    await page.goto("/t/demo/admin/providers");
+    const card = page.getByTestId("provider-xAI");
+    await card.getByLabel("Name").fill("openai");
+    await card.getByRole("button", { name: "Save" }).click();
+    await expect(card.getByText('Choose another name: "OpenAI" exists, and names may not differ only in case.')).toBeVisible();
+    await card.getByLabel("Name").fill(name);
+    await card.getByRole("button", { name: "Save" }).click();
+    const renamed = page.getByTestId(`provider-${name}`);
+    await expect(renamed.getByText("Saved.")).toBeVisible();
+    await expect(renamed.getByLabel("Name")).toHaveValue(name);
+    await expect(page.getByTestId("provider-xAI")).toHaveCount(0);
+
+    await page.goto("/t/demo/models");
+    await expect(page.getByTestId("caps-grok-3")).toContainText(name);
+    await page.goto("/t/demo/admin/models");
+    await expect(page.getByTestId("model-grok-3")).toContainText(name);
+    await expect(page.getByRole("option", { name, exact: true })).toHaveCount(1);
+  });
+
   test("an admin changes a price, and a bad price is explained", async ({ page }) => {
     await page.goto("/t/demo/admin/models");
     const form = page.getByTestId("model-gpt-4o-mini");

@@ -32,9 +32,12 @@ function ProviderCard({ p }: { p: ProviderRow }) {
         {p.local && <Badge tone="green">local</Badge>}
         {p.enabled ? <Badge tone="green">enabled</Badge> : <Badge tone="red">disabled</Badge>}
       </div>
-      <form onSubmit={action} className="grid gap-3 md:grid-cols-[2fr_1fr_auto] md:items-end">
+      <form onSubmit={action} className="grid gap-3 md:grid-cols-[1fr_2fr_1fr_auto] md:items-end">
         <input type="hidden" name="teamId" value={team.id} />
         <input type="hidden" name="providerId" value={p.id} />
+        <Field label="Name" error={fe?.name}>
+          <Input key={p.name} name="name" defaultValue={p.name} />
+        </Field>
         <Field label="Base URL" error={fe?.baseUrl} hint={p.kind === "ollama" ? OLLAMA_HINT : undefined}>
           {/* Keyed by the stored URL, so a URL the server completed (Ollama's /v1) shows as stored. */}
           <Input key={p.baseUrl} name="baseUrl" defaultValue={p.baseUrl} />

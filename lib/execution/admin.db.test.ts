@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb, rowsOf } from "@/db";
 import { auditLog, memberships, models, providers, routingSettings } from "@/db/schema";
@@ -10,6 +10,7 @@ import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
 import { createProviderAction, testProviderAction, updateModelAction, updateProviderAction } from "./actions";
 import { listProviders } from "./admin";
+import { loadFleet } from "./fleet";
 import { updateRoutingSettingsAction } from "./settings";
 import { delegate } from "./delegate";
 
@@ -190,6 +191,68 @@ describe(`providers and models admin on ${driverName}`, () => {
       { ok: false, error: `A provider named "${winner}" already exists.`, fieldErrors: { name: [`Choose another name: "${winner}" exists, and names may not differ only in case.`] } },
     ]);
     expect(await db.select().from(auditLog).where(and(eq(auditLog.action, "provider.create"), eq(sql`lower(${auditLog.target})`, "race")))).toHaveLength(1);
+  });
+
+  it("an admin renames a provider: the list shows the new name, its models stay, the change is audited; a taken or empty name is refused and changes nothing", async () => {
+    const make = async (name: string) => {
+      setTestSession(admin);
+      const r = await createProviderAction({ teamId, kind: "openai_compatible", name, baseUrl: `${fleet.url}/v1`, local: false });
+      if (!r.ok) throw new Error(r.error);
+      return (await db.select().from(providers).where(eq(providers.name, name)))[0];
+    };
+    const lab = await make("Lab one");
+    await make("Lab two");
+    await db.insert(models).values({ providerId: lab.id, name: "lab-one-model", displayName: "Lab one model", contextWindow: 8192, inputPriceMicros: 0, outputPriceMicros: 0 });
+
+    setTestSession(member);
+    expect(await updateProviderAction({ teamId, providerId: lab.id, name: "Sneaky" })).toMatchObject({ ok: false });
+    setTestSession(admin);
+    expect(await updateProviderAction({ teamId, providerId: lab.id, name: "LAB TWO" })).toEqual({
+      ok: false,
+      error: 'A provider named "Lab two" already exists.',
+      fieldErrors: { name: ['Choose another name: "Lab two" exists, and names may not differ only in case.'] },
+    });
+    expect(await updateProviderAction({ teamId, providerId: lab.id, name: "  " })).toMatchObject({ ok: false, fieldErrors: { name: ["Name the provider."] } });
+    expect((await db.select().from(providers).where(eq(providers.id, lab.id)))[0]).toEqual(lab);
+
+    // A change of case alone is the provider's own name, not a clash.
+    expect(await updateProviderAction({ teamId, providerId: lab.id, name: "LAB ONE" })).toMatchObject({ ok: true });
+    expect(await updateProviderAction({ teamId, providerId: lab.id, name: " Lab Uno " })).toMatchObject({ ok: true });
+    expect((await listProviders(db)).filter((p) => p.id === lab.id).map((p) => p.name)).toEqual(["Lab Uno"]);
+    expect((await db.select().from(models).where(eq(models.name, "lab-one-model")))[0].providerId).toBe(lab.id);
+    const log = await db.select().from(auditLog).where(and(eq(auditLog.action, "provider.update"), eq(auditLog.target, "LAB ONE")));
+    expect(log.map((l) => l.details)).toEqual([{ name: { from: "LAB ONE", to: "Lab Uno" }, keyReplaced: false }]);
+    expect((await loadFleet(db)).byName.get("lab-one-model")?.provider.name).toBe("Lab Uno");
+  });
+
+  it("two concurrent renames to names differing only in case: one provider gets it, the other keeps its name and is told why", async () => {
+    setTestSession(admin);
+    const ids: string[] = [];
+    for (const name of ["Twin a", "Twin b"]) {
+      const r = await createProviderAction({ teamId, kind: "openai_compatible", name, baseUrl: "https://twin.example.com/v1", local: false });
+      if (!r.ok) throw new Error(r.error);
+      ids.push(r.data.id);
+    }
+    const results = await bothPastTheCheck(() => [updateProviderAction({ teamId, providerId: ids[0], name: "Twin" }), updateProviderAction({ teamId, providerId: ids[1], name: "twin" })]);
+    const names = (await db.select().from(providers).where(inArray(providers.id, ids))).map((p) => p.name).sort();
+    const winner = names.find((n) => n.toLowerCase() === "twin")!;
+    expect(names).toEqual(results[0].ok ? ["Twin", "Twin b"] : ["Twin a", "twin"]);
+    expect(results.filter((r) => !r.ok)).toEqual([
+      { ok: false, error: `A provider named "${winner}" already exists.`, fieldErrors: { name: [`Choose another name: "${winner}" exists, and names may not differ only in case.`] } },
+    ]);
+  });
+
+  it("seeding the fleet again (each demo start does) after a default provider was renamed adds no provider and keeps its models on it", async () => {
+    setTestSession(admin);
+    const [openai] = await db.select().from(providers).where(eq(providers.kind, "openai"));
+    const count = async () => (await db.select().from(providers)).length;
+    const before = await count();
+    for (const name of ["OpenAI (production)", "openai"]) {
+      expect(await updateProviderAction({ teamId, providerId: openai.id, name })).toMatchObject({ ok: true });
+      await seedFleet(db, { mockFleetUrl: fleet.url, env: {} });
+      expect(await count()).toBe(before);
+      expect((await db.select().from(models).where(eq(models.name, "gpt-4.1-mini")))[0].providerId).toBe(openai.id);
+    }
   });
 });
 

@@ -80,14 +80,15 @@ export function apiKeyHint(apiKey: string): string | null {
 export const providerLabels = { kind: "Kind", name: "Name", baseUrl: "Base URL", apiKey: "API key" };
 
 const apiKey = z.string().trim().max(500, "That API key is too long (500 characters at most).");
+const providerName = z.string().trim().min(1, "Name the provider.").max(60, "Use at most 60 characters.");
 export const createProviderSchema = z.object({
   kind: z.enum(KINDS, { message: "Choose a provider kind." }),
-  name: z.string().trim().min(1, "Name the provider.").max(60, "Use at most 60 characters."),
+  name: providerName,
   baseUrl: url,
   apiKey: apiKey.optional(),
   local: bool,
 });
-export const updateProviderSchema = z.object({ providerId: z.uuid(), baseUrl: url.optional(), apiKey: apiKey.optional(), enabled: bool.optional() });
+export const updateProviderSchema = z.object({ providerId: z.uuid(), name: providerName.optional(), baseUrl: url.optional(), apiKey: apiKey.optional(), enabled: bool.optional() });
 export const updateModelSchema = z.object({ modelId: z.uuid(), ...modelFields });
 export const createModelSchema = z.object({
   providerId: z.uuid("Choose a provider."),
