@@ -44,6 +44,8 @@ export interface AnalyseInput {
    * Not read for the domain, which is the task's.
    */
   conversation?: string;
+  /** Images in the messages (`image_url` parts): each counted at lib/providers' fixed estimate, like the task never trimmed. */
+  images?: number;
   constraints?: { maxTokens?: number; maxCostMicros?: number; maxTimeMs?: number };
   priority?: Priority;
   qualityRequirement?: QualityRequirement;
@@ -65,9 +67,9 @@ export interface TaskProfile {
   /** 0..1: how clearly the winning domain beat the runner-up. */
   domainConfidence: number;
   complexity: { score: number; level: ComplexityLevel };
-  /** Estimated input tokens: task + context + files. */
+  /** Estimated input tokens: task + images + context + files. */
   contextTokens: number;
-  /** Tokens of the task text with a conversation's other turns: the part that can never be trimmed. */
+  /** Tokens of the task text with a conversation's other turns and its images: the part that can never be trimmed. */
   taskTokens: number;
   /** Tokens of context + files: the part the optimiser may trim or summarise. */
   trimmableTokens: number;

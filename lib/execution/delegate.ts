@@ -10,6 +10,7 @@ import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
+import { countImages } from "@/lib/providers/tokens";
 import { ProviderError } from "@/lib/providers/errors";
 import { CAPABILITIES, capabilityWords, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
@@ -172,6 +173,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     context: input.context,
     files: input.files,
     conversation: conversationText(input),
+    images: countImages(input.messages ?? []),
     constraints: input.constraints,
     priority: input.priority,
     qualityRequirement: input.qualityRequirement,

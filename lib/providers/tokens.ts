@@ -17,9 +17,19 @@ export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
+/** Images (`image_url` parts) in a chat request's messages. */
+export function countImages(messages: readonly { content: string; parts?: readonly { type: string }[] }[]): number {
+  let n = 0;
+  for (const m of messages) for (const p of m.parts ?? []) if (p.type === "image_url") n++;
+  return n;
+}
+
+/** Estimated prompt tokens of `images` images: the one rule for budget holds and the router's sizing. */
+export const imageTokens = (images: number): number => images * IMAGE_TOKENS;
+
 /** Estimated prompt tokens of a whole chat request, system message and images included. */
 export function estimateMessagesTokens(messages: { content: string; parts?: readonly { type: string }[] }[]): number {
-  let n = REQUEST_OVERHEAD_TOKENS;
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + IMAGE_TOKENS * (m.parts?.filter((p) => p.type === "image_url").length ?? 0);
+  let n = REQUEST_OVERHEAD_TOKENS + imageTokens(countImages(messages));
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content);
   return n;
 }

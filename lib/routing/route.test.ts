@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyse } from "@/lib/analysis";
 import { emptySnapshot, seededRng } from "@/lib/learning";
+import { countImages, estimateMessagesTokens, estimateTokens, IMAGE_TOKENS, imageTokens } from "@/lib/providers/tokens";
 import { contextBudget, isRefusal, requiredCapabilities, route, trimText, type Capability, type RouteCandidate, type RouteDecision } from "./index";
 
 const model = (id: string, o: Partial<RouteCandidate> = {}): RouteCandidate => ({
@@ -324,5 +325,36 @@ describe("route: capability filter", () => {
     const r = route(capTask, CAP_FLEET, capCtx({ needs: ["tools"], preference: "xai-cheap" }));
     expect(isRefusal(r) && r.code).toBe("preference_unavailable");
     expect(isRefusal(r) && r.message).toMatch(/"xai-cheap" cannot take this task: does not support tool calling/);
+  });
+});
+
+describe("route: images count towards size and cost", () => {
+  const vision = [
+    model("small-vision", { contextWindow: 16_000, inputPerMTokMicros: 100_000, outputPerMTokMicros: 400_000, imageInput: true }),
+    model("big-vision", { contextWindow: 200_000, inputPerMTokMicros: 3_000_000, outputPerMTokMicros: 15_000_000, imageInput: true }),
+  ];
+  const text = "What differs between these screenshots?";
+  const request = (images: number) => [{ role: "user", content: text, parts: [{ type: "text" }, ...Array.from({ length: images }, () => ({ type: "image_url" }))] }];
+  // As delegate() sizes a request: the analyser counts the images the budget hold counts.
+  const routeRequest = (images: number, preference?: string) => {
+    const messages = request(images);
+    return decided(route(analyse({ task: text, images: countImages(messages) }), vision, ctx({ needs: requiredCapabilities({ messages }), preference })));
+  };
+  const tooMany = Math.ceil(16_000 / IMAGE_TOKENS);
+
+  it("an image-heavy request goes to a model whose window holds its images, not to one it would overflow", () => {
+    expect(routeRequest(1).model).toBe("small-vision");
+    const d = routeRequest(tooMany);
+    expect(d.model).toBe("big-vision");
+    expect(d.excluded.map((e) => e.id)).toContain("small-vision");
+    expect(d.reason).toContain(`~${estimateTokens(text) + imageTokens(tooMany)} tokens in`);
+  });
+
+  it("the estimated cost includes the images at the model's input price, as the budget hold counts them", () => {
+    const withImages = routeRequest(tooMany, "big-vision");
+    const without = routeRequest(0, "big-vision");
+    const held = estimateMessagesTokens(request(tooMany)) - estimateMessagesTokens(request(0));
+    expect(held).toBe(imageTokens(tooMany));
+    expect(withImages.estimatedCostMicros - without.estimatedCostMicros).toBeCloseTo((held * vision[1].inputPerMTokMicros) / 1e6, 6);
   });
 });
