@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db";
-import { requests } from "@/db/schema";
+import { ratings, requests } from "@/db/schema";
 import { createUser } from "@/lib/auth/users";
 import { createTeam } from "@/lib/teams/service";
 import { driverName, freshDb } from "@/test/db";
@@ -8,10 +8,13 @@ import { modelStats } from "./model-stats";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let teamId: string;
+let owner: string;
+const DAY = 86_400_000;
+const since = () => new Date(Date.now() - 30 * DAY);
 
 beforeAll(async () => {
   db = (await freshDb()).db;
-  const owner = (await createUser(db, { name: "o", email: "o@ms.test", password: "password-123" })).id;
+  owner = (await createUser(db, { name: "o", email: "o@ms.test", password: "password-123" })).id;
   teamId = (await createTeam(db, { name: "MS", slug: "ms", ownerId: owner })).id;
 });
 afterAll(async () => {
@@ -37,5 +40,34 @@ describe(`model stats on ${driverName}`, () => {
       C: { requests: 1, errors: 1, failedOver: 0 },
       D: { requests: 1, errors: 1, failedOver: 1 },
     });
+  });
+
+  it("reads the ratings of the window only, like the requests; a model rated in it without a call in it still shows", async () => {
+    const team = (await createTeam(db, { name: "MR", slug: "ms-ratings", ownerId: owner })).id;
+    const call = async (model: string, at: Date) =>
+      (await db.insert(requests).values({ teamId: team, source: "api", model, status: "ok", latencyMs: 50, costMicros: 7, createdAt: at }).returning({ id: requests.id }))[0].id;
+    const rate = (requestId: string, model: string, value: number, at: Date) => ({ requestId, teamId: team, userId: owner, kind: "thumbs" as const, value, domain: "chat", model, createdAt: at });
+    const recent = await call("E", new Date(Date.now() - DAY));
+    const old = await call("E", new Date(Date.now() - 60 * DAY));
+    const oldF = await call("F", new Date(Date.now() - 45 * DAY));
+    await db.insert(ratings).values([
+      rate(recent, "E", 1, new Date(Date.now() - DAY)), // in the window: thumbs up
+      rate(old, "E", 0, new Date(Date.now() - 59 * DAY)), // 59 days ago: not in "the last 30 days"
+      rate(oldF, "F", 0, new Date(Date.now() - 2 * DAY)), // rated in the window, a call from before it
+    ]);
+    const stats = Object.fromEntries((await modelStats(db, team, since())).map((s) => [s.model, { requests: s.requests, ratings: s.ratings, avgRating: s.avgRating }]));
+    expect(stats).toEqual({ E: { requests: 1, ratings: 1, avgRating: 1 }, F: { requests: 0, ratings: 1, avgRating: 0 } });
+  });
+
+  it("leaves out calls the budget refused before they reached the model: not a call to it, not its error", async () => {
+    const team = (await createTeam(db, { name: "MB", slug: "ms-budget", ownerId: owner })).id;
+    await db.insert(requests).values([
+      { teamId: team, source: "api", model: "G", status: "ok", latencyMs: 80, costMicros: 20 },
+      // What delegate() records when the budget refuses after routing: the chosen model, status refused.
+      { teamId: team, source: "api", model: "G", status: "refused", errorKind: "budget_exceeded", latencyMs: 2 },
+      { teamId: team, source: "api", model: "G", status: "error", errorKind: "server", latencyMs: 30 },
+    ]);
+    const [g] = await modelStats(db, team, since());
+    expect({ model: g.model, requests: g.requests, errors: g.errors }).toEqual({ model: "G", requests: 2, errors: 1 });
   });
 });

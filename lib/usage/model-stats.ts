@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, ne, sql } from "drizzle-orm";
 import { rowsOf, type Db } from "@/db";
 import { ratings, requests } from "@/db/schema";
 
@@ -20,9 +20,10 @@ export type ModelStats = {
 
 /**
  * Per-model figures for one team since `since`: volume, error rate, latency percentiles and cost
- * per successful task from `requests` (index team_id, model, created_at), ratings from `ratings`.
- * A call that failed on A and was answered by B is one row under B; A's failure is read from the
- * row's fallbacks_tried, so that A's error rate does not hide the failures fallbacks rescued.
+ * per successful task from `requests` (index team_id, model, created_at), ratings given since then
+ * from `ratings`. A call that failed on A and was answered by B is one row under B; A's failure is
+ * read from the row's fallbacks_tried, so that A's error rate does not hide the failures fallbacks
+ * rescued. A refused call (the budget's refusal names the model routed to) never reached a model.
  */
 export async function modelStats(db: Db, teamId: string, since: Date): Promise<ModelStats[]> {
   const [usage, rated, failedOver] = await Promise.all([
@@ -36,7 +37,7 @@ export async function modelStats(db: Db, teamId: string, since: Date): Promise<M
         avgCost: sql<number | null>`avg(${requests.costMicros}) filter (where ${requests.status} = 'ok')`,
       })
       .from(requests)
-      .where(and(eq(requests.teamId, teamId), gte(requests.createdAt, since), sql`${requests.model} is not null`))
+      .where(and(eq(requests.teamId, teamId), gte(requests.createdAt, since), sql`${requests.model} is not null`, ne(requests.status, "refused")))
       .groupBy(requests.model),
     db
       .select({
@@ -45,7 +46,7 @@ export async function modelStats(db: Db, teamId: string, since: Date): Promise<M
         avg: sql<number>`avg(case when ${ratings.kind} = 'thumbs' then ${ratings.value}::float else (${ratings.value} - 1) / 4.0 end)`,
       })
       .from(ratings)
-      .where(eq(ratings.teamId, teamId))
+      .where(and(eq(ratings.teamId, teamId), gte(ratings.createdAt, since)))
       .groupBy(ratings.model),
     // Every model tried before the last; on a failed row the last one tried is the row's own model.
     db.execute<{ model: string; n: number }>(sql`
@@ -58,10 +59,11 @@ export async function modelStats(db: Db, teamId: string, since: Date): Promise<M
   ]);
   const over = new Map(rowsOf<{ model: string; n: number }>(failedOver).map((r) => [r.model, Number(r.n)]));
   const byModel = new Map(rated.map((r) => [r.model, r]));
-  const stats = usage.map((u) => {
+  const stats: ModelStats[] = usage.map((u) => {
     const r = byModel.get(u.model);
     const fo = over.get(u.model!) ?? 0;
     over.delete(u.model!);
+    byModel.delete(u.model);
     return {
       model: u.model!,
       requests: Number(u.requests) + fo,
@@ -74,10 +76,13 @@ export async function modelStats(db: Db, teamId: string, since: Date): Promise<M
       avgRating: r ? Number(r.avg) : null,
     };
   });
-  // Models that only ever failed over (never answered in the window) still have figures.
-  for (const [model, fo] of over) {
+  // Models that only ever failed over, or were only rated (their calls are older), in the window still have figures.
+  const idle = (model: string, fo: number): ModelStats => {
     const r = byModel.get(model);
-    stats.push({ model, requests: fo, errors: fo, failedOver: fo, p50LatencyMs: null, p95LatencyMs: null, avgCostMicros: null, ratings: r ? Number(r.n) : 0, avgRating: r ? Number(r.avg) : null });
-  }
+    byModel.delete(model);
+    return { model, requests: fo, errors: fo, failedOver: fo, p50LatencyMs: null, p95LatencyMs: null, avgCostMicros: null, ratings: r ? Number(r.n) : 0, avgRating: r ? Number(r.avg) : null };
+  };
+  for (const [model, fo] of over) stats.push(idle(model, fo));
+  for (const model of [...byModel.keys()]) if (model) stats.push(idle(model, 0));
   return stats;
 }
