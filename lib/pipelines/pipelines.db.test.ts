@@ -379,4 +379,28 @@ describe(`instruction synthesis on ${driverName}`, () => {
     expect(rows).toHaveLength(3);
     expect(run.costMicros).toBe(rows.reduce((a, x) => a + x.costMicros, 0));
   });
+
+  it("counts in the run's cost every call it paid for: the instructions of a synthesis step stopped before its answer, and the attempts before a retry", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "paid-for", steps: [
+      { key: "solve", kind: "synthesis", strongModel: "gpt-4.1", model: "gpt-4o-mini", group: 0, template: "Write a detailed article with many sections about {{input}}" },
+    ] });
+    // The strong model writes the instructions at once; the cheap one follows them slowly, and the run is cancelled meanwhile.
+    await fleet.configure({ models: { "gpt-4o-mini": { tokensPerSecond: 40, latencyMs: 5 } } });
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "owls", userId });
+    await until(async () => ((await getRun(db, teamId, started.id))!.steps[0].output?.length ?? 0) > 0);
+    await cancelRun(db, teamId, started.id);
+    const run = await waitForRun(db, teamId, started.id);
+    expect(run.status).toBe("cancelled");
+    const paid = async () => (await db.select().from(requests).where(eq(requests.pipelineRunId, run.id))).reduce((a, x) => a + x.costMicros, 0);
+    const first = await paid();
+    expect(first).toBeGreaterThan(0); // gpt-4.1's instructions were answered and charged
+    expect(run.costMicros).toBe(first);
+
+    await fleet.configure({ models: { "gpt-4o-mini": { tokensPerSecond: 0 } } });
+    await retryStep(db, { teamId, runId: run.id, stepKey: "solve" });
+    const again = await waitForRun(db, teamId, run.id);
+    expect(again.status).toBe("succeeded");
+    expect(again.costMicros).toBe(await paid());
+    expect(again.costMicros).toBe(first + again.steps[0].costMicros);
+  });
 });

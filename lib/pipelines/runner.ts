@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { apiKeys, pipelineRuns, pipelineSteps } from "@/db/schema";
+import { apiKeys, pipelineRuns, pipelineSteps, requests } from "@/db/schema";
 import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
 import { DelegateError } from "@/lib/execution/errors";
 import { formatUsdApart } from "@/lib/format";
@@ -291,10 +291,19 @@ function omitText<T extends { text: string }>(x: T): Omit<T, "text"> {
   return rest;
 }
 
+/**
+ * The run's cost is every call recorded for it — a step's attempts before a retry, the
+ * instructions of a synthesis step stopped before its answer, a context summary — not the sum
+ * of its steps' last attempts. Each row is written before its call returns; the team and the
+ * run's start bound the read to the (team_id, created_at) index.
+ */
 async function refreshRunCost(db: Db, runId: string) {
   await db
     .update(pipelineRuns)
-    .set({ costMicros: sql`(select coalesce(sum(s.cost_micros), 0) from pipeline_steps s where s.run_id = ${runId})` })
+    .set({
+      costMicros: sql`(select coalesce(sum(q.cost_micros), 0) from ${requests} q
+        where q.team_id = ${pipelineRuns.teamId} and q.created_at >= ${pipelineRuns.createdAt} and q.pipeline_run_id = ${pipelineRuns.id})`,
+    })
     .where(eq(pipelineRuns.id, runId));
 }
 
