@@ -5,6 +5,7 @@ import { budgets, models, ratings, requests, routingSettings } from "@/db/schema
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
 import { invalidateBudgets } from "@/lib/budgets";
+import { listBudgets } from "@/lib/budgets/service";
 import { invalidateTeamSettings } from "@/lib/execution/delegate";
 import { loadSnapshot } from "@/lib/learning/store";
 import { gradeAnswer } from "@/mock-fleet/grader";
@@ -392,6 +393,24 @@ describe(`Unified delegate API (${driverName})`, () => {
     expect(body.totals.requests).toBeGreaterThan(0);
     expect(body.totals.cost_usd).toBeGreaterThan(0);
     for (const days of ["abc", "0x10", "1e1", "7.0", "0", "367"]) expect((await fetch(`${fx.api}/spend?days=${days}`, { headers: { authorization: `Bearer ${fx.key}` } })).status).toBe(400);
+  });
+
+  it("shows a budget's spend in its current period, as the Budgets page does, once the period it was last written in has ended", async () => {
+    // Written in an earlier month and not touched since: no call has rolled it into this month yet.
+    const [b] = await fx.db
+      .insert(budgets)
+      .values({ teamId: fx.team.id, name: "stale month", limitMicros: 5_000_000, hardStop: false, period: "monthly", periodStart: new Date(Date.UTC(2020, 0, 1)), spentMicros: 1_234_567 })
+      .returning();
+    try {
+      const body = await (await fetch(`${fx.api}/spend`, { headers: { authorization: `Bearer ${fx.key}` } })).json();
+      const [page] = (await listBudgets(fx.db, fx.team.id)).filter((x) => x.id === b.id);
+      expect(page.periodStart.getTime()).toBeGreaterThan(Date.UTC(2020, 0, 1));
+      expect(body.budgets.find((x: { name: string }) => x.name === "stale month")).toMatchObject({ spent_usd: page.spentMicros / 1e6, period_start: page.periodStart.toISOString(), period_end: page.periodEnd.toISOString() });
+      expect(page.spentMicros).toBe(0);
+    } finally {
+      await fx.db.delete(budgets).where(eq(budgets.id, b.id));
+      invalidateBudgets(fx.team.id);
+    }
   });
 
   it("serves an OpenAPI 3.1 document without a key", async () => {

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { budgets } from "@/db/schema";
+import { listBudgets } from "@/lib/budgets/service";
 import { callerCostMicros, delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
@@ -179,7 +178,7 @@ export async function feedbackRoute(db: Db, req: IncomingMessage, res: ServerRes
   });
 }
 
-/** GET /api/v1/spend?days=30 — the team's usage from the daily rollup, and its budgets. */
+/** GET /api/v1/spend?days=30 — the team's usage from the daily rollup, and its budgets in their current period (as the Budgets page shows them). */
 export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: Caller) {
   const raw = url.searchParams.get("days") ?? "30";
   const days = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
@@ -189,7 +188,7 @@ export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: 
   const [totals, models, bs] = await Promise.all([
     usageTotals(db, teamId, since),
     topModels(db, teamId, since, 20),
-    db.select().from(budgets).where(and(eq(budgets.teamId, teamId))),
+    listBudgets(db, teamId),
   ]);
   sendJson(res, 200, {
     since,
@@ -201,6 +200,8 @@ export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: 
       scope: b.scope,
       period: b.period,
       limit_usd: b.limitMicros / 1e6,
+      period_start: b.periodStart.toISOString(),
+      period_end: b.periodEnd.toISOString(),
       spent_usd: b.spentMicros / 1e6,
       reserved_usd: b.reservedMicros / 1e6,
       hard_stop: b.hardStop,
