@@ -51,7 +51,15 @@ export function KeysTable({ keys }: { keys: KeyListItem[] }) {
                   <br />
                   {k.tokensPerMinute ? `${k.tokensPerMinute} tokens/min` : "no token limit"}
                 </td>
-                <td className="py-2 pr-3 text-xs">{k.budget ? `${formatUsd(k.budget.spentMicros)} of ${formatUsd(k.budget.limitMicros)} / month` : "—"}</td>
+                <td className="py-2 pr-3 text-xs" data-testid="key-budgets">
+                  {k.budgets.length
+                    ? k.budgets.map((b) => (
+                        <div key={b.id} title={b.name}>
+                          {formatUsd(b.spentMicros)} of {formatUsd(b.limitMicros)} / {b.per}
+                        </div>
+                      ))
+                    : "—"}
+                </td>
                 <td className="py-2 pr-3 text-xs" data-testid="key-last-used">
                   {when(k.lastUsedAt)}
                 </td>

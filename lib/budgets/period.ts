@@ -85,3 +85,8 @@ export function periodEnd(b: Omit<PeriodSpec, "periodStart">, start: Date, timeZ
       return addZonedDays(start, Math.max(1, b.customDays ?? 30), timeZone);
   }
 }
+
+/** A period as the unit of a limit: "$5 / day", "$50 / month", "$20 / 10 days". */
+export function perPeriod(b: Omit<PeriodSpec, "periodStart">): string {
+  return b.period === "custom" ? `${Math.max(1, b.customDays ?? 30)} days` : { daily: "day", weekly: "week", monthly: "month" }[b.period];
+}

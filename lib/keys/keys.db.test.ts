@@ -1,7 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, auditLog, budgets, requests } from "@/db/schema";
 import { authenticateApiKey, findActiveKey, flushLastUsed, touchApiKey } from "@/lib/auth/api-keys";
+import { createBudget } from "@/lib/budgets/service";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { delegate } from "@/lib/execution/delegate";
 import { KeyRevokedError } from "@/lib/execution/errors";
@@ -39,9 +40,22 @@ describe(`API key lifecycle (${driverName})`, () => {
     expect(b).toMatchObject({ scope: "key", limitMicros: 25_000_000, period: "monthly", hardStop: true });
     expect((await models(k.key)).status).toBe(200);
     const listed = (await listTeamKeys(fx.db, fx.team.id)).find((x) => x.id === k.id)!;
-    expect(listed).toMatchObject({ name: "CI bot", modelAllowList: ["gpt-4.1-mini"], requestsPerMinute: 100, budget: { limitMicros: 25_000_000, spentMicros: 0 }, revokedAt: null });
+    expect(listed).toMatchObject({ name: "CI bot", modelAllowList: ["gpt-4.1-mini"], requestsPerMinute: 100, budgets: [{ limitMicros: 25_000_000, spentMicros: 0, per: "month" }], revokedAt: null });
     const audits = await fx.db.select().from(auditLog).where(eq(auditLog.action, "key.create"));
     expect(audits.some((a) => a.target === "CI bot")).toBe(true);
+  });
+
+  it("lists each of a key's budgets once, with its own period and its spend in the current one", async () => {
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "two budgets", modelAllowList: [], monthlyBudgetUsd: 30 });
+    await createBudget(fx.db, fx.team.id, { name: "key per day", scope: "key", apiKeyId: k.id, userId: null, limitUsd: 2, period: "daily", hardStop: true, thresholds: [100], webhookUrl: null });
+    // The monthly one was last written in an earlier month: the page shows this month's spend.
+    await fx.db.update(budgets).set({ periodStart: new Date(Date.UTC(2020, 0, 1)), spentMicros: 9_000_000 }).where(and(eq(budgets.apiKeyId, k.id), eq(budgets.period, "monthly")));
+    const rows = (await listTeamKeys(fx.db, fx.team.id)).filter((x) => x.id === k.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].budgets.map((b) => ({ limit: b.limitMicros, spent: b.spentMicros, per: b.per })).sort((a, b) => a.limit - b.limit)).toEqual([
+      { limit: 2_000_000, spent: 0, per: "day" },
+      { limit: 30_000_000, spent: 0, per: "month" },
+    ]);
   });
 
   it("refuses an allow-list naming an unknown model", async () => {

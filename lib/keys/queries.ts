@@ -1,6 +1,8 @@
-import { and, desc, eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { apiKeys, budgets } from "@/db/schema";
+import { apiKeys } from "@/db/schema";
+import { perPeriod } from "@/lib/budgets/period";
+import { listBudgets } from "@/lib/budgets/service";
 import { defaultTeamLimits, ownTeamLimits, type TeamLimits } from "@/lib/ratelimit";
 
 export type KeyListItem = {
@@ -13,18 +15,14 @@ export type KeyListItem = {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
-  budget: { limitMicros: number; spentMicros: number } | null;
+  /** The key's own budgets, each with its spend in its current period ("day", "week", "month", "10 days"). */
+  budgets: { id: string; name: string; limitMicros: number; spentMicros: number; per: string }[];
 };
 
-/** The team's keys, newest first, with their key-scoped budget; dates as ISO strings for the client. */
+/** The team's keys, newest first, with their key-scoped budgets as the Budgets page reads them; dates as ISO strings for the client. */
 export async function listTeamKeys(db: Db, teamId: string): Promise<KeyListItem[]> {
-  const rows = await db
-    .select({ k: apiKeys, limitMicros: budgets.limitMicros, spentMicros: budgets.spentMicros })
-    .from(apiKeys)
-    .leftJoin(budgets, and(eq(budgets.apiKeyId, apiKeys.id), eq(budgets.scope, "key")))
-    .where(eq(apiKeys.teamId, teamId))
-    .orderBy(desc(apiKeys.createdAt));
-  return rows.map(({ k, limitMicros, spentMicros }) => ({
+  const [rows, teamBudgets] = await Promise.all([db.select().from(apiKeys).where(eq(apiKeys.teamId, teamId)).orderBy(desc(apiKeys.createdAt)), listBudgets(db, teamId)]);
+  return rows.map((k) => ({
     id: k.id,
     name: k.name,
     prefix: k.prefix,
@@ -34,7 +32,9 @@ export async function listTeamKeys(db: Db, teamId: string): Promise<KeyListItem[
     createdAt: k.createdAt.toISOString(),
     lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
     revokedAt: k.revokedAt?.toISOString() ?? null,
-    budget: limitMicros === null ? null : { limitMicros: Number(limitMicros), spentMicros: Number(spentMicros ?? 0) },
+    budgets: teamBudgets
+      .filter((b) => b.scope === "key" && b.apiKeyId === k.id)
+      .map((b) => ({ id: b.id, name: b.name, limitMicros: b.limitMicros, spentMicros: b.spentMicros, per: perPeriod(b) })),
   }));
 }
 
