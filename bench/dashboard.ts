@@ -89,7 +89,7 @@ async function dataBench(db: Db, n: number) {
   const since30 = dayString(new Date(now.getTime() - 29 * 86_400_000));
   const from90 = dayString(new Date(now.getTime() - 89 * 86_400_000));
   const overview = async () => {
-    const [, , , , list] = await Promise.all([usageTotals(db, t.id, today), usageTotals(db, t.id, since30), topModels(db, t.id, since30), recentRequests(db, t.id), listBudgets(db, t.id), averageRating(db, t.id, new Date(now.getTime() - 30 * 86_400_000))]);
+    const [, , , , list] = await Promise.all([usageTotals(db, t.id, today), usageTotals(db, t.id, since30), topModels(db, t.id, since30), recentRequests(db, t.id), listBudgets(db, t.id), averageRating(db, t.id, 30, now)]);
     await spendByDay(db, [t.id], dayString(list[0].periodStart), today, "team");
   };
   const costs = async (by: "model" | "user") => {

@@ -4,7 +4,7 @@ import { listBudgets } from "@/lib/budgets/service";
 import { callerCostMicros, delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
-import { dayString, topModels, usageTotals } from "@/lib/usage/queries";
+import { lastDays, topModels, usageTotals } from "@/lib/usage/queries";
 import { admit, countUsage, type Caller } from "./caller";
 import { badRequest, errorBody, toApiError } from "./errors";
 import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
@@ -183,7 +183,7 @@ export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: 
   const raw = url.searchParams.get("days") ?? "30";
   const days = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(days) || days < 1 || days > 366) throw badRequest("days must be a whole number from 1 to 366.", "days");
-  const since = dayString(new Date(Date.now() - (days - 1) * 86_400_000));
+  const since = lastDays(days).day;
   const teamId = caller.key.teamId;
   const [totals, models, bs] = await Promise.all([
     usageTotals(db, teamId, since),

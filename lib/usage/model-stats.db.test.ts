@@ -4,13 +4,14 @@ import { ratings, requests } from "@/db/schema";
 import { createUser } from "@/lib/auth/users";
 import { createTeam } from "@/lib/teams/service";
 import { driverName, freshDb } from "@/test/db";
+import { insertRequestRecords, type RequestRecord } from "@/lib/execution/record";
 import { modelStats } from "./model-stats";
+import { averageRating, dayString, lastDays, usageTotals } from "./queries";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let teamId: string;
 let owner: string;
 const DAY = 86_400_000;
-const since = () => new Date(Date.now() - 30 * DAY);
 
 beforeAll(async () => {
   db = (await freshDb()).db;
@@ -33,7 +34,7 @@ describe(`model stats on ${driverName}`, () => {
       row("B", "ok", tried("D")), // D only ever failed over
       { ...row("A", "ok"), createdAt: new Date(Date.now() - 40 * 86_400_000) }, // outside the window
     ]);
-    const stats = Object.fromEntries((await modelStats(db, teamId, new Date(Date.now() - 30 * 86_400_000))).map((s) => [s.model, { requests: s.requests, errors: s.errors, failedOver: s.failedOver }]));
+    const stats = Object.fromEntries((await modelStats(db, teamId, 30)).map((s) => [s.model, { requests: s.requests, errors: s.errors, failedOver: s.failedOver }]));
     expect(stats).toEqual({
       A: { requests: 3, errors: 2, failedOver: 2 },
       B: { requests: 3, errors: 1, failedOver: 0 },
@@ -55,7 +56,7 @@ describe(`model stats on ${driverName}`, () => {
       rate(old, "E", 0, new Date(Date.now() - 59 * DAY)), // 59 days ago: not in "the last 30 days"
       rate(oldF, "F", 0, new Date(Date.now() - 2 * DAY)), // rated in the window, a call from before it
     ]);
-    const stats = Object.fromEntries((await modelStats(db, team, since())).map((s) => [s.model, { requests: s.requests, ratings: s.ratings, avgRating: s.avgRating }]));
+    const stats = Object.fromEntries((await modelStats(db, team, 30)).map((s) => [s.model, { requests: s.requests, ratings: s.ratings, avgRating: s.avgRating }]));
     expect(stats).toEqual({ E: { requests: 1, ratings: 1, avgRating: 1 }, F: { requests: 0, ratings: 1, avgRating: 0 } });
   });
 
@@ -67,7 +68,24 @@ describe(`model stats on ${driverName}`, () => {
       { teamId: team, source: "api", model: "G", status: "refused", errorKind: "budget_exceeded", latencyMs: 2 },
       { teamId: team, source: "api", model: "G", status: "error", errorKind: "server", latencyMs: 30 },
     ]);
-    const [g] = await modelStats(db, team, since());
+    const [g] = await modelStats(db, team, 30);
     expect({ model: g.model, requests: g.requests, errors: g.errors }).toEqual({ model: "G", requests: 2, errors: 1 });
+  });
+
+  it("counts the same 30 days as the Overview and the API: 30 UTC days up to today, not 30 × 24 hours back", async () => {
+    const team = (await createTeam(db, { name: "MW", slug: "ms-window", ownerId: owner })).id;
+    const now = new Date(`${dayString(new Date())}T12:00:00.000Z`);
+    const { day, since } = lastDays(30, now);
+    const call = (model: string, at: Date): RequestRecord => ({ id: crypto.randomUUID(), teamId: team, source: "api", model, status: "ok", latencyMs: 40, costMicros: 9, createdAt: at });
+    // A minute before the window's first UTC midnight (yet less than 30 × 24 h ago), and a minute after it.
+    const before = call("H", new Date(since.getTime() - 60_000));
+    const after = call("H", new Date(since.getTime() + 60_000));
+    await insertRequestRecords(db, [before, after]);
+    await db.insert(ratings).values([before, after].map((r) => ({ requestId: r.id!, teamId: team, userId: owner, kind: "stars" as const, value: r === before ? 1 : 5, domain: "chat", model: "H", createdAt: r.createdAt! })));
+    const [h] = await modelStats(db, team, 30, now);
+    const totals = await usageTotals(db, team, day);
+    expect({ requests: h.requests, ratings: h.ratings }).toEqual({ requests: totals.requests, ratings: 1 });
+    expect(totals.requests).toBe(1);
+    expect(await averageRating(db, team, 30, now)).toEqual({ count: 1, average: 5 });
   });
 });

@@ -1,6 +1,7 @@
 import { and, eq, gte, ne, sql } from "drizzle-orm";
 import { rowsOf, type Db } from "@/db";
 import { ratings, requests } from "@/db/schema";
+import { lastDays } from "./queries";
 
 export type ModelStats = {
   model: string;
@@ -19,13 +20,14 @@ export type ModelStats = {
 };
 
 /**
- * Per-model figures for one team since `since`: volume, error rate, latency percentiles and cost
+ * Per-model figures for one team over the last `days` days (lastDays, as the Overview counts them): volume, error rate, latency percentiles and cost
  * per successful task from `requests` (index team_id, model, created_at), ratings given since then
  * from `ratings`. A call that failed on A and was answered by B is one row under B; A's failure is
  * read from the row's fallbacks_tried, so that A's error rate does not hide the failures fallbacks
  * rescued. A refused call (the budget's refusal names the model routed to) never reached a model.
  */
-export async function modelStats(db: Db, teamId: string, since: Date): Promise<ModelStats[]> {
+export async function modelStats(db: Db, teamId: string, days: number, now = new Date()): Promise<ModelStats[]> {
+  const { since } = lastDays(days, now);
   const [usage, rated, failedOver] = await Promise.all([
     db
       .select({

@@ -53,6 +53,16 @@ export function dayString(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * "The last N days" as every page, the API and the CLI count them: N UTC days up to today, the
+ * rollup's days. `day` is the first of them, `since` its first instant (for queries on `requests`
+ * and `ratings`), so that figures read from either agree.
+ */
+export function lastDays(days: number, now = new Date()): { day: string; since: Date } {
+  const day = dayString(new Date(now.getTime() - (days - 1) * 86_400_000));
+  return { day, since: new Date(`${day}T00:00:00.000Z`) };
+}
+
 export type Dimension = "model" | "user" | "key" | "team";
 
 /**
@@ -95,8 +105,9 @@ export async function seriesLabels(db: Db, dim: Dimension, keys: string[]): Prom
   return out;
 }
 
-/** Average rating since a day: thumbs as 0/1 → 1 or 5 stars, stars as given (1–5). */
-export async function averageRating(db: Db, teamId: string, since: Date) {
+/** Average rating given in the last `days` days (lastDays): thumbs as 0/1 → 1 or 5 stars, stars as given (1–5). */
+export async function averageRating(db: Db, teamId: string, days: number, now = new Date()) {
+  const { since } = lastDays(days, now);
   const [row] = await db
     .select({
       n: sql<number>`count(*)::int`,

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { requirePageTeam } from "@/lib/auth/page";
 import { listBudgets } from "@/lib/budgets/service";
 import { burnSeries } from "@/lib/charts/burn";
-import { averageRating, dayString, recentRequests, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
+import { averageRating, dayString, lastDays, recentRequests, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
 import { formatInt, formatMs, formatUsd } from "@/lib/format";
 import { Card, Stat } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
@@ -16,14 +16,14 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
   const { team, db } = await requirePageTeam(slug);
   const now = new Date();
   const today = dayString(now);
-  const since30 = dayString(new Date(now.getTime() - 29 * 86_400_000));
+  const since30 = lastDays(30, now).day;
   const [todayTotals, monthTotals, models, recent, budgetList, rating] = await Promise.all([
     usageTotals(db, team.id, today),
     usageTotals(db, team.id, since30),
     topModels(db, team.id, since30),
     recentRequests(db, team.id),
     listBudgets(db, team.id, now),
-    averageRating(db, team.id, new Date(now.getTime() - 30 * 86_400_000)),
+    averageRating(db, team.id, 30, now),
   ]);
   const budget = budgetList.find((b) => b.scope === "team") ?? null;
   const periodFrom = budget ? dayString(budget.periodStart) : since30;
