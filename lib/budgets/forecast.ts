@@ -1,7 +1,7 @@
 /**
- * Burn-rate forecast for a budget period, pure. The rate is the average daily spend over the last
- * `windowDays` days of the period so far (today counted pro rata, so a quiet morning does not read
- * as a slowdown); the exhaustion date is when spent + rate × time reaches the limit.
+ * Burn-rate forecast for a budget period, pure. The rate is the average daily spend of the period
+ * so far (today counted pro rata, so a quiet morning does not read as a slowdown); the forecast is
+ * spent + rate × the time left; the exhaustion date is when spent + rate × time reaches the limit.
  */
 export type Forecast = {
   burnPerDayMicros: number;
@@ -12,7 +12,7 @@ export type Forecast = {
   usedFraction: number;
 };
 
-export function forecastBudget(input: { spentMicros: number; limitMicros: number; periodStart: Date; periodEnd: Date; now: Date; windowDays?: number }): Forecast {
+export function forecastBudget(input: { spentMicros: number; limitMicros: number; periodStart: Date; periodEnd: Date; now: Date }): Forecast {
   const { spentMicros, limitMicros, periodStart, periodEnd, now } = input;
   const DAY = 86_400_000;
   const elapsedDays = Math.max((now.getTime() - periodStart.getTime()) / DAY, 1 / 24); // at least an hour

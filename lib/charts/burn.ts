@@ -1,10 +1,12 @@
 import { dayRange, microsToDollars } from "./series";
 
 /**
- * Cumulative spend per day of a period, then a straight forecast line from today to the period's
- * end at `burnPerDayMicros`. Days are UTC days (the rollup's).
+ * Cumulative spend per day of a period, then a straight forecast line from now to the period's
+ * end at `burnPerDayMicros`. Days are UTC days (the rollup's). Each forecast point is the spend
+ * expected by the end of its day, the rest of today included, so the last one is the forecast
+ * for the period (forecastBudget's `projectedMicros`); without `now`, today is taken as over.
  */
-export function burnSeries(daily: { day: string; costMicros: number }[], opts: { from: string; today: string; to: string; burnPerDayMicros: number }) {
+export function burnSeries(daily: { day: string; costMicros: number }[], opts: { from: string; today: string; to: string; burnPerDayMicros: number; now?: Date }) {
   const byDay = new Map(daily.map((d) => [d.day, d.costMicros]));
   let cum = 0;
   const out: { day: string; spent?: number; forecast?: number }[] = [];
@@ -13,10 +15,11 @@ export function burnSeries(daily: { day: string; costMicros: number }[], opts: {
     out.push({ day, spent: microsToDollars(cum) });
   }
   if (out.length) out[out.length - 1].forecast = out[out.length - 1].spent;
-  let f = cum;
+  const restOfToday = opts.now ? Math.max(0, Date.parse(`${opts.today}T00:00:00.000Z`) + 86_400_000 - opts.now.getTime()) / 86_400_000 : 0;
+  let days = restOfToday;
   for (const day of dayRange(opts.from, opts.to).filter((d) => d > opts.today)) {
-    f += opts.burnPerDayMicros;
-    out.push({ day, forecast: microsToDollars(f) });
+    days += 1;
+    out.push({ day, forecast: microsToDollars(Math.round(cum + opts.burnPerDayMicros * days)) });
   }
   return out;
 }

@@ -53,6 +53,7 @@ describe("chart series preparation", () => {
   });
 });
 
+import { forecastBudget } from "@/lib/budgets/forecast";
 import { burnSeries, niceTicks } from "./burn";
 
 describe("burn series", () => {
@@ -65,6 +66,15 @@ describe("burn series", () => {
       { day: "2025-06-04", forecast: 4 },
       { day: "2025-06-05", forecast: 5 },
     ]);
+  });
+
+  it("at midday, ends on the budget's own forecast for the period: the rest of today is still to come", () => {
+    const now = new Date("2025-06-03T12:00:00.000Z");
+    const [periodStart, periodEnd] = [new Date("2025-06-01T00:00:00.000Z"), new Date("2025-06-06T00:00:00.000Z")];
+    const f = forecastBudget({ spentMicros: 3_000_000, limitMicros: 50_000_000, periodStart, periodEnd, now });
+    const s = burnSeries([{ day: "2025-06-01", costMicros: 1_000_000 }, { day: "2025-06-03", costMicros: 2_000_000 }], { from: "2025-06-01", today: "2025-06-03", to: "2025-06-05", burnPerDayMicros: f.burnPerDayMicros, now });
+    expect(s.at(-1)).toEqual({ day: "2025-06-05", forecast: f.projectedMicros / 1e6 });
+    expect(s.map((p) => p.forecast)).toEqual([undefined, undefined, 3, 3 + 1.2 * 1.5, 3 + 1.2 * 2.5]);
   });
 });
 

@@ -28,7 +28,9 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
   const budget = budgetList.find((b) => b.scope === "team") ?? null;
   const periodFrom = budget ? dayString(budget.periodStart) : since30;
   const daily = budget ? await spendByDay(db, [team.id], periodFrom, today, "team") : [];
-  const burn = budget ? burnSeries(daily, { from: periodFrom, today, to: dayString(new Date(budget.periodEnd.getTime() - 1)), burnPerDayMicros: budget.forecast.burnPerDayMicros }) : [];
+  // The period's last day: the forecast is "by" it (periodEnd is the next period's first instant).
+  const lastDay = budget ? new Date(budget.periodEnd.getTime() - 1) : now;
+  const burn = budget ? burnSeries(daily, { from: periodFrom, today, to: dayString(lastDay), burnPerDayMicros: budget.forecast.burnPerDayMicros, now }) : [];
   const tz = team.timezone;
   return (
     <div className="space-y-6">
@@ -64,7 +66,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                   <BudgetProgress spent={budget.spentMicros} reserved={budget.reservedMicros} limit={budget.limitMicros} label="Team budget used" />
                   <p>
                     Burn rate {formatUsd(budget.forecast.burnPerDayMicros)} / day; forecast {formatUsd(budget.forecast.projectedMicros)} by{" "}
-                    {budget.periodEnd.toLocaleDateString("en-GB", { timeZone: tz, day: "numeric", month: "short" })}.
+                    {lastDay.toLocaleDateString("en-GB", { timeZone: tz, day: "numeric", month: "short" })}.
                   </p>
                   <p data-testid="overview-exhaustion" className={budget.forecast.exhaustsAt ? "text-amber-700 dark:text-amber-400" : "text-zinc-500"}>
                     {budget.forecast.exhaustsAt
