@@ -23,6 +23,21 @@ test.describe("API keys through the built app", () => {
     await expect(page.getByText(secret)).toHaveCount(0);
     await expect(row).toContainText("of $5.00 / month");
 
+    // A second budget for the same key, per day, from the Budgets page: the key is still listed once, each budget with its own period.
+    await page.goto("/t/demo/budgets");
+    const bform = page.getByTestId("budget-form").last();
+    await bform.getByLabel("Name").fill(`${name} daily`);
+    await bform.getByLabel("Limit (USD)").fill("2");
+    await bform.getByRole("combobox", { name: /^Applies to/ }).selectOption("key");
+    await bform.getByRole("combobox", { name: /^API key/ }).selectOption({ label: name });
+    await bform.getByRole("combobox", { name: /^Period/ }).selectOption("daily");
+    await bform.getByRole("button", { name: "Create budget" }).click();
+    await expect(page.getByTestId(`budget-${name} daily`)).toBeVisible();
+    await page.goto("/t/demo/admin/keys");
+    await expect(page.getByTestId(`key-${name}`)).toHaveCount(1);
+    await expect(row.getByTestId("key-budgets")).toContainText("of $5.00 / month");
+    await expect(row.getByTestId("key-budgets")).toContainText("of $2.00 / day");
+
     const client = new OpenAI({ baseURL: `${baseURL}/api/v1`, apiKey: secret, maxRetries: 0 });
     const { data, response } = await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "What is 2 + 2?" }] }).withResponse();
     expect(data.choices[0].message.content?.length).toBeGreaterThan(0);
