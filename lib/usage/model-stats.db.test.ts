@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe(`model stats on ${driverName}`, () => {
-  it("counts failures a fallback rescued against the model that failed, once each", async () => {
+  it("counts failures before a fallback against the model that failed, once each; only those another model then answered as rescued", async () => {
     const tried = (...models: string[]) => models.map((model) => ({ model, error: "server: 500" }));
     const row = (model: string, status: "ok" | "error", fallbacksTried: { model: string; error: string }[] = []) => ({ teamId, source: "api" as const, model, status, fallbacksTried, latencyMs: 100, costMicros: status === "ok" ? 10 : 0 });
     await db.insert(requests).values([
@@ -36,7 +36,7 @@ describe(`model stats on ${driverName}`, () => {
     ]);
     const stats = Object.fromEntries((await modelStats(db, teamId, 30)).map((s) => [s.model, { requests: s.requests, errors: s.errors, failedOver: s.failedOver }]));
     expect(stats).toEqual({
-      A: { requests: 3, errors: 2, failedOver: 2 },
+      A: { requests: 3, errors: 2, failedOver: 1 }, // the second call's fallback failed too: nothing rescued it
       B: { requests: 3, errors: 1, failedOver: 0 },
       C: { requests: 1, errors: 1, failedOver: 0 },
       D: { requests: 1, errors: 1, failedOver: 1 },
