@@ -6,7 +6,7 @@ import { createTeam } from "@/lib/teams/service";
 import { driverName, freshDb } from "@/test/db";
 import { insertRequestRecords, type RequestRecord } from "@/lib/execution/record";
 import { modelStats } from "./model-stats";
-import { averageRating, dayString, lastDays, usageTotals } from "./queries";
+import { averageRating, dayString, lastDays, spendByDay, usageTotals } from "./queries";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let teamId: string;
@@ -87,5 +87,17 @@ describe(`model stats on ${driverName}`, () => {
     expect({ requests: h.requests, ratings: h.ratings }).toEqual({ requests: totals.requests, ratings: 1 });
     expect(totals.requests).toBe(1);
     expect(await averageRating(db, team, 30, now)).toEqual({ count: 1, average: 5 });
+  });
+
+  it("puts a call a millisecond before UTC midnight on its day and one at midnight on the next, in the rollup and in the windows read from requests alike", async () => {
+    const team = (await createTeam(db, { name: "MM", slug: "ms-midnight", ownerId: owner })).id;
+    const midnight = new Date("2025-05-02T00:00:00.000Z");
+    const row = (at: Date, costMicros: number): RequestRecord => ({ teamId: team, source: "api", model: "M", status: "ok", latencyMs: 10, costMicros, createdAt: at });
+    await insertRequestRecords(db, [row(new Date(midnight.getTime() - 1), 100), row(midnight, 7)]);
+    expect((await spendByDay(db, [team], "2025-05-01", "2025-05-02", "model")).map((r) => [r.day, r.costMicros]).sort()).toEqual([["2025-05-01", 100], ["2025-05-02", 7]]);
+    const now = new Date("2025-05-02T09:00:00.000Z");
+    expect(lastDays(1, now)).toEqual({ day: "2025-05-02", since: midnight });
+    expect((await usageTotals(db, team, lastDays(1, now).day)).costMicros).toBe(7);
+    expect((await modelStats(db, team, 1, now))[0]).toMatchObject({ model: "M", requests: 1, avgCostMicros: 7 });
   });
 });
