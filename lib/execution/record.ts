@@ -11,7 +11,8 @@ export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; re
 /**
  * The rows travel as one JSON array ($1) and are expanded by `jsonb_to_recordset`, so the same
  * prepared statement serves a group of any size. The requests rows, their payloads and the
- * rollup (grouped by UTC day, team, model, user and key) are written by ONE statement —
+ * rollup (grouped by UTC day, team, model, user and key; a refused call, which reached no model,
+ * under no model though its row names the one routed to) are written by ONE statement —
  * data-modifying CTEs commit atomically — so the dashboards, which read only `usage_daily`,
  * always agree with the raw table, at one round trip per group of rows.
  *
@@ -53,7 +54,7 @@ p as (
 
 const USAGE_UPSERT = `insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens,
   output_tokens, cost_micros, latency_ms_sum)
-select (created_at at time zone 'UTC')::date, team_id, coalesce(model, ''), coalesce(user_id, ''),
+select (created_at at time zone 'UTC')::date, team_id, case when status = 'refused' then '' else coalesce(model, '') end, coalesce(user_id, ''),
   coalesce(api_key_id::text, ''), count(*), count(*) filter (where status <> 'ok'),
   sum(coalesce(input_tokens, 0)), sum(coalesce(output_tokens, 0)), sum(coalesce(cost_micros, 0)),
   sum(coalesce(latency_ms, 0))

@@ -6,7 +6,7 @@ import { createTeam } from "@/lib/teams/service";
 import { driverName, freshDb } from "@/test/db";
 import { insertRequestRecords, type RequestRecord } from "@/lib/execution/record";
 import { modelStats } from "./model-stats";
-import { averageRating, dayString, lastDays, spendByDay, usageTotals } from "./queries";
+import { averageRating, dayString, lastDays, spendByDay, topModels, usageTotals } from "./queries";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let teamId: string;
@@ -60,9 +60,9 @@ describe(`model stats on ${driverName}`, () => {
     expect(stats).toEqual({ E: { requests: 1, ratings: 1, avgRating: 1 }, F: { requests: 0, ratings: 1, avgRating: 0 } });
   });
 
-  it("leaves out calls the budget refused before they reached the model: not a call to it, not its error", async () => {
+  it("leaves out calls the budget refused before they reached the model: not a call to it, not its error — on the Models page and in the Overview's top models alike", async () => {
     const team = (await createTeam(db, { name: "MB", slug: "ms-budget", ownerId: owner })).id;
-    await db.insert(requests).values([
+    await insertRequestRecords(db, [
       { teamId: team, source: "api", model: "G", status: "ok", latencyMs: 80, costMicros: 20 },
       // What delegate() records when the budget refuses after routing: the chosen model, status refused.
       { teamId: team, source: "api", model: "G", status: "refused", errorKind: "budget_exceeded", latencyMs: 2 },
@@ -70,6 +70,12 @@ describe(`model stats on ${driverName}`, () => {
     ]);
     const [g] = await modelStats(db, team, 30);
     expect({ model: g.model, requests: g.requests, errors: g.errors }).toEqual({ model: "G", requests: 2, errors: 1 });
+    const { day } = lastDays(30);
+    expect(await topModels(db, team, day)).toEqual([
+      { model: "G", requests: 2, costMicros: 20 },
+      { model: "(none)", requests: 1, costMicros: 0 },
+    ]);
+    expect(await usageTotals(db, team, day)).toMatchObject({ requests: 3, errors: 2 }); // the team's totals still count the refusal
   });
 
   it("counts the same 30 days as the Overview and the API: 30 UTC days up to today, not 30 × 24 hours back", async () => {
