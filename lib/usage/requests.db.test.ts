@@ -171,4 +171,18 @@ describe(`request history on ${driverName}`, () => {
     expect(await requestDetail(db, teamA.id, "00000000-0000-0000-0000-000000000000", userId)).toBeNull();
     expect(await requestDetail(db, teamA.id, "not-a-uuid", userId)).toBeNull();
   });
+
+  it("counts as fallbacks only the models that failed before the one a row names: a failed row's last attempt is its own", async () => {
+    const team = await createTeam(db, { name: "F", slug: "req-fallbacks", ownerId: userId });
+    const tried = (...models: string[]) => models.map((model) => ({ model, error: "server: 500" }));
+    const rows = [
+      { status: "ok" as const, model: "B", fallbacksTried: tried("A") }, // A failed, B answered: one fallback
+      { status: "error" as const, model: "C", fallbacksTried: tried("A", "B", "C") }, // A and B failed first, then C, the row's own
+      { status: "error" as const, model: "D", fallbacksTried: tried("D") }, // one model, failed: no fallback at all
+      { status: "ok" as const, model: "E", fallbacksTried: [] },
+    ];
+    for (const [i, r] of rows.entries()) await db.insert(requests).values({ ...r, teamId: team.id, source: "api", createdAt: new Date(T0 + i * 1000) });
+    const page = await listRequests(db, team.id);
+    expect(Object.fromEntries(page.rows.map((r) => [r.model, r.fallbacks]))).toEqual({ B: 1, C: 2, D: 0, E: 0 });
+  });
 });

@@ -59,7 +59,8 @@ export async function listRequests(db: Db, teamId: string, opts: { filters?: Req
         outputTokens: requests.outputTokens,
         costMicros: requests.costMicros,
         latencyMs: requests.latencyMs,
-        fallbacks: sql<number>`jsonb_array_length(${requests.fallbacksTried})::int`,
+        // Models that failed before the one the row names: on a failed row the last attempt is its own.
+        fallbacks: sql<number>`greatest(jsonb_array_length(${requests.fallbacksTried}) - case when ${requests.status} = 'ok' then 0 else 1 end, 0)::int`,
         domain: requests.domain,
       })
       .from(requests)
