@@ -37,6 +37,33 @@ test.describe("request history", () => {
     await expect(page.getByRole("button", { name: "4 stars" })).toHaveAttribute("aria-pressed", "true");
   });
 
+  test("a call every model failed lists its attempts as attempts, and only those before the last count as fallbacks", async ({ page }) => {
+    const fleet = (server: number) =>
+      fetch(`http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { errorRates: { server } } }) });
+    const task = `Name a colour. (all fail ${Date.now().toString(36)})`;
+    await page.goto("/t/demo/playground");
+    await page.getByLabel("Task").fill(task);
+    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
+    expect((await fleet(1)).ok).toBe(true);
+    try {
+      await page.getByRole("button", { name: "Run" }).click();
+      await expect(page.getByTestId("result-error")).toBeVisible();
+    } finally {
+      await fleet(0);
+    }
+    await page.goto("/t/demo/requests?status=error&source=playground");
+    const row = page.getByTestId("request-row").first();
+    const badge = row.getByTestId("request-model").getByText(/^fallback ×\d+$/);
+    const fellBack = (await badge.count()) ? Number((await badge.textContent())!.replace(/\D/g, "")) : 0;
+    await row.getByTestId("request-link").click();
+    await expect(page.getByTestId("detail-prompt")).toContainText(task);
+    const attempts = page.getByTestId("detail-fallbacks").locator("li");
+    await expect(page.getByText("Models tried, in order: each failed, the last one too")).toBeVisible();
+    // The last attempt is the request's own model, shown as its model; the ones before it are the fallbacks.
+    await expect(attempts.last()).toContainText((await page.getByTestId("detail-model").textContent())!);
+    expect(fellBack).toBe((await attempts.count()) - 1);
+  });
+
   test("pages with Older and Newer links, and an unknown request is a 404", async ({ page }) => {
     await page.goto("/t/demo/requests");
     const first = await page.getByTestId("request-link").first().getAttribute("href");

@@ -110,7 +110,9 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
         </p>
         {r.fallbacksTried.length > 0 && (
           <div className="mt-4">
-            <h3 className="mb-1 text-xs font-semibold text-zinc-500">Fallbacks: these models were tried first and failed</h3>
+            <h3 className="mb-1 text-xs font-semibold text-zinc-500">
+              {r.status === "ok" ? "Fallbacks: these models were tried first and failed" : "Models tried, in order: each failed, the last one too"}
+            </h3>
             <ol className="list-decimal space-y-1 pl-5 text-sm" data-testid="detail-fallbacks">
               {r.fallbacksTried.map((f, i) => (
                 <li key={i} className="break-words">
