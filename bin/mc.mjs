@@ -301,7 +301,7 @@ async function spend(rest) {
   const r = await body(await api("GET", `/spend?days=${Number(days)}`));
   if (opt.json) return out.write(JSON.stringify(r, null, 2) + "\n");
   out.write(`${bold(`Spend since ${r.since}`)} (${count(r.days, "day")})\n`);
-  out.write(`  ${usd(r.totals.cost_usd)} · ${r.totals.requests} requests (${r.totals.errors} failed) · ${r.totals.tokens} tokens\n`);
+  out.write(`  ${usd(r.totals.cost_usd)} · ${r.totals.requests} requests (${r.totals.errors} failed or refused) · ${r.totals.tokens} tokens\n`);
   if (r.by_model.length) {
     out.write(bold("By model\n"));
     for (const m of r.by_model) out.write(`  ${m.model.padEnd(32)} ${usd(m.cost_usd).padStart(12)}  ${String(m.requests).padStart(7)} req\n`);

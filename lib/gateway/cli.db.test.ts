@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertRequestRecords } from "@/lib/execution/record";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 
@@ -41,6 +42,11 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
     expect(s.stdout).toMatch(/Spend since/);
     expect(s.stdout).toMatch(/gpt-4\.1-mini/);
     expect((await mc(["spend", "--days", "1"])).stdout).toMatch(/^Spend since \S+ \(1 day\)$/m);
+    // A refusal is counted with the failures, and the line says so (it said "failed"), as the Overview does.
+    await insertRequestRecords(fx.db, [{ teamId: fx.team.id, source: "api", model: "gpt-4.1", status: "refused", errorKind: "budget_exceeded" }]);
+    const json = JSON.parse((await mc(["spend", "--days", "1", "--json"])).stdout);
+    expect(json.totals.errors).toBeGreaterThan(0);
+    expect((await mc(["spend", "--days", "1"])).stdout).toContain(`${json.totals.requests} requests (${json.totals.errors} failed or refused)`);
     expect((await mc(["models"])).stdout).toMatch(/^auto/m);
     const listed = await mc(["models", "--json"]);
     expect(listed.code).toBe(0);
