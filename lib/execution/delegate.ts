@@ -412,7 +412,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
           : "";
   return fail(
     new ProviderFailedError(
-      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${(lastError?.message ?? "unknown error").replace(/\.$/, "")}.${advice}`,
+      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${(lastError?.message ?? "unknown error").replace(/[\s.]+$/, "")}.${advice}`,
       kind,
       status,
       kind === "rate_limit" ? (lastError?.retryAfterMs ?? null) : null,

@@ -39,6 +39,13 @@ describe("classifyError", () => {
     expect(classifyError(anthropic).kind).toBe("context_length");
   });
 
+  it("says what the vendor said, not its JSON body", () => {
+    const body = { type: "error", error: { type: "api_error", message: "The server had an error while processing your request." } };
+    expect(classifyError(AAPIError.generate(500, body, undefined, h())).message).toBe("500 The server had an error while processing your request.");
+    expect(classifyError(APIError.generate(500, { error: { message: "Internal error." } }, undefined, h())).message).toBe("500 Internal error.");
+    expect(classifyError(APIError.generate(502, undefined, "Bad gateway", h())).message).toMatch(/502/);
+  });
+
   it("reads retry-after headers", () => {
     const e = classifyError(APIError.generate(429, {}, "slow down", h({ "retry-after": "2" })));
     expect(e.retryAfterMs).toBe(2000);

@@ -128,6 +128,10 @@ export function classifyError(err: unknown): ProviderError {
   if (err instanceof OpenAIAPIError || err instanceof AnthropicAPIError) {
     const status = err.status;
     const code = err instanceof OpenAIAPIError ? err.code : undefined;
+    // The Anthropic SDK puts the whole JSON body in its message ('500 {"type":"error",…}'): say
+    // what the vendor said, as the openai SDK does.
+    const said = vendorMessage(err.error);
+    const message = said && status !== undefined ? `${status} ${said}` : (said ?? err.message);
     // Errors sent inside a stream (an SSE "error" event) carry no HTTP status.
     if (status === undefined) {
       const body = (err as { error?: { type?: string; error?: { type?: string } } }).error;
@@ -148,6 +152,13 @@ export function classifyError(err: unknown): ProviderError {
   if (isRefused(err)) return new ProviderError("server", `Cannot reach the provider: ${message}`, { cause: err });
   // Unknown errors are most likely bugs; do not retry them into every fallback.
   return new ProviderError("bad_response", `Unexpected error from the provider call: ${message}`, { cause: err, retryable: false });
+}
+
+/** The human message inside a vendor's error body: OpenAI's {message} or Anthropic's {error: {message}}. */
+function vendorMessage(body: unknown): string | undefined {
+  const b = body as { message?: unknown; error?: { message?: unknown } } | null | undefined;
+  const m = b?.error?.message ?? b?.message;
+  return typeof m === "string" && m.trim() ? m.trim() : undefined;
 }
 
 function describeCause(err: Error): string {
