@@ -1,10 +1,12 @@
 import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { baseURL } from "../playwright.config";
+import { formatUtc } from "../lib/format";
 import { stateFile } from "./helpers";
 
 test.describe("API keys through the built app", () => {
-  test.use({ storageState: stateFile("admin") });
+  // A reader far from UTC: times on the page are still UTC, as the column says.
+  test.use({ storageState: stateFile("admin"), timezoneId: "Asia/Tokyo" });
 
   test("an admin creates a key in the UI, the openai SDK works with it, and after revoking it gets 401", async ({ page }) => {
     await page.goto("/t/demo/admin/keys");
@@ -39,6 +41,7 @@ test.describe("API keys through the built app", () => {
     await expect(row.getByTestId("key-budgets")).toContainText("of $2.00 / day");
 
     const client = new OpenAI({ baseURL: `${baseURL}/api/v1`, apiKey: secret, maxRetries: 0 });
+    const before = new Date();
     const { data, response } = await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "What is 2 + 2?" }] }).withResponse();
     expect(data.choices[0].message.content?.length).toBeGreaterThan(0);
     expect(response.headers.get("x-mc-request-id")).toBeTruthy();
@@ -47,6 +50,16 @@ test.describe("API keys through the built app", () => {
     let text = "";
     for await (const chunk of await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: "Say hello." }], stream: true })) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text.length).toBeGreaterThan(0);
+
+    // Last used, in UTC (it was the browser's local time, with no zone named); written within 5 s.
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByRole("columnheader", { name: "Last used (UTC)" })).toBeVisible();
+      const shown = (await row.getByTestId("key-last-used").textContent())!.trim();
+      const at = Date.parse(`${shown.replace(" ", "T")}:00Z`);
+      expect(at, `"${shown}" is a UTC minute between the calls and now`).toBeGreaterThanOrEqual(Date.parse(`${formatUtc(before).replace(" ", "T")}:00Z`));
+      expect(at).toBeLessThanOrEqual(Date.now());
+    }).toPass({ timeout: 15_000 });
 
     page.once("dialog", (d) => d.accept());
     await page.getByTestId(`key-${name}`).getByRole("button", { name: "Revoke" }).click();

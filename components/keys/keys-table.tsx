@@ -3,13 +3,13 @@
 import { useState, useTransition } from "react";
 import { revokeApiKeyAction, rotateApiKeyAction } from "@/lib/keys/actions";
 import type { KeyListItem } from "@/lib/keys/queries";
-import { formatUsd } from "@/lib/format";
+import { formatUsd, formatUtc } from "@/lib/format";
 import { Button } from "@/components/ui/button";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
 import { useTeam } from "@/components/shell/team-context";
 import { NewKeyNotice } from "./new-key";
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
+const when = (iso: string | null) => (iso ? formatUtc(iso) : "never");
 
 export function KeysTable({ keys }: { keys: KeyListItem[] }) {
   const team = useTeam();
@@ -32,7 +32,7 @@ export function KeysTable({ keys }: { keys: KeyListItem[] }) {
               <th className="py-1 pr-3">Key</th>
               <th className="py-1 pr-3">Limits</th>
               <th className="py-1 pr-3">Budget</th>
-              <th className="py-1 pr-3">Last used</th>
+              <th className="py-1 pr-3">Last used (UTC)</th>
               <th className="py-1" />
             </tr>
           </thead>

@@ -3,7 +3,7 @@ import { requirePageTeam } from "@/lib/auth/page";
 import { listBudgets } from "@/lib/budgets/service";
 import { burnSeries } from "@/lib/charts/burn";
 import { averageRating, dayString, lastDays, recentRequests, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
-import { formatInt, formatMs, formatUsd } from "@/lib/format";
+import { formatInt, formatMs, formatUsd, formatUtc } from "@/lib/format";
 import { Card, Stat } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
 import { BudgetProgress } from "@/components/budgets/progress";
@@ -120,7 +120,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                       </span>
                       <span className="flex shrink-0 items-center gap-2 text-xs text-zinc-500">
                         {r.status !== "ok" && <Badge tone="red">{r.status}</Badge>}
-                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {r.createdAt.toISOString().slice(0, 16).replace("T", " ")}
+                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {formatUtc(r.createdAt)} UTC
                       </span>
                     </Link>
                   </li>

@@ -1,6 +1,6 @@
 import { requirePageTeam } from "@/lib/auth/page";
 import { enabledModels, playgroundHistory } from "@/lib/usage/history";
-import { formatMs, formatUsd } from "@/lib/format";
+import { formatMs, formatUsd, formatUtc } from "@/lib/format";
 import { Playground } from "@/components/playground/playground";
 import { SynthesisPanel } from "@/components/pipelines/synthesis-panel";
 import { RatingControls } from "@/components/ratings/rating-controls";
@@ -33,7 +33,7 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ tea
                     <span className="font-mono">{h.model ?? "—"}</span>
                     {h.status !== "ok" && <Badge tone="red">{h.status}</Badge>}
                     <span data-testid="history-cost">{formatUsd(h.costMicros)}</span> · {formatMs(h.latencyMs)} · {h.who ?? "API"} ·{" "}
-                    {h.createdAt.toISOString().slice(0, 16).replace("T", " ")}
+                    {formatUtc(h.createdAt)} UTC
                   </span>
                 </div>
                 {h.status === "ok" ? (

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { PageLinks } from "@/components/ui/page-links";
 import { requirePageTeam } from "@/lib/auth/page";
-import { formatInt, formatMs, formatUsd } from "@/lib/format";
+import { formatInt, formatMs, formatUsd, formatUtc } from "@/lib/format";
 import { listRequests, parseRequestFilters, requestFilterOptions, REQUEST_SOURCES, REQUEST_STATUSES } from "@/lib/usage/requests";
 import { Card } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
@@ -97,7 +97,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
                   <tr key={r.id} className="border-t border-zinc-100 hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50" data-testid="request-row">
                     <td className="whitespace-nowrap py-1.5 pr-3 text-xs">
                       <Link href={`${base}/${r.id}`} className="text-indigo-600 hover:underline" data-testid="request-link">
-                        {r.createdAt.toISOString().slice(0, 19).replace("T", " ")}
+                        {formatUtc(r.createdAt, true)}
                       </Link>
                     </td>
                     <td className="py-1.5 pr-3 text-xs">{r.source}</td>
