@@ -28,6 +28,9 @@ test.describe("a phone-sized window", () => {
       data: { request_id: call.headers()["x-mc-request-id"], rating: 4, comment: "Right answer, though the second paragraph repeated the first one almost word for word." },
     });
     expect(rated.ok()).toBe(true);
+    // The Ratings page names the key a rating came through, as the request's page does.
+    await page.goto("/t/demo/ratings");
+    await expect(page.getByTestId("ratings-table")).toContainText(`API key ${name}`);
 
     const pages: [url: string, content: string][] = [
       ["/t/demo", "requests-30d"],

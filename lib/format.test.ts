@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAxisUsd, formatMs, formatUsd, formatUsdApart, formatUtc } from "./format";
+import { formatAxisUsd, formatMs, formatUsd, formatUsdApart, formatUtc, raterLabel } from "./format";
 
 describe("formatUsd", () => {
   it("shows dollars with cents", () => expect(formatUsd(1_234_567)).toBe("$1.23"));
@@ -47,5 +47,13 @@ describe("formatUtc", () => {
   it("shows a moment in UTC whatever the reader's zone, to the minute or the second", () => {
     expect(formatUtc(new Date("2026-11-26T23:59:30.500+09:00"))).toBe("2026-11-26 14:59");
     expect(formatUtc("2026-11-26T23:59:30.500Z", true)).toBe("2026-11-26 23:59:30");
+  });
+});
+
+describe("raterLabel", () => {
+  it("names the person, else the key, else the API", () => {
+    expect(raterLabel("ann@x.io", "ci key")).toBe("ann@x.io");
+    expect(raterLabel(null, "ci key")).toBe("API key ci key");
+    expect(raterLabel(null, null)).toBe("API");
   });
 });

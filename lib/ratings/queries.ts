@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db";
-import { ratings, requestPayloads, users } from "@/db/schema";
+import { apiKeys, ratings, requestPayloads, users } from "@/db/schema";
 import { cursorAt, keysetPage } from "@/lib/usage/cursor";
 
 export type RatingFilters = { model?: string; verdict?: "good" | "bad"; comments?: boolean };
@@ -24,9 +24,10 @@ export async function listRatings(db: Db, teamId: string, opts: { filters?: Rati
   const [page, [total]] = await Promise.all([
     keysetPage({ older: opts.older, newer: opts.newer, limit: opts.limit ?? 100 }, async (cursor, order, limit) => {
       const rows = await db
-        .select({ id: ratings.id, cursorAt: cursorAt(ratings.createdAt), r: ratings, who: users.email, prompt: requestPayloads.prompt })
+        .select({ id: ratings.id, cursorAt: cursorAt(ratings.createdAt), r: ratings, who: users.email, keyName: apiKeys.name, prompt: requestPayloads.prompt })
         .from(ratings)
         .leftJoin(users, eq(users.id, ratings.userId))
+        .leftJoin(apiKeys, eq(apiKeys.id, ratings.apiKeyId))
         .leftJoin(requestPayloads, eq(requestPayloads.requestId, ratings.requestId))
         .where(and(...where, cursor?.(ratings.createdAt, ratings.id)))
         .orderBy(...(order === "desc" ? [desc(ratings.createdAt), desc(ratings.id)] : [asc(ratings.createdAt), asc(ratings.id)]))

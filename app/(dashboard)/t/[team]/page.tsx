@@ -105,7 +105,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                 </table>
               </div>
             </Card>
-            <Card title="Recent activity" action={<Link href={`/t/${team.slug}/requests`} className="text-sm text-indigo-600 hover:underline">All requests</Link>}>
+            <Card title="Recent activity (UTC)" action={<Link href={`/t/${team.slug}/requests`} className="text-sm text-indigo-600 hover:underline">All requests</Link>}>
               <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="recent-activity">
                 {recent.map((r) => (
                   <li key={r.id}>
@@ -120,7 +120,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                       </span>
                       <span className="flex shrink-0 items-center gap-2 text-xs text-zinc-500">
                         {r.status !== "ok" && <Badge tone="red">{r.status}</Badge>}
-                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {formatUtc(r.createdAt)} UTC
+                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {formatUtc(r.createdAt)}
                       </span>
                     </Link>
                   </li>

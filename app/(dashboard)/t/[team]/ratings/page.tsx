@@ -7,7 +7,7 @@ import { requirePageTeam } from "@/lib/auth/page";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ThumbIcon } from "@/components/ui/icons";
-import { formatInt, formatUtc } from "@/lib/format";
+import { formatInt, formatUtc, raterLabel } from "@/lib/format";
 
 export const metadata = { title: "Ratings" };
 
@@ -85,7 +85,7 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
                 </tr>
               </thead>
               <tbody>
-                {rows.map(({ r, who, prompt }) => (
+                {rows.map(({ r, who, keyName, prompt }) => (
                   <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
                     <td className="whitespace-nowrap py-1.5 pr-3 text-xs text-zinc-500">{formatUtc(r.createdAt)}</td>
                     <td className="max-w-48 truncate py-1.5 pr-3 sm:max-w-xs" title={prompt ?? ""}>
@@ -97,7 +97,7 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
                     <td className="py-1.5 pr-3 text-xs">{r.domain}</td>
                     <td className="whitespace-nowrap py-1.5 pr-3"><RatingValue kind={r.kind} value={r.value} /></td>
                     <td className="py-1.5 pr-3 text-zinc-600 dark:text-zinc-400">{r.comment}</td>
-                    <td className="py-1.5 text-xs text-zinc-500">{who ?? "API"}</td>
+                    <td className="py-1.5 text-xs text-zinc-500">{raterLabel(who, keyName)}</td>
                   </tr>
                 ))}
               </tbody>

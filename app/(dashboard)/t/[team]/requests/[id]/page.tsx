@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { requirePageTeam } from "@/lib/auth/page";
-import { formatInt, formatMs, formatUsd } from "@/lib/format";
+import { formatInt, formatMs, formatUsd, raterLabel } from "@/lib/format";
 import { requestDetail } from "@/lib/usage/requests";
 import { Card } from "@/components/ui/card";
 import { Badge } from "@/components/ui/empty-state";
@@ -150,7 +150,7 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
             {d.ratings.map((x) => (
               <li key={x.id} className="flex flex-wrap gap-x-3 py-1.5">
                 <span data-testid="rating-value">{x.kind === "thumbs" ? (x.value ? "thumbs up" : "thumbs down") : `${"★".repeat(x.value)}${"☆".repeat(5 - x.value)}`}</span>
-                <span className="text-zinc-500">{x.who ?? (x.keyName ? `API key ${x.keyName}` : "API")}</span>
+                <span className="text-zinc-500">{raterLabel(x.who, x.keyName)}</span>
                 {x.comment && <span className="break-words text-zinc-600 dark:text-zinc-400">“{x.comment}”</span>}
               </li>
             ))}
