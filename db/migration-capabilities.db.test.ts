@@ -74,3 +74,19 @@ describe(`migration 0006_provider_names_ignore_case on ${driverName}`, () => {
     await expect(db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'MISTRAL', 'http://127.0.0.1:9/v1')`)).rejects.toThrow();
   });
 });
+
+describe(`migration 0007_alerts_per_limit_key_lineage on ${driverName}`, () => {
+  it("gives the alerts already fired their budget's limit, so they still fire once, and a changed limit can fire again", async () => {
+    const { db, migrateToLatest } = await databaseAt("0006_provider_names_ignore_case");
+    const [{ id: teamId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into teams (slug, name) values ('old', 'Old') returning id`));
+    const [{ id: budgetId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into budgets (team_id, name, limit_micros, period_start, spent_micros) values (${teamId}, 'b', 10000, '2026-11-01T00:00:00Z', 8000) returning id`));
+    await db.execute(sql`insert into budget_alerts (budget_id, team_id, period_start, threshold, spent_micros) values (${budgetId}, ${teamId}, '2026-11-01T00:00:00Z', 80, 8000)`);
+
+    await migrateToLatest();
+    expect(rowsOf<{ limit_micros: string | number }>(await db.execute(sql`select limit_micros from budget_alerts`)).map((r) => Number(r.limit_micros))).toEqual([10000]);
+    expect(rowsOf<{ s: string | number }>(await db.execute(sql`select limit_set_spent_micros as s from budgets`)).map((r) => Number(r.s))).toEqual([0]);
+    const again = (limit: number) => db.execute(sql`insert into budget_alerts (budget_id, team_id, period_start, threshold, limit_micros, spent_micros) values (${budgetId}, ${teamId}, '2026-11-01T00:00:00Z', 80, ${limit}, 8000) on conflict do nothing returning id`);
+    expect(rowsOf(await again(10000))).toHaveLength(0);
+    expect(rowsOf(await again(40000))).toHaveLength(1);
+  });
+});

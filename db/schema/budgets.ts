@@ -30,6 +30,11 @@ export const budgets = pgTable(
     periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
     spentMicros: bigint("spent_micros", { mode: "number" }).notNull().default(0),
     reservedMicros: bigint("reserved_micros", { mode: "number" }).notNull().default(0),
+    /**
+     * What the period had spent when the limit was last changed (0 at a period's start): a threshold
+     * of the new limit that this already passed does not fire; one crossed after the change does.
+     */
+    limitSetSpentMicros: bigint("limit_set_spent_micros", { mode: "number" }).notNull().default(0),
     webhookUrl: text("webhook_url"),
     webhookSecretEncrypted: text("webhook_secret_encrypted"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -70,7 +75,7 @@ export const budgetLedger = pgTable(
   (t) => [index("budget_ledger_budget_created_idx").on(t.budgetId, t.createdAt)],
 );
 
-/** One row per (budget, period, threshold): the unique index is what makes an alert fire once. */
+/** One row per (budget, period, limit, threshold): the unique index is what makes an alert fire once. */
 export const budgetAlerts = pgTable(
   "budget_alerts",
   {
@@ -79,6 +84,8 @@ export const budgetAlerts = pgTable(
     teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
     periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
     threshold: integer("threshold").notNull(),
+    /** The limit the threshold is a share of: a changed limit has thresholds of its own. */
+    limitMicros: bigint("limit_micros", { mode: "number" }).notNull(),
     spentMicros: bigint("spent_micros", { mode: "number" }).notNull(),
     webhookStatus: text("webhook_status"),
     webhookAttempts: integer("webhook_attempts").notNull().default(0),
@@ -90,7 +97,7 @@ export const budgetAlerts = pgTable(
     webhookNextAt: timestamp("webhook_next_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("budget_alerts_once_idx").on(t.budgetId, t.periodStart, t.threshold), index("budget_alerts_webhook_due_idx").on(t.webhookNextAt)],
+  (t) => [uniqueIndex("budget_alerts_once_idx").on(t.budgetId, t.periodStart, t.limitMicros, t.threshold), index("budget_alerts_webhook_due_idx").on(t.webhookNextAt)],
 );
 
 export const notifications = pgTable(

@@ -74,6 +74,8 @@ export const apiKeys = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** The first key of the rotation chain this key belongs to (null: never rotated): its rate limits count per chain. */
+    lineageId: uuid("lineage_id"),
   },
   (t) => [index("api_keys_team_idx").on(t.teamId)],
 );

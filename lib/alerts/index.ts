@@ -13,7 +13,7 @@ const g = globalThis as G;
 const state = (g.__mcAlerts ??= { fired: new Set(), deliveries: new Set(), inFlight: new Set() });
 state.inFlight ??= new Set();
 
-const key = (budgetId: string, periodStart: Date, t: number) => `${budgetId}|${periodStart.toISOString()}|${t}`;
+const key = (b: Budget, t: number) => `${b.id}|${b.periodStart.toISOString()}|${b.limitMicros}|${t}`;
 
 /** Delays before each webhook attempt; tests shorten them with MC_WEBHOOK_RETRY_MS. */
 function retryDelays(): number[] {
@@ -27,26 +27,29 @@ const due = () => and(eq(budgetAlerts.webhookStatus, "pending"), lte(budgetAlert
 
 /**
  * Fires every threshold the budget has reached in its current period, exactly once per
- * (budget, period, threshold): the unique index on budget_alerts decides, so concurrent processes
- * that notice together still write one alert. A refusal counts as reaching 100 %: a hard-stop
- * budget refuses before spent itself touches the limit. New alerts go to the notification centre
- * and, when configured, to the budget's webhook (signed, retried, in the background).
+ * (budget, period, limit, threshold): the unique index on budget_alerts decides, so concurrent
+ * processes that notice together still write one alert. A changed limit has thresholds of its own,
+ * which fire when spend crosses them after the change (not at once for spend already past them).
+ * A refusal counts as reaching 100 %: a hard-stop budget refuses before spent itself touches the
+ * limit. New alerts go to the notification centre and, when configured, to the budget's webhook
+ * (signed, retried, in the background).
  */
 export async function checkThresholds(db: Db, b: Budget, opts: { refused?: boolean } = {}) {
-  const due = crossedThresholds(b.thresholds, b.spentMicros, b.limitMicros, opts.refused ?? false).filter((t) => !state.fired.has(key(b.id, b.periodStart, t)));
+  const due = crossedThresholds(b.thresholds, b.spentMicros, b.limitMicros, opts.refused ?? false, b.limitSetSpentMicros).filter((t) => !state.fired.has(key(b, t)));
   if (!due.length) return [];
   const fired: number[] = [];
   for (const t of due) {
     const [row] = await db
       .insert(budgetAlerts)
-      .values({ budgetId: b.id, teamId: b.teamId, periodStart: b.periodStart, threshold: t, spentMicros: b.spentMicros, webhookStatus: b.webhookUrl ? "pending" : null, webhookNextAt: b.webhookUrl ? new Date() : null })
+      .values({ budgetId: b.id, teamId: b.teamId, periodStart: b.periodStart, threshold: t, limitMicros: b.limitMicros, spentMicros: b.spentMicros, webhookStatus: b.webhookUrl ? "pending" : null, webhookNextAt: b.webhookUrl ? new Date() : null })
       .onConflictDoNothing()
       .returning();
-    state.fired.add(key(b.id, b.periodStart, t));
+    state.fired.add(key(b, t));
     if (!row) continue;
     fired.push(t);
     const byRefusal = opts.refused === true && t === 100 && b.spentMicros * 100 < t * b.limitMicros;
-    const title = t >= 100 ? `Budget "${b.name}" reached ${t} %${byRefusal ? ": a call was refused" : ""}` : `Budget "${b.name}" passed ${t} %`;
+    const of = `of its ${formatUsd(b.limitMicros)} limit`;
+    const title = t >= 100 ? `Budget "${b.name}" reached ${t} % ${of}${byRefusal ? ": a call was refused" : ""}` : `Budget "${b.name}" passed ${t} % ${of}`;
     const body = byRefusal
       ? `${formatUsd(b.spentMicros)} of ${formatUsd(b.limitMicros)} spent this period, and a call that could have cost more than what is left was refused. Raise the limit, or send smaller calls (lower max_tokens).`
       : `${formatUsd(b.spentMicros)} of ${formatUsd(b.limitMicros)} spent this period${opts.refused && t >= 100 ? "; calls that do not fit are refused" : ""}.`;
@@ -127,6 +130,8 @@ async function attempt(db: Db, b: Budget, a: typeof budgetAlerts.$inferSelect): 
     team: team ? { id: b.teamId, slug: team.slug, name: team.name } : { id: b.teamId },
     budget: { id: b.id, name: b.name, scope: b.scope, period: b.period, periodStart: a.periodStart.toISOString(), limitMicros: b.limitMicros, hardStop: b.hardStop },
     threshold: a.threshold,
+    /** The limit the threshold is a share of (the budget's limit when the alert fired). */
+    limitMicros: a.limitMicros,
     spentMicros: a.spentMicros,
     firedAt: a.createdAt.toISOString(),
   });

@@ -57,7 +57,7 @@ async function pendingAlert(dueInMs: number, webhookUrl: string | null = url) {
     .returning();
   const [a] = await db
     .insert(budgetAlerts)
-    .values({ budgetId: b.id, teamId, periodStart: b.periodStart, threshold: 80, spentMicros: 800, webhookStatus: "pending", webhookNextAt: sql`now() + ${dueInMs} * interval '1 millisecond'` })
+    .values({ budgetId: b.id, teamId, periodStart: b.periodStart, threshold: 80, limitMicros: b.limitMicros, spentMicros: 800, webhookStatus: "pending", webhookNextAt: sql`now() + ${dueInMs} * interval '1 millisecond'` })
     .returning();
   return a.id;
 }

@@ -15,6 +15,7 @@ import { resetAlertState, settleDeliveries, verifySignature } from "@/lib/alerts
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
 import { expireReservations, flushBudgets, invalidateBudgets, release, reserve, resetBudgetState, returnLeases, rollPeriod, settle } from ".";
+import { alertHistory, createBudget, updateBudget } from "./service";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let fleet: Awaited<ReturnType<typeof startMockFleet>>;
@@ -125,7 +126,7 @@ describe(`budgets on ${driverName}`, () => {
     const alerts = await db.select().from(budgetAlerts).where(eq(budgetAlerts.budgetId, b.id));
     expect(alerts.map((a) => a.threshold)).toEqual([100]);
     const [note] = await db.select().from(notifications).where(eq(notifications.teamId, teamId));
-    expect(note.title).toBe('Budget "tiny" reached 100 %: a call was refused');
+    expect(note.title).toBe('Budget "tiny" reached 100 % of its $0.0000050 limit: a call was refused');
     expect(note.body).toMatch(/^\$0\.00 of \$0\.0000050 spent this period, and a call that could have cost more than what is left was refused\./);
   });
 
@@ -289,6 +290,44 @@ describe(`budgets on ${driverName}`, () => {
       hook.close();
     }
   }, 60_000);
+
+  it("a raised limit alerts again as spend crosses its thresholds, not at once for spend already past them", async () => {
+    const teamId = await newTeam();
+    const form = { name: "raised", scope: "team" as const, userId: null, apiKeyId: null, period: "monthly" as const, hardStop: true, thresholds: [50, 80, 100], webhookUrl: null };
+    const { id } = await createBudget(db, teamId, { ...form, limitUsd: 0.01 });
+    const spend = async (micros: number) => {
+      await settle(db, await reserve(db, { teamId }, micros), micros);
+      await flushBudgets();
+    };
+    const titles = async () => (await db.select().from(notifications).where(eq(notifications.teamId, teamId)).orderBy(notifications.createdAt)).map((x) => x.title);
+    for (const m of [5_000, 3_000, 2_000]) await spend(m); // $0.01 of $0.01
+    expect(await titles()).toEqual(['Budget "raised" passed 50 % of its $0.01 limit', 'Budget "raised" passed 80 % of its $0.01 limit', 'Budget "raised" reached 100 % of its $0.01 limit']);
+
+    // The admin raises it to $0.04 and the team spends all of it: each threshold of $0.04 fires as it is crossed.
+    await updateBudget(db, teamId, id, { ...form, limitUsd: 0.04 });
+    await spend(1_000); // $0.011: 27.5 %, nothing new
+    expect(await titles()).toHaveLength(3);
+    for (const m of [9_000, 12_000, 8_000]) await spend(m); // $0.02, $0.032, $0.04
+    expect((await titles()).slice(3)).toEqual(['Budget "raised" passed 50 % of its $0.04 limit', 'Budget "raised" passed 80 % of its $0.04 limit', 'Budget "raised" reached 100 % of its $0.04 limit']);
+
+    // Raised again to $0.05 with $0.04 spent (80 %): 50 and 80 % were passed before the change and stay quiet.
+    await updateBudget(db, teamId, id, { ...form, limitUsd: 0.05 });
+    await spend(1_000);
+    expect(await titles()).toHaveLength(6);
+    await spend(9_000); // $0.05
+    expect((await titles()).slice(6)).toEqual(['Budget "raised" reached 100 % of its $0.05 limit']);
+    // The history says which limit each alert was a share of.
+    const history = await alertHistory(db, teamId);
+    expect(history.map((a) => [a.threshold, a.limitMicros]).sort((x, y) => x[1] - y[1] || x[0] - y[0])).toEqual([
+      [50, 10_000],
+      [80, 10_000],
+      [100, 10_000],
+      [50, 40_000],
+      [80, 40_000],
+      [100, 40_000],
+      [100, 50_000],
+    ]);
+  });
 
   it("reservations left by a crashed holder expire and give the budget back", async () => {
     const teamId = await newTeam();

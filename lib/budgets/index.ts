@@ -177,7 +177,7 @@ export async function rollPeriod(db: Db, budgetId: string, now = new Date()): Pr
     if (!row) return false;
     const start = currentPeriodStart({ period: row.b.period as Period, customDays: row.b.customDays, periodStart: row.b.periodStart }, now, row.tz);
     if (start.getTime() <= row.b.periodStart.getTime()) return false;
-    await tx.update(budgets).set({ spentMicros: 0, periodStart: start, updatedAt: new Date() }).where(eq(budgets.id, budgetId));
+    await tx.update(budgets).set({ spentMicros: 0, limitSetSpentMicros: 0, periodStart: start, updatedAt: new Date() }).where(eq(budgets.id, budgetId));
     await tx.insert(budgetLedger).values({ budgetId, teamId: row.b.teamId, kind: "reset", amountMicros: -row.b.spentMicros });
     return true;
   });
@@ -444,17 +444,17 @@ upd as (
          updated_at = now()
     from items i
    where b.id = i.budget_id and exists (select 1 from locked)
-  returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds),
+  returning b.id, b.team_id, b.spent_micros, b.limit_micros, b.thresholds, b.limit_set_spent_micros),
 led as (
   insert into budget_ledger (budget_id, team_id, reservation_id, kind, amount_micros)
   select i.budget_id, u.team_id, i.lease_id, 'settle', i.x from items i join upd u on u.id = i.budget_id where i.x <> 0)`;
 }
 
 /** The settlement statement's result: one row per budget written. */
-export const SETTLEMENT_SELECT = "select u.id, u.spent_micros, u.limit_micros, u.thresholds, (select array_agg(id) from kept) as kept from upd u";
+export const SETTLEMENT_SELECT = "select u.id, u.spent_micros, u.limit_micros, u.thresholds, u.limit_set_spent_micros, (select array_agg(id) from kept) as kept from upd u";
 const SETTLE_SQL = `with ${settlementCtes("$1")}\n${SETTLEMENT_SELECT}`;
 
-export type SettlementRow = { id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; kept: string[] | string | null };
+export type SettlementRow = { id: string; spent_micros: string | number; limit_micros: string | number; thresholds: number[] | string; limit_set_spent_micros: string | number; kept: string[] | string | null };
 
 /**
  * Writes pending settlements in ONE statement: per budget, spent += X, and the lease (and
@@ -509,7 +509,7 @@ async function applySettled(db: Db, items: SettleItem[], rows: SettlementRow[]) 
   // Alerts: only a budget that crossed a threshold costs a read of its full row.
   for (const r of rows) {
     const thresholds = typeof r.thresholds === "string" ? r.thresholds.replace(/[{}]/g, "").split(",").filter(Boolean).map(Number) : r.thresholds;
-    if (!crossedThresholds(thresholds, Number(r.spent_micros), Number(r.limit_micros)).length) continue;
+    if (!crossedThresholds(thresholds, Number(r.spent_micros), Number(r.limit_micros), false, Number(r.limit_set_spent_micros)).length) continue;
     const [b] = await db.select().from(budgets).where(eq(budgets.id, r.id));
     if (b) await checkThresholds(db, b).catch((e) => console.error("[budgets] alert failed", e));
   }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { apiKeys, budgetAlerts, budgets, memberships, teams, users, type Budget } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto/secrets";
@@ -71,12 +71,17 @@ export async function updateBudget(db: Db, teamId: string, budgetId: string, inp
   const tz = await teamZone(db, teamId);
   const start = periodChanged ? (v.period === "custom" ? new Date() : currentPeriodStart({ period: v.period as Period, customDays: v.customDays, periodStart: new Date(0) }, new Date(), tz)) : null;
   const targetChanged = old.scope !== v.scope || old.userId !== v.userId || old.apiKeyId !== v.apiKeyId;
+  const spentMicros = start ? (v.period === "custom" ? 0 : await spendSinceInstant(db, teamId, start, v)) : targetChanged ? await spendSinceInstant(db, teamId, old.periodStart, v) : undefined;
+  // A new limit's thresholds fire when spend crosses them from now on, not for what is already spent
+  // (a new period starts with none fired). Read in the UPDATE itself: settlements may land meanwhile.
+  const limitSetSpentMicros = start ? 0 : old.limitMicros === v.limitMicros ? undefined : (spentMicros ?? sql<number>`${budgets.spentMicros}`);
   await db
     .update(budgets)
     .set({
       ...v,
-      ...(start ? { periodStart: start, spentMicros: v.period === "custom" ? 0 : await spendSinceInstant(db, teamId, start, v) } : {}),
-      ...(!start && targetChanged ? { spentMicros: await spendSinceInstant(db, teamId, old.periodStart, v) } : {}),
+      ...(start ? { periodStart: start } : {}),
+      ...(spentMicros !== undefined ? { spentMicros } : {}),
+      ...(limitSetSpentMicros !== undefined ? { limitSetSpentMicros } : {}),
       ...(input.webhookSecret ? { webhookSecretEncrypted: encryptSecret(input.webhookSecret) } : {}),
       ...(!v.webhookUrl ? { webhookSecretEncrypted: null } : {}),
       updatedAt: new Date(),
@@ -128,7 +133,7 @@ export async function listBudgets(db: Db, teamId: string, now = new Date()): Pro
 
 export async function alertHistory(db: Db, teamId: string, limit = 50) {
   return db
-    .select({ id: budgetAlerts.id, budget: budgets.name, threshold: budgetAlerts.threshold, spentMicros: budgetAlerts.spentMicros, limitMicros: budgets.limitMicros, periodStart: budgetAlerts.periodStart, createdAt: budgetAlerts.createdAt, webhookStatus: budgetAlerts.webhookStatus, webhookAttempts: budgetAlerts.webhookAttempts })
+    .select({ id: budgetAlerts.id, budget: budgets.name, threshold: budgetAlerts.threshold, spentMicros: budgetAlerts.spentMicros, limitMicros: budgetAlerts.limitMicros, periodStart: budgetAlerts.periodStart, createdAt: budgetAlerts.createdAt, webhookStatus: budgetAlerts.webhookStatus, webhookAttempts: budgetAlerts.webhookAttempts })
     .from(budgetAlerts)
     .innerJoin(budgets, eq(budgets.id, budgetAlerts.budgetId))
     .where(eq(budgetAlerts.teamId, teamId))
