@@ -8,7 +8,7 @@ export const API_KEY_PREFIX = "mc_";
 /** Creates a team API key. The full key is returned once; only its SHA-256 is stored. */
 export async function createApiKey(
   db: Db,
-  input: { teamId: string; name: string; createdBy?: string | null; modelAllowList?: string[]; requestsPerMinute?: number | null; tokensPerMinute?: number | null },
+  input: { teamId: string; name: string; createdBy?: string | null; modelAllowList?: string[]; requestsPerMinute?: number | null; tokensPerMinute?: number | null; lineageId?: string | null },
 ) {
   const key = `${API_KEY_PREFIX}${randomToken(32)}`;
   const [row] = await db
@@ -22,6 +22,7 @@ export async function createApiKey(
       modelAllowList: input.modelAllowList ?? [],
       requestsPerMinute: input.requestsPerMinute ?? null,
       tokensPerMinute: input.tokensPerMinute ?? null,
+      lineageId: input.lineageId ?? null,
     })
     .returning();
   forgetApiKey();
@@ -44,6 +45,8 @@ export type ApiKeyAuth = {
   modelAllowList: string[];
   requestsPerMinute: number | null;
   tokensPerMinute: number | null;
+  /** What its rate limits count under: the first key of its rotation chain, so a rotation does not reset them. */
+  limitId: string;
 };
 
 type CacheEntry = { key: ApiKeyAuth | null; expires: number };
@@ -71,7 +74,7 @@ export async function authenticateApiKey(db: Db, presented: string): Promise<Api
   if (hit && hit.expires > now) return hit.key;
   const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt))).limit(1);
   const key: ApiKeyAuth | null = row
-    ? { id: row.id, teamId: row.teamId, name: row.name, createdBy: row.createdBy, modelAllowList: row.modelAllowList, requestsPerMinute: row.requestsPerMinute, tokensPerMinute: row.tokensPerMinute }
+    ? { id: row.id, teamId: row.teamId, name: row.name, createdBy: row.createdBy, modelAllowList: row.modelAllowList, requestsPerMinute: row.requestsPerMinute, tokensPerMinute: row.tokensPerMinute, limitId: row.lineageId ?? row.id }
     : null;
   if (s.cache.size >= MAX_CACHED) s.cache.clear();
   s.cache.set(hash, { key, expires: now + (key ? KEY_CACHE_TTL_MS : MISS_TTL_MS) });
@@ -125,7 +128,8 @@ export async function revokeApiKey(db: Db, input: { teamId: string; keyId: strin
 
 /**
  * Replaces a key with a new secret carrying the same name, limits and allow-list, and revokes the
- * old one, in one transaction. The per-key budget moves to the new key.
+ * old one, in one transaction. The per-key budget moves to the new key; the rate limits go on
+ * counting what the old key used this minute (the keys share a lineage).
  */
 export async function rotateApiKey(db: Db, input: { teamId: string; keyId: string; createdBy?: string | null }) {
   const out = await inTransaction(db, async (t) => {
@@ -142,6 +146,7 @@ export async function rotateApiKey(db: Db, input: { teamId: string; keyId: strin
       modelAllowList: old.modelAllowList,
       requestsPerMinute: old.requestsPerMinute,
       tokensPerMinute: old.tokensPerMinute,
+      lineageId: old.lineageId ?? old.id,
     });
     await t.update(budgets).set({ apiKeyId: created.row.id, updatedAt: new Date() }).where(and(eq(budgets.teamId, old.teamId), eq(budgets.apiKeyId, old.id)));
     return { ...created, old };

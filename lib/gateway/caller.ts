@@ -30,7 +30,7 @@ export async function callerOf(db: Db, req: IncomingMessage): Promise<Caller> {
   return {
     key,
     buckets: [
-      { key: `key:${key.id}`, label: `API key "${key.name}"`, rpm: key.requestsPerMinute, tpm: key.tokensPerMinute },
+      { key: `key:${key.limitId}`, label: `API key "${key.name}"`, rpm: key.requestsPerMinute, tpm: key.tokensPerMinute },
       { key: `team:${key.teamId}`, label: "This team", rpm: team.rpm, tpm: team.tpm },
     ],
   };

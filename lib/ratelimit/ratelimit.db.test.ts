@@ -1,7 +1,7 @@
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, rateLimitWindows, requests } from "@/db/schema";
-import { createApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, rotateApiKey } from "@/lib/auth/api-keys";
 import { teamLimitsSchema } from "@/lib/keys/schemas";
 import { setTeamLimits } from "@/lib/keys/service";
 import { createTeam } from "@/lib/teams/service";
@@ -16,6 +16,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
+
+/** Waits for the next minute when this one has less than `needMs` left, so a test's calls share one window. */
+async function inOneWindow(needMs = 8_000) {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}
 
 /** Tries `n` admissions at once on each limiter (each one stands for a separate process). */
 async function burst(limiters: RateLimiter[], bucket: Bucket, n: number) {
@@ -71,6 +77,19 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await res.json()).error.type).toBe("rate_limit_exceeded");
     expect((await fx.db.select({ n: count() }).from(requests))[0].n).toBe(before);
+  });
+
+  it("a rotated key goes on with what its old key used this minute, through any number of rotations", async () => {
+    await inOneWindow();
+    const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "rotated", requestsPerMinute: 3 });
+    const call = (k: string) => fetch(`${fx.api}/delegate`, { method: "POST", headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ task: { description: "What is 5 + 5?" } }) });
+    expect([(await call(key)).status, (await call(key)).status]).toEqual([200, 200]);
+    const second = await rotateApiKey(fx.db, { teamId: fx.team.id, keyId: row.id });
+    expect((await call(second!.key)).status).toBe(200);
+    const third = await rotateApiKey(fx.db, { teamId: fx.team.id, keyId: second!.row.id });
+    const refused = await call(third!.key);
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).error.message).toMatch(/^API key "rotated" made its 3 requests this minute/);
   });
 
   it("a team-wide limit applies across keys", async () => {
