@@ -55,6 +55,12 @@ export type DelegateInput = {
   signal?: AbortSignal;
   /** Sent to the provider with the call (tests use the mock fleet's `x-mock-fail`). */
   providerHeaders?: Record<string, string>;
+  /**
+   * Token rate limits (the API's): called with the most tokens the call may use — the prompt
+   * estimate + max output the budget hold is sized for — before the hold; may throw to refuse.
+   * What it returns is called once when the call ends, with the tokens it used (0 if it failed).
+   */
+  tokenGate?: (maxTokens: number) => Promise<(usedTokens: number) => void>;
 };
 
 export type DelegateResult = {
@@ -159,6 +165,17 @@ function buildMessages(input: DelegateInput, context: { context?: string; files?
  * recorded too and thrown as a typed `DelegateError` carrying the row's id.
  */
 export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenerator<DelegateEvent, DelegateResult> {
+  const tokens: TokenUse = { used: 0 };
+  try {
+    return yield* run(db, input, tokens);
+  } finally {
+    tokens.settle?.(tokens.used); // also when the caller stops reading
+  }
+}
+
+type TokenUse = { used: number; settle?: (usedTokens: number) => void };
+
+async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenerator<DelegateEvent, DelegateResult> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
   const bad = findUnstorable(input);
@@ -258,6 +275,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
     );
   }
   const maxOut = input.maxOutputTokens ?? (maxTokens !== undefined ? maxTokens - promptTokens : DEFAULT_MAX_OUTPUT);
+  tokens.settle = await input.tokenGate?.(promptTokens + maxOut);
   let chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
 
   // Reserve the most any model in the chain could cost, once, for the whole fallback chain. When the
@@ -334,6 +352,7 @@ export async function* delegateStream(db: Db, input: DelegateInput): AsyncGenera
   if (answered) {
     // Outside the provider loop: a failure to record is ours, not the provider's, and must not fall back.
     const { fm, done } = answered;
+    tokens.used = done.usage.inputTokens + done.usage.outputTokens;
     const answeredAt = performance.now();
     const cost = costMicros(done.usage, prices(fm));
     const latencyMs = Math.round(performance.now() - started);

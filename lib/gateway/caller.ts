@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Db } from "@/db";
 import { authenticateApiKey, touchApiKey, type ApiKeyAuth } from "@/lib/auth/api-keys";
+import type { DelegateInput } from "@/lib/execution/delegate";
 import { rateLimiter, teamLimits, type Bucket } from "@/lib/ratelimit";
 import { ApiError } from "./errors";
 
@@ -36,10 +37,15 @@ export async function callerOf(db: Db, req: IncomingMessage): Promise<Caller> {
   };
 }
 
-export function admit(db: Db, caller: Caller) {
-  return rateLimiter().admit(db, caller.buckets);
-}
-
-export function countUsage(db: Db, caller: Caller, tokens: number) {
-  rateLimiter().countTokens(db, caller.buckets, tokens);
+/**
+ * Admits a request on its caller's request limits (429 past them). Returns the `tokenGate` for
+ * delegate(): it holds the call's most tokens on the token limits (a refusal there takes the
+ * request back from the request counts) and settles them to what the call used.
+ */
+export async function admit(db: Db, caller: Caller): Promise<NonNullable<DelegateInput["tokenGate"]>> {
+  const admission = await rateLimiter().admit(db, caller.buckets);
+  return async (maxTokens) => {
+    const hold = await rateLimiter().holdTokens(db, caller.buckets, maxTokens, admission);
+    return (used) => rateLimiter().settleTokens(db, hold, used);
+  };
 }

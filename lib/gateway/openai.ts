@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { loadFleet } from "@/lib/execution/fleet";
 import type { ChatMessage, ToolCallOut } from "@/lib/providers/call";
-import { admit, countUsage, type Caller } from "./caller";
+import { admit, type Caller } from "./caller";
 import { ApiError, badRequest, errorBody, toApiError } from "./errors";
 import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schemas";
@@ -54,7 +54,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
       "messages",
     );
   }
-  await admit(db, caller);
+  const tokenGate = await admit(db, caller);
   const stream = body.stream === true;
   const input: DelegateInput = {
     teamId: caller.key.teamId,
@@ -77,12 +77,12 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
     // Text already streamed to an OpenAI client cannot be taken back, so no restart after output.
     restartAfterPartialOutput: !stream,
     signal: abortOnClose(res),
+    tokenGate,
   };
   const created = Math.floor(Date.now() / 1000);
 
   if (!stream) {
     const r = await delegate(db, input);
-    countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
     const toolCalls = toolCallsOf(r);
     sendJson(
       res,
@@ -135,7 +135,6 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
         const r = ev.result;
         model = r.model;
         open();
-        countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
         const calls = toolCallsOf(r);
         if (calls.length) res.write(chunk({ tool_calls: calls }));
         res.write(chunk({}, finishOf(r)));

@@ -5,7 +5,7 @@ import { callerCostMicros, delegate, delegateStream, teamRoutingSettings, type D
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
 import { lastDays, topModels, usageTotals } from "@/lib/usage/queries";
-import { admit, countUsage, type Caller } from "./caller";
+import { admit, type Caller } from "./caller";
 import { badRequest, errorBody, toApiError } from "./errors";
 import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
 import { delegateRequestSchema, feedbackRequestSchema, type DelegateRequest } from "./schemas";
@@ -125,8 +125,8 @@ const wantsStream = (req: IncomingMessage) => (req.headers.accept ?? "").include
 /** POST /api/v1/delegate (JSON; SSE when Accept: text/event-stream) and POST /api/v1/delegate/stream. */
 export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerResponse, caller: Caller, forceStream = false) {
   const body = delegateRequestSchema.parse(await readJson(req));
-  await admit(db, caller);
-  const input = toDelegateInput(body, caller, abortOnClose(res));
+  const tokenGate = await admit(db, caller);
+  const input = { ...toDelegateInput(body, caller, abortOnClose(res)), tokenGate };
   const judge = async (r: DelegateResult) => {
     const { judgeModel } = await teamRoutingSettings(db, caller.key.teamId);
     if (!judgeModel) return undefined;
@@ -134,7 +134,6 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
   };
   if (!forceStream && !wantsStream(req)) {
     const r = await delegate(db, input);
-    countUsage(db, caller, r.usage.inputTokens + r.usage.outputTokens);
     sendJson(res, 200, unifiedResponse(r, body, await judge(r)), answerHeaders(req, r));
     return;
   }
@@ -150,7 +149,6 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
       if (ev.type === "delta") send("delta", { text: ev.text });
       else if (ev.type === "fallback") send("fallback", { from: ev.from, to: ev.to, error: ev.error, discard_output: ev.discardOutput });
       else if (ev.type === "done") {
-        countUsage(db, caller, ev.result.usage.inputTokens + ev.result.usage.outputTokens);
         endSse(res, ev.result.model, callerCostMicros(ev.result), `event: done\ndata: ${JSON.stringify(unifiedResponse(ev.result, body, await judge(ev.result)))}\n\n`);
       }
     }

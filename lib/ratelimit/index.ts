@@ -1,4 +1,4 @@
-import { eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { ttlCache } from "@/db/cache";
 import { rateLimitWindows, teams } from "@/db/schema";
@@ -17,7 +17,7 @@ export class RateLimitedError extends Error {
 }
 
 const WINDOW_MS = 60_000;
-/** How often unsynced token counts are pushed (and other processes' counts pulled). */
+/** How soon tokens given back (or used beyond a hold) are written to the shared row. */
 const TOKEN_SYNC_MS = 200;
 
 type Win = {
@@ -28,16 +28,26 @@ type Win = {
   /** The limit under which the shared count refused a claim (null: not used up); a higher limit claims again. */
   exhaustedAt: number | null;
   claiming: Promise<void> | null;
-  /** Tokens of the window as last read from the shared row, and those counted here but not yet written. */
-  tokensShared: number;
-  tokensPending: number;
+  /**
+   * Tokens. `shared`: the window's shared count as last read. `pool`: tokens this process claimed
+   * there and has not given to a call. `delta`: what it still has to add (+, calls that used more
+   * than they held) or give back (−, holds calls did not use) there.
+   */
+  tokens: { shared: number; pool: number; delta: number; claiming: Promise<boolean> | null; refusedAt: number; refusedNeed: number };
   syncing: boolean;
-  syncedAt: number;
 };
+
+/** A request admitted on its request counts: `holdTokens` takes it back when its tokens do not fit. */
+export type Admission = { counted: Win[] };
+/** A call's tokens held at admission, per bucket with a token limit; `settleTokens` replaces it with what the call used. */
+export type TokenHold = { held: { key: string; w: Win; n: number; tpm: number }[]; settled: boolean };
+
 /**
  * Per-process view of the shared windows. Requests are claimed from `rate_limit_windows` in small
- * chunks, so all processes share one limit; tokens are counted after each call (`countTokens`) and
- * synced in the background. One instance per process lives on globalThis (`rateLimiter()`).
+ * chunks, so all processes share one limit. Tokens the same way: a call holds its most tokens
+ * (prompt estimate + max output) at admission, claimed from the shared count; when it ends the
+ * hold becomes what it used and the difference is written back in the background. One instance
+ * per process lives on globalThis (`rateLimiter()`).
  */
 export class RateLimiter {
   private wins = new Map<string, Win>();
@@ -49,18 +59,18 @@ export class RateLimiter {
     const start = now - (now % WINDOW_MS);
     let w = this.wins.get(bucket);
     if (!w || w.start !== start) {
-      w = { start, claimed: 0, used: 0, exhaustedAt: null, claiming: null, tokensShared: 0, tokensPending: 0, syncing: false, syncedAt: 0 };
+      w = { start, claimed: 0, used: 0, exhaustedAt: null, claiming: null, tokens: { shared: 0, pool: 0, delta: 0, claiming: null, refusedAt: 0, refusedNeed: Infinity }, syncing: false };
       this.wins.set(bucket, w);
     }
     return w;
   }
 
   /**
-   * Admits one request against every bucket, or throws RateLimitedError with the seconds until the
-   * window turns. A request refused by a later bucket (the team's) is not counted by the earlier
-   * ones (its key's): the slot stays with this process for its next request.
+   * Admits one request against every bucket's requests per minute, or throws RateLimitedError with
+   * the seconds until the window turns. A request refused by a later bucket (the team's) is not
+   * counted by the earlier ones (its key's): the slot stays with this process for its next request.
    */
-  async admit(db: Db, buckets: Bucket[]): Promise<void> {
+  async admit(db: Db, buckets: Bucket[]): Promise<Admission> {
     const counted: Win[] = [];
     try {
       await this.admitEach(db, buckets, counted);
@@ -68,20 +78,14 @@ export class RateLimiter {
       for (const w of counted) w.used--;
       throw e;
     }
+    return { counted };
   }
 
   private async admitEach(db: Db, buckets: Bucket[], counted: Win[]) {
     for (const b of buckets) {
-      if (b.rpm === null && b.tpm === null) continue;
+      if (b.rpm === null) continue;
       const now = Date.now();
       let w = this.windowOf(b.key, now);
-      if (b.tpm !== null) {
-        if (w.tokensShared + w.tokensPending >= b.tpm) {
-          throw new RateLimitedError(`${b.label} used its ${b.tpm} tokens per minute. Retry in ${retryAfter(w, now)} s, or ask an admin to raise the limit.`, retryAfter(w, now));
-        }
-        if (now - w.syncedAt > TOKEN_SYNC_MS * 5) this.scheduleSync(db);
-      }
-      if (b.rpm === null) continue;
       while (w.used >= w.claimed) {
         if ((w.exhaustedAt !== null && b.rpm <= w.exhaustedAt) || b.rpm <= 0) {
           throw new RateLimitedError(`${b.label} made its ${b.rpm} requests this minute. Retry in ${retryAfter(w, now)} s, or ask an admin to raise the limit.`, retryAfter(w, now));
@@ -97,16 +101,90 @@ export class RateLimiter {
     }
   }
 
-  /** Adds a finished call's tokens to every bucket with a token limit. */
-  countTokens(db: Db, buckets: Bucket[], tokens: number) {
-    if (tokens <= 0) return;
-    let any = false;
-    for (const b of buckets) {
-      if (b.tpm === null) continue;
-      this.windowOf(b.key, Date.now()).tokensPending += tokens;
-      any = true;
+  /**
+   * Holds a call's most tokens on every bucket with a token limit, or throws RateLimitedError (and
+   * gives back the request `admission` counted, as a refusal by the request limits would). A call
+   * that may use more than a whole limit holds all of it: it runs alone in an unused window.
+   */
+  async holdTokens(db: Db, buckets: Bucket[], tokens: number, admission?: Admission): Promise<TokenHold> {
+    const hold: TokenHold = { held: [], settled: false };
+    try {
+      for (const b of buckets) {
+        if (b.tpm === null) continue;
+        const n = Math.min(Math.max(0, Math.ceil(tokens)), b.tpm);
+        const w = await this.takeTokens(db, b, b.tpm, n, tokens);
+        hold.held.push({ key: b.key, w, n, tpm: b.tpm });
+      }
+    } catch (e) {
+      this.settleTokens(db, hold, 0);
+      for (const w of admission?.counted ?? []) w.used--;
+      throw e;
     }
-    if (any) this.scheduleSync(db);
+    return hold;
+  }
+
+  private async takeTokens(db: Db, b: Bucket, tpm: number, n: number, asked: number): Promise<Win> {
+    for (;;) {
+      const now = Date.now();
+      const w = this.windowOf(b.key, now);
+      const t = w.tokens;
+      // What this process holds in the shared count for calls that did not use it is taken first.
+      if (t.pool < n && t.delta < 0) {
+        const back = Math.min(-t.delta, n - t.pool);
+        t.delta += back;
+        t.pool += back;
+      }
+      if (t.pool >= n) {
+        t.pool -= n;
+        this.cleanupSoon(db);
+        return w;
+      }
+      if (t.claiming) {
+        await t.claiming;
+        continue;
+      }
+      const need = n - t.pool;
+      // Refused a moment ago for as much or less: refuse without another round trip.
+      if (!(now - t.refusedAt < 100 && need >= t.refusedNeed)) {
+        t.claiming = claimTokens(db, b.key, tpm, w, need).finally(() => (t.claiming = null));
+        if (await t.claiming) continue;
+        t.refusedAt = Date.now();
+        t.refusedNeed = Math.min(t.refusedNeed, need);
+      }
+      const left = Math.max(0, tpm - t.shared) + t.pool;
+      throw new RateLimitedError(
+        `${b.label} has ${left} of its ${tpm} tokens per minute left and this call may use up to ${Math.ceil(asked)}. Retry in ${retryAfter(w, now)} s, lower max_tokens, or ask an admin to raise the limit.`,
+        retryAfter(w, now),
+      );
+    }
+  }
+
+  /**
+   * Replaces a hold with the tokens the call used (0 when it failed), once. What it did not use goes
+   * back to this process's pool (up to a claim's chunk) and the rest to the shared count; what it
+   * used beyond the hold (the prompt estimate fell short) is added there. Written within TOKEN_SYNC_MS.
+   */
+  settleTokens(db: Db, hold: TokenHold, used: number) {
+    if (hold.settled) return;
+    hold.settled = true;
+    for (const { key, w, n, tpm } of hold.held) {
+      if (this.wins.get(key) !== w) continue; // the window turned: the hold went with it
+      const t = w.tokens;
+      const diff = Math.max(0, used) - n;
+      if (diff <= 0) {
+        t.pool -= diff;
+        const spare = t.pool - chunkOf(tpm);
+        if (spare > 0) {
+          t.pool -= spare;
+          t.delta -= spare;
+        }
+      } else {
+        const fromPool = Math.min(t.pool, diff);
+        t.pool -= fromPool;
+        t.delta += diff - fromPool;
+      }
+    }
+    if (hold.held.some((h) => h.w.tokens.delta !== 0)) this.scheduleSync(db);
   }
 
   private scheduleSync(db: Db) {
@@ -116,7 +194,7 @@ export class RateLimiter {
     this.timer.unref?.();
   }
 
-  /** Pushes pending token counts and reads back the shared totals (other processes' use included). */
+  /** Writes what settled holds give back or add to the shared token counts. */
   async syncTokens() {
     this.timer = null;
     const db = this.db;
@@ -124,18 +202,18 @@ export class RateLimiter {
     const now = Date.now();
     await Promise.all(
       [...this.wins.entries()].map(async ([key, w]) => {
-        if (w.syncing || now - w.start >= WINDOW_MS) return;
-        const add = w.tokensPending;
+        const t = w.tokens;
+        if (w.syncing || t.delta === 0 || now - w.start >= WINDOW_MS) return;
+        const add = t.delta;
         w.syncing = true;
         try {
           const [row] = await db
             .insert(rateLimitWindows)
-            .values({ key, windowStart: new Date(w.start), requests: 0, tokens: add })
-            .onConflictDoUpdate({ target: [rateLimitWindows.key, rateLimitWindows.windowStart], set: { tokens: sql`${rateLimitWindows.tokens} + ${add}` } })
+            .values({ key, windowStart: new Date(w.start), requests: 0, tokens: Math.max(0, add) })
+            .onConflictDoUpdate({ target: [rateLimitWindows.key, rateLimitWindows.windowStart], set: { tokens: sql`greatest(0, ${rateLimitWindows.tokens} + ${add})` } })
             .returning({ tokens: rateLimitWindows.tokens });
-          w.tokensPending -= add;
-          w.tokensShared = row.tokens;
-          w.syncedAt = Date.now();
+          t.delta -= add;
+          t.shared = row.tokens;
         } catch (e) {
           console.error("[ratelimit] token sync failed; will retry", e);
         } finally {
@@ -143,7 +221,7 @@ export class RateLimiter {
         }
       }),
     );
-    if ([...this.wins.values()].some((w) => w.tokensPending > 0)) this.scheduleSync(db);
+    if ([...this.wins.values()].some((w) => w.tokens.delta !== 0 && Date.now() - w.start < WINDOW_MS)) this.scheduleSync(db);
   }
 
   /** Drops windows older than five minutes, at most once a minute per process. */
@@ -187,14 +265,40 @@ async function claim(db: Db, bucket: Bucket, w: Win, rpm: number) {
         set: { requests: sql`${rateLimitWindows.requests} + ${n}` },
         setWhere: sql`${rateLimitWindows.requests} + ${n} <= ${rpm}`,
       })
-      .returning({ tokens: rateLimitWindows.tokens });
+      .returning({ requests: rateLimitWindows.requests });
     if (rows.length) {
       w.claimed += n;
-      w.tokensShared = Math.max(w.tokensShared, rows[0].tokens);
       return;
     }
   }
   w.exhaustedAt = rpm;
+}
+
+/** Claims tokens for this process from the shared count: a chunk when it fits, else just `need`. */
+async function claimTokens(db: Db, key: string, tpm: number, w: Win, need: number): Promise<boolean> {
+  const at = new Date(w.start);
+  const chunk = chunkOf(tpm);
+  for (const n of chunk > need ? [chunk, need] : [need]) {
+    // Atomic, as for requests: the shared count never passes the limit through claims.
+    const rows = await db
+      .insert(rateLimitWindows)
+      .values({ key, windowStart: at, requests: 0, tokens: n })
+      .onConflictDoUpdate({
+        target: [rateLimitWindows.key, rateLimitWindows.windowStart],
+        set: { tokens: sql`${rateLimitWindows.tokens} + ${n}` },
+        setWhere: sql`${rateLimitWindows.tokens} + ${n} <= ${tpm}`,
+      })
+      .returning({ tokens: rateLimitWindows.tokens });
+    if (rows.length) {
+      w.tokens.pool += n;
+      w.tokens.shared = rows[0].tokens;
+      return true;
+    }
+  }
+  // Refused: the count as it is, for the refusal's "… left".
+  const [row] = await db.select({ tokens: rateLimitWindows.tokens }).from(rateLimitWindows).where(and(eq(rateLimitWindows.key, key), eq(rateLimitWindows.windowStart, at)));
+  w.tokens.shared = row?.tokens ?? w.tokens.shared;
+  return false;
 }
 
 export type TeamLimits = { rpm: number | null; tpm: number | null };

@@ -7,7 +7,7 @@ import { setTeamLimits } from "@/lib/keys/service";
 import { createTeam } from "@/lib/teams/service";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
 import { driverName } from "@/test/db";
-import { invalidateTeamLimits, RateLimitedError, RateLimiter, type Bucket } from "./index";
+import { invalidateTeamLimits, RateLimitedError, RateLimiter, rateLimiter, type Bucket } from "./index";
 
 let fx: GatewayFixture;
 beforeAll(async () => {
@@ -45,20 +45,33 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect(row.requests).toBe(1000);
   });
 
-  it("tokens counted in one process stop the other once synced", async () => {
+  it("two processes hold tokens from one shared limit; what a call did not use goes back to the other", async () => {
+    await inOneWindow();
     const bucket = { key: `t:tok:${Date.now()}`, label: "Key", rpm: null, tpm: 500 };
     const a = new RateLimiter();
     const b = new RateLimiter();
-    await a.admit(fx.db, [bucket]);
-    a.countTokens(fx.db, [bucket], 600);
-    await a.syncTokens();
-    await expect(a.admit(fx.db, [bucket])).rejects.toBeInstanceOf(RateLimitedError);
-    b.countTokens(fx.db, [bucket], 1); // b learns the shared total on its next sync
-    await b.syncTokens();
-    const err = await b.admit(fx.db, [bucket]).catch((e) => e);
+    const held = await a.holdTokens(fx.db, [bucket], 400);
+    const err = await b.holdTokens(fx.db, [bucket], 200).catch((e) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
+    expect(err.message).toMatch(/^Key has 100 of its 500 tokens per minute left and this call may use up to 200\. Retry in \d+ s, lower max_tokens/);
     expect(err.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(err.retryAfterSeconds).toBeLessThanOrEqual(60);
+    a.settleTokens(fx.db, held, 50);
+    await a.syncTokens();
+    await new Promise((r) => setTimeout(r, 150)); // b remembers its refusal for 100 ms
+    await expect(b.holdTokens(fx.db, [bucket], 200)).resolves.toBeDefined();
+  });
+
+  it("concurrent holds in two processes never pass a token limit together", async () => {
+    await inOneWindow();
+    const bucket = { key: `t:tokburst:${Date.now()}`, label: "Key", rpm: null, tpm: 1000 };
+    const limiters = [new RateLimiter(), new RateLimiter()];
+    const tries = limiters.flatMap((l) => Array.from({ length: 50 }, () => l.holdTokens(fx.db, [bucket], 30).then(() => true, (e) => (e instanceof RateLimitedError ? false : Promise.reject(e)))));
+    const admitted = (await Promise.all(tries)).filter(Boolean).length;
+    expect(admitted * 30).toBeLessThanOrEqual(1000);
+    expect(admitted).toBeGreaterThanOrEqual(31); // what each process keeps unclaimed is less than one call
+    const [row] = await fx.db.select().from(rateLimitWindows).where(eq(rateLimitWindows.key, bucket.key));
+    expect(row.tokens).toBeLessThanOrEqual(1000);
   });
 
   it("the API answers 429 with Retry-After past a key's requests per minute, recording nothing for it", async () => {
@@ -161,6 +174,35 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect(after).toEqual([200, 200, 429]);
     const refused = await get();
     expect((await refused.json()).error.message).toMatch(/^API key "own" made its 3 requests this minute/);
+  });
+
+  it("100 concurrent calls stay within a team's tokens per minute: each holds its most tokens at admission", async () => {
+    await inOneWindow(20_000);
+    const team = await createTeam(fx.db, { name: "Tokens", slug: `tokens-${Date.now()}`, ownerId: fx.user.id });
+    const { key } = await createApiKey(fx.db, { teamId: team.id, name: "tok" });
+    const TPM = 1_000;
+    await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, tokensPerMinute: TPM });
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        fetch(`${fx.api}/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "gpt-4.1-mini", max_tokens: 40, messages: [{ role: "user", content: "Name three colours." }] }),
+        }).then(async (r) => ({ status: r.status, body: await r.json() })),
+      ),
+    );
+    const ok = statuses.filter((s) => s.status === 200);
+    const used = ok.reduce((sum, s) => sum + s.body.usage.total_tokens, 0);
+    expect(ok.length).toBeGreaterThan(0);
+    expect(used).toBeLessThanOrEqual(TPM);
+    const refused = statuses.filter((s) => s.status !== 200);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused.map((s) => s.status))).toEqual(new Set([429]));
+    expect(refused[0].body.error.message).toMatch(/^This team has \d+ of its 1000 tokens per minute left and this call may use up to \d+\. Retry in \d+ s/);
+    // The holds settle to what the calls used: the window's shared count is exactly that.
+    await rateLimiter().syncTokens();
+    const [row] = await fx.db.select().from(rateLimitWindows).where(eq(rateLimitWindows.key, `team:${team.id}`));
+    expect(row.tokens).toBe(used);
   });
 
   it("refuses limits that are not whole numbers above zero, naming the field", () => {
