@@ -254,46 +254,38 @@ export const chunkOf = (limit: number) => Math.max(1, Math.floor(limit / 20));
 const retryAfter = (w: Win, now: number) => Math.max(1, Math.ceil((w.start + WINDOW_MS - now) / 1000));
 
 async function claim(db: Db, bucket: Bucket, w: Win, rpm: number) {
-  const at = new Date(w.start);
-  for (const n of chunkOf(rpm) > 1 ? [chunkOf(rpm), 1] : [1]) {
-    // Atomic: the shared count never passes the limit, however many processes claim at once.
-    const rows = await db
-      .insert(rateLimitWindows)
-      .values({ key: bucket.key, windowStart: at, requests: n, tokens: 0 })
-      .onConflictDoUpdate({
-        target: [rateLimitWindows.key, rateLimitWindows.windowStart],
-        set: { requests: sql`${rateLimitWindows.requests} + ${n}` },
-        setWhere: sql`${rateLimitWindows.requests} + ${n} <= ${rpm}`,
-      })
-      .returning({ requests: rateLimitWindows.requests });
-    if (rows.length) {
-      w.claimed += n;
-      return;
-    }
-  }
-  w.exhaustedAt = rpm;
+  const got = await claimShared(db, bucket.key, new Date(w.start), "requests", 1, rpm);
+  if (got) w.claimed += got.n;
+  else w.exhaustedAt = rpm;
 }
 
-/** Claims tokens for this process from the shared count: a chunk when it fits, else just `need`. */
-async function claimTokens(db: Db, key: string, tpm: number, w: Win, need: number): Promise<boolean> {
-  const at = new Date(w.start);
-  const chunk = chunkOf(tpm);
+/**
+ * Adds a chunk of about 5 % of `limit` (else just `need`) to a window's shared count of requests or
+ * tokens, only while it stays within the limit. Atomic: the shared count never passes the limit,
+ * however many processes claim at once. Returns what was added and the new count, or null.
+ */
+async function claimShared(db: Db, key: string, at: Date, what: "requests" | "tokens", need: number, limit: number) {
+  const col = rateLimitWindows[what];
+  const chunk = chunkOf(limit);
   for (const n of chunk > need ? [chunk, need] : [need]) {
-    // Atomic, as for requests: the shared count never passes the limit through claims.
     const rows = await db
       .insert(rateLimitWindows)
-      .values({ key, windowStart: at, requests: 0, tokens: n })
-      .onConflictDoUpdate({
-        target: [rateLimitWindows.key, rateLimitWindows.windowStart],
-        set: { tokens: sql`${rateLimitWindows.tokens} + ${n}` },
-        setWhere: sql`${rateLimitWindows.tokens} + ${n} <= ${tpm}`,
-      })
-      .returning({ tokens: rateLimitWindows.tokens });
-    if (rows.length) {
-      w.tokens.pool += n;
-      w.tokens.shared = rows[0].tokens;
-      return true;
-    }
+      .values({ key, windowStart: at, requests: what === "requests" ? n : 0, tokens: what === "tokens" ? n : 0 })
+      .onConflictDoUpdate({ target: [rateLimitWindows.key, rateLimitWindows.windowStart], set: { [what]: sql`${col} + ${n}` }, setWhere: sql`${col} + ${n} <= ${limit}` })
+      .returning({ count: col });
+    if (rows.length) return { n, count: rows[0].count };
+  }
+  return null;
+}
+
+/** Claims tokens for this process from the shared count (see claimShared); false when they do not fit. */
+async function claimTokens(db: Db, key: string, tpm: number, w: Win, need: number): Promise<boolean> {
+  const at = new Date(w.start);
+  const got = await claimShared(db, key, at, "tokens", need, tpm);
+  if (got) {
+    w.tokens.pool += got.n;
+    w.tokens.shared = got.count;
+    return true;
   }
   // Refused: the count as it is, for the refusal's "… left".
   const [row] = await db.select({ tokens: rateLimitWindows.tokens }).from(rateLimitWindows).where(and(eq(rateLimitWindows.key, key), eq(rateLimitWindows.windowStart, at)));
