@@ -57,8 +57,15 @@ test.describe("a phone-sized window", () => {
     await expect(page.getByTestId(`key-${name}`)).toContainText("revoked");
     expect(await pageWidth(page)).toBeLessThanOrEqual(WIDTH);
 
+    // An open invitation for a long address, listed on Admin → Members.
+    await page.goto("/t/demo/admin");
+    const invite = page.getByTestId("add-member-form");
+    await invite.getByLabel("Email").fill(`someone-with-a-rather-long-address-${Date.now()}@subdivision.example.com`);
+    await invite.getByRole("button", { name: "Add member" }).click();
+    await expect(page.getByTestId("invite-link")).toBeVisible();
+
     // 320 CSS px, the width content must reflow to (WCAG 1.4.10), on every dashboard page — with
-    // the long key name above in the Requests page's key filter.
+    // the long key name above in the Requests page's key filter and the long invited address.
     await page.setViewportSize({ width: 320, height: 640 });
     const paths = [
       "/t/demo", "/t/demo/playground", "/t/demo/requests", "/t/demo/costs", "/t/demo/models", "/t/demo/routing",

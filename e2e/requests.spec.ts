@@ -77,6 +77,12 @@ test.describe("request history", () => {
       await page.getByRole("link", { name: "← Newer" }).click();
       await expect(page.getByTestId("request-link").first()).toHaveAttribute("href", first!);
     }
+    // The oldest rows are the seeded demo data: labelled "demo", as on the Overview, not "seed".
+    for (let i = 0; i < 20 && (await page.getByRole("link", { name: "Older →" }).count()); i++) await page.goto((await page.getByRole("link", { name: "Older →" }).getAttribute("href"))!);
+    await expect(page.getByRole("link", { name: "Older →" })).toHaveCount(0);
+    const sources = await page.getByTestId("request-source").allTextContents();
+    expect(sources).toContain("demo");
+    expect(sources).not.toContain("seed");
     const res = await page.goto("/t/demo/requests/00000000-0000-0000-0000-000000000000");
     expect(res?.status()).toBe(404);
   });

@@ -151,8 +151,8 @@ export function InvitationsList({ invitations }: { invitations: Invitation[] }) 
   return (
     <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
       {invitations.map((i) => (
-        <li key={i.id} className="flex items-center justify-between py-1.5">
-          <span>
+        <li key={i.id} className="flex items-center justify-between gap-2 py-1.5">
+          <span className="min-w-0 [overflow-wrap:anywhere]">
             {i.email} <span className="text-zinc-500">as {i.role}, expires {i.expiresAt.slice(0, 10)}</span>
           </span>
           <Button variant="ghost" disabled={pending} onClick={() => start(async () => void (await revokeInvitationAction({ teamId: team.id, invitationId: i.id })))}>

@@ -100,7 +100,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
                         {formatUtc(r.createdAt, true)}
                       </Link>
                     </td>
-                    <td className="py-1.5 pr-3 text-xs">{r.source}</td>
+                    <td className="py-1.5 pr-3 text-xs" data-testid="request-source">{r.source === "seed" ? <Badge tone="amber">demo</Badge> : r.source}</td>
                     <td className="py-1.5 pr-3 font-mono text-xs" data-testid="request-model">
                       {r.model ?? (r.requestedModel ? <span className="text-zinc-500" title="Requested model; the call did not complete">{r.requestedModel}</span> : "—")}
                       {r.fallbacks > 0 && (

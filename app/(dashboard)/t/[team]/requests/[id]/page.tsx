@@ -79,7 +79,7 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
             <span className="font-mono">{r.requestedModel ?? "auto (router)"}</span>
           </Field>
           <Field label="Provider">{r.providerKind ?? "—"}</Field>
-          <Field label="Source">{r.source}</Field>
+          <Field label="Source">{r.source === "seed" ? <Badge tone="amber">demo data</Badge> : r.source}</Field>
           <Field label="Tokens in / out">
             {formatInt(r.inputTokens)} / {formatInt(r.outputTokens)}
           </Field>
