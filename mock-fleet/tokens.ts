@@ -1,5 +1,6 @@
 /**
- * Deterministic token estimate used by the mock fleet to bill requests: ceil(chars / 4) per text,
+ * Deterministic token estimate used by the mock fleet to bill requests: about 4 characters per
+ * token, one per wide character (CJK, kana, hangul — as real vendors' tokenizers come close to),
  * plus a small per-message overhead like the chat formats of real vendors. No tokenizer is
  * installed, so this is a heuristic; lib/providers/tokens.ts implements the same rule and a test
  * keeps the two in agreement.
@@ -11,7 +12,9 @@ export const REQUEST_OVERHEAD_TOKENS = 3;
 export const IMAGE_TOKENS = 1_600;
 
 export function estimateTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / CHARS_PER_TOKEN);
+  let wide = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x2e80) wide++;
+  return Math.ceil((text.length - wide) / CHARS_PER_TOKEN + wide);
 }
 
 export function estimateMessagesTokens(messages: { content: string; images?: number }[]): number {

@@ -2,7 +2,7 @@ import { FNV_OFFSET as FNV_OFFSET_, fnvStep, hashString, type SparseVector } fro
 
 const FNV_OFFSET = FNV_OFFSET_;
 import * as kw from "./keywords";
-import { imageTokens } from "@/lib/providers/tokens";
+import { estimateTokens as estimateTokens_, imageTokens } from "@/lib/providers/tokens";
 import { detectPrivacy } from "./privacy";
 import {
   DOMAINS,
@@ -20,17 +20,6 @@ export const VECTOR_DIM = 1 << 14;
 const MASK = VECTOR_DIM - 1;
 /** Below this much keyword evidence a task is "chat". */
 const MIN_DOMAIN_EVIDENCE = 1.5;
-
-/** ~4 characters per token for English prose and code; CJK runs close to 1 token per character. */
-const WIDE = /[\u2e80-\uffff]/;
-export function estimateTokens(text: string): number {
-  if (!text) return 0;
-  // Most texts have no wide character: the regex engine rules that out faster than a JS loop.
-  if (!WIDE.test(text)) return Math.ceil(text.length / 4);
-  let wide = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x2e80) wide++;
-  return Math.ceil((text.length - wide) / 4 + wide);
-}
 
 const TYPE_ALIASES: Record<string, Domain> = {
   coding: "code", programming: "code", debugging: "debug", bugfix: "debug", documentation: "docs",
@@ -51,6 +40,7 @@ const PUNCT_HASH = Array.from({ length: 128 }, (_, c) => fnvStep(FNV_OFFSET ^ 0x
 // Local copies: module-interop getters on imported functions cost more than the scan itself.
 const { ENTRY_DOMAINS, ENTRY_FLAGS, ENTRY_WEIGHTS, FLAG_CHEAP, FLAG_HARD, FLAG_QUALITY, FLAG_URGENT } = kw;
 const lookup = kw.lookup;
+const estimateTokens = estimateTokens_;
 const isIdeograph = kw.isIdeograph;
 
 /** Same as hash.ts pairHash, inlined for the hot loop. */

@@ -236,6 +236,22 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     await db.delete(budgets).where(eq(budgets.id, b.id));
   });
 
+  it("holds a Chinese prompt at about what it is billed: a budget that cannot cover it refuses instead of overspending", async () => {
+    // ~1,100 ideographs: vendors bill close to one token each; an estimate of chars / 4 held a quarter of that.
+    const task = "请把下面这段关于预算管理的说明翻译成英文，并保持术语一致。".repeat(40);
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1"));
+    const prices = { inputPerMTokMicros: m.inputPriceMicros, outputPerMTokMicros: m.outputPriceMicros, cachedInputPerMTokMicros: m.cachedInputPriceMicros };
+    // Room for the prompt as billed (one token per character) with nothing left for an answer.
+    const limit = costMicros({ inputTokens: task.length, outputTokens: 0 }, prices);
+    const [b] = await db.insert(budgets).values({ teamId, name: "cjk", limitMicros: limit, periodStart: new Date() }).returning();
+    const err = await delegate(db, { teamId, source: "api", task, model: "gpt-4.1", maxOutputTokens: 50 }).catch((e) => e);
+    const [after] = await db.select().from(budgets).where(eq(budgets.id, b.id));
+    expect(after.spentMicros).toBeLessThanOrEqual(limit);
+    expect(err.status).toBe(402);
+    expect((await fleet.usage()).totals.requests).toBe(0);
+    await db.delete(budgets).where(eq(budgets.id, b.id));
+  });
+
   it("over 1,000 mixed calls with faults on, the requests table matches the fleet's own counters exactly", async () => {
     await db.execute(sql`delete from requests`);
     await fleet.configure({ defaults: { errorRates: { rateLimit: 0.08, server: 0.06, timeout: 0.005, drop: 0.05 }, latencyMs: 0, tokensPerSecond: 0 } });

@@ -53,7 +53,7 @@ describe("maxCostMicros", () => {
 });
 
 describe("estimateTokens", () => {
-  it("is ceil(chars / 4)", () => {
+  it("is ceil(chars / 4) for text without wide characters", () => {
     expect(estimateTokens("")).toBe(0);
     expect(estimateTokens("abc")).toBe(1);
     expect(estimateTokens("abcd")).toBe(1);
@@ -61,8 +61,16 @@ describe("estimateTokens", () => {
     expect(estimateMessagesTokens([{ content: "abcd" }, { content: "" }])).toBe(3 + 4 + 1 + 4);
   });
 
+  it("counts a wide character (CJK, kana, hangul) as a token, not a quarter of one", () => {
+    // What vendors' tokenizers come close to; at chars / 4 a Chinese prompt's hold was a quarter of its cost.
+    expect(estimateTokens("请把这段话翻译成英文")).toBe(10);
+    expect(estimateTokens("日本語のテキスト")).toBe(8);
+    expect(estimateTokens("안녕하세요")).toBe(5);
+    expect(estimateTokens("Translate: 你好")).toBe(Math.ceil(11 / 4 + 2));
+  });
+
   it("agrees exactly with the mock fleet's billing rule", () => {
-    const texts = ["", "a", "What is 17 * 23?", "x".repeat(1001), "héllo wörld ✓"];
+    const texts = ["", "a", "What is 17 * 23?", "x".repeat(1001), "héllo wörld ✓", "请把这段话翻译成英文", "Mixed 日本語 text 🙂"];
     for (const t of texts) expect(estimateTokens(t)).toBe(fleetTokens.estimateTokens(t));
     const msgs = texts.map((content) => ({ content }));
     expect(estimateMessagesTokens(msgs)).toBe(fleetTokens.estimateMessagesTokens(msgs));
