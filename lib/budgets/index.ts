@@ -299,6 +299,25 @@ async function hold(db: Db, b: BudgetCfg, a: Account, amount: number): Promise<b
   }
 }
 
+/** The team's budget read, refusing (`KeyRevokedError`) a key it lists as revoked or rotated. */
+async function payerBudgets(db: Db, payer: Payer): Promise<TeamBudgets> {
+  const team = await teamBudgets(db, payer.teamId);
+  if (payer.apiKeyId && team.revokedKeys.has(payer.apiKeyId)) {
+    forgetApiKey(payer.apiKeyId); // this process's gateway refuses it from now on, before any work
+    throw new KeyRevokedError();
+  }
+  return team;
+}
+
+/**
+ * Refuses (`KeyRevokedError`, 401) a key revoked or rotated in any process, from the read `reserve`
+ * uses: at most `SETTINGS_TTL_MS` old, where a key cache may trust a key for `KEY_CACHE_TTL_MS`.
+ * The gateway calls it on every route, so routes that spend nothing refuse such a key as soon.
+ */
+export async function refuseRevokedKey(db: Db, payer: Payer): Promise<void> {
+  await payerBudgets(db, payer);
+}
+
 /**
  * Holds `amountMicros` (the most this call can cost) on every budget that applies to the payer.
  * A hard-stop budget that cannot fit it refuses the whole reservation with `BudgetExceededError`
@@ -308,11 +327,7 @@ async function hold(db: Db, b: BudgetCfg, a: Account, amount: number): Promise<b
 export async function reserve(db: Db, payer: Payer, amountMicros: number): Promise<Reservation> {
   st.db = db;
   startMaintenance();
-  const team = await teamBudgets(db, payer.teamId);
-  if (payer.apiKeyId && team.revokedKeys.has(payer.apiKeyId)) {
-    forgetApiKey(payer.apiKeyId); // this process's gateway refuses it from now on, before any work
-    throw new KeyRevokedError();
-  }
+  const team = await payerBudgets(db, payer);
   const list = team.budgets.filter((b) => applies(b, payer));
   const held: string[] = [];
   const undo = () => {

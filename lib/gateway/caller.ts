@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Db } from "@/db";
 import { authenticateApiKey, touchApiKey, type ApiKeyAuth } from "@/lib/auth/api-keys";
+import { refuseRevokedKey } from "@/lib/budgets";
 import type { DelegateInput } from "@/lib/execution/delegate";
+import { KeyRevokedError } from "@/lib/execution/errors";
 import { rateLimiter, teamLimits, type Bucket } from "@/lib/ratelimit";
 import { ApiError } from "./errors";
 
@@ -26,6 +28,10 @@ export async function callerOf(db: Db, req: IncomingMessage): Promise<Caller> {
   if (!presented) throw unauthorized("Missing API key. Send `Authorization: Bearer mc_…` (create a key under Admin → API keys).");
   const key = await authenticateApiKey(db, presented);
   if (!key) throw unauthorized("Invalid or revoked API key. Check the key, or create a new one under Admin → API keys.");
+  // Revoked in another process: refused within the budget read's TTL (1 s), not the key cache's 10 s.
+  await refuseRevokedKey(db, { teamId: key.teamId, apiKeyId: key.id }).catch((e: unknown) => {
+    throw e instanceof KeyRevokedError ? unauthorized(e.message) : e;
+  });
   touchApiKey(db, key.id);
   const team = await teamLimits(db, key.teamId);
   return {

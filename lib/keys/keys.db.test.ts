@@ -1,12 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiKeys, auditLog, budgets, requests } from "@/db/schema";
+import { apiKeys, auditLog, budgets, pipelineRuns, ratings, requests } from "@/db/schema";
 import { authenticateApiKey, findActiveKey, flushLastUsed, touchApiKey } from "@/lib/auth/api-keys";
 import { createBudget } from "@/lib/budgets/service";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { delegate } from "@/lib/execution/delegate";
 import { KeyRevokedError } from "@/lib/execution/errors";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
+import { createPipeline, startRun } from "@/lib/pipelines/service";
 import { driverName } from "@/test/db";
 import { listTeamKeys } from "./queries";
 import { createKeySchema } from "./schemas";
@@ -114,6 +115,36 @@ describe(`API key lifecycle (${driverName})`, () => {
     expect((await call(free.id)).costMicros).toBeGreaterThan(0);
     await revokeTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, keyId: free.id });
     await expect(call(free.id)).rejects.toBeInstanceOf(KeyRevokedError);
+  });
+
+  it("a key revoked in another process is refused on every route, not only on those that spend", async () => {
+    // This process's key cache trusts the key for KEY_CACHE_TTL_MS (10 s); another process revokes it
+    // in the database. Every route must refuse it within the budget read's TTL (0 in db tests).
+    const k = await createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: fx.user.id, name: "leaked", modelAllowList: [] });
+    const pipeline = await createPipeline(fx.db, { teamId: fx.team.id, userId: fx.user.id, name: "revocation probe", description: "", steps: [{ key: "s1", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Say {{input}}" }] });
+    const run = await startRun(fx.db, { teamId: fx.team.id, pipelineId: pipeline.id, input: "hi", userId: fx.user.id });
+    const { requestId } = await delegate(fx.db, { teamId: fx.team.id, source: "api", model: "gpt-4.1-mini", task: "What is 2 + 2?" });
+    const routes: [string, string, unknown?][] = [
+      ["GET", "/models"],
+      ["GET", "/models/gpt-4.1-mini"],
+      ["GET", "/spend"],
+      ["GET", "/pipelines"],
+      ["GET", `/pipeline-runs/${run.id}`],
+      ["POST", "/feedback", { request_id: requestId, rating: "up" }],
+      ["POST", `/pipelines/${pipeline.id}/runs`, { input: "hi" }],
+      ["POST", "/chat/completions", { model: "gpt-4.1-mini", messages: [{ role: "user", content: "hi" }] }],
+      ["POST", "/delegate", { task: { description: "hi" } }],
+    ];
+    const send = ([method, path, body]: (typeof routes)[number]) =>
+      fetch(`${fx.api}${path}`, { method, headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+    expect((await send(routes[0])).status).toBe(200);
+    await fx.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, k.id));
+    const [runs, rated, rows] = await Promise.all([fx.db.$count(pipelineRuns), fx.db.$count(ratings), fx.db.$count(requests)]);
+    const got: Record<string, number> = {};
+    for (const r of routes) got[`${r[0]} ${r[1]}`] = (await send(r)).status;
+    expect(got).toEqual(Object.fromEntries(routes.map((r) => [`${r[0]} ${r[1]}`, 401])));
+    // Nothing was started, rated or recorded for it.
+    expect([await fx.db.$count(pipelineRuns), await fx.db.$count(ratings), await fx.db.$count(requests)]).toEqual([runs, rated, rows]);
   });
 
   it("records last use in batches, not one UPDATE per request", async () => {
