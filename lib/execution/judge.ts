@@ -54,8 +54,13 @@ export function optimalFrom(score: number | null, requirement: QualityRequiremen
  */
 export async function judgeAnswer(
   db: Db,
-  opts: { judgeModel: string; task: string; result: DelegateResult; caller: Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "source"> },
+  opts: { judgeModel: string; task: string; result: DelegateResult; caller: Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "source" | "modelAllowList"> },
 ): Promise<Judgement> {
+  // The judge reads the task and the answer: a key kept to some models keeps its material to them.
+  const allow = opts.caller.modelAllowList ?? [];
+  if (allow.length && !allow.includes(opts.judgeModel)) {
+    return { score: null, judgedBy: opts.judgeModel, costMicros: 0, requestId: null, error: `not judged: the judge model ${opts.judgeModel} is not among this API key's allowed models (${allow.join(", ")})` };
+  }
   try {
     // A private task stays private: tagged so, the judge's call is refused unless the judge is local.
     const contextTags = opts.result.profile.privacy.private ? ["private"] : undefined;

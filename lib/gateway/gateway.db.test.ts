@@ -304,6 +304,25 @@ describe(`Unified delegate API (${driverName})`, () => {
     }
   });
 
+  it("a key kept to some models never has its task and answer sent to a judge outside them", async () => {
+    const { key, row: keyRow } = await createApiKey(fx.db, { teamId: fx.team.id, name: "local only", modelAllowList: ["llama3.1:8b"] });
+    await fx.db.insert(routingSettings).values({ teamId: fx.team.id, judgeModel: "gpt-4.1" }).onConflictDoUpdate({ target: routingSettings.teamId, set: { judgeModel: "gpt-4.1" } });
+    invalidateTeamSettings(fx.team.id);
+    try {
+      const res = await post("/delegate", { task: { description: "What is 17 * 23?" } }, key);
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.execution_info.selected_model).toBe("llama3.1:8b");
+      expect(body.quality_metrics).toMatchObject({ score: null, judge_cost: 0, judge_request_id: null, judge_error: expect.stringContaining("not among this API key's allowed models (llama3.1:8b)") });
+      // One call, on the allowed model: nothing went to the judge's provider under this key.
+      const rows = await fx.db.select({ model: requests.model, status: requests.status }).from(requests).where(eq(requests.apiKeyId, keyRow.id));
+      expect(rows).toEqual([{ model: "llama3.1:8b", status: "ok" }]);
+    } finally {
+      await fx.db.update(routingSettings).set({ judgeModel: null }).where(eq(routingSettings.teamId, fx.team.id));
+      invalidateTeamSettings(fx.team.id);
+    }
+  });
+
   it("streams start, deltas and done over SSE; the done event carries the unified response", async () => {
     const res = await post("/delegate/stream", { task: { description: "Explain what a budget reservation is." } });
     expect(res.status).toBe(200);

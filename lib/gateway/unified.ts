@@ -130,7 +130,7 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
   const judge = async (r: DelegateResult) => {
     const { judgeModel } = await teamRoutingSettings(db, caller.key.teamId);
     if (!judgeModel) return undefined;
-    return judgeAnswer(db, { judgeModel, task: body.task.description, result: r, caller: { teamId: caller.key.teamId, apiKeyId: caller.key.id, source: "api" } });
+    return judgeAnswer(db, { judgeModel, task: body.task.description, result: r, caller: { teamId: caller.key.teamId, apiKeyId: caller.key.id, source: "api", modelAllowList: caller.key.modelAllowList } });
   };
   if (!forceStream && !wantsStream(req)) {
     const r = await delegate(db, input);
