@@ -194,6 +194,14 @@ describe.each(KINDS)("callModel through the %s SDK path", (kind) => {
 });
 
 describe("provider plumbing", () => {
+  it("a provider that quotes the key it was sent back in its error does not pass the key on", async () => {
+    // The mock, like OpenAI-compatible servers, answers "Incorrect API key provided: <key>".
+    const call = await failure(completeModel(opts("openai", { provider: provider("openai", "bad-key") })));
+    const check = await testConnection(provider("openai", "bad-key"));
+    expect([call.kind, call.message]).toEqual(["auth", "401 Incorrect API key provided: [the provider's key]."]);
+    expect(check.error).toBe("401 Incorrect API key provided: [the provider's key].");
+  });
+
   it("random faults from the fleet's error rates are all classified and never billed", async () => {
     await configure({ models: { "gpt-4o-mini": { errorRates: { rateLimit: 0.2, server: 0.2, drop: 0.2 } } } });
     try {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
-import { classifyError, ProviderError } from "./errors";
+import { classifyError, ProviderError, withoutKey } from "./errors";
 
 export type { ProviderConfig } from "./client";
 
@@ -163,7 +163,7 @@ export async function* callModel(opts: CallOptions): AsyncGenerator<CallEvent, v
     }
     deadline.finished = true;
   } catch (err) {
-    throw deadline.error(err);
+    throw withoutKey(deadline.error(err), opts.provider.apiKey);
   } finally {
     deadline.dispose();
   }
@@ -543,7 +543,7 @@ export async function testConnection(provider: ProviderConfig, timeoutMs = 5_000
     }
     return { ok: true, latencyMs: Math.round(performance.now() - start), models };
   } catch (err) {
-    const e = signal.aborted ? new ProviderError("timeout", `No answer within ${timeoutMs} ms`, { cause: err }) : classifyError(err);
+    const e = withoutKey(signal.aborted ? new ProviderError("timeout", `No answer within ${timeoutMs} ms`, { cause: err }) : classifyError(err), provider.apiKey);
     return { ok: false, latencyMs: Math.round(performance.now() - start), error: e.message, errorKind: e.kind };
   }
 }

@@ -88,6 +88,16 @@ function fromStatus(status: number, message: string, headers: HeaderBag, code: u
   return new ProviderError("bad_request", message, opts);
 }
 
+/**
+ * The error with the provider's own key taken out of its message: some servers quote the key they
+ * were sent ("Incorrect API key provided: …"), and the message reaches every team's callers and
+ * request rows, while the key is the installation's secret.
+ */
+export function withoutKey(e: ProviderError, apiKey: string): ProviderError {
+  if (apiKey.length >= 6 && e.message.includes(apiKey)) e.message = e.message.split(apiKey).join("[the provider's key]");
+  return e;
+}
+
 /** Node / undici errors that mean the connection closed before the response was complete. */
 function isDroppedConnection(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
