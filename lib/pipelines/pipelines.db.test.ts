@@ -2,8 +2,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDb } from "@/db";
 import { invalidateBudgets } from "@/lib/budgets";
-import { budgets, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests } from "@/db/schema";
+import { apiKeys, budgets, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
+import { createApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
 import { invalidateFleet } from "@/lib/execution/fleet";
 import { NotFoundError, UserError } from "@/lib/errors";
@@ -220,6 +221,31 @@ describe(`pipelines on ${driverName}`, () => {
     // Editing to a name that does not exist is refused at save time.
     const e = await updatePipeline(db, { teamId, pipelineId: p.id, name: "gone", steps: [{ key: "a", kind: "prompt", model: "grok-42", group: 0, template: "{{input}}" }] }).catch((x) => x);
     expect(e).toBeInstanceOf(UserError);
+  });
+
+  it("a run started with an API key stops at its next step once the key is revoked, however long ago", async () => {
+    const { row: key } = await createApiKey(db, { teamId, name: "pipeline key", createdBy: userId });
+    const p = await createPipeline(db, { teamId, userId, name: "revoked key", steps: [
+      { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}" },
+      { key: "b", kind: "prompt", model: "grok-3", group: 1, template: "{{steps.a}}" },
+    ] });
+    await db.update(models).set({ enabled: false }).where(eq(models.name, "grok-3"));
+    invalidateFleet();
+    let run;
+    try {
+      run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "hello there", apiKeyId: key.id })).id);
+    } finally {
+      await db.update(models).set({ enabled: true }).where(eq(models.name, "grok-3"));
+      invalidateFleet();
+    }
+    expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "failed"]);
+    // The key is revoked (longer ago than any cache trusts it); a member retries the failed step.
+    await db.update(apiKeys).set({ revokedAt: new Date(Date.now() - 3_600_000) }).where(eq(apiKeys.id, key.id));
+    await retryStep(db, { teamId, runId: run.id, stepKey: "b" });
+    const again = await waitForRun(db, teamId, run.id);
+    expect(again.status).toBe("failed");
+    expect(again.steps[1].error).toMatch(/API key was revoked/);
+    expect((await fleet.usage()).models["grok-3"]).toBeUndefined(); // nothing was called under the revoked key
   });
 
   it("resumes a run whose worker died mid-step: the finished step is not run again, the dead step is", async () => {

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { apiKeys, pipelineRuns, pipelineSteps, requests } from "@/db/schema";
 import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
-import { DelegateError } from "@/lib/execution/errors";
+import { DelegateError, KeyRevokedError } from "@/lib/execution/errors";
 import { formatUsdApart } from "@/lib/format";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
@@ -177,8 +177,11 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
 
   try {
     const prompt = renderTemplate(def.template, { input: run.input, steps: outputs });
-    // A run started with an API key keeps to that key's model allow-list, as its direct calls do.
-    const keyAllow = details.apiKeyId ? (await db.select({ allow: apiKeys.modelAllowList }).from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)))[0]?.allow : undefined;
+    // A run started with an API key keeps to that key's model allow-list, as its direct calls do,
+    // and stops once the key is revoked (reserve alone refuses it only for a minute after).
+    const [key] = details.apiKeyId ? await db.select({ allow: apiKeys.modelAllowList, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)) : [];
+    if (key?.revokedAt) throw new KeyRevokedError();
+    const keyAllow = key?.allow;
     const common = {
       teamId: run.teamId,
       userId: run.startedBy,
