@@ -5,10 +5,14 @@ import { auditLog, invitations, memberships, teams, users } from "@/db/schema";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import { driverName, freshDb } from "@/test/db";
-import { addMemberAction, changeRoleAction, createTeamAction, removeMemberAction } from "./actions";
+import { signUpAction } from "@/lib/auth/actions";
+import { acceptInvitationAction, addMemberAction, changeRoleAction, createTeamAction, removeMemberAction, revokeInvitationAction } from "./actions";
 import { createTeam } from "./service";
 
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
+// Auth.js only loads inside Next; sign-up is refused here before it would sign in.
+vi.mock("@/auth", () => ({ auth: async () => null, signIn: async () => { throw new Error("signIn needs a Next request"); }, signOut: async () => {} }));
+vi.mock("next-auth", () => ({ AuthError: class AuthError extends Error {} }));
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 const u: Record<string, string> = {};
@@ -113,6 +117,51 @@ describe(`teams and roles on ${driverName}`, () => {
     expect(await roleOf(t.id, u.member)).toBe("owner");
     const log = await db.select().from(auditLog).where(eq(auditLog.teamId, teamA.id));
     expect(log.map((l) => l.action)).toEqual(expect.arrayContaining(["member.add", "member.invite", "member.role"]));
+  });
+
+  it("an invitation link works once, for the invited email only, and not after revocation or expiry", async () => {
+    const invite = async (email: string) => {
+      setTestSession(u.admin);
+      const res = await addMemberAction({ teamId: teamA.id, email, role: "viewer" });
+      if (!res.ok || res.data.kind !== "invited") throw new Error(JSON.stringify(res));
+      return res.data.invitePath.slice("/invite/".length);
+    };
+    const accept = (userId: string, token: string) => {
+      setTestSession(userId);
+      return acceptInvitationAction({ token });
+    };
+    const token = await invite("carol@t.test");
+    // Carol signs up after she was invited. Someone else holding her link cannot use it.
+    const carol = (await createUser(db, { name: "Carol", email: "carol@t.test", password: "password-123" })).id;
+    const mallory = (await createUser(db, { name: "Mallory", email: "mallory@t.test", password: "password-123" })).id;
+    expect(await accept(mallory, token)).toMatchObject({ ok: false, error: expect.stringContaining("sign in with that email") });
+    expect(await roleOf(teamA.id, mallory)).toBeUndefined();
+    expect(await accept(carol, token)).toEqual({ ok: true, data: { slug: "team-a" } });
+    expect(await roleOf(teamA.id, carol)).toBe("viewer");
+    // Used once: the same link is dead for her and for anyone else.
+    expect(await accept(carol, token)).toMatchObject({ ok: false, error: expect.stringContaining("not valid any more") });
+    expect(await accept(mallory, token)).toMatchObject({ ok: false, error: expect.stringContaining("not valid any more") });
+
+    const revoked = await invite("dave@t.test");
+    const dave = (await createUser(db, { name: "Dave", email: "dave@t.test", password: "password-123" })).id;
+    const [inv] = await db.select().from(invitations).where(eq(invitations.email, "dave@t.test"));
+    setTestSession(u.admin);
+    expect((await revokeInvitationAction({ teamId: teamA.id, invitationId: inv.id })).ok).toBe(true);
+    expect(await accept(dave, revoked)).toMatchObject({ ok: false, error: expect.stringContaining("not valid any more") });
+
+    const expired = await invite("erin@t.test");
+    const erin = (await createUser(db, { name: "Erin", email: "erin@t.test", password: "password-123" })).id;
+    await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.email, "erin@t.test"));
+    expect(await accept(erin, expired)).toMatchObject({ ok: false, error: expect.stringContaining("expired") });
+    expect([await roleOf(teamA.id, dave), await roleOf(teamA.id, erin)]).toEqual([undefined, undefined]);
+  });
+
+  it("signing up with an email that has an account (in any case) is refused, and the account is untouched", async () => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ name: "Impostor", email: "Carol@T.test", password: "another-password-1" })) form.set(k, v);
+    expect(await signUpAction(null, form)).toMatchObject({ ok: false, fieldErrors: { email: ["This email is already registered."] } });
+    const rows = await db.select().from(users).where(eq(users.email, "carol@t.test"));
+    expect(rows.map((r) => r.name)).toEqual(["Carol"]);
   });
 
   it("stores password hashes, never passwords", async () => {
