@@ -95,7 +95,8 @@ const fresh = {
   model: async () =>
     (await db.insert(models).values({ providerId: await fresh.provider(), name: uniq("scratch-model"), displayName: "Scratch", contextWindow: 8000, inputPriceMicros: 1, outputPriceMicros: 1 }).returning())[0].id,
 };
-const modelForm = { enabled: "on", contextWindow: "8000", inputPrice: "1", outputPrice: "2", cachedInputPrice: "", strengths: "", optimalFor: "", costTier: "low" };
+// Every field an admin form posts, capability flags included: the check must hold whatever the input changes.
+const modelForm = { enabled: "on", contextWindow: "8000", inputPrice: "1", outputPrice: "2", cachedInputPrice: "", strengths: "", optimalFor: "", costTier: "low", toolCalling: "on", imageInput: "on" };
 
 /**
  * A minimal valid input per action. `team` is the team named in the input, `obj` the team whose
@@ -106,19 +107,19 @@ const INPUTS: Record<string, (team: Team, obj: Team, me: { email: string } | nul
   "lib/auth/actions.ts#signInAction": async () => [null, form({ email: "not-an-email", password: "" })],
   "lib/auth/actions.ts#signUpAction": async () => [null, form({ name: "", email: "nope", password: "x" })],
   "lib/auth/actions.ts#signOutAction": async () => [],
-  "lib/budgets/actions.ts#createBudgetAction": async (t) => [{ teamId: t.id, name: "b", limitUsd: 5, period: "monthly" }],
-  "lib/budgets/actions.ts#updateBudgetAction": async (t, o) => [{ teamId: t.id, budgetId: await fresh.budget(o), name: "b2", limitUsd: 6, period: "monthly" }],
+  "lib/budgets/actions.ts#createBudgetAction": async (t) => [{ teamId: t.id, name: "b", limitUsd: 5, period: "monthly", thresholds: "50, 80, 100", webhookUrl: "https://hooks.example.com/mc", webhookSecret: "whsec-matrix" }],
+  "lib/budgets/actions.ts#updateBudgetAction": async (t, o) => [{ teamId: t.id, budgetId: await fresh.budget(o), name: "b2", limitUsd: 6, period: "monthly", thresholds: "90", hardStop: "on" }],
   "lib/budgets/actions.ts#deleteBudgetAction": async (t, o) => [{ teamId: t.id, budgetId: await fresh.budget(o) }],
-  "lib/execution/actions.ts#createProviderAction": async (t) => [{ teamId: t.id, kind: "openai", name: uniq("prov"), baseUrl: "http://127.0.0.1:9/v1", local: false }],
-  "lib/execution/actions.ts#updateProviderAction": async (t) => [{ teamId: t.id, providerId: await fresh.provider(), enabled: false }],
+  "lib/execution/actions.ts#createProviderAction": async (t) => [{ teamId: t.id, kind: "openai", name: uniq("prov"), baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-matrix-provider-key", local: false }],
+  "lib/execution/actions.ts#updateProviderAction": async (t) => [{ teamId: t.id, providerId: await fresh.provider(), enabled: false, name: uniq("renamed") }],
   "lib/execution/actions.ts#testProviderAction": async (t) => [{ teamId: t.id, providerId: (await db.select().from(providers).where(eq(providers.kind, "openai")))[0].id }],
   "lib/execution/actions.ts#updateModelAction": async (t) => [{ teamId: t.id, modelId: await fresh.model(), ...modelForm }],
   "lib/execution/actions.ts#createModelAction": async (t) => [{ teamId: t.id, providerId: await fresh.provider(), name: uniq("m"), displayName: "M", ...modelForm }],
   "lib/execution/settings.ts#updateRoutingSettingsAction": async (t) => [{ teamId: t.id, qualityVsCost: 0.4, allowList: [], explorationCapDollars: 1 }],
-  "lib/keys/actions.ts#createApiKeyAction": async (t) => [{ teamId: t.id, name: "k" }],
+  "lib/keys/actions.ts#createApiKeyAction": async (t) => [{ teamId: t.id, name: "k", modelAllowList: "gpt-4.1-mini", requestsPerMinute: "60", tokensPerMinute: "10000", monthlyBudgetUsd: "5" }],
   "lib/keys/actions.ts#revokeApiKeyAction": async (t, o) => [{ teamId: t.id, keyId: await fresh.key(o) }],
   "lib/keys/actions.ts#rotateApiKeyAction": async (t, o) => [{ teamId: t.id, keyId: await fresh.key(o) }],
-  "lib/keys/actions.ts#setTeamLimitsAction": async (t) => [{ teamId: t.id, requestsPerMinute: "600" }],
+  "lib/keys/actions.ts#setTeamLimitsAction": async (t) => [{ teamId: t.id, requestsPerMinute: "600", tokensPerMinute: "50000" }],
   "lib/pipelines/actions.ts#createPipelineAction": async (t) => [{ teamId: t.id, name: "p", steps: [STEP] }],
   "lib/pipelines/actions.ts#updatePipelineAction": async (t, o) => [{ teamId: t.id, pipelineId: await fresh.pipeline(o), name: "p2", steps: [STEP] }],
   "lib/pipelines/actions.ts#archivePipelineAction": async (t, o) => [{ teamId: t.id, pipelineId: await fresh.pipeline(o) }],
