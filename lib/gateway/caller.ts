@@ -2,9 +2,8 @@ import type { IncomingMessage } from "node:http";
 import type { Db } from "@/db";
 import { authenticateApiKey, touchApiKey, type ApiKeyAuth } from "@/lib/auth/api-keys";
 import { refuseRevokedKey } from "@/lib/budgets";
-import type { DelegateInput } from "@/lib/execution/delegate";
 import { KeyRevokedError } from "@/lib/execution/errors";
-import { rateLimiter, teamLimits, type Bucket } from "@/lib/ratelimit";
+import { admitCall, apiKeyBuckets, type Bucket, type TokenGate } from "@/lib/ratelimit";
 import { ApiError } from "./errors";
 
 /** Who is calling: the API key, and the rate-limit buckets its requests count against. */
@@ -33,25 +32,10 @@ export async function callerOf(db: Db, req: IncomingMessage): Promise<Caller> {
     throw e instanceof KeyRevokedError ? unauthorized(e.message) : e;
   });
   touchApiKey(db, key.id);
-  const team = await teamLimits(db, key.teamId);
-  return {
-    key,
-    buckets: [
-      { key: `key:${key.limitId}`, label: `API key "${key.name}"`, rpm: key.requestsPerMinute, tpm: key.tokensPerMinute },
-      { key: `team:${key.teamId}`, label: "This team", rpm: team.rpm, tpm: team.tpm },
-    ],
-  };
+  return { key, buckets: await apiKeyBuckets(db, key) };
 }
 
-/**
- * Admits a request on its caller's request limits (429 past them). Returns the `tokenGate` for
- * delegate(): it holds the call's most tokens on the token limits (a refusal there takes the
- * request back from the request counts) and settles them to what the call used.
- */
-export async function admit(db: Db, caller: Caller): Promise<NonNullable<DelegateInput["tokenGate"]>> {
-  const admission = await rateLimiter().admit(db, caller.buckets);
-  return async (maxTokens) => {
-    const hold = await rateLimiter().holdTokens(db, caller.buckets, maxTokens, admission);
-    return (used) => rateLimiter().settleTokens(db, hold, used);
-  };
+/** Admits a request on its caller's request limits (429 past them); returns the `tokenGate` for delegate(). */
+export function admit(db: Db, caller: Caller): Promise<TokenGate> {
+  return admitCall(db, caller.buckets);
 }

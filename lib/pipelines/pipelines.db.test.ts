@@ -248,6 +248,21 @@ describe(`pipelines on ${driverName}`, () => {
     expect((await fleet.usage()).models["grok-3"]).toBeUndefined(); // nothing was called under the revoked key
   });
 
+  it("a run started with an API key counts its steps' tokens against the key's token limit", async () => {
+    // 500 tokens a minute, and steps that may each use more (prompt + 600): such a call runs only in a
+    // minute nothing else used, so the first step runs and the next one, in the same minute, is refused.
+    const { row: key } = await createApiKey(db, { teamId, name: "tpm key", createdBy: userId, tokensPerMinute: 500 });
+    const p = await createPipeline(db, { teamId, userId, name: "token limited", steps: [
+      { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}", maxOutputTokens: 600 },
+      { key: "b", kind: "prompt", model: "gpt-4o-mini", group: 1, template: "Shorten: {{steps.a}}", maxOutputTokens: 600 },
+      { key: "c", kind: "prompt", model: "gpt-4o-mini", group: 2, template: "Shorten: {{steps.b}}", maxOutputTokens: 600 },
+    ] });
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "Write a slogan for a bakery.", apiKeyId: key.id })).id);
+    expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "failed", "skipped"]);
+    expect(run.steps[1].error).toMatch(/tokens/);
+    expect((await fleet.usage()).models["gpt-4o-mini"]!.requests).toBe(1);
+  });
+
   it("resumes a run whose worker died mid-step: the finished step is not run again, the dead step is", async () => {
     await stopPipelineRunner();
     const p = await createPipeline(db, { teamId, userId, name: "resume", steps: threeSteps });

@@ -4,6 +4,7 @@ import { apiKeys, pipelineRuns, pipelineSteps, requests } from "@/db/schema";
 import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
 import { DelegateError, KeyRevokedError } from "@/lib/execution/errors";
 import { formatUsdApart } from "@/lib/format";
+import { admitCall, apiKeyBuckets, RateLimitedError } from "@/lib/ratelimit";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
 import { synthesisStream, type SynthesisResult } from "./synthesis";
@@ -179,14 +180,16 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     const prompt = renderTemplate(def.template, { input: run.input, steps: outputs });
     // A run started with an API key keeps to that key's model allow-list, as its direct calls do,
     // and stops once the key is revoked (reserve alone refuses it only for a minute after).
-    const [key] = details.apiKeyId ? await db.select({ allow: apiKeys.modelAllowList, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)) : [];
+    // Its calls count against the key's and the team's rate limits too, as the key's own calls do.
+    const [key] = details.apiKeyId ? await db.select().from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)) : [];
     if (key?.revokedAt) throw new KeyRevokedError();
-    const keyAllow = key?.allow;
+    const buckets = key && (await apiKeyBuckets(db, { ...key, limitId: key.lineageId ?? key.id }));
     const common = {
       teamId: run.teamId,
       userId: run.startedBy,
       apiKeyId: details.apiKeyId ?? null,
-      modelAllowList: keyAllow?.length ? keyAllow : undefined,
+      modelAllowList: key?.modelAllowList.length ? key.modelAllowList : undefined,
+      tokenGate: buckets ? async (maxTokens: number) => (await admitCall(db, buckets))(maxTokens) : undefined,
       source: "pipeline" as const,
       pipelineRunId: run.id,
       signal: ctl.signal,
@@ -263,12 +266,12 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     if (lost) return "lost";
     const cancelled = ctl.signal.aborted;
     const message =
-      e instanceof DelegateError || e instanceof StepStopError
+      e instanceof DelegateError || e instanceof StepStopError || e instanceof RateLimitedError
         ? e.message
         : e instanceof Error && /has no output yet|Unknown placeholder/.test(e.message)
           ? e.message
           : `Internal error: ${(e as Error)?.message ?? String(e)}`;
-    if (!(e instanceof DelegateError) && !(e instanceof StepStopError) && !cancelled) console.error(`[pipelines] step ${def.key} of run ${run.id}`, e);
+    if (!(e instanceof DelegateError) && !(e instanceof StepStopError) && !(e instanceof RateLimitedError) && !cancelled) console.error(`[pipelines] step ${def.key} of run ${run.id}`, e);
     const failedRequestId = e instanceof DelegateError || e instanceof StepStopError ? e.requestId : null;
     const res = await db
       .update(pipelineSteps)

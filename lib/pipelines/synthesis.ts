@@ -31,7 +31,7 @@ export type SynthesisResult = {
 
 export type SynthesisEvent = { phase: "instructions" | "execution"; event: DelegateEvent };
 
-type Common = Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "pipelineRunId" | "signal" | "modelAllowList"> & { source: DelegateInput["source"] };
+type Common = Pick<DelegateInput, "teamId" | "userId" | "apiKeyId" | "pipelineRunId" | "signal" | "modelAllowList" | "tokenGate"> & { source: DelegateInput["source"] };
 
 const summary = (r: DelegateResult): CallSummary => ({ requestId: r.requestId, model: r.model, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, costMicros: r.costMicros, latencyMs: r.latencyMs });
 
@@ -96,7 +96,7 @@ export async function* synthesisStream(
   const strongModel = input.strongModel ?? "auto";
   const cheapModel = input.cheapModel ?? "auto";
   const stepKey = input.stepKey ?? "synthesis";
-  const base = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId, modelAllowList: input.modelAllowList, source: input.source, pipelineRunId: input.pipelineRunId, signal: input.signal, restartAfterPartialOutput: true };
+  const base = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId, modelAllowList: input.modelAllowList, tokenGate: input.tokenGate, source: input.source, pipelineRunId: input.pipelineRunId, signal: input.signal, restartAfterPartialOutput: true };
 
   const p1 = instructionPrompt(input.task);
   const first = delegateStream(db, {

@@ -324,3 +324,31 @@ export async function ownTeamLimits(db: Db, teamId: string): Promise<TeamLimits>
 export function invalidateTeamLimits(teamId: string) {
   teamLimitCache.delete(teamId);
 }
+
+/** An API key's limits as the data plane knows them; `limitId` is its rotation chain's first key. */
+export type LimitedKey = { teamId: string; name: string; limitId: string; requestsPerMinute: number | null; tokensPerMinute: number | null };
+
+/** What an API key's calls count against: the key (per rotation chain) and its team. */
+export async function apiKeyBuckets(db: Db, key: LimitedKey): Promise<Bucket[]> {
+  const team = await teamLimits(db, key.teamId);
+  return [
+    { key: `key:${key.limitId}`, label: `API key "${key.name}"`, rpm: key.requestsPerMinute, tpm: key.tokensPerMinute },
+    { key: `team:${key.teamId}`, label: "This team", rpm: team.rpm, tpm: team.tpm },
+  ];
+}
+
+/** delegate()'s `tokenGate`: holds a call's most tokens, and returns what settles them to what it used. */
+export type TokenGate = (maxTokens: number) => Promise<(usedTokens: number) => void>;
+
+/**
+ * Admits one call on the buckets' request limits (429 past them) and returns its token gate: it
+ * holds the call's most tokens on the token limits (a refusal there takes the request back from the
+ * request counts) and settles them to what the call used.
+ */
+export async function admitCall(db: Db, buckets: Bucket[]): Promise<TokenGate> {
+  const admission = await rateLimiter().admit(db, buckets);
+  return async (maxTokens) => {
+    const hold = await rateLimiter().holdTokens(db, buckets, maxTokens, admission);
+    return (used) => rateLimiter().settleTokens(db, hold, used);
+  };
+}
