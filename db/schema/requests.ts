@@ -5,6 +5,14 @@ import { apiKeys, teams } from "./teams";
 export const requestSourceEnum = pgEnum("request_source", ["playground", "api", "openai", "pipeline", "cli", "seed"]);
 export const requestStatusEnum = pgEnum("request_status", ["ok", "error", "refused"]);
 
+/**
+ * A model a call tried that failed. One that failed after its answer had begun to stream is billed
+ * by its vendor for the prompt and the part generated: its tokens and cost are then set, and
+ * `estimated` says they are ours (the prompt as the budget hold estimated it unless the provider
+ * reported it, the answer from the text received), not a provider's count.
+ */
+export type FailedAttempt = { model: string; error: string; inputTokens?: number; outputTokens?: number; costMicros?: number; estimated?: boolean };
+
 /** One row per delegated call, written exactly once when the call ends. Append-only. */
 export const requests = pgTable(
   "requests",
@@ -21,7 +29,7 @@ export const requests = pgTable(
     providerKind: text("provider_kind"),
     selectionReason: text("selection_reason"),
     confidence: real("confidence"),
-    fallbacksTried: jsonb("fallbacks_tried").$type<{ model: string; error: string }[]>().notNull().default([]),
+    fallbacksTried: jsonb("fallbacks_tried").$type<FailedAttempt[]>().notNull().default([]),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),
     costMicros: bigint("cost_micros", { mode: "number" }).notNull().default(0),

@@ -1,17 +1,17 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { routingSettings } from "@/db/schema";
+import { routingSettings, type FailedAttempt } from "@/db/schema";
 import { analyse, type TaskProfile } from "@/lib/analysis";
 import { ttlCache } from "@/db/cache";
 import { formatUsd } from "@/lib/format";
 import type { AnalyseInput } from "@/lib/analysis/types";
-import { release, reserve, settleInMemory, type Reservation } from "@/lib/budgets";
+import { reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
-import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
-import { ProviderError } from "@/lib/providers/errors";
+import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import { CAPABILITIES, capabilityWords, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
@@ -70,10 +70,13 @@ export type DelegateResult = {
   reason: string;
   confidence: number;
   explored: boolean;
-  fallbacksTried: { model: string; error: string }[];
+  /** The models that failed first; one that failed after output began carries what it was billed. */
+  fallbacksTried: FailedAttempt[];
   text: string;
   finishReason: string | null;
+  /** Tokens billed for this request: the answer's, as its provider reported them, plus those of failed attempts billed (see fallbacksTried). */
   usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number };
+  /** What the request cost: `usage` at each model's prices. */
   costMicros: number;
   latencyMs: number;
   profile: TaskProfile;
@@ -208,8 +211,11 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     status: "error",
     prompt: task,
   };
+  let summarised: DelegateResult["summary"] = null;
   const fail = async (err: DelegateError, extra: Partial<RequestRecord> = {}): Promise<never> => {
     err.requestId = requestId;
+    err.costMicros = (extra.costMicros ?? 0) + (summarised?.costMicros ?? 0);
+    err.usage = { inputTokens: extra.inputTokens ?? 0, outputTokens: extra.outputTokens ?? 0 };
     await recordRequest(db, {
       ...base,
       status: err.status === 402 || err instanceof KeyRevokedError || err instanceof RoutingRefusedError || err instanceof UnknownModelError || err instanceof ModelUnavailableError ? "refused" : "error",
@@ -248,7 +254,6 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // Context size optimiser: the router said how much context fits; trim it and say so.
   let ctx: { context?: string; files?: { path: string; content: string }[] } = { context: input.context, files: input.files };
   let trimmed: string | null = null;
-  let summarised: DelegateResult["summary"] = null;
   if (decision.trim) {
     const plan = decision.trim;
     const summary = plan.method === "summarise" && plan.summariser && !input.noSummarise ? await summariseContext(db, input, task, ctx, plan.summariser, plan.toTokens, fleet) : null;
@@ -308,7 +313,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   yield { type: "start", requestId, model: decision.model, reason: reasonText(decision, trimmed) + dropped, confidence: decision.confidence, fallbacks: chain.slice(1).map((f) => f.model.name), profile };
   const calling = performance.now();
 
-  const tried: { model: string; error: string }[] = [];
+  const tried: FailedAttempt[] = [];
   let lastError: ProviderError | null = null;
   let stop: "aborted" | "final" | "partial" | "exhausted" = "exhausted";
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
@@ -338,7 +343,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
-      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300) });
+      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptTokens, fm) });
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {
@@ -352,9 +357,16 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   if (answered) {
     // Outside the provider loop: a failure to record is ours, not the provider's, and must not fall back.
     const { fm, done } = answered;
-    tokens.used = done.usage.inputTokens + done.usage.outputTokens;
     const answeredAt = performance.now();
-    const cost = costMicros(done.usage, prices(fm));
+    let cost = costMicros(done.usage, prices(fm));
+    let usage = done.usage;
+    if (tried.length) {
+      // Fallbacks that failed after their answer began were billed too.
+      const failed = billedTotal(tried);
+      cost += failed.costMicros;
+      usage = { ...usage, inputTokens: usage.inputTokens + failed.inputTokens, outputTokens: usage.outputTokens + failed.outputTokens };
+    }
+    tokens.used = usage.inputTokens + usage.outputTokens;
     const latencyMs = Math.round(performance.now() - started);
     const result: DelegateResult = {
       requestId,
@@ -366,7 +378,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       fallbacksTried: tried,
       text: done.text,
       finishReason: done.finishReason,
-      usage: done.usage,
+      usage,
       costMicros: cost,
       latencyMs,
       profile,
@@ -386,8 +398,8 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       selectionReason: result.reason,
       confidence: decision.confidence,
       fallbacksTried: tried,
-      inputTokens: done.usage.inputTokens,
-      outputTokens: done.usage.outputTokens,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
       costMicros: cost,
       latencyMs,
       // An answer made only of tool calls is recorded as those calls, not as an empty answer.
@@ -401,7 +413,18 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     return result;
   }
 
-  await release(db, reservation);
+  // A failure before any output costs nothing; output that had begun is billed (estimated). The
+  // settlement is committed with the row by the writer, as for an answer.
+  const billed = billedTotal(tried);
+  settleInMemory(db, reservation, billed.costMicros);
+  tokens.used = billed.inputTokens + billed.outputTokens;
+  // The row keeps the text the last attempt produced before it broke, as its (unfinished) response.
+  const charged = billed.costMicros > 0 ? { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, costMicros: billed.costMicros, response: lastError?.partial?.text ?? null } : {};
+  const estimated = tried.some((a) => a.estimated);
+  const chargeNote =
+    billed.costMicros > 0
+      ? ` The part already generated is billed: ${estimated ? "about " : ""}${billed.inputTokens} prompt + ${billed.outputTokens} answer tokens, ${formatUsd(billed.costMicros)}${estimated ? " (estimated: the provider reported no usage for a call that ended early)" : ""}.`
+      : "";
   const kind = lastError?.kind ?? "server";
   // A caller who stops a call has not seen the model fail: nothing to learn (the models tried
   // before the stop, if any, did fail).
@@ -412,11 +435,12 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const maxTime = input.constraints?.maxTimeMs;
   // What to do next depends on why no other model was tried.
   if (stopped) {
-    return fail(new ProviderFailedError(`Stopped by the caller before ${tried.at(-1)?.model ?? decision.model} finished its answer.`, "aborted", 499), {
+    return fail(new ProviderFailedError(`Stopped by the caller before ${tried.at(-1)?.model ?? decision.model} finished its answer.${chargeNote}`, "aborted", 499), {
       model: tried.at(-1)?.model ?? decision.model,
       selectionReason: decision.reason,
       fallbacksTried: tried,
       errorKind: "aborted",
+      ...charged,
     });
   }
   const advice =
@@ -431,13 +455,35 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
           : "";
   return fail(
     new ProviderFailedError(
-      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${(lastError?.message ?? "unknown error").replace(/[\s.]+$/, "")}.${advice}`,
+      `The call failed on ${tried.map((t) => t.model).join(", then ")}: ${(lastError?.message ?? "unknown error").replace(/[\s.]+$/, "")}.${advice}${chargeNote}`,
       kind,
       status,
       kind === "rate_limit" ? (lastError?.retryAfterMs ?? null) : null,
     ),
-    { model: tried[tried.length - 1]?.model ?? decision.model, selectionReason: decision.reason, fallbacksTried: tried, errorKind: kind },
+    { model: tried[tried.length - 1]?.model ?? decision.model, selectionReason: decision.reason, fallbacksTried: tried, errorKind: kind, ...charged },
   );
+}
+
+/**
+ * What a failed attempt is billed: nothing unless its answer had begun (vendors do not bill a call
+ * that produced nothing); else the prompt — the provider's count if it sent one before the break,
+ * else the estimate the budget hold used — and the answer as far as it came, at the model's prices.
+ */
+function billedPart(partial: PartialOutput | undefined, promptTokens: number, fm: FleetModel): Omit<FailedAttempt, "model" | "error"> {
+  if (!partial?.text) return {};
+  const inputTokens = partial.inputTokens ?? promptTokens;
+  const outputTokens = partial.outputTokens ?? estimateTokens(partial.text);
+  return { inputTokens, outputTokens, costMicros: costMicros({ inputTokens, outputTokens }, prices(fm)), estimated: partial.inputTokens === null || partial.outputTokens === null };
+}
+
+function billedTotal(tried: FailedAttempt[]) {
+  const t = { inputTokens: 0, outputTokens: 0, costMicros: 0 };
+  for (const a of tried) {
+    t.inputTokens += a.inputTokens ?? 0;
+    t.outputTokens += a.outputTokens ?? 0;
+    t.costMicros += a.costMicros ?? 0;
+  }
+  return t;
 }
 
 /**

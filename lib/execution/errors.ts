@@ -10,6 +10,10 @@ export class DelegateError extends Error {
     public readonly param: string | null = null,
     /** The requests row written for this failure, when one was. */
     public requestId: string | null = null,
+    /** What the failed call was charged (output that had begun, a context summary); 0 when nothing. */
+    public costMicros = 0,
+    /** The tokens it was charged for (its own; a context summary's are on that request). */
+    public usage = { inputTokens: 0, outputTokens: 0 },
   ) {
     super(message);
     this.name = "DelegateError";

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { callerCostMicros, type DelegateResult } from "@/lib/execution/delegate";
 import { LONE_SURROGATE } from "@/lib/execution/record";
-import { ApiError, badRequest } from "./errors";
+import { DelegateError } from "@/lib/execution/errors";
+import { ApiError, badRequest, errorBody, toApiError } from "./errors";
 
 /** Largest request body the API reads; larger ones are refused with 413 before they are buffered. */
 export const MAX_BODY_BYTES = Number(process.env.MC_API_MAX_BODY_BYTES) || 1024 * 1024;
@@ -123,6 +124,15 @@ export function startSse(res: ServerResponse, requestId: string, model: string) 
 export function endSse(res: ServerResponse, model: string, costMicros: number, last: string) {
   res.addTrailers({ "x-mc-cost": (costMicros / 1e6).toFixed(6), "x-mc-model": model });
   res.end(last);
+}
+
+/**
+ * Ends a stream that failed after it opened with its last event, `eventOf(error)`; the trailers
+ * still say what the call cost — output streamed before the failure is billed.
+ */
+export function failSse(res: ServerResponse, model: string, err: unknown, eventOf: (body: ReturnType<typeof errorBody>) => string) {
+  if (res.writableEnded) return;
+  endSse(res, model, err instanceof DelegateError ? err.costMicros : 0, eventOf(errorBody(toApiError(err))));
 }
 
 /** The caller went away: abort the provider call instead of paying for an answer nobody reads. */

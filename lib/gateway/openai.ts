@@ -4,8 +4,8 @@ import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type
 import { loadFleet } from "@/lib/execution/fleet";
 import type { ChatMessage, ToolCallOut } from "@/lib/providers/call";
 import { admit, type Caller } from "./caller";
-import { ApiError, badRequest, errorBody, toApiError } from "./errors";
-import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
+import { ApiError, badRequest } from "./errors";
+import { abortOnClose, answerHeaders, endSse, failSse, readJson, sendJson, startSse } from "./http";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schemas";
 
 type InMessage = ChatCompletionRequest["messages"][number];
@@ -147,7 +147,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
   } catch (e) {
     if (!res.headersSent) throw e;
     // OpenAI's own streams report a late failure as a data line with an `error` object.
-    if (!res.writableEnded) res.end(`data: ${JSON.stringify(errorBody(toApiError(e)))}\n\n`);
+    failSse(res, model, e, (body) => `data: ${JSON.stringify(body)}\n\n`);
   }
 }
 

@@ -37,7 +37,11 @@ const unifiedResponse = {
         selected_model: str,
         provider: str,
         selection_reason: str,
-        actual_cost: { ...num, description: "US dollars, from the provider's reported token counts." },
+        actual_cost: {
+          ...num,
+          description:
+            "US dollars charged for the call: the provider's reported token counts at the model's prices, plus a context summary it needed and any fallback attempt that failed after its answer began (billed; estimated, listed in fallbacks_tried with explain_reasoning).",
+        },
         execution_time: { ...num, description: "Seconds." },
         confidence_score: { ...num, minimum: 0, maximum: 1 },
         tokens: { type: "object", properties: { input: int, output: int, cached_input: int } },

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/db";
+import type { FailedAttempt } from "@/db/schema";
 import { listBudgets } from "@/lib/budgets/service";
 import { callerCostMicros, delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
 import { lastDays, topModels, usageTotals } from "@/lib/usage/queries";
 import { admit, type Caller } from "./caller";
-import { badRequest, errorBody, toApiError } from "./errors";
-import { abortOnClose, answerHeaders, endSse, readJson, sendJson, startSse } from "./http";
+import { badRequest } from "./errors";
+import { abortOnClose, answerHeaders, endSse, failSse, readJson, sendJson, startSse } from "./http";
 import { delegateRequestSchema, feedbackRequestSchema, type DelegateRequest } from "./schemas";
 
 function qualityOf(q: DelegateRequest["task"]["quality_requirements"], overSpeed: boolean | undefined): DelegateInput["qualityRequirement"] {
@@ -55,6 +56,13 @@ export function structuredDataOf(text: string): unknown {
   return null;
 }
 
+/** A failed attempt in the API's words; one billed (it failed after its answer began) with its tokens and cost. */
+const attemptJson = (a: FailedAttempt) => ({
+  model: a.model,
+  error: a.error,
+  ...(a.costMicros !== undefined ? { input_tokens: a.inputTokens, output_tokens: a.outputTokens, cost: a.costMicros / 1e6, estimated: a.estimated === true } : {}),
+});
+
 const stringsAt = (o: unknown, k: string): string[] => {
   const v = o && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined;
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
@@ -91,7 +99,7 @@ export function unifiedResponse(r: DelegateResult, body: DelegateRequest, judgem
               private: r.profile.privacy.private,
               evidence: r.profile.features.map((f) => f.why),
             },
-            fallbacks_tried: r.fallbacksTried,
+            fallbacks_tried: r.fallbacksTried.map(attemptJson),
             context_trimmed: r.trimmed,
           }
         : {}),
@@ -144,16 +152,20 @@ export async function delegateRoute(db: Db, req: IncomingMessage, res: ServerRes
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   startSse(res, start.requestId, start.model);
   send("start", { response_id: start.requestId, request_id: body.request_id ?? null, selected_model: start.model, selection_reason: start.reason, confidence_score: start.confidence, fallbacks: start.fallbacks });
+  let model = start.model;
   try {
     for await (const ev of it) {
       if (ev.type === "delta") send("delta", { text: ev.text });
-      else if (ev.type === "fallback") send("fallback", { from: ev.from, to: ev.to, error: ev.error, discard_output: ev.discardOutput });
+      else if (ev.type === "fallback") {
+        model = ev.to;
+        send("fallback", { from: ev.from, to: ev.to, error: ev.error, discard_output: ev.discardOutput });
+      }
       else if (ev.type === "done") {
         endSse(res, ev.result.model, callerCostMicros(ev.result), `event: done\ndata: ${JSON.stringify(unifiedResponse(ev.result, body, await judge(ev.result)))}\n\n`);
       }
     }
   } catch (e) {
-    if (!res.writableEnded) res.end(`event: error\ndata: ${JSON.stringify(errorBody(toApiError(e)))}\n\n`);
+    failSse(res, model, e, (body) => `event: error\ndata: ${JSON.stringify(body)}\n\n`);
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
-import { classifyError, ProviderError, withoutKey } from "./errors";
+import { classifyError, ProviderError, withoutKey, type PartialOutput } from "./errors";
 
 export type { ProviderConfig } from "./client";
 
@@ -136,10 +136,32 @@ class Deadline {
 
   /** The SDKs end a stream quietly when its signal aborts, so the cause is checked here first. */
   error(err: unknown): ProviderError {
+    if (err instanceof BrokenStream) {
+      const e = this.error(err.cause);
+      e.partial = err.partial;
+      return e;
+    }
     if (this.timedOut) return new ProviderError("timeout", `No response from the provider within ${this.timeoutMs} ms`, { cause: err });
     if (this.signal?.aborted) return new ProviderError("aborted", "The request was aborted", { cause: err });
     return classifyError(err);
   }
+}
+
+/** A stream that failed after output began, carrying what it had produced (Deadline.error unwraps it). */
+class BrokenStream extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly partial: PartialOutput,
+  ) {
+    super("stream broke after output began");
+  }
+}
+
+/** `err` as thrown, or wrapped with the output received so far when there was some. */
+function brokenAt(err: unknown, text: string, toolCalls: Iterable<ToolCallOut>, inputTokens: number | null = null, outputTokens: number | null = null): unknown {
+  let out = text;
+  for (const c of toolCalls) if (c) out += (c.name ?? "") + c.arguments; // OpenAI's slots may have holes
+  return out ? new BrokenStream(err, { text: out, inputTokens, outputTokens }) : err;
 }
 
 /**
@@ -303,32 +325,36 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
   let usage: CallUsage | null = null;
   let id: string | undefined;
   const toolCalls: ToolCallOut[] = [];
-  for await (const chunk of stream) {
-    deadline.touch();
-    id ??= chunk.id;
-    if (chunk.usage) {
-      usage = {
-        inputTokens: chunk.usage.prompt_tokens,
-        outputTokens: chunk.usage.completion_tokens,
-        cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
-      };
+  try {
+    for await (const chunk of stream) {
+      deadline.touch();
+      id ??= chunk.id;
+      if (chunk.usage) {
+        usage = {
+          inputTokens: chunk.usage.prompt_tokens,
+          outputTokens: chunk.usage.completion_tokens,
+          cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
+        };
+      }
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+      for (const call of choice.delta?.tool_calls ?? []) {
+        const slot = (toolCalls[call.index] ??= { arguments: "" });
+        if (call.id) slot.id = call.id;
+        if (call.function?.name) slot.name = call.function.name;
+        slot.arguments += call.function?.arguments ?? "";
+      }
+      const piece = choice.delta?.content;
+      if (piece) {
+        text += piece;
+        yield { type: "delta", text: piece };
+      }
     }
-    const choice = chunk.choices?.[0];
-    if (!choice) continue;
-    if (choice.finish_reason) finishReason = choice.finish_reason;
-    for (const call of choice.delta?.tool_calls ?? []) {
-      const slot = (toolCalls[call.index] ??= { arguments: "" });
-      if (call.id) slot.id = call.id;
-      if (call.function?.name) slot.name = call.function.name;
-      slot.arguments += call.function?.arguments ?? "";
-    }
-    const piece = choice.delta?.content;
-    if (piece) {
-      text += piece;
-      yield { type: "delta", text: piece };
-    }
+  } catch (e) {
+    throw brokenAt(e, text, toolCalls);
   }
-  if (!usage) throw new ProviderError("stream_dropped", "The stream ended without reporting usage");
+  if (!usage) throw brokenAt(new ProviderError("stream_dropped", "The stream ended without reporting usage"), text, toolCalls);
   yield { type: "done", text, usage, finishReason, raw: { id, toolCalls: toolCalls.length > 0 ? toolCalls : undefined } };
 }
 
@@ -351,43 +377,48 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   let stopped = false;
   // By content block index; the input arrives as JSON text in input_json_delta pieces.
   const toolCalls = new Map<number, ToolCallOut>();
-  for await (const event of stream) {
-    deadline.touch();
-    switch (event.type) {
-      case "message_start": {
-        const u = event.message.usage;
-        id = event.message.id;
-        cachedInputTokens = u.cache_read_input_tokens ?? 0;
-        // Anthropic's input_tokens excludes cache reads and writes; ours is the whole prompt.
-        inputTokens = u.input_tokens + cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
-        outputTokens = u.output_tokens;
-        break;
-      }
-      case "content_block_start":
-        if (event.content_block.type === "tool_use" && event.content_block.name === jsonTool) jsonBlock = event.index;
-        else if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
-        break;
-      case "content_block_delta":
-        if (event.delta.type === "text_delta" || (event.delta.type === "input_json_delta" && event.index === jsonBlock)) {
-          const piece = event.delta.type === "text_delta" ? event.delta.text : event.delta.partial_json;
-          text += piece;
-          yield { type: "delta", text: piece };
-        } else if (event.delta.type === "input_json_delta") {
-          const call = toolCalls.get(event.index);
-          if (call) call.arguments += event.delta.partial_json;
+  let reportedOutput: number | null = null;
+  try {
+    for await (const event of stream) {
+      deadline.touch();
+      switch (event.type) {
+        case "message_start": {
+          const u = event.message.usage;
+          id = event.message.id;
+          cachedInputTokens = u.cache_read_input_tokens ?? 0;
+          // Anthropic's input_tokens excludes cache reads and writes; ours is the whole prompt.
+          inputTokens = u.input_tokens + cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
+          outputTokens = u.output_tokens;
+          break;
         }
-        break;
-      case "message_delta":
-        outputTokens = event.usage.output_tokens;
-        finishReason = event.delta.stop_reason ?? finishReason;
-        break;
-      case "message_stop":
-        stopped = true;
-        break;
+        case "content_block_start":
+          if (event.content_block.type === "tool_use" && event.content_block.name === jsonTool) jsonBlock = event.index;
+          else if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
+          break;
+        case "content_block_delta":
+          if (event.delta.type === "text_delta" || (event.delta.type === "input_json_delta" && event.index === jsonBlock)) {
+            const piece = event.delta.type === "text_delta" ? event.delta.text : event.delta.partial_json;
+            text += piece;
+            yield { type: "delta", text: piece };
+          } else if (event.delta.type === "input_json_delta") {
+            const call = toolCalls.get(event.index);
+            if (call) call.arguments += event.delta.partial_json;
+          }
+          break;
+        case "message_delta":
+          outputTokens = reportedOutput = event.usage.output_tokens;
+          finishReason = event.delta.stop_reason ?? finishReason;
+          break;
+        case "message_stop":
+          stopped = true;
+          break;
+      }
     }
+  } catch (e) {
+    throw brokenAt(e, text, toolCalls.values(), inputTokens, reportedOutput);
   }
   if (!stopped || inputTokens === null || outputTokens === null) {
-    throw new ProviderError("stream_dropped", "The stream ended before message_stop");
+    throw brokenAt(new ProviderError("stream_dropped", "The stream ended before message_stop"), text, toolCalls.values(), inputTokens, reportedOutput);
   }
   // A tool without parameters streams no input at all; its input is {}.
   const calls = [...toolCalls.values()].map((c) => ({ ...c, arguments: c.arguments || "{}" }));

@@ -37,12 +37,22 @@ export const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set([
   "stream_dropped",
 ]);
 
+/**
+ * What a streamed answer had produced when it broke (a dropped connection, a timeout, the caller
+ * going away): vendors bill the prompt and the part generated, so the call is charged for it.
+ * `text` is the answer text and tool-call arguments received; the token counts are the provider's
+ * own when it reported them before the break (Anthropic's message_start), else null.
+ */
+export type PartialOutput = { text: string; inputTokens: number | null; outputTokens: number | null };
+
 export class ProviderError extends Error {
   override readonly name = "ProviderError";
   readonly kind: ProviderErrorKind;
   readonly retryable: boolean;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  /** Set when the stream broke after output began (see PartialOutput). */
+  partial?: PartialOutput;
 
   constructor(
     kind: ProviderErrorKind,

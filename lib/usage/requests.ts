@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db";
-import { apiKeys, pipelineRuns, pipelines, ratings, requestPayloads, requests, usageDaily, users } from "@/db/schema";
+import { apiKeys, pipelineRuns, pipelines, ratings, requestPayloads, requests, usageDaily, users, type FailedAttempt } from "@/db/schema";
 import { cursorAt, isUuid, keysetPage } from "./cursor";
 
 export const REQUEST_STATUSES = ["ok", "error", "refused"] as const;
@@ -61,6 +61,8 @@ export async function listRequests(db: Db, teamId: string, opts: { filters?: Req
         latencyMs: requests.latencyMs,
         // Models that failed before the one the row names: on a failed row the last attempt is its own.
         fallbacks: sql<number>`greatest(jsonb_array_length(${requests.fallbacksTried}) - case when ${requests.status} = 'ok' then 0 else 1 end, 0)::int`,
+        // Part of its tokens and cost are our estimate: an attempt failed after output began (FailedAttempt).
+        estimated: sql<boolean>`${requests.fallbacksTried} @> '[{"estimated": true}]'::jsonb`,
         domain: requests.domain,
       })
       .from(requests)
@@ -77,6 +79,12 @@ export async function requestFilterOptions(db: Db, teamId: string) {
     db.select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix }).from(apiKeys).where(eq(apiKeys.teamId, teamId)).orderBy(apiKeys.name),
   ]);
   return { models: modelRows.map((r) => r.model).filter(Boolean), keys: keyRows };
+}
+
+/** The part of a request's tokens and cost that is our estimate: attempts billed after failing mid-answer (FailedAttempt). */
+export function estimatedPart(attempts: FailedAttempt[]) {
+  const est = attempts.filter((a) => a.estimated);
+  return est.length ? { costMicros: est.reduce((s, a) => s + (a.costMicros ?? 0), 0), attempts: est.length } : null;
 }
 
 /**

@@ -115,7 +115,14 @@ export default async function RequestsPage({ params, searchParams }: { params: P
                     <td className="whitespace-nowrap py-1.5 pr-3 text-right text-xs">
                       {formatInt(r.inputTokens)} / {formatInt(r.outputTokens)}
                     </td>
-                    <td className="whitespace-nowrap py-1.5 pr-3 text-right">{formatUsd(r.costMicros)}</td>
+                    <td className="whitespace-nowrap py-1.5 pr-3 text-right" data-testid="request-cost">
+                      {formatUsd(r.costMicros)}
+                      {r.estimated && (
+                        <span className="ml-1 text-xs text-zinc-500" title="Part of this cost is estimated: a model failed after its answer had begun and its provider reported no usage">
+                          est.
+                        </span>
+                      )}
+                    </td>
                     <td className="whitespace-nowrap py-1.5 text-right text-xs">{formatMs(r.latencyMs)}</td>
                   </tr>
                 ))}

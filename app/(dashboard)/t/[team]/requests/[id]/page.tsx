@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { requirePageTeam } from "@/lib/auth/page";
 import { formatInt, formatMs, formatUsd, raterLabel } from "@/lib/format";
-import { requestDetail } from "@/lib/usage/requests";
+import { estimatedPart, requestDetail } from "@/lib/usage/requests";
 import { Card } from "@/components/ui/card";
 import { Badge } from "@/components/ui/empty-state";
 import { RatingControls } from "@/components/ratings/rating-controls";
@@ -58,6 +58,7 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
   const base = `/t/${team.slug}`;
   const caller = d.keyName ? `API key ${d.keyName} (${d.keyPrefix}…)` : d.userEmail ? (d.userName ? `${d.userName} <${d.userEmail}>` : d.userEmail) : r.apiKeyId ? "a deleted API key" : r.userId ? "a deleted user" : "—";
   const profile = profileSummary(r.taskProfile ?? null);
+  const estimated = estimatedPart(r.fallbacksTried);
   return (
     <div className="space-y-6">
       <div className="space-y-1">
@@ -82,9 +83,11 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
           <Field label="Source">{r.source === "seed" ? <Badge tone="amber">demo data</Badge> : r.source}</Field>
           <Field label="Tokens in / out">
             {formatInt(r.inputTokens)} / {formatInt(r.outputTokens)}
+            {estimated && <span className="text-zinc-500"> (estimated in part)</span>}
           </Field>
           <Field label="Cost" testId="detail-cost">
             {formatUsd(r.costMicros)}
+            {estimated && <span className="text-zinc-500"> (estimated in part)</span>}
           </Field>
           <Field label="Latency">{formatMs(r.latencyMs)}</Field>
           <Field label="Confidence">{r.confidence === null ? "—" : `${Math.round(r.confidence * 100)} %`}</Field>
@@ -97,6 +100,12 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
             </Field>
           )}
         </dl>
+        {estimated && (
+          <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="detail-estimated">
+            {formatUsd(estimated.costMicros)} of this is for {estimated.attempts === 1 ? "an answer" : `${estimated.attempts} answers`} that stopped part-way (listed below): vendors bill the prompt and the part generated, but
+            the provider reported no usage, so those tokens are estimated — the prompt as the budget hold counted it, the answer from the text received — and priced at the model&apos;s rates.
+          </p>
+        )}
         {r.status !== "ok" && (
           <div className="mt-4 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300" data-testid="detail-error">
             <span className="font-medium">{r.errorKind ?? r.status}</span>
@@ -117,6 +126,11 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
               {r.fallbacksTried.map((f, i) => (
                 <li key={i} className="break-words">
                   <span className="font-mono text-xs">{f.model}</span> — <span className="text-zinc-600 dark:text-zinc-400">{f.error}</span>
+                  <span className="text-zinc-500" data-testid="attempt-billed">
+                    {f.costMicros === undefined
+                      ? " — not billed"
+                      : ` — billed ${f.estimated ? "about " : ""}${formatInt(f.inputTokens ?? 0)} / ${formatInt(f.outputTokens ?? 0)} tokens, ${formatUsd(f.costMicros)}${f.estimated ? " (estimated)" : ""}`}
+                  </span>
                 </li>
               ))}
             </ol>
@@ -139,7 +153,7 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
         <Card title="Prompt">
           {d.prompt === null ? <p className="text-sm text-zinc-500">Not recorded.</p> : <pre className={pre} data-testid="detail-prompt">{d.prompt}</pre>}
         </Card>
-        <Card title="Response">
+        <Card title={r.status !== "ok" && d.response !== null ? "Response, as far as it came before the call failed" : "Response"}>
           {d.response === null ? <p className="text-sm text-zinc-500">No answer.</p> : <pre className={pre} data-testid="detail-response">{d.response}</pre>}
         </Card>
       </div>
