@@ -44,6 +44,9 @@ export function RunView({ initial }: { initial: Run }) {
     });
 
   const pct = run.progress.total ? Math.round((run.progress.done / run.progress.total) * 100) : 0;
+  // The run's cost is every call made for it; each step counts all its finished attempts. What is
+  // left over was spent by attempts that never finished (a worker stopped mid-step).
+  const unattributed = live(run) ? 0 : run.costMicros - run.steps.reduce((sum, s) => sum + s.totalCostMicros, 0);
   return (
     <div className="space-y-4" data-testid="run-view">
       <Card>
@@ -84,6 +87,11 @@ export function RunView({ initial }: { initial: Run }) {
             <div className={`h-full transition-all ${run.status === "failed" ? "bg-red-500" : "bg-indigo-600"}`} style={{ width: `${pct}%` }} />
           </div>
         </div>
+        {unattributed > 0 && (
+          <p className="mt-2 text-xs text-zinc-500" data-testid="run-cost-unattributed">
+            {formatUsd(unattributed)} of it is for calls of step attempts that stopped without finishing (a worker stopped mid-step), so no step below shows it.
+          </p>
+        )}
         {run.error && (
           <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" role="alert" data-testid="run-error">
             {run.error}
@@ -153,6 +161,12 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
           )}
         </div>
       </div>
+      {s.attemptLog.some((a) => a.attempt !== s.attempts) && (
+        <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="step-attempts">
+          {s.status === "running" ? "Earlier attempts" : `All ${s.attemptLog.length} attempts`}: <strong>{formatUsd(s.totalCostMicros)}</strong> (
+          {s.attemptLog.map((a) => `attempt ${a.attempt} ${a.status}, ${formatUsd(a.costMicros)}`).join("; ")})
+        </p>
+      )}
       {s.error && (
         <p className="mt-2 text-sm text-red-700 dark:text-red-400" data-testid="step-error">
           {s.error}

@@ -436,6 +436,8 @@ describe(`instruction synthesis on ${driverName}`, () => {
     const first = await paid();
     expect(first).toBeGreaterThan(0); // gpt-4.1's instructions were answered and charged
     expect(run.costMicros).toBe(first);
+    // The stopped attempt shows what it was charged: the instructions and the part of the answer streamed.
+    expect(run.steps[0]).toMatchObject({ status: "cancelled", costMicros: first, totalCostMicros: first });
 
     await fleet.configure({ models: { "gpt-4o-mini": { tokensPerSecond: 0 } } });
     await retryStep(db, { teamId, runId: run.id, stepKey: "solve" });
@@ -443,5 +445,12 @@ describe(`instruction synthesis on ${driverName}`, () => {
     expect(again.status).toBe("succeeded");
     expect(again.costMicros).toBe(await paid());
     expect(again.costMicros).toBe(first + again.steps[0].costMicros);
+    // The step counts both attempts, so the steps add up to the run's cost.
+    const [step] = again.steps;
+    expect(step.attemptLog).toEqual([
+      expect.objectContaining({ attempt: 1, status: "cancelled", costMicros: first }),
+      expect.objectContaining({ attempt: 2, status: "succeeded", costMicros: step.costMicros, requestId: step.requestId }),
+    ]);
+    expect(step.totalCostMicros).toBe(again.costMicros);
   });
 });

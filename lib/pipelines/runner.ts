@@ -22,7 +22,16 @@ export type StepDetails = {
   failedRequestId?: string | null;
   synthesis?: Omit<SynthesisResult, "task" | "execution"> & { execution: Omit<SynthesisResult["execution"], "text"> };
   instructions?: string;
+  /** Each attempt that finished (succeeded, failed or was cancelled) with what it was charged, oldest first. */
+  attemptLog?: StepAttempt[];
 };
+
+/** One finished attempt of a step: the step row shows the last one; the run's cost counts them all. */
+export type StepAttempt = { attempt: number; status: "succeeded" | "failed" | "cancelled"; inputTokens: number; outputTokens: number; costMicros: number; requestId: string | null };
+
+/** `details` with `patch` merged in and `a` appended to the attempt log. */
+const withAttempt = (patch: Record<string, unknown>, a: StepAttempt) =>
+  sql`${pipelineSteps.details} || ${JSON.stringify(patch)}::jsonb || jsonb_build_object('attemptLog', coalesce(${pipelineSteps.details}->'attemptLog', '[]'::jsonb) || ${JSON.stringify([a])}::jsonb)`;
 
 export type RunnerOptions = { leaseMs?: number; workerId?: string };
 
@@ -165,6 +174,8 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
       });
   }, FLUSH_MS);
 
+  // What a synthesis step's instructions cost, once written: charged even if the answer then fails.
+  let before = { inputTokens: 0, outputTokens: 0, costMicros: 0 };
   const onEvent = (ev: DelegateEvent) => {
     if (ev.type === "start") patch.model = ev.model;
     else if (ev.type === "delta") {
@@ -205,7 +216,11 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
           break;
         }
         if (value.phase === "instructions") {
-          if (value.event.type === "done") patch.instructions = value.event.result.text;
+          if (value.event.type === "done") {
+            const r = value.event.result;
+            patch.instructions = r.text;
+            before = { inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, costMicros: callerCostMicros(r) };
+          }
           continue;
         }
         onEvent(value.event);
@@ -241,10 +256,11 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     const overCap = def.maxCostMicros !== undefined && cost > def.maxCostMicros;
     const [costUsd, capUsd] = formatUsdApart(cost, def.maxCostMicros ?? 0);
     const extra: Partial<StepDetails> = synth ? { synthesis: { ...synth, execution: omitText(synth.execution) }, instructions: synth.instructions.text } : {};
+    const status = overCap ? "failed" : "succeeded";
     const done = await db
       .update(pipelineSteps)
       .set({
-        status: overCap ? "failed" : "succeeded",
+        status,
         error: overCap ? `Step "${def.key}" cost ${costUsd}, over its cap of ${capUsd} (auto chose ${result.model}, estimated within the cap). The answer is kept; raise the cap or name a cheaper model.` : null,
         output: result.text,
         model: result.model,
@@ -254,7 +270,7 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
         costMicros: cost,
         latencyMs,
         finishedAt: sql`now()`,
-        details: sql`${pipelineSteps.details} || ${JSON.stringify(extra)}::jsonb`,
+        details: withAttempt(extra, { attempt: row.attempts, status, ...usage, costMicros: cost, requestId: result.requestId }),
       })
       .where(mine)
       .returning({ id: pipelineSteps.id });
@@ -273,14 +289,22 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
           : `Internal error: ${(e as Error)?.message ?? String(e)}`;
     if (!(e instanceof DelegateError) && !(e instanceof StepStopError) && !(e instanceof RateLimitedError) && !cancelled) console.error(`[pipelines] step ${def.key} of run ${run.id}`, e);
     const failedRequestId = e instanceof DelegateError || e instanceof StepStopError ? e.requestId : null;
+    // A failed call is charged for output that had begun (and a synthesis step for its instructions).
+    const charged = {
+      inputTokens: before.inputTokens + (e instanceof DelegateError ? e.usage.inputTokens : 0),
+      outputTokens: before.outputTokens + (e instanceof DelegateError ? e.usage.outputTokens : 0),
+      costMicros: before.costMicros + (e instanceof DelegateError ? e.costMicros : 0),
+    };
+    const status = cancelled ? "cancelled" : "failed";
     const res = await db
       .update(pipelineSteps)
       .set({
-        status: cancelled ? "cancelled" : "failed",
+        status,
         error: cancelled ? "Cancelled while running." : message,
         output: text || null,
+        ...charged,
         finishedAt: sql`now()`,
-        details: sql`${pipelineSteps.details} || ${JSON.stringify({ failedRequestId, ...patch })}::jsonb`,
+        details: withAttempt({ failedRequestId, ...patch }, { attempt: row.attempts, status, ...charged, requestId: failedRequestId }),
       })
       .where(mine)
       .returning({ id: pipelineSteps.id });

@@ -5,7 +5,7 @@ import { NotFoundError, UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
 import { rateRequest, type RatingInput } from "@/lib/ratings/service";
 import { dispatchRun } from "./queue";
-import { abortLocal, finishCancelled, type StepDetails } from "./runner";
+import { abortLocal, finishCancelled, type StepAttempt, type StepDetails } from "./runner";
 import { pipelineFieldLabel, pipelineInputSchema, type PipelineInput, type StepDef } from "./schemas";
 import { validateSteps, type ModelInfo } from "./validate";
 
@@ -28,9 +28,13 @@ export type StepView = {
   error: string | null;
   inputTokens: number;
   outputTokens: number;
+  /** The last attempt's cost; `attemptLog` has each finished attempt's, and `totalCostMicros` their sum. */
   costMicros: number;
   latencyMs: number;
   attempts: number;
+  attemptLog: StepAttempt[];
+  /** What every finished attempt of the step was charged: its part of the run's cost. */
+  totalCostMicros: number;
   startedAt: string | null;
   finishedAt: string | null;
   instructions: string | null;
@@ -203,6 +207,9 @@ export async function getRun(db: Db, teamId: string, runId: string, opts: { user
       costMicros: s.costMicros,
       latencyMs: s.latencyMs,
       attempts: s.attempts,
+      attemptLog: d.attemptLog ?? [],
+      // Steps run before attempts were logged have only their last attempt's cost.
+      totalCostMicros: d.attemptLog ? d.attemptLog.reduce((sum, a) => sum + a.costMicros, 0) : s.costMicros,
       startedAt: iso(s.startedAt),
       finishedAt: iso(s.finishedAt),
       instructions: d.instructions ?? null,
