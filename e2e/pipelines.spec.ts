@@ -97,6 +97,40 @@ test.describe("pipelines", () => {
     await expect(page.getByRole("link", { name: `← Pipelines (${name} was deleted)` })).toBeVisible();
   });
 
+  test("a step that failed mid-answer and was retried shows both attempts' costs, which add up to the run's cost", async ({ page }) => {
+    test.setTimeout(60_000);
+    await page.goto("/t/demo/pipelines/new");
+    const builder = page.getByTestId("pipeline-builder");
+    const name = `Retried step ${Date.now()}`;
+    await builder.getByLabel("Name").fill(name);
+    await page.getByTestId("builder-step-0").getByLabel("Prompt template").fill("Explain {{input}} with two examples.");
+    await builder.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+
+    // Every model breaks off mid-answer: the step fails, charged for what was written.
+    expect((await fleetConfig({ defaults: { errorRates: { drop: 1 } } })).ok).toBe(true);
+    try {
+      await page.getByTestId("run-form").getByLabel("Input").fill("recursion");
+      await page.getByRole("button", { name: "Run pipeline" }).click();
+      await expect(page.getByTestId("run-status")).toHaveText("failed", { timeout: 30_000 });
+    } finally {
+      await fleetConfig({ defaults: { errorRates: { drop: 0 } } });
+    }
+    const step = page.getByTestId(/^step-/).first();
+    const firstCost = await page.getByTestId("run-cost").textContent();
+    expect(firstCost).not.toBe("$0.00");
+    await expect(step.getByTestId("step-metrics")).toContainText(firstCost!);
+
+    await step.getByRole("button", { name: "Retry step" }).click();
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 30_000 });
+    const attempts = step.getByTestId("step-attempts");
+    await expect(attempts).toContainText(`attempt 1 failed, ${firstCost}`);
+    await expect(attempts).toContainText(/attempt 2 succeeded, \$[\d.]+/);
+    // The step's total over its attempts is the run's cost.
+    await expect(attempts.locator("strong")).toHaveText((await page.getByTestId("run-cost").textContent())!);
+    await expect(page.getByTestId("run-cost-unattributed")).toHaveCount(0);
+  });
+
   test("an unknown pipeline or run is a real 404, not a page that says so with 200", async ({ page }) => {
     const zero = "00000000-0000-0000-0000-000000000000";
     for (const path of [`/t/demo/pipelines/${zero}`, `/t/demo/pipelines/runs/${zero}`]) {

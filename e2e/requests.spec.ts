@@ -64,6 +64,37 @@ test.describe("request history", () => {
     expect(fellBack).toBe((await attempts.count()) - 1);
   });
 
+  test("a run whose every model broke off mid-answer is charged for what they wrote, and the request says which part is estimated", async ({ page }) => {
+    const drop = (rate: number) =>
+      fetch(`http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { errorRates: { drop: rate } } }) });
+    const task = `Explain recursion with two examples. (dropped ${Date.now().toString(36)})`;
+    await page.goto("/t/demo/playground");
+    await page.getByLabel("Task").fill(task);
+    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
+    expect((await drop(1)).ok).toBe(true);
+    try {
+      await page.getByRole("button", { name: "Run" }).click();
+      await expect(page.getByTestId("result-error")).toContainText(/The part already generated is billed: about \d+ prompt \+ \d+ answer tokens, \$[\d.]+ \(estimated/);
+    } finally {
+      await drop(0);
+    }
+    await page.goto("/t/demo/requests?status=error&source=playground");
+    const row = page.getByTestId("request-row").first();
+    await expect(row.getByTestId("request-cost")).toContainText("est.");
+    await row.getByTestId("request-link").click();
+    await expect(page.getByTestId("detail-prompt")).toContainText(task);
+    await expect(page.getByTestId("detail-cost")).toContainText("(estimated in part)");
+    await expect(page.getByTestId("detail-cost")).not.toHaveText(/^\$0(\.0+)? /);
+    await expect(page.getByTestId("detail-estimated")).toContainText("the provider reported no usage, so those tokens are estimated");
+    // Each model wrote part of an answer before its stream broke: each attempt is billed, as an estimate.
+    const billed = page.getByTestId("detail-fallbacks").getByTestId("attempt-billed");
+    await expect(billed.first()).toHaveText(/^ — billed about [\d,]+ \/ [\d,]+ tokens, \$[\d.]+ \(estimated\)$/);
+    await expect(billed).toHaveText(Array((await billed.count())).fill(/\(estimated\)$/));
+    // The text streamed before the break is kept as the (unfinished) response.
+    await expect(page.getByRole("heading", { name: "Response, as far as it came before the call failed" })).toBeVisible();
+    await expect(page.getByTestId("detail-response")).not.toBeEmpty();
+  });
+
   test("pages with Older and Newer links, and an unknown request is a 404", async ({ page }) => {
     await page.goto("/t/demo/requests");
     const first = await page.getByTestId("request-link").first().getAttribute("href");

@@ -194,6 +194,7 @@ describe(`calls that end early are charged for the output they produced (${drive
     const res = await post("/chat/completions", key, { model: "auto", stream: true, messages: [{ role: "user", content: "Explain recursion briefly." }] });
     expect(res.status).toBe(502);
     expect(JSON.parse(res.text).error.message).not.toMatch(/billed/);
+    expect(res.headers["x-mc-cost"]).toBe("0.000000");
     const [row] = await fx.db.select().from(requests).where(eq(requests.teamId, team.id));
     expect(row).toMatchObject({ status: "error", errorKind: "server", inputTokens: 0, outputTokens: 0, costMicros: 0 });
     expect(row.fallbacksTried.length).toBeGreaterThan(1);

@@ -18,6 +18,9 @@ export class ApiError extends Error {
   }
 }
 
+/** The x-mc-cost header's value: US dollars to the micro-dollar. */
+export const usdHeader = (micros: number) => (micros / 1e6).toFixed(6);
+
 export const badRequest = (message: string, param: string | null = null) => new ApiError(400, "invalid_request_error", message, param);
 
 /** The field a zod issue points at, as a dotted path ("messages.0.role"), or null for the body itself. */
@@ -36,7 +39,8 @@ export function toApiError(e: unknown): ApiError {
     return new ApiError(429, "rate_limit_exceeded", e.message, null, { "retry-after": String(e.retryAfterSeconds) });
   }
   if (e instanceof DelegateError) {
-    const headers: Record<string, string> = e.requestId ? { "x-mc-request-id": e.requestId } : {};
+    // A recorded failure says what it was charged, as an answer does (output that had begun, a context summary).
+    const headers: Record<string, string> = e.requestId ? { "x-mc-request-id": e.requestId, "x-mc-cost": usdHeader(e.costMicros) } : {};
     if (e instanceof ProviderFailedError && e.retryAfterMs !== null) headers["retry-after"] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
     // 499 (client went away) has no standard meaning to clients; nobody reads it anyway.
     return new ApiError(e.status, e.type, e.message, e.param, headers);

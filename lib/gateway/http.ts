@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { callerCostMicros, type DelegateResult } from "@/lib/execution/delegate";
 import { LONE_SURROGATE } from "@/lib/execution/record";
 import { DelegateError } from "@/lib/execution/errors";
-import { ApiError, badRequest, errorBody, toApiError } from "./errors";
+import { ApiError, badRequest, errorBody, toApiError, usdHeader } from "./errors";
 
 /** Largest request body the API reads; larger ones are refused with 413 before they are buffered. */
 export const MAX_BODY_BYTES = Number(process.env.MC_API_MAX_BODY_BYTES) || 1024 * 1024;
@@ -74,7 +74,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Headers every answered call carries (cost in US dollars). */
 function mcHeaders(requestId: string, model: string, costMicros: number): Record<string, string> {
-  return { "x-mc-request-id": requestId, "x-mc-model": model, "x-mc-cost": (costMicros / 1e6).toFixed(6) };
+  return { "x-mc-request-id": requestId, "x-mc-model": model, "x-mc-cost": usdHeader(costMicros) };
 }
 
 const arrivals = new WeakMap<IncomingMessage, number>();
@@ -122,7 +122,7 @@ export function startSse(res: ServerResponse, requestId: string, model: string) 
 }
 
 export function endSse(res: ServerResponse, model: string, costMicros: number, last: string) {
-  res.addTrailers({ "x-mc-cost": (costMicros / 1e6).toFixed(6), "x-mc-model": model });
+  res.addTrailers({ "x-mc-cost": usdHeader(costMicros), "x-mc-model": model });
   res.end(last);
 }
 
