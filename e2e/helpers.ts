@@ -15,3 +15,22 @@ export async function signInAs(page: Page, role: DemoRole) {
   await signIn(page, `${role}@demo.local`, `${role}-demo-pass`);
   await expect(page).toHaveURL(/\/t\/demo$/);
 }
+
+/** Patches the mock fleet the app under test calls (its control plane: mock-fleet/README.md). */
+export const configureFleet = (body: unknown) =>
+  fetch(`http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+/** Runs `task` on `model` in the playground while every model fails with `fault`, and returns the error shown; the fault is off again after. */
+export async function runFailingInPlayground(page: Page, task: string, model: string, fault: "server" | "drop") {
+  await page.goto("/t/demo/playground");
+  await page.getByLabel("Task").fill(task);
+  await page.getByLabel("Model", { exact: true }).selectOption(model);
+  expect((await configureFleet({ defaults: { errorRates: { [fault]: 1 } } })).ok).toBe(true);
+  try {
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.getByTestId("result-error")).toBeVisible();
+  } finally {
+    await configureFleet({ defaults: { errorRates: { [fault]: 0 } } });
+  }
+  return page.getByTestId("result-error");
+}

@@ -1,8 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { stateFile } from "./helpers";
-
-const FLEET = `http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}`;
-const fleetConfig = (body: unknown) => fetch(`${FLEET}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+import { configureFleet as fleetConfig, stateFile } from "./helpers";
 
 test.describe("pipelines", () => {
   test.use({ storageState: stateFile("member") });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { stateFile } from "./helpers";
+import { runFailingInPlayground, stateFile } from "./helpers";
 
 test.describe("request history", () => {
   test.use({ storageState: stateFile("member") });
@@ -38,19 +38,8 @@ test.describe("request history", () => {
   });
 
   test("a call every model failed lists its attempts as attempts, and only those before the last count as fallbacks", async ({ page }) => {
-    const fleet = (server: number) =>
-      fetch(`http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { errorRates: { server } } }) });
     const task = `Name a colour. (all fail ${Date.now().toString(36)})`;
-    await page.goto("/t/demo/playground");
-    await page.getByLabel("Task").fill(task);
-    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
-    expect((await fleet(1)).ok).toBe(true);
-    try {
-      await page.getByRole("button", { name: "Run" }).click();
-      await expect(page.getByTestId("result-error")).toBeVisible();
-    } finally {
-      await fleet(0);
-    }
+    await runFailingInPlayground(page, task, "gpt-4.1-mini", "server");
     await page.goto("/t/demo/requests?status=error&source=playground");
     const row = page.getByTestId("request-row").first();
     const badge = row.getByTestId("request-model").getByText(/^fallback ×\d+$/);
@@ -65,19 +54,9 @@ test.describe("request history", () => {
   });
 
   test("a run whose every model broke off mid-answer is charged for what they wrote, and the request says which part is estimated", async ({ page }) => {
-    const drop = (rate: number) =>
-      fetch(`http://127.0.0.1:${Number(process.env.E2E_FLEET_PORT ?? 4210)}/__fleet/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { errorRates: { drop: rate } } }) });
     const task = `Explain recursion with two examples. (dropped ${Date.now().toString(36)})`;
-    await page.goto("/t/demo/playground");
-    await page.getByLabel("Task").fill(task);
-    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
-    expect((await drop(1)).ok).toBe(true);
-    try {
-      await page.getByRole("button", { name: "Run" }).click();
-      await expect(page.getByTestId("result-error")).toContainText(/The part already generated is billed: about \d+ prompt \+ \d+ answer tokens, \$[\d.]+ \(estimated/);
-    } finally {
-      await drop(0);
-    }
+    const error = await runFailingInPlayground(page, task, "gpt-4.1-mini", "drop");
+    await expect(error).toContainText(/The part already generated is billed: about \d+ prompt \+ \d+ answer tokens, \$[\d.]+ \(estimated/);
     await page.goto("/t/demo/requests?status=error&source=playground");
     const row = page.getByTestId("request-row").first();
     await expect(row.getByTestId("request-cost")).toContainText("est.");
