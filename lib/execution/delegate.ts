@@ -315,7 +315,20 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
 
   const tried: FailedAttempt[] = [];
   let lastError: ProviderError | null = null;
-  let stop: "aborted" | "final" | "partial" | "exhausted" = "exhausted";
+  let stop: "aborted" | "final" | "partial" | "exhausted" | "budget" = "exhausted";
+  // The hold covers one attempt. Before a fallback that follows a billed partial attempt, what that
+  // attempt was billed is held too, so it and a full fallback never pass a hard limit together.
+  const extraHolds: Reservation[] = [];
+  let holdRefused = "";
+  // Each extra hold settles at exactly its amount (one billed attempt's cost); the call's own hold takes the rest.
+  const settleHolds = (total: number) => {
+    let extra = 0;
+    for (const x of extraHolds) {
+      settleInMemory(db, x, x.amountMicros);
+      extra += x.amountMicros;
+    }
+    settleInMemory(db, reservation, total - extra);
+  };
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
   for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
@@ -349,6 +362,16 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {
         stop = input.signal?.aborted ? "aborted" : !err.retryable ? "final" : !canRestart ? "partial" : "exhausted";
         break;
+      }
+      const billedSoFar = tried[tried.length - 1].costMicros ?? 0;
+      if (billedSoFar > 0) {
+        try {
+          extraHolds.push(await reserve(db, who, billedSoFar));
+        } catch (e2) {
+          holdRefused = e2 instanceof Error ? e2.message : String(e2);
+          stop = "budget";
+          break;
+        }
       }
       yield { type: "fallback", from: fm.model.name, to: next.model.name, error: err.kind, discardOutput: emitted };
     }
@@ -389,7 +412,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     };
     // Both must be durable before the answer ends: the cost is settled in memory here and the
     // writer commits it with the row, in one statement (lib/execution/writer.ts).
-    settleInMemory(db, reservation, cost);
+    settleHolds(cost);
     await recordRequest(db, {
       ...base,
       status: "ok",
@@ -416,7 +439,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // A failure before any output costs nothing; output that had begun is billed (estimated). The
   // settlement is committed with the row by the writer, as for an answer.
   const billed = billedTotal(tried);
-  settleInMemory(db, reservation, billed.costMicros);
+  settleHolds(billed.costMicros);
   tokens.used = billed.inputTokens + billed.outputTokens;
   // The row keeps the text the last attempt produced before it broke, as its (unfinished) response.
   const charged = billed.costMicros > 0 ? { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, costMicros: billed.costMicros, response: lastError?.partial?.text ?? null } : {};
@@ -448,6 +471,8 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       ? ` No answer came within max_time (${maxTime} ms); raise max_time.`
       : stop === "partial"
         ? " Part of the answer had already been streamed, so it could not start over on a fallback; send the request again."
+        : stop === "budget"
+          ? ` No fallback was tried: the budget could not also hold what the broken attempt is billed (${holdRefused.replace(/[\s.]+$/, "")}).`
         : stop === "exhausted" && lastError?.retryable
           ? tried.length > 1
             ? " Every fallback failed too; try again shortly."

@@ -5,7 +5,7 @@ import { models, rateLimitWindows, requests, usageDaily } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createBudget, listBudgets } from "@/lib/budgets/service";
 import { setTeamLimits } from "@/lib/keys/service";
-import { costMicros, estimateMessagesTokens, estimateTokens } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
 import { chunkOf, rateLimiter } from "@/lib/ratelimit";
 import { createTeam } from "@/lib/teams/service";
 import { driverName } from "@/test/db";
@@ -36,11 +36,11 @@ beforeEach(async () => {
 });
 
 /** A team of its own (its budget, rollup and token window hold only this test's calls), with a key, a budget and a token limit. */
-async function freshTeam() {
+async function freshTeam(limitUsd = 50) {
   const slug = `early-${crypto.randomUUID().slice(0, 8)}`;
   const team = await createTeam(fx.db, { name: slug, slug, ownerId: fx.user.id });
   const { key } = await createApiKey(fx.db, { teamId: team.id, name: "k", createdBy: fx.user.id });
-  await createBudget(fx.db, team.id, { name: "Team", scope: "team", userId: null, apiKeyId: null, limitUsd: 50, period: "monthly", hardStop: true, thresholds: [100], webhookUrl: null });
+  await createBudget(fx.db, team.id, { name: "Team", scope: "team", userId: null, apiKeyId: null, limitUsd, period: "monthly", hardStop: true, thresholds: [100], webhookUrl: null });
   await setTeamLimits(fx.db, { teamId: team.id, actorUserId: fx.user.id, tokensPerMinute: TPM });
   return { team, key };
 }
@@ -200,5 +200,29 @@ describe(`calls that end early are charged for the output they produced (${drive
     expect(row.fallbacksTried.length).toBeGreaterThan(1);
     for (const a of row.fallbacksTried) expect(a.costMicros).toBeUndefined();
     expect(await chargedTo(team.id)).toEqual({ budget: 0, rollupCost: 0, rollupTokens: 0 });
+  });
+
+  it("a fallback after a billed partial attempt holds that part first: a hard budget that covers one attempt but not both refuses the fallback instead of overspending", async () => {
+    await inOneWindow(20_000);
+    await fx.fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 1 } } } });
+    const task = "Explain recursion at length, with two examples.";
+    const prompt = estimateMessagesTokens([{ content: task }]);
+    const body = { task: { description: task }, context: { constraints: { max_tokens: prompt + 20 } }, preferences: { model_preference: "gpt-4.1-mini" } };
+    // First, on a roomy budget: the chain the call holds for (its dearest model at 20 answer tokens).
+    const roomy = await freshTeam();
+    const start = eventsOf((await post("/delegate", roomy.key, body, { accept: "text/event-stream" })).text).find((e) => e.event === "start")!.data;
+    const chain: string[] = [start.selected_model, ...start.fallbacks];
+    expect(chain.length).toBeGreaterThan(1);
+    const hold = Math.max(...(await Promise.all(chain.map(async (m) => maxCostMicros(prompt, 20, await pricesOf(m))))));
+    // Then a team whose hard limit is exactly that hold: the call starts, the partial attempt is billed, and a full fallback would pass the limit.
+    const { team, key } = await freshTeam(hold / 1e6);
+    const res = await post("/delegate", key, body, { accept: "text/event-stream" });
+    const events = eventsOf(res.text);
+    expect(events.some((e) => e.event === "done")).toBe(false);
+    expect(events.some((e) => e.event === "fallback")).toBe(false);
+    expect(events.at(-1)!.data.error.message).toMatch(/No fallback was tried: the budget could not also hold what the broken attempt is billed \(Budget "Team" exceeded/);
+    const [budget] = await listBudgets(fx.db, team.id);
+    expect(budget.spentMicros).toBeGreaterThan(0);
+    expect(budget.spentMicros).toBeLessThanOrEqual(budget.limitMicros);
   });
 });
