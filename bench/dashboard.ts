@@ -15,7 +15,9 @@ import { budgets, memberships, teams } from "@/db/schema";
 import { createUser } from "@/lib/auth/users";
 import { listBudgets } from "@/lib/budgets/service";
 import { stackByDay, totalsByKey } from "@/lib/charts/series";
-import { averageRating, dayString, recentRequests, seriesLabels, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
+import { dayIn } from "@/lib/zone";
+import { rebuildTeamRollup } from "@/lib/execution/record";
+import { averageRating, lastDays, recentRequests, seriesLabels, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
 import { pct } from "./percentile";
 
 const arg = (name: string, fallback: string) => {
@@ -70,12 +72,8 @@ async function seed(db: Db, rows: number) {
            (select ${sql.raw(`array[${MODELS.map((m) => `'${m}'`).join(",")}]`)}::text[] as names) m`);
     process.stdout.write(`  ${(done + n).toLocaleString()} rows\r`);
   }
-  // The rollup the recorder keeps current (lib/execution/record.ts), built in one pass here.
-  await db.execute(sql`
-    insert into usage_daily (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens, output_tokens, cost_micros, latency_ms_sum)
-    select (created_at at time zone 'UTC')::date, team_id, coalesce(model, ''), coalesce(user_id, ''), coalesce(api_key_id::text, ''),
-           count(*), count(*) filter (where status <> 'ok'), sum(input_tokens), sum(output_tokens), sum(cost_micros), sum(latency_ms)
-    from requests group by 1, 2, 3, 4, 5`);
+  // The rollup the recorder keeps current (lib/execution/record.ts), built in one pass per team here.
+  for (const t of teamIds) await rebuildTeamRollup(db, t);
   await db.execute(sql`analyze`);
   const [c] = (await db.execute(sql`select (select count(*) from requests)::int as requests, (select count(*) from usage_daily)::int as rollup`)) as unknown as { requests: number; rollup: number }[];
   console.log(`\nSeeded in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(c)}`);
@@ -85,12 +83,13 @@ async function seed(db: Db, rows: number) {
 async function dataBench(db: Db, n: number) {
   const [t] = await db.select().from(teams).where(sql`slug = 'bench0'`);
   const now = new Date();
-  const today = dayString(now);
-  const since30 = dayString(new Date(now.getTime() - 29 * 86_400_000));
-  const from90 = dayString(new Date(now.getTime() - 89 * 86_400_000));
+  const tz = t.timezone;
+  const today = dayIn(now, tz);
+  const since30 = lastDays(30, tz, now).day;
+  const from90 = lastDays(90, tz, now).day;
   const overview = async () => {
-    const [, , , , list] = await Promise.all([usageTotals(db, t.id, today), usageTotals(db, t.id, since30), topModels(db, t.id, since30), recentRequests(db, t.id), listBudgets(db, t.id), averageRating(db, t.id, 30, now)]);
-    await spendByDay(db, [t.id], dayString(list[0].periodStart), today, "team");
+    const [, , , , list] = await Promise.all([usageTotals(db, t.id, today), usageTotals(db, t.id, since30), topModels(db, t.id, since30), recentRequests(db, t.id), listBudgets(db, t.id), averageRating(db, t.id, 30, tz, now)]);
+    await spendByDay(db, [t.id], dayIn(list[0].periodStart, tz), today, "team");
   };
   const costs = async (by: "model" | "user") => {
     const rows = await spendByDay(db, [t.id], from90, today, by);

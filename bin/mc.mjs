@@ -300,7 +300,7 @@ async function spend(rest) {
   if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 366) throw new UsageError(`--days must be a whole number from 1 to 366; got "${days}"`, "spend");
   const r = await body(await api("GET", `/spend?days=${Number(days)}`));
   if (opt.json) return out.write(JSON.stringify(r, null, 2) + "\n");
-  out.write(`${bold(`Spend since ${r.since}`)} (${count(r.days, "day")})\n`);
+  out.write(`${bold(`Spend since ${r.since}${r.timezone ? ` ${r.timezone}` : ""}`)} (${count(r.days, "day")})\n`);
   out.write(`  ${usd(r.totals.cost_usd)} · ${r.totals.requests} requests (${r.totals.errors} failed or refused) · ${r.totals.tokens} tokens\n`);
   if (r.by_model.length) {
     out.write(bold("By model\n"));

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { baseURL } from "../playwright.config";
-import { formatUtc } from "../lib/format";
+import { formatInZone } from "../lib/zone";
 import { stateFile } from "./helpers";
 
 test.describe("API keys through the built app", () => {
@@ -57,7 +57,7 @@ test.describe("API keys through the built app", () => {
       await expect(page.getByRole("columnheader", { name: "Last used (UTC)" })).toBeVisible();
       const shown = (await row.getByTestId("key-last-used").textContent())!.trim();
       const at = Date.parse(`${shown.replace(" ", "T")}:00Z`);
-      expect(at, `"${shown}" is a UTC minute between the calls and now`).toBeGreaterThanOrEqual(Date.parse(`${formatUtc(before).replace(" ", "T")}:00Z`));
+      expect(at, `"${shown}" is a UTC minute between the calls and now`).toBeGreaterThanOrEqual(Date.parse(`${formatInZone(before, "UTC").replace(" ", "T")}:00Z`));
       expect(at).toBeLessThanOrEqual(Date.now());
     }).toPass({ timeout: 15_000 });
 

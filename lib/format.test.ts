@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAxisUsd, formatMs, formatUsd, formatUsdApart, formatUtc, raterLabel } from "./format";
+import { formatAxisUsd, formatMs, formatUsd, formatUsdApart, raterLabel } from "./format";
 
 describe("formatUsd", () => {
   it("shows dollars with cents", () => expect(formatUsd(1_234_567)).toBe("$1.23"));
@@ -40,13 +40,6 @@ describe("formatAxisUsd", () => {
     expect([0, 0.015, 0.03, 0.045, 0.06].map(formatAxisUsd)).toEqual(["$0", "$0.015", "$0.03", "$0.045", "$0.06"]);
     expect([0.1, 0.25, 1, 12.5].map(formatAxisUsd)).toEqual(["$0.10", "$0.25", "$1", "$12.50"]);
     expect(formatAxisUsd(1500)).toBe("$1,500");
-  });
-});
-
-describe("formatUtc", () => {
-  it("shows a moment in UTC whatever the reader's zone, to the minute or the second", () => {
-    expect(formatUtc(new Date("2026-11-26T23:59:30.500+09:00"))).toBe("2026-11-26 14:59");
-    expect(formatUtc("2026-11-26T23:59:30.500Z", true)).toBe("2026-11-26 23:59:30");
   });
 });
 

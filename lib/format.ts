@@ -47,11 +47,6 @@ export function raterLabel(who: string | null, keyName: string | null): string {
   return who ?? (keyName ? `API key ${keyName}` : "API");
 }
 
-/** A moment as the dashboard shows it: in UTC, "2026-11-26 12:34" (with seconds when asked). */
-export function formatUtc(at: Date | string, seconds = false): string {
-  return (typeof at === "string" ? new Date(at) : at).toISOString().slice(0, seconds ? 19 : 16).replace("T", " ");
-}
-
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }

@@ -1,16 +1,13 @@
 "use client";
 
-import { useFormAction } from "@/components/ui/use-form-action";
+import { useTeamFormAction } from "@/components/ui/use-form-action";
 import { createApiKeyAction } from "@/lib/keys/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input } from "@/components/ui/form";
-import { useTeam } from "@/components/shell/team-context";
 import { NewKeyNotice } from "./new-key";
 
 export function CreateKeyForm({ models }: { models: string[] }) {
-  const team = useTeam();
-  const [state, action, pending] = useFormAction(createApiKeyAction);
-  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  const { team, state, onSubmit: action, pending, fieldErrors: fe } = useTeamFormAction(createApiKeyAction);
   return (
     <form onSubmit={action} className="space-y-3" data-testid="create-key-form">
       <input type="hidden" name="teamId" value={team.id} />

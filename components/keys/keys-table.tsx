@@ -3,13 +3,13 @@
 import { useState, useTransition } from "react";
 import { revokeApiKeyAction, rotateApiKeyAction } from "@/lib/keys/actions";
 import type { KeyListItem } from "@/lib/keys/queries";
-import { formatUsd, formatUtc } from "@/lib/format";
+import { formatUsd } from "@/lib/format";
+import { formatInZone } from "@/lib/zone";
 import { Button } from "@/components/ui/button";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
 import { useTeam } from "@/components/shell/team-context";
 import { NewKeyNotice } from "./new-key";
 
-const when = (iso: string | null) => (iso ? formatUtc(iso) : "never");
 
 export function KeysTable({ keys }: { keys: KeyListItem[] }) {
   const team = useTeam();
@@ -32,7 +32,7 @@ export function KeysTable({ keys }: { keys: KeyListItem[] }) {
               <th className="py-1 pr-3">Key</th>
               <th className="py-1 pr-3">Limits</th>
               <th className="py-1 pr-3">Budget</th>
-              <th className="py-1 pr-3">Last used (UTC)</th>
+              <th className="py-1 pr-3">Last used ({team.timezone})</th>
               <th className="py-1" />
             </tr>
           </thead>
@@ -61,7 +61,7 @@ export function KeysTable({ keys }: { keys: KeyListItem[] }) {
                     : "—"}
                 </td>
                 <td className="py-2 pr-3 text-xs" data-testid="key-last-used">
-                  {when(k.lastUsedAt)}
+                  {k.lastUsedAt ? formatInZone(k.lastUsedAt, team.timezone) : "never"}
                 </td>
                 <td className="space-x-1 whitespace-nowrap py-2 text-right">
                   {!k.revokedAt && (

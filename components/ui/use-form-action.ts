@@ -1,6 +1,7 @@
 "use client";
 
 import { startTransition, useActionState, type FormEvent } from "react";
+import { useTeam } from "@/components/shell/team-context";
 
 /**
  * useActionState for forms that must keep what the person typed when the server refuses it:
@@ -14,4 +15,15 @@ export function useFormAction<S>(action: (prev: S | null, form: FormData) => Pro
     startTransition(() => dispatch(form));
   };
   return [state, onSubmit, pending] as const;
+}
+
+/**
+ * useFormAction for a team's forms: the team (its id goes in a hidden `teamId` field), and the
+ * refused input's per-field messages.
+ */
+export function useTeamFormAction<S extends { ok: boolean; fieldErrors?: Record<string, string[]> }>(action: (prev: S | null, form: FormData) => Promise<S>) {
+  const team = useTeam();
+  const [state, onSubmit, pending] = useFormAction(action);
+  const fieldErrors = state && !state.ok ? state.fieldErrors : undefined;
+  return { team, state, onSubmit, pending, fieldErrors };
 }

@@ -28,6 +28,8 @@ export const budgets = pgTable(
     hardStop: boolean("hard_stop").notNull().default(true),
     thresholds: integer("thresholds").array().notNull().default(sql`'{50,80,100}'::int[]`),
     periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
+    /** Set when the team's time zone changed during the current period: that period ends here, not at its usual end (lib/budgets/period.ts transitionEnd). Cleared when it rolls. */
+    periodEndsAt: timestamp("period_ends_at", { withTimezone: true }),
     spentMicros: bigint("spent_micros", { mode: "number" }).notNull().default(0),
     reservedMicros: bigint("reserved_micros", { mode: "number" }).notNull().default(0),
     /**

@@ -8,7 +8,7 @@ import { formatUsd } from "@/lib/format";
 import { BudgetExceededError, KeyRevokedError } from "@/lib/execution/errors";
 import { checkThresholds } from "@/lib/alerts";
 import { crossedThresholds } from "@/lib/alerts/thresholds";
-import { currentPeriodStart, periodEnd, type Period } from "./period";
+import { currentPeriodEnd, currentPeriodStart, type Period } from "./period";
 
 /**
  * Budget enforcement with per-process leases (see README.md in this folder).
@@ -30,7 +30,7 @@ export type Reservation = {
   closed?: boolean;
 };
 
-type BudgetCfg = Pick<Budget, "id" | "teamId" | "scope" | "userId" | "apiKeyId" | "name" | "limitMicros" | "hardStop" | "period" | "customDays" | "periodStart"> & {
+type BudgetCfg = Pick<Budget, "id" | "teamId" | "scope" | "userId" | "apiKeyId" | "name" | "limitMicros" | "hardStop" | "period" | "customDays" | "periodStart" | "periodEndsAt"> & {
   timeZone: string;
   nextReset: Date;
 };
@@ -120,8 +120,9 @@ function toCfg(b: Budget, timeZone: string): BudgetCfg {
     period: b.period,
     customDays: b.customDays,
     periodStart: b.periodStart,
+    periodEndsAt: b.periodEndsAt,
     timeZone,
-    nextReset: periodEnd({ period: b.period as Period, customDays: b.customDays }, b.periodStart, timeZone),
+    nextReset: currentPeriodEnd({ period: b.period as Period, customDays: b.customDays, periodStart: b.periodStart, periodEndsAt: b.periodEndsAt }, b.periodStart, timeZone),
   };
 }
 
@@ -175,9 +176,9 @@ export async function rollPeriod(db: Db, budgetId: string, now = new Date()): Pr
   return db.transaction(async (tx) => {
     const [row] = await tx.select({ b: budgets, tz: teams.timezone }).from(budgets).innerJoin(teams, eq(teams.id, budgets.teamId)).where(eq(budgets.id, budgetId)).for("no key update", { of: budgets });
     if (!row) return false;
-    const start = currentPeriodStart({ period: row.b.period as Period, customDays: row.b.customDays, periodStart: row.b.periodStart }, now, row.tz);
+    const start = currentPeriodStart({ period: row.b.period as Period, customDays: row.b.customDays, periodStart: row.b.periodStart, periodEndsAt: row.b.periodEndsAt }, now, row.tz);
     if (start.getTime() <= row.b.periodStart.getTime()) return false;
-    await tx.update(budgets).set({ spentMicros: 0, limitSetSpentMicros: 0, periodStart: start, updatedAt: new Date() }).where(eq(budgets.id, budgetId));
+    await tx.update(budgets).set({ spentMicros: 0, limitSetSpentMicros: 0, periodStart: start, periodEndsAt: null, updatedAt: new Date() }).where(eq(budgets.id, budgetId));
     await tx.insert(budgetLedger).values({ budgetId, teamId: row.b.teamId, kind: "reset", amountMicros: -row.b.spentMicros });
     return true;
   });

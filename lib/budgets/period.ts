@@ -1,34 +1,6 @@
+import { partsIn, zonedMidnight } from "@/lib/zone";
+
 export type Period = "daily" | "weekly" | "monthly" | "custom";
-
-/** Wall-clock parts of an instant in a time zone. */
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function partsIn(date: Date, timeZone: string) {
-  // Building a DateTimeFormat costs far more than using one: keep one per zone.
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", weekday: "short" });
-    formats.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
-  return { y: Number(p.year), m: Number(p.month), d: Number(p.day), h: Number(p.hour), min: Number(p.minute), s: Number(p.second), weekday: p.weekday as string };
-}
-
-/** The instant at which the wall-clock time y-m-d 00:00 happens in `timeZone`. */
-export function zonedMidnight(y: number, m: number, d: number, timeZone: string): Date {
-  // Start from the UTC guess and correct by the zone's offset at that moment (twice, for DST edges).
-  let t = Date.UTC(y, m - 1, d);
-  for (let i = 0; i < 2; i++) {
-    const p = partsIn(new Date(t), timeZone);
-    const asUtc = Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s);
-    t -= asUtc - Date.UTC(y, m - 1, d);
-  }
-  // Where the clocks jump forward at midnight (America/Santiago, America/Havana) 00:00 never
-  // happens and the loop lands in the hour before, on the previous day: the day starts at the jump.
-  const p = partsIn(new Date(t), timeZone);
-  if (Date.UTC(p.y, p.m - 1, p.d) < Date.UTC(y, m - 1, d)) t += Date.UTC(p.y, p.m - 1, p.d + 1) - Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s);
-  return new Date(t);
-}
 
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -49,7 +21,13 @@ export function addZonedDays(at: Date, days: number, timeZone: string): Date {
   return zonedMidnight(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), timeZone);
 }
 
-export type PeriodSpec = { period: Period; customDays?: number | null; periodStart: Date };
+export type PeriodSpec = {
+  period: Period;
+  customDays?: number | null;
+  periodStart: Date;
+  /** When set, the period that began at `periodStart` ends then (the team's zone changed during it; see transitionEnd). */
+  periodEndsAt?: Date | null;
+};
 
 /**
  * Start of the period that contains `now`. Calendar periods are computed from the clock; a custom
@@ -57,6 +35,7 @@ export type PeriodSpec = { period: Period; customDays?: number | null; periodSta
  * chain (even a stale one read by another process) gives the same answer. Never moves backwards.
  */
 export function currentPeriodStart(b: PeriodSpec, now: Date, timeZone: string): Date {
+  if (b.periodEndsAt) return now.getTime() < b.periodEndsAt.getTime() ? b.periodStart : currentPeriodStart({ ...b, periodStart: b.periodEndsAt, periodEndsAt: null }, now, timeZone);
   if (b.period !== "custom") {
     const s = startOfPeriod(b.period, now, timeZone);
     return s.getTime() > b.periodStart.getTime() ? s : b.periodStart;
@@ -84,6 +63,27 @@ export function periodEnd(b: Omit<PeriodSpec, "periodStart">, start: Date, timeZ
     case "custom":
       return addZonedDays(start, Math.max(1, b.customDays ?? 30), timeZone);
   }
+}
+
+/** The end of the period that began at `start`: its own end when the zone changed during it, else the usual one. */
+export function currentPeriodEnd(b: PeriodSpec, start: Date, timeZone: string): Date {
+  return b.periodEndsAt && start.getTime() === b.periodStart.getTime() ? b.periodEndsAt : periodEnd(b, start, timeZone);
+}
+
+/**
+ * When a team's zone changes from `oldZone` to `newZone` during a budget's current period, the
+ * period keeps its start and its spend, and ends at the boundary of the new zone nearest to its
+ * old end that is still ahead (a monthly period that was to end at 1 Dec 00:00 UTC ends at 1 Dec
+ * 00:00 Asia/Tokyo, nine hours sooner, or at 1 Dec 00:00 America/Los_Angeles, eight hours later);
+ * the periods after it follow the new zone. So no spend is counted in two periods and no period
+ * is skipped. (Where the two zones' midnights coincide, the end does not move.)
+ */
+export function transitionEnd(b: PeriodSpec, now: Date, oldZone: string, newZone: string): Date {
+  const oldEnd = currentPeriodEnd(b, b.periodStart, oldZone);
+  const lo = b.period === "custom" ? startOfPeriod("daily", oldEnd, newZone) : startOfPeriod(b.period, oldEnd, newZone);
+  const hi = b.period === "custom" ? addZonedDays(lo, 1, newZone) : periodEnd(b, lo, newZone);
+  const nearest = lo.getTime() > now.getTime() && oldEnd.getTime() - lo.getTime() <= hi.getTime() - oldEnd.getTime() ? lo : hi;
+  return nearest;
 }
 
 /** A period as the unit of a limit: "$5 / day", "$50 / month", "$20 / 10 days". */

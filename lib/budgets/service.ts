@@ -6,10 +6,11 @@ import { NotFoundError, UserError } from "@/lib/errors";
 import { budgetSpendSince, spendSinceInstant } from "@/lib/usage/queries";
 import { forecastBudget, type Forecast } from "./forecast";
 import { invalidateBudgets, rollPeriod } from "./index";
-import { currentPeriodStart, periodEnd, type Period } from "./period";
+import { currentPeriodEnd, currentPeriodStart, periodEnd, transitionEnd, type Period } from "./period";
 import { budgetInputErrors, type BudgetInput } from "./schemas";
 
-async function teamZone(db: Db, teamId: string) {
+/** The team's time zone (teams.timezone). */
+export async function teamZone(db: Db, teamId: string) {
   const [t] = await db.select({ tz: teams.timezone }).from(teams).where(eq(teams.id, teamId));
   return t?.tz ?? "UTC";
 }
@@ -40,6 +41,32 @@ function values(input: BudgetInput) {
     thresholds: [...new Set(input.thresholds)].sort((a, b) => a - b),
     webhookUrl: input.webhookUrl,
   };
+}
+
+const spec = (b: Pick<Budget, "period" | "customDays" | "periodStart" | "periodEndsAt">) => ({ period: b.period as Period, customDays: b.customDays, periodStart: b.periodStart, periodEndsAt: b.periodEndsAt });
+
+/**
+ * Before a team's zone changes from `oldZone` to `newZone`: each budget's current period keeps its
+ * start and spend and ends at the new zone's boundary nearest its old end (transitionEnd), so
+ * nothing resets early and nothing is counted twice. A period already over in the old zone is left
+ * to roll as usual, in the new zone. Returns how many current periods now end at another moment.
+ */
+export async function moveBudgetPeriodsToZone(db: Db, teamId: string, oldZone: string, newZone: string, now = new Date()) {
+  let moved = 0;
+  await db.transaction(async (tx) => {
+    const rows = await tx.select().from(budgets).where(eq(budgets.teamId, teamId)).orderBy(budgets.id).for("no key update");
+    for (const b of rows) {
+      if (currentPeriodStart(spec(b), now, oldZone).getTime() !== b.periodStart.getTime()) continue;
+      const oldEnd = currentPeriodEnd(spec(b), b.periodStart, oldZone);
+      const end = transitionEnd(spec(b), now, oldZone, newZone);
+      // Kept only where the new zone's usual end of this period differs (then it says when it ends).
+      const periodEndsAt = end.getTime() === periodEnd(spec(b), b.periodStart, newZone).getTime() ? null : end;
+      if ((periodEndsAt?.getTime() ?? null) !== (b.periodEndsAt?.getTime() ?? null)) await tx.update(budgets).set({ periodEndsAt, updatedAt: now }).where(eq(budgets.id, b.id));
+      if (end.getTime() !== oldEnd.getTime()) moved++;
+    }
+  });
+  invalidateBudgets(teamId);
+  return moved;
 }
 
 export async function createBudget(db: Db, teamId: string, input: BudgetInput) {
@@ -79,7 +106,7 @@ export async function updateBudget(db: Db, teamId: string, budgetId: string, inp
     .update(budgets)
     .set({
       ...v,
-      ...(start ? { periodStart: start } : {}),
+      ...(start ? { periodStart: start, periodEndsAt: null } : {}),
       ...(spentMicros !== undefined ? { spentMicros } : {}),
       ...(limitSetSpentMicros !== undefined ? { limitSetSpentMicros } : {}),
       ...(input.webhookSecret ? { webhookSecretEncrypted: encryptSecret(input.webhookSecret) } : {}),
@@ -107,7 +134,7 @@ export type BudgetView = Omit<Budget, "webhookSecretEncrypted"> & {
 export async function listBudgets(db: Db, teamId: string, now = new Date()): Promise<BudgetView[]> {
   let rows = await db.select().from(budgets).where(eq(budgets.teamId, teamId)).orderBy(budgets.createdAt);
   const tz = await teamZone(db, teamId);
-  const due = rows.filter((b) => periodEnd({ period: b.period as Period, customDays: b.customDays }, b.periodStart, tz).getTime() <= now.getTime());
+  const due = rows.filter((b) => currentPeriodEnd(spec(b), b.periodStart, tz).getTime() <= now.getTime());
   if (due.length) {
     for (const b of due) await rollPeriod(db, b.id, now);
     rows = await db.select().from(budgets).where(eq(budgets.teamId, teamId)).orderBy(budgets.createdAt);
@@ -120,7 +147,7 @@ export async function listBudgets(db: Db, teamId: string, now = new Date()): Pro
   ]);
   const label = new Map<string, string>([...us.map((u) => [u.id, u.email] as const), ...ks.map((k) => [k.id, `key ${k.name}`] as const)]);
   return rows.map(({ webhookSecretEncrypted, ...b }) => {
-    const end = periodEnd({ period: b.period as Period, customDays: b.customDays }, b.periodStart, tz);
+    const end = currentPeriodEnd(spec(b), b.periodStart, tz);
     return {
       ...b,
       hasWebhookSecret: !!webhookSecretEncrypted,

@@ -1,12 +1,13 @@
+import { addDays, dayStart } from "@/lib/zone";
 import { dayRange, microsToDollars } from "./series";
 
 /**
  * Cumulative spend per day of a period, then a straight forecast line from now to the period's
- * end at `burnPerDayMicros`. Days are UTC days (the rollup's). Each forecast point is the spend
+ * end at `burnPerDayMicros`. Days are the team's (`timeZone`, as the rollup files them; UTC if not given). Each forecast point is the spend
  * expected by the end of its day, the rest of today included, so the last one is the forecast
  * for the period (forecastBudget's `projectedMicros`); without `now`, today is taken as over.
  */
-export function burnSeries(daily: { day: string; costMicros: number }[], opts: { from: string; today: string; to: string; burnPerDayMicros: number; now?: Date }) {
+export function burnSeries(daily: { day: string; costMicros: number }[], opts: { from: string; today: string; to: string; burnPerDayMicros: number; now?: Date; timeZone?: string }) {
   const byDay = new Map(daily.map((d) => [d.day, d.costMicros]));
   let cum = 0;
   const out: { day: string; spent?: number; forecast?: number }[] = [];
@@ -15,7 +16,7 @@ export function burnSeries(daily: { day: string; costMicros: number }[], opts: {
     out.push({ day, spent: microsToDollars(cum) });
   }
   if (out.length) out[out.length - 1].forecast = out[out.length - 1].spent;
-  const restOfToday = opts.now ? Math.max(0, Date.parse(`${opts.today}T00:00:00.000Z`) + 86_400_000 - opts.now.getTime()) / 86_400_000 : 0;
+  const restOfToday = opts.now ? Math.max(0, dayStart(addDays(opts.today, 1), opts.timeZone ?? "UTC").getTime() - opts.now.getTime()) / 86_400_000 : 0;
   let days = restOfToday;
   for (const day of dayRange(opts.from, opts.to).filter((d) => d > opts.today)) {
     days += 1;

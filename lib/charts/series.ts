@@ -7,7 +7,7 @@ export type Stacked = { data: StackedPoint[]; keys: string[]; totalMicros: numbe
 const DAY_MS = 86_400_000;
 export const OTHERS = "Others";
 
-/** Every `YYYY-MM-DD` from `from` to `to`, inclusive (UTC days, as the rollup stores them). */
+/** Every `YYYY-MM-DD` from `from` to `to`, inclusive (calendar days: the team's, as the rollup stores them). */
 export function dayRange(from: string, to: string): string[] {
   const out: string[] = [];
   for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));

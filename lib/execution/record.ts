@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { rawQuery, type Db } from "@/db";
 import { SETTLEMENT_SELECT, settlementCtes, type SettlementRow } from "@/lib/budgets";
 import type { requests } from "@/db/schema";
@@ -11,7 +12,7 @@ export type RequestRecord = typeof requests.$inferInsert & { prompt?: string; re
 /**
  * The rows travel as one JSON array ($1) and are expanded by `jsonb_to_recordset`, so the same
  * prepared statement serves a group of any size. The requests rows, their payloads and the
- * rollup (grouped by UTC day, team, model, user and key; a refused call, which reached no model,
+ * rollup (grouped by the day in the team's time zone, team, model, user and key; a refused call, which reached no model,
  * under no model though its row names the one routed to) are written by ONE statement —
  * data-modifying CTEs commit atomically — so the dashboards, which read only `usage_daily`,
  * always agree with the raw table, at one round trip per group of rows.
@@ -46,6 +47,11 @@ r as (
   on conflict (id) do nothing
   returning id
 ),
+z as (
+  -- The team's zone names the rollup day. FOR KEY SHARE (as the foreign key check takes anyway)
+  -- waits for a zone change in progress and then reads the new zone (setTeamTimezone).
+  select id, timezone from teams where id in (select team_id from x) for key share
+),
 p as (
   insert into request_payloads (request_id, prompt, response)
   select x.id, x.prompt, x.response from x join r on r.id = x.id where x.has_payload
@@ -54,11 +60,11 @@ p as (
 
 const USAGE_UPSERT = `insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens,
   output_tokens, cost_micros, latency_ms_sum)
-select (created_at at time zone 'UTC')::date, team_id, case when status = 'refused' then '' else coalesce(model, '') end, coalesce(user_id, ''),
+select (x.created_at at time zone z.timezone)::date, x.team_id, case when status = 'refused' then '' else coalesce(model, '') end, coalesce(user_id, ''),
   coalesce(api_key_id::text, ''), count(*), count(*) filter (where status <> 'ok'),
   sum(coalesce(input_tokens, 0)), sum(coalesce(output_tokens, 0)), sum(coalesce(cost_micros, 0)),
   sum(coalesce(latency_ms, 0))
-from x where x.id in (select id from r)
+from x join z on z.id = x.team_id where x.id in (select id from r)
 group by 1, 2, 3, 4, 5
 on conflict (team_id, day, model, user_id, api_key_id) do update set
   requests = u.requests + excluded.requests,
@@ -71,6 +77,22 @@ on conflict (team_id, day, model, user_id, api_key_id) do update set
 const RECORD_SQL = `with ${RECORD_CTES}\n${USAGE_UPSERT}`;
 /** The same, with the budget settlements pending in this process ($2) committed by the same statement. */
 const RECORD_AND_SETTLE_SQL = `with ${RECORD_CTES},\nud as (${USAGE_UPSERT} returning 1),\n${settlementCtes("$2")}\n${SETTLEMENT_SELECT}`;
+
+/**
+ * Files a team's requests in usage_daily again, under their days in the team's zone now: after
+ * its zone changed. Run under the team row's FOR UPDATE lock, so no writer adds to the rollup
+ * meanwhile; statements after the lock see every request committed before it.
+ */
+export async function rebuildTeamRollup(db: Db, teamId: string) {
+  await db.execute(sql`delete from usage_daily where team_id = ${teamId}`);
+  await db.execute(sql`insert into usage_daily (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens, output_tokens, cost_micros, latency_ms_sum)
+    select (r.created_at at time zone t.timezone)::date, r.team_id, case when r.status = 'refused' then '' else coalesce(r.model, '') end,
+      coalesce(r.user_id, ''), coalesce(r.api_key_id::text, ''), count(*), count(*) filter (where r.status <> 'ok'),
+      sum(r.input_tokens), sum(r.output_tokens), sum(r.cost_micros), sum(r.latency_ms)
+    from requests r join teams t on t.id = r.team_id
+    where r.team_id = ${teamId}
+    group by 1, 2, 3, 4, 5`);
+}
 
 /**
  * Writes finished requests with their payloads and folds them into the daily rollup, in one

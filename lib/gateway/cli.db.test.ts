@@ -41,7 +41,7 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/Spend since/);
     expect(s.stdout).toMatch(/gpt-4\.1-mini/);
-    expect((await mc(["spend", "--days", "1"])).stdout).toMatch(/^Spend since \S+ \(1 day\)$/m);
+    expect((await mc(["spend", "--days", "1"])).stdout).toMatch(/^Spend since \S+ UTC \(1 day\)$/m);
     // A refusal is counted with the failures, and the line says so (it said "failed"), as the Overview does.
     await insertRequestRecords(fx.db, [{ teamId: fx.team.id, source: "api", model: "gpt-4.1", status: "refused", errorKind: "budget_exceeded" }]);
     const json = JSON.parse((await mc(["spend", "--days", "1", "--json"])).stdout);

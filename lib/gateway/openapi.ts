@@ -217,7 +217,7 @@ export function openApiDocument() {
           operationId: "spend",
           summary: "The team's usage and budgets",
           parameters: [{ name: "days", in: "query", schema: { ...int, minimum: 1, maximum: 366, default: 30 } }],
-          responses: { 200: { description: "Totals, cost by model, and budgets with what they spent in their current period (period_start to period_end)" }, ...errors(400, 401) },
+          responses: { 200: { description: "Totals since `since` (the first of the last `days` days in the team's time zone, `timezone`, an IANA name), cost by model, and budgets with what they spent in their current period (period_start to period_end, ISO instants)" }, ...errors(400, 401) },
         },
       },
       "/pipelines": {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/db";
 import type { FailedAttempt } from "@/db/schema";
-import { listBudgets } from "@/lib/budgets/service";
+import { listBudgets, teamZone } from "@/lib/budgets/service";
 import { callerCostMicros, delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { judgeAnswer, optimalFrom, type Judgement } from "@/lib/execution/judge";
 import { rateRequest } from "@/lib/ratings/service";
@@ -193,8 +193,9 @@ export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: 
   const raw = url.searchParams.get("days") ?? "30";
   const days = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(days) || days < 1 || days > 366) throw badRequest("days must be a whole number from 1 to 366.", "days");
-  const since = lastDays(days).day;
   const teamId = caller.key.teamId;
+  const timezone = await teamZone(db, teamId);
+  const since = lastDays(days, timezone).day;
   const [totals, models, bs] = await Promise.all([
     usageTotals(db, teamId, since),
     topModels(db, teamId, since, 20),
@@ -203,6 +204,7 @@ export async function spendRoute(db: Db, url: URL, res: ServerResponse, caller: 
   sendJson(res, 200, {
     since,
     days,
+    timezone,
     totals: { requests: totals.requests, errors: totals.errors, tokens: totals.tokens, cost_usd: totals.costMicros / 1e6 },
     by_model: models.map((m) => ({ model: m.model, requests: m.requests, cost_usd: m.costMicros / 1e6 })),
     budgets: bs.map((b) => ({

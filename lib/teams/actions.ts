@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { teamAction, userAction } from "@/lib/auth/action";
-import { acceptInvitation, addMember, changeRole, createTeam, removeMember, revokeInvitation } from "./service";
-import { acceptInvitationSchema, addMemberSchema, changeRoleSchema, createTeamSchema, removeMemberSchema, revokeInvitationSchema } from "./schemas";
+import { acceptInvitation, addMember, changeRole, createTeam, removeMember, revokeInvitation, setTeamTimezone } from "./service";
+import { acceptInvitationSchema, addMemberSchema, changeRoleSchema, createTeamSchema, removeMemberSchema, revokeInvitationSchema, setTimezoneSchema } from "./schemas";
 
 const createTeamInner = userAction({ schema: createTeamSchema, labels: { name: "Team name", slug: "Address (slug)" } }, async (input, { db, userId }) => {
   const team = await createTeam(db, { ...input, ownerId: userId });
@@ -58,5 +58,15 @@ const acceptInner = userAction({ schema: acceptInvitationSchema }, async (input,
 export async function acceptInvitationAction(a?: unknown, b?: unknown) {
   const res = await acceptInner(a, b);
   if (res.ok) revalidatePath("/", "layout");
+  return res;
+}
+
+const setTimezoneInner = teamAction({ schema: setTimezoneSchema, scope: "settings:write", labels: { timezone: "Time zone" } }, (input, ctx) =>
+  setTeamTimezone(ctx.db, { teamId: ctx.team.id, timezone: input.timezone, actorUserId: ctx.userId }),
+);
+export async function setTeamTimezoneAction(a?: unknown, b?: unknown) {
+  const res = await setTimezoneInner(a, b);
+  // Every page of the team reads its days and times in the zone.
+  if (res.ok) revalidatePath("/t/[team]", "layout");
   return res;
 }

@@ -10,3 +10,4 @@ export const changeRoleSchema = z.object({ userId: z.string().min(1, "Choose a m
 export const removeMemberSchema = z.object({ userId: z.string().min(1, "Choose a member.") });
 export const revokeInvitationSchema = z.object({ invitationId: z.uuid("Choose an invitation.") });
 export const acceptInvitationSchema = z.object({ token: z.string().min(10, "This invitation link is incomplete.") });
+export const setTimezoneSchema = z.object({ timezone: z.string().trim().min(1, "Choose a time zone.").max(64, "Choose a time zone from the list.") });

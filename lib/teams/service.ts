@@ -3,6 +3,9 @@ import { inTransaction, rowsOf, type Db } from "@/db";
 import { auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
+import { moveBudgetPeriodsToZone } from "@/lib/budgets/service";
+import { rebuildTeamRollup } from "@/lib/execution/record";
+import { zoneName } from "@/lib/zone";
 
 export async function audit(db: Db, entry: { teamId: string | null; actorUserId: string | null; action: string; target?: string; details?: Record<string, unknown> }) {
   await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
@@ -137,3 +140,40 @@ export async function acceptInvitation(db: Db, input: { token: string; userId: s
   });
 }
 
+
+/** The zone's name as the runtime spells it ("asia/tokyo" → "Asia/Tokyo"), or an error saying what to enter. */
+async function canonicalZone(db: Db, name: string): Promise<string> {
+  const wrong = () => new UserError(`"${name}" is not a time zone: choose one from the list, as a region/city name such as Europe/Berlin, Asia/Tokyo or America/Los_Angeles.`, { timezone: ["Choose a time zone from the list."] });
+  const canonical = zoneName(name);
+  if (!canonical) throw wrong();
+  // The database files usage under days in this zone: it must know the zone too.
+  try {
+    await db.execute(sql`select now() at time zone ${canonical}`);
+  } catch {
+    throw wrong();
+  }
+  return canonical;
+}
+
+/**
+ * Sets the team's time zone: its days on every page and in the API, and its budgets' midnights.
+ * Budgets first (each current period ends at the new zone's boundary nearest its old end, see
+ * moveBudgetPeriodsToZone), then, under the team row's lock, the zone, the daily rollup filed
+ * again under the new zone's days and the audit entry, in one transaction. While the rollup is
+ * rebuilt the team's calls wait to record their rows (the lock); they lose nothing.
+ */
+export async function setTeamTimezone(db: Db, input: { teamId: string; timezone: string; actorUserId: string }) {
+  const zone = await canonicalZone(db, input.timezone);
+  const [team] = await db.select({ timezone: teams.timezone }).from(teams).where(eq(teams.id, input.teamId));
+  if (!team) throw new NotFoundError("That team does not exist (any more).");
+  if (team.timezone === zone) return { timezone: zone, changed: false, budgetsMoved: 0 };
+  const budgetsMoved = await moveBudgetPeriodsToZone(db, input.teamId, team.timezone, zone);
+  await inTransaction(db, async (t) => {
+    const [locked] = rowsOf<{ timezone: string }>(await t.execute(sql`select timezone from teams where id = ${input.teamId} for update`));
+    if (locked?.timezone !== team.timezone) throw new UserError("Someone changed the team's time zone meanwhile: reload the page and try again.");
+    await t.update(teams).set({ timezone: zone }).where(eq(teams.id, input.teamId));
+    await rebuildTeamRollup(t, input.teamId);
+    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "team.timezone", target: zone, details: { from: team.timezone, to: zone, budgetPeriodsMoved: budgetsMoved } });
+  });
+  return { timezone: zone, changed: true, budgetsMoved };
+}

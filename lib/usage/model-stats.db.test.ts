@@ -6,7 +6,8 @@ import { createTeam } from "@/lib/teams/service";
 import { driverName, freshDb } from "@/test/db";
 import { insertRequestRecords, type RequestRecord } from "@/lib/execution/record";
 import { modelStats } from "./model-stats";
-import { averageRating, dayString, lastDays, spendByDay, topModels, usageTotals } from "./queries";
+import { averageRating, lastDays, spendByDay, topModels, usageTotals } from "./queries";
+import { dayIn } from "@/lib/zone";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let teamId: string;
@@ -34,7 +35,7 @@ describe(`model stats on ${driverName}`, () => {
       row("B", "ok", tried("D")), // D only ever failed over
       { ...row("A", "ok"), createdAt: new Date(Date.now() - 40 * 86_400_000) }, // outside the window
     ]);
-    const stats = Object.fromEntries((await modelStats(db, teamId, 30)).map((s) => [s.model, { requests: s.requests, errors: s.errors, failedOver: s.failedOver }]));
+    const stats = Object.fromEntries((await modelStats(db, teamId, 30, "UTC")).map((s) => [s.model, { requests: s.requests, errors: s.errors, failedOver: s.failedOver }]));
     expect(stats).toEqual({
       A: { requests: 3, errors: 2, failedOver: 1 }, // the second call's fallback failed too: nothing rescued it
       B: { requests: 3, errors: 1, failedOver: 0 },
@@ -56,7 +57,7 @@ describe(`model stats on ${driverName}`, () => {
       rate(old, "E", 0, new Date(Date.now() - 59 * DAY)), // 59 days ago: not in "the last 30 days"
       rate(oldF, "F", 0, new Date(Date.now() - 2 * DAY)), // rated in the window, a call from before it
     ]);
-    const stats = Object.fromEntries((await modelStats(db, team, 30)).map((s) => [s.model, { requests: s.requests, ratings: s.ratings, avgRating: s.avgRating }]));
+    const stats = Object.fromEntries((await modelStats(db, team, 30, "UTC")).map((s) => [s.model, { requests: s.requests, ratings: s.ratings, avgRating: s.avgRating }]));
     expect(stats).toEqual({ E: { requests: 1, ratings: 1, avgRating: 1 }, F: { requests: 0, ratings: 1, avgRating: 0 } });
   });
 
@@ -68,9 +69,9 @@ describe(`model stats on ${driverName}`, () => {
       { teamId: team, source: "api", model: "G", status: "refused", errorKind: "budget_exceeded", latencyMs: 2 },
       { teamId: team, source: "api", model: "G", status: "error", errorKind: "server", latencyMs: 30 },
     ]);
-    const [g] = await modelStats(db, team, 30);
+    const [g] = await modelStats(db, team, 30, "UTC");
     expect({ model: g.model, requests: g.requests, errors: g.errors }).toEqual({ model: "G", requests: 2, errors: 1 });
-    const { day } = lastDays(30);
+    const { day } = lastDays(30, "UTC");
     expect(await topModels(db, team, day)).toEqual([
       { model: "G", requests: 2, costMicros: 20 },
       { model: "(none)", requests: 1, costMicros: 0 },
@@ -80,19 +81,19 @@ describe(`model stats on ${driverName}`, () => {
 
   it("counts the same 30 days as the Overview and the API: 30 UTC days up to today, not 30 × 24 hours back", async () => {
     const team = (await createTeam(db, { name: "MW", slug: "ms-window", ownerId: owner })).id;
-    const now = new Date(`${dayString(new Date())}T12:00:00.000Z`);
-    const { day, since } = lastDays(30, now);
+    const now = new Date(`${dayIn(new Date(), "UTC")}T12:00:00.000Z`);
+    const { day, since } = lastDays(30, "UTC", now);
     const call = (model: string, at: Date): RequestRecord => ({ id: crypto.randomUUID(), teamId: team, source: "api", model, status: "ok", latencyMs: 40, costMicros: 9, createdAt: at });
     // A minute before the window's first UTC midnight (yet less than 30 × 24 h ago), and a minute after it.
     const before = call("H", new Date(since.getTime() - 60_000));
     const after = call("H", new Date(since.getTime() + 60_000));
     await insertRequestRecords(db, [before, after]);
     await db.insert(ratings).values([before, after].map((r) => ({ requestId: r.id!, teamId: team, userId: owner, kind: "stars" as const, value: r === before ? 1 : 5, domain: "chat", model: "H", createdAt: r.createdAt! })));
-    const [h] = await modelStats(db, team, 30, now);
+    const [h] = await modelStats(db, team, 30, "UTC", now);
     const totals = await usageTotals(db, team, day);
     expect({ requests: h.requests, ratings: h.ratings }).toEqual({ requests: totals.requests, ratings: 1 });
     expect(totals.requests).toBe(1);
-    expect(await averageRating(db, team, 30, now)).toEqual({ count: 1, average: 5 });
+    expect(await averageRating(db, team, 30, "UTC", now)).toEqual({ count: 1, average: 5 });
   });
 
   it("puts a call a millisecond before UTC midnight on its day and one at midnight on the next, in the rollup and in the windows read from requests alike", async () => {
@@ -102,8 +103,8 @@ describe(`model stats on ${driverName}`, () => {
     await insertRequestRecords(db, [row(new Date(midnight.getTime() - 1), 100), row(midnight, 7)]);
     expect((await spendByDay(db, [team], "2025-05-01", "2025-05-02", "model")).map((r) => [r.day, r.costMicros]).sort()).toEqual([["2025-05-01", 100], ["2025-05-02", 7]]);
     const now = new Date("2025-05-02T09:00:00.000Z");
-    expect(lastDays(1, now)).toEqual({ day: "2025-05-02", since: midnight });
-    expect((await usageTotals(db, team, lastDays(1, now).day)).costMicros).toBe(7);
-    expect((await modelStats(db, team, 1, now))[0]).toMatchObject({ model: "M", requests: 1, avgCostMicros: 7 });
+    expect(lastDays(1, "UTC", now)).toEqual({ day: "2025-05-02", since: midnight });
+    expect((await usageTotals(db, team, lastDays(1, "UTC", now).day)).costMicros).toBe(7);
+    expect((await modelStats(db, team, 1, "UTC", now))[0]).toMatchObject({ model: "M", requests: 1, avgCostMicros: 7 });
   });
 });

@@ -28,8 +28,8 @@ export type ModelStats = {
  * a call no model answered count as errors, not as rescued). A refused call (the budget's refusal
  * names the model routed to) never reached a model.
  */
-export async function modelStats(db: Db, teamId: string, days: number, now = new Date()): Promise<ModelStats[]> {
-  const { since } = lastDays(days, now);
+export async function modelStats(db: Db, teamId: string, days: number, timeZone: string, now = new Date()): Promise<ModelStats[]> {
+  const { since } = lastDays(days, timeZone, now);
   const [usage, rated, failedOver] = await Promise.all([
     db
       .select({

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db";
+import { addDays, dayIn, dayStart } from "@/lib/zone";
 import { apiKeys, ratings, requests, teams, usageDaily, users } from "@/db/schema";
 
 /** Totals for a team since a day (inclusive), read from the daily rollup only. */
@@ -49,25 +50,22 @@ export async function recentRequests(db: Db, teamId: string, limit = 10) {
     .limit(limit);
 }
 
-export function dayString(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
 /**
- * "The last N days" as every page, the API and the CLI count them: N UTC days up to today, the
- * rollup's days. `day` is the first of them, `since` its first instant (for queries on `requests`
- * and `ratings`), so that figures read from either agree.
+ * "The last N days" as every page, the API and the CLI count them: N days of the team's zone up
+ * to today, the rollup's days (record.ts files a request under its day in the team's zone). `day`
+ * is the first of them, `since` its first instant (for queries on `requests` and `ratings`), so
+ * that figures read from either agree.
  */
-export function lastDays(days: number, now = new Date()): { day: string; since: Date } {
-  const day = dayString(new Date(now.getTime() - (days - 1) * 86_400_000));
-  return { day, since: new Date(`${day}T00:00:00.000Z`) };
+export function lastDays(days: number, timeZone: string, now = new Date()): { day: string; since: Date } {
+  const day = addDays(dayIn(now, timeZone), -(days - 1));
+  return { day, since: dayStart(day, timeZone) };
 }
 
 export type Dimension = "model" | "user" | "key" | "team";
 
 /**
  * Spend per day and per series for a range of days, from the rollup only (primary key starts with
- * team_id, day). `team` compares the given teams; the other dimensions split one team's spend.
+ * team_id, day). Days are each team's own (its zone's). `team` compares the given teams; the other dimensions split one team's spend.
  */
 export async function spendByDay(db: Db, teamIds: string[], from: string, to: string, dim: Dimension) {
   const col = dim === "model" ? usageDaily.model : dim === "user" ? usageDaily.userId : dim === "key" ? usageDaily.apiKeyId : usageDaily.teamId;
@@ -106,8 +104,8 @@ export async function seriesLabels(db: Db, dim: Dimension, keys: string[]): Prom
 }
 
 /** Average rating given in the last `days` days (lastDays): thumbs as 0/1 → 1 or 5 stars, stars as given (1–5). */
-export async function averageRating(db: Db, teamId: string, days: number, now = new Date()) {
-  const { since } = lastDays(days, now);
+export async function averageRating(db: Db, teamId: string, days: number, timeZone: string, now = new Date()) {
+  const { since } = lastDays(days, timeZone, now);
   const [row] = await db
     .select({
       n: sql<number>`count(*)::int`,

@@ -2,8 +2,9 @@ import Link from "next/link";
 import { requirePageTeam } from "@/lib/auth/page";
 import { listBudgets } from "@/lib/budgets/service";
 import { burnSeries } from "@/lib/charts/burn";
-import { averageRating, dayString, lastDays, recentRequests, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
-import { formatInt, formatMs, formatUsd, formatUtc } from "@/lib/format";
+import { averageRating, lastDays, recentRequests, spendByDay, topModels, usageTotals } from "@/lib/usage/queries";
+import { formatInt, formatMs, formatUsd } from "@/lib/format";
+import { dayIn, formatDayTime, formatInZone } from "@/lib/zone";
 import { Card, Stat } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
 import { BudgetProgress } from "@/components/budgets/progress";
@@ -15,23 +16,23 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
   const { team: slug } = await params;
   const { team, db } = await requirePageTeam(slug);
   const now = new Date();
-  const today = dayString(now);
-  const since30 = lastDays(30, now).day;
+  const tz = team.timezone;
+  const today = dayIn(now, tz);
+  const since30 = lastDays(30, tz, now).day;
   const [todayTotals, monthTotals, models, recent, budgetList, rating] = await Promise.all([
     usageTotals(db, team.id, today),
     usageTotals(db, team.id, since30),
     topModels(db, team.id, since30),
     recentRequests(db, team.id),
     listBudgets(db, team.id, now),
-    averageRating(db, team.id, 30, now),
+    averageRating(db, team.id, 30, tz, now),
   ]);
   const budget = budgetList.find((b) => b.scope === "team") ?? null;
-  const periodFrom = budget ? dayString(budget.periodStart) : since30;
+  const periodFrom = budget ? dayIn(budget.periodStart, tz) : since30;
   const daily = budget ? await spendByDay(db, [team.id], periodFrom, today, "team") : [];
   // The period's last day: the forecast is "by" it (periodEnd is the next period's first instant).
   const lastDay = budget ? new Date(budget.periodEnd.getTime() - 1) : now;
-  const burn = budget ? burnSeries(daily, { from: periodFrom, today, to: dayString(lastDay), burnPerDayMicros: budget.forecast.burnPerDayMicros, now }) : [];
-  const tz = team.timezone;
+  const burn = budget ? burnSeries(daily, { from: periodFrom, today, to: dayIn(lastDay, tz), burnPerDayMicros: budget.forecast.burnPerDayMicros, now, timeZone: tz }) : [];
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Overview</h1>
@@ -49,7 +50,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
       ) : (
         <>
           <div className="grid gap-4 md:grid-cols-4">
-            <Stat label="Spend today (UTC)" value={formatUsd(todayTotals.costMicros)} testId="spend-today" hint={`${formatInt(todayTotals.requests)} requests`} />
+            <Stat label={`Spend today (${tz})`} value={formatUsd(todayTotals.costMicros)} testId="spend-today" hint={`${formatInt(todayTotals.requests)} requests`} />
             <Stat
               label={budget ? "Spend this period" : "Spend, last 30 days"}
               value={formatUsd(budget ? budget.spentMicros : monthTotals.costMicros)}
@@ -76,6 +77,9 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                           : "Over the limit: this budget only warns, so calls still run."
                         : `At this rate the budget runs out around ${budget.forecast.exhaustsAt.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}.`
                       : "At this rate the budget lasts the period."}
+                  </p>
+                  <p className="text-zinc-500" data-testid="overview-reset">
+                    Resets {formatDayTime(budget.periodEnd, tz)} ({tz}).
                   </p>
                 </div>
                 <BurnChart data={burn} limit={budget.limitMicros / 1_000_000} />
@@ -105,7 +109,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                 </table>
               </div>
             </Card>
-            <Card title="Recent activity (UTC)" action={<Link href={`/t/${team.slug}/requests`} className="text-sm text-indigo-600 hover:underline">All requests</Link>}>
+            <Card title={`Recent activity (${tz})`} action={<Link href={`/t/${team.slug}/requests`} className="text-sm text-indigo-600 hover:underline">All requests</Link>}>
               <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="recent-activity">
                 {recent.map((r) => (
                   <li key={r.id}>
@@ -120,7 +124,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                       </span>
                       <span className="flex shrink-0 items-center gap-2 text-xs text-zinc-500">
                         {r.status !== "ok" && <Badge tone="red">{r.status}</Badge>}
-                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {formatUtc(r.createdAt)}
+                        {formatUsd(r.costMicros)} · {formatMs(r.latencyMs)} · {formatInZone(r.createdAt, tz)}
                       </span>
                     </Link>
                   </li>

@@ -4,12 +4,16 @@ import { Card } from "@/components/ui/card";
 import { AddMemberForm, InvitationsList, MembersTable } from "@/components/admin/members";
 import { CreateTeamForm } from "@/components/admin/create-team";
 import { AdminNav } from "@/components/admin/admin-nav";
+import { TeamZoneForm } from "@/components/admin/team-zone";
+import { hasScope } from "@/lib/auth/scopes";
+import { offsetAt, timeZoneNames } from "@/lib/zone";
 
 export const metadata = { title: "Admin · Members" };
 
 export default async function AdminMembersPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
   const ctx = await requirePageScope(slug, "members:write");
+  const now = new Date();
   const [members, invitations] = await Promise.all([listMembers(ctx.db, ctx.team.id), listInvitations(ctx.db, ctx.team.id)]);
   return (
     <div className="space-y-6">
@@ -27,9 +31,16 @@ export default async function AdminMembersPage({ params }: { params: Promise<{ t
             <InvitationsList invitations={invitations.map((i) => ({ ...i, expiresAt: i.expiresAt.toISOString() }))} />
           </Card>
         </div>
-        <Card title="Create another team">
-          <CreateTeamForm />
-        </Card>
+        <div className="space-y-4">
+          {hasScope(ctx.role, "settings:write") && (
+            <Card title="Team settings">
+              <TeamZoneForm zones={timeZoneNames().map((name) => ({ name, offset: offsetAt(now, name) }))} />
+            </Card>
+          )}
+          <Card title="Create another team">
+            <CreateTeamForm />
+          </Card>
+        </div>
       </div>
     </div>
   );

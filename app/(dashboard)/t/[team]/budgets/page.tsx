@@ -1,3 +1,4 @@
+import { formatDayTime } from "@/lib/zone";
 import { requirePageTeam } from "@/lib/auth/page";
 import { hasScope } from "@/lib/auth/scopes";
 import { alertHistory, budgetTargets, listBudgets } from "@/lib/budgets/service";
@@ -9,7 +10,6 @@ import { BudgetProgress } from "@/components/budgets/progress";
 
 export const metadata = { title: "Budgets" };
 
-const fmtDate = (d: Date, tz: string) => d.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 
 export default async function BudgetsPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
@@ -40,14 +40,15 @@ export default async function BudgetsPage({ params }: { params: Promise<{ team: 
                 <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400">
                   <dt>Period</dt>
                   <dd>
-                    {b.period === "custom" ? `${b.customDays} days` : b.period}, resets {fmtDate(b.periodEnd, tz)} ({tz})
+                    {b.period === "custom" ? `${b.customDays} days` : b.period}, resets {formatDayTime(b.periodEnd, tz)} ({tz})
+                    {b.periodEndsAt && <span className="block">This period ends at the zone’s midnight nearest its usual end: the team’s time zone changed during it.</span>}
                   </dd>
                   <dt>Burn rate</dt>
                   <dd>{formatUsd(b.forecast.burnPerDayMicros)} / day</dd>
                   <dt>Forecast for the period</dt>
                   <dd>{formatUsd(b.forecast.projectedMicros)}</dd>
                   <dt>Exhausted</dt>
-                  <dd data-testid="budget-exhaustion">{b.forecast.exhaustsAt ? (b.forecast.exhaustsAt.getTime() <= Date.now() ? "now" : `around ${fmtDate(b.forecast.exhaustsAt, tz)}`) : "not this period at this rate"}</dd>
+                  <dd data-testid="budget-exhaustion">{b.forecast.exhaustsAt ? (b.forecast.exhaustsAt.getTime() <= Date.now() ? "now" : `around ${formatDayTime(b.forecast.exhaustsAt, tz)}`) : "not this period at this rate"}</dd>
                   <dt>Alerts at</dt>
                   <dd>{b.thresholds.map((t) => `${t} %`).join(", ")}{b.webhookUrl ? " + webhook" : ""}</dd>
                 </dl>
@@ -85,7 +86,7 @@ export default async function BudgetsPage({ params }: { params: Promise<{ team: 
               <tbody>
                 {alerts.map((a) => (
                   <tr key={a.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                    <td className="whitespace-nowrap py-1 pr-3">{fmtDate(a.createdAt, tz)}</td>
+                    <td className="whitespace-nowrap py-1 pr-3">{formatDayTime(a.createdAt, tz)}</td>
                     <td className="py-1 pr-3">{a.budget}</td>
                     <td className="whitespace-nowrap py-1 pr-3 text-right">{a.threshold} %</td>
                     <td className="whitespace-nowrap py-1 pr-3 text-right">

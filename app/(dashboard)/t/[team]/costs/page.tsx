@@ -2,7 +2,8 @@ import Link from "next/link";
 import { myTeams, requirePageTeam } from "@/lib/auth/page";
 import { DIMENSIONS, parseCostsQuery, RANGES } from "@/lib/charts/range";
 import { stackByDay, totalsByKey } from "@/lib/charts/series";
-import { dayString, seriesLabels, spendByDay } from "@/lib/usage/queries";
+import { seriesLabels, spendByDay } from "@/lib/usage/queries";
+import { dayIn } from "@/lib/zone";
 import { formatInt, formatUsd } from "@/lib/format";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -15,7 +16,7 @@ type Search = Promise<Record<string, string | string[] | undefined>>;
 export default async function CostsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Search }) {
   const { team: slug } = await params;
   const { db, team } = await requirePageTeam(slug);
-  const q = parseCostsQuery(await searchParams, dayString(new Date()));
+  const q = parseCostsQuery(await searchParams, dayIn(new Date(), team.timezone));
   const teamIds = q.by === "team" ? (await myTeams()).map((t) => t.id) : [team.id];
   const rows = await spendByDay(db, teamIds, q.from, q.to, q.by);
   const labels = Object.fromEntries(await seriesLabels(db, q.by, [...new Set(rows.map((r) => r.key))]));
@@ -69,7 +70,7 @@ export default async function CostsPage({ params, searchParams }: { params: Prom
         <EmptyState title="No spend in this range">Costs appear here as soon as the team runs tasks.</EmptyState>
       ) : (
         <>
-          <Card title={`Spend per day by ${DIMENSIONS.find((d) => d.value === q.by)!.label.toLowerCase()}, ${q.from} – ${q.to} (UTC days)`}>
+          <Card title={`Spend per day by ${DIMENSIONS.find((d) => d.value === q.by)!.label.toLowerCase()}, ${q.from} – ${q.to} (${q.by === "team" ? "each team's days in its own time zone" : `days in ${team.timezone}`})`}>
             <StackedBars data={chart.data} keys={chart.keys} labels={labels} />
           </Card>
           <Card title={`${formatUsd(chart.totalMicros)} over ${formatInt(requests)} requests`}>

@@ -22,7 +22,7 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
       .from(models)
       .innerJoin(providers, eq(providers.id, models.providerId))
       .orderBy(providers.name, models.name),
-    modelStats(db, team.id, 30),
+    modelStats(db, team.id, 30, team.timezone),
     loadSnapshot(db, team.id),
   ]);
   const statOf = new Map(stats.map((s) => [s.model, s]));

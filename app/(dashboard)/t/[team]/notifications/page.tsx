@@ -1,4 +1,4 @@
-import { formatUtc } from "@/lib/format";
+import { formatWithZone } from "@/lib/zone";
 import { requirePageTeam } from "@/lib/auth/page";
 import { listNotifications } from "@/lib/alerts/notifications";
 import { Card } from "@/components/ui/card";
@@ -31,7 +31,7 @@ export default async function NotificationsPage({ params }: { params: Promise<{ 
                     {n.title}
                   </div>
                   <div className="text-sm text-zinc-600 dark:text-zinc-400">{n.body}</div>
-                  <div className="text-xs text-zinc-500">{formatUtc(n.createdAt)} UTC</div>
+                  <div className="text-xs text-zinc-500">{formatWithZone(n.createdAt, team.timezone)}</div>
                 </div>
                 {!n.readAt && <MarkRead id={n.id} />}
               </li>

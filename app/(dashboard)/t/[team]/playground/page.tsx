@@ -1,6 +1,7 @@
 import { requirePageTeam } from "@/lib/auth/page";
 import { enabledModels, playgroundHistory } from "@/lib/usage/history";
-import { formatMs, formatUsd, formatUtc } from "@/lib/format";
+import { formatMs, formatUsd } from "@/lib/format";
+import { formatWithZone } from "@/lib/zone";
 import { Playground } from "@/components/playground/playground";
 import { SynthesisPanel } from "@/components/pipelines/synthesis-panel";
 import { RatingControls } from "@/components/ratings/rating-controls";
@@ -33,7 +34,7 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ tea
                     <span className="font-mono">{h.model ?? "—"}</span>
                     {h.status !== "ok" && <Badge tone="red">{h.status}</Badge>}
                     <span data-testid="history-cost">{formatUsd(h.costMicros)}</span> · {formatMs(h.latencyMs)} · {h.who ?? "API"} ·{" "}
-                    {formatUtc(h.createdAt)} UTC
+                    {formatWithZone(h.createdAt, team.timezone)}
                   </span>
                 </div>
                 {h.status === "ok" ? (

@@ -7,7 +7,8 @@ import { requirePageTeam } from "@/lib/auth/page";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ThumbIcon } from "@/components/ui/icons";
-import { formatInt, formatUtc, raterLabel } from "@/lib/format";
+import { formatInt, raterLabel } from "@/lib/format";
+import { formatInZone } from "@/lib/zone";
 
 export const metadata = { title: "Ratings" };
 
@@ -75,7 +76,7 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
             <table className="w-full text-sm" data-testid="ratings-table">
               <thead className="text-left text-xs text-zinc-500">
                 <tr>
-                  <th className="py-1 pr-3">When (UTC)</th>
+                  <th className="py-1 pr-3">When ({team.timezone})</th>
                   <th className="py-1 pr-3">Task</th>
                   <th className="py-1 pr-3">Model</th>
                   <th className="py-1 pr-3">Kind of task</th>
@@ -87,7 +88,7 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
               <tbody>
                 {rows.map(({ r, who, keyName, prompt }) => (
                   <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
-                    <td className="whitespace-nowrap py-1.5 pr-3 text-xs text-zinc-500">{formatUtc(r.createdAt)}</td>
+                    <td className="whitespace-nowrap py-1.5 pr-3 text-xs text-zinc-500">{formatInZone(r.createdAt, team.timezone)}</td>
                     <td className="max-w-48 truncate py-1.5 pr-3 sm:max-w-xs" title={prompt ?? ""}>
                       <Link href={`/t/${slug}/requests/${r.requestId}`} className="hover:underline">
                         {prompt ?? "—"}

@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { PageLinks } from "@/components/ui/page-links";
 import { requirePageTeam } from "@/lib/auth/page";
-import { formatInt, formatMs, formatUsd, formatUtc } from "@/lib/format";
+import { formatInt, formatMs, formatUsd } from "@/lib/format";
+import { formatInZone } from "@/lib/zone";
 import { listRequests, parseRequestFilters, requestFilterOptions, REQUEST_SOURCES, REQUEST_STATUSES } from "@/lib/usage/requests";
 import { Card } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
@@ -83,7 +84,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
             <table className="w-full text-sm" data-testid="requests-table">
               <thead className="text-left text-xs text-zinc-500">
                 <tr>
-                  <th className="py-1 pr-3">Time (UTC)</th>
+                  <th className="py-1 pr-3">Time ({team.timezone})</th>
                   <th className="py-1 pr-3">Source</th>
                   <th className="py-1 pr-3">Model</th>
                   <th className="py-1 pr-3">Status</th>
@@ -97,7 +98,7 @@ export default async function RequestsPage({ params, searchParams }: { params: P
                   <tr key={r.id} className="border-t border-zinc-100 hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50" data-testid="request-row">
                     <td className="whitespace-nowrap py-1.5 pr-3 text-xs">
                       <Link href={`${base}/${r.id}`} className="text-indigo-600 hover:underline" data-testid="request-link">
-                        {formatUtc(r.createdAt, true)}
+                        {formatInZone(r.createdAt, team.timezone, true)}
                       </Link>
                     </td>
                     <td className="py-1.5 pr-3 text-xs" data-testid="request-source">{r.source === "seed" ? <Badge tone="amber">demo</Badge> : r.source}</td>

@@ -10,7 +10,7 @@ export const metadata = { title: "Routing simulator" };
 export default async function RoutingPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
   const { db, team } = await requirePageTeam(slug);
-  const rated = (await modelStats(db, team.id, 90)).filter((s) => s.ratings > 0).sort((a, b) => (b.avgRating ?? 0) - (a.avgRating ?? 0));
+  const rated = (await modelStats(db, team.id, 90, team.timezone)).filter((s) => s.ratings > 0).sort((a, b) => (b.avgRating ?? 0) - (a.avgRating ?? 0));
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Routing simulator</h1>

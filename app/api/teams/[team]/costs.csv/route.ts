@@ -3,7 +3,8 @@ import { currentUserId, teamContext } from "@/lib/auth/session";
 import { teamsOfUser } from "@/lib/auth/users";
 import { parseCostsQuery } from "@/lib/charts/range";
 import { toCsv } from "@/lib/charts/series";
-import { dayString, seriesLabels, spendByDay } from "@/lib/usage/queries";
+import { seriesLabels, spendByDay } from "@/lib/usage/queries";
+import { dayIn } from "@/lib/zone";
 
 /** Daily spend per series as CSV, for members of the team (session-checked; 404 for anyone else). */
 export async function GET(req: Request, { params }: { params: Promise<{ team: string }> }) {
@@ -13,7 +14,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ team: st
   const db = await getDb();
   const ctx = await teamContext(db, userId, { slug });
   if (!ctx) return new Response("No such team.\n", { status: 404 });
-  const q = parseCostsQuery(Object.fromEntries(new URL(req.url).searchParams), dayString(new Date()));
+  const q = parseCostsQuery(Object.fromEntries(new URL(req.url).searchParams), dayIn(new Date(), ctx.team.timezone));
   const teamIds = q.by === "team" ? (await teamsOfUser(db, userId)).map((t) => t.id) : [ctx.team.id];
   const rows = await spendByDay(db, teamIds, q.from, q.to, q.by);
   const labels = await seriesLabels(db, q.by, [...new Set(rows.map((r) => r.key))]);

@@ -1,4 +1,4 @@
-import { formatUtc } from "@/lib/format";
+import { formatInZone } from "@/lib/zone";
 import { desc, eq } from "drizzle-orm";
 import { auditLog, users } from "@/db/schema";
 import { requirePageScope } from "@/lib/auth/page";
@@ -30,7 +30,7 @@ export default async function AuditPage({ params }: { params: Promise<{ team: st
             <table className="w-full text-sm" data-testid="audit-table">
               <thead className="text-left text-xs text-zinc-500">
                 <tr>
-                  <th className="py-1 pr-3">When (UTC)</th>
+                  <th className="py-1 pr-3">When ({ctx.team.timezone})</th>
                   <th className="py-1 pr-3">Who</th>
                   <th className="py-1 pr-3">Action</th>
                   <th className="py-1 pr-3">Target</th>
@@ -40,7 +40,7 @@ export default async function AuditPage({ params }: { params: Promise<{ team: st
               <tbody>
                 {rows.map(({ a, who }) => (
                   <tr key={a.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
-                    <td className="whitespace-nowrap py-1 pr-3 text-xs text-zinc-500">{formatUtc(a.createdAt, true)}</td>
+                    <td className="whitespace-nowrap py-1 pr-3 text-xs text-zinc-500">{formatInZone(a.createdAt, ctx.team.timezone, true)}</td>
                     <td className="py-1 pr-3 text-xs">{who ?? "system"}</td>
                     <td className="whitespace-nowrap py-1 pr-3 font-mono text-xs">{a.action}</td>
                     <td className="min-w-32 py-1 pr-3 text-xs wrap-break-word">{a.target}</td>

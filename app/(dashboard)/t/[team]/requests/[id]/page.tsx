@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { requirePageTeam } from "@/lib/auth/page";
+import { formatWithZone } from "@/lib/zone";
 import { formatInt, formatMs, formatUsd, raterLabel } from "@/lib/format";
 import { estimatedPart, requestDetail } from "@/lib/usage/requests";
 import { Card } from "@/components/ui/card";
@@ -69,7 +70,7 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
           Request <span className="font-mono text-sm font-normal text-zinc-500">{r.id}</span>
           <Badge tone={statusTone[r.status]}>{r.status}</Badge>
         </h1>
-        <p className="text-sm text-zinc-500">{r.createdAt.toISOString().replace("T", " ").slice(0, 23)} UTC</p>
+        <p className="text-sm text-zinc-500">{formatWithZone(r.createdAt, team.timezone, true)}</p>
       </div>
       <Card title="Outcome">
         <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
