@@ -7,12 +7,14 @@
  *   npx tsx bench/dashboard.ts seed   [--url postgres://postgres@127.0.0.1:5432/mc_bench_dashboard] [--rows 1000000]
  *   npx tsx bench/dashboard.ts data   [--url …]                       # queries only, in-process
  *   npx tsx bench/dashboard.ts http   [--url …] [--port 3311] [-n 60]  # needs a `next build` in .next
+ *   npx tsx bench/dashboard.ts zone   [--url …] [--zone Asia/Kathmandu]  # times a zone change of bench0 (its rollup re-filed) and back
  */
 import { spawn } from "node:child_process";
 import { sql } from "drizzle-orm";
-import { openDb, setDbHandle, type Db } from "@/db";
-import { budgets, memberships, teams } from "@/db/schema";
+import { openDb, rowsOf, setDbHandle, type Db } from "@/db";
+import { budgets, memberships, teams, users } from "@/db/schema";
 import { createUser } from "@/lib/auth/users";
+import { setTeamTimezone } from "@/lib/teams/service";
 import { listBudgets } from "@/lib/budgets/service";
 import { stackByDay, totalsByKey } from "@/lib/charts/series";
 import { dayIn } from "@/lib/zone";
@@ -187,6 +189,21 @@ async function httpBench(n: number, port: number) {
   }
 }
 
+/** A zone change re-files the team's usage (setTeamTimezone): how long it takes, and the pages' data in the new zone. */
+async function zoneBench(db: Db, zone: string, n: number) {
+  const [t] = await db.select().from(teams).where(sql`slug = 'bench0'`);
+  const [owner] = await db.select({ id: users.id }).from(users).where(sql`email = 'bench@bench.local'`);
+  const [c] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from requests where team_id = ${t.id}`));
+  for (const [from, to] of [[t.timezone, zone], [zone, t.timezone], [t.timezone, zone]]) {
+    const s = performance.now();
+    await setTeamTimezone(db, { teamId: t.id, timezone: to, actorUserId: owner.id });
+    console.log(`zone  ${from} → ${to}: ${(performance.now() - s).toFixed(0)} ms for ${c.n.toLocaleString()} requests of bench0`);
+  }
+  await db.execute(sql`analyze usage_daily`);
+  await dataBench(db, n);
+  await setTeamTimezone(db, { teamId: t.id, timezone: t.timezone, actorUserId: owner.id });
+}
+
 async function main() {
   const mode = process.argv[2] ?? "data";
   const n = Number(arg("-n", "60"));
@@ -195,6 +212,7 @@ async function main() {
   await handle.ready;
   setDbHandle(handle);
   if (mode === "seed") await seed(handle.db, Number(arg("--rows", "1000000")));
+  else if (mode === "zone") await zoneBench(handle.db, arg("--zone", "Asia/Kathmandu"), n);
   else await dataBench(handle.db, n);
   await handle.close();
 }

@@ -90,3 +90,27 @@ describe(`migration 0007_alerts_per_limit_key_lineage on ${driverName}`, () => {
     expect(rowsOf(await again(40000))).toHaveLength(1);
   });
 });
+
+describe(`migration 0008_team_zone on ${driverName}`, () => {
+  it("files the usage of a team already set to another zone under that zone's days, and leaves UTC teams' rows as they were", async () => {
+    const { db, migrateToLatest } = await databaseAt("0007_alerts_per_limit_key_lineage");
+    const team = async (slug: string, tz: string) => rowsOf<{ id: string }>(await db.execute(sql`insert into teams (slug, name, timezone) values (${slug}, ${slug}, ${tz}) returning id`))[0].id;
+    const tokyo = await team("tokyo", "Asia/Tokyo");
+    const utc = await team("utc", "UTC");
+    // As the recorder filed them before: by UTC day. 20 Nov 15:10 UTC is 21 Nov in Tokyo.
+    for (const [t, at, cost] of [[tokyo, "2026-11-20T14:30:00Z", 1], [tokyo, "2026-11-20T15:10:00Z", 10], [utc, "2026-11-20T15:10:00Z", 100]] as const) {
+      await db.execute(sql`insert into requests (team_id, source, model, status, cost_micros, created_at) values (${t}, 'api', 'm', 'ok', ${cost}, ${at})`);
+      await db.execute(sql`insert into usage_daily (day, team_id, model, requests, cost_micros) values (${at.slice(0, 10)}, ${t}, 'm', 1, ${cost})
+        on conflict (team_id, day, model, user_id, api_key_id) do update set requests = usage_daily.requests + 1, cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
+    }
+    // A UTC team's row the requests no longer explain (earlier days keep their figures): untouched.
+    await db.execute(sql`insert into usage_daily (day, team_id, model, requests, cost_micros) values ('2026-10-01', ${utc}, 'm', 5, 5000)`);
+
+    await migrateToLatest();
+    const days = async (t: string) =>
+      Object.fromEntries(rowsOf<{ day: string; cost: string | number }>(await db.execute(sql`select day::text as day, cost_micros as cost from usage_daily where team_id = ${t} order by day`)).map((r) => [r.day, Number(r.cost)]));
+    expect(await days(tokyo)).toEqual({ "2026-11-20": 1, "2026-11-21": 10 });
+    expect(await days(utc)).toEqual({ "2026-10-01": 5000, "2026-11-20": 100 });
+    expect(rowsOf(await db.execute(sql`select period_ends_at from budgets`))).toEqual([]);
+  });
+});

@@ -143,7 +143,7 @@ export async function acceptInvitation(db: Db, input: { token: string; userId: s
 
 /** The zone's name as the runtime spells it ("asia/tokyo" → "Asia/Tokyo"), or an error saying what to enter. */
 async function canonicalZone(db: Db, name: string): Promise<string> {
-  const wrong = () => new UserError(`"${name}" is not a time zone: choose one from the list, as a region/city name such as Europe/Berlin, Asia/Tokyo or America/Los_Angeles.`, { timezone: ["Choose a time zone from the list."] });
+  const wrong = () => new UserError(`"${name}" is not a time zone: choose one from the list, as a region/city name such as Europe/Berlin, Asia/Tokyo or America/Los_Angeles.`, { timezone: ["Not a time zone: pick one from the list, e.g. Asia/Tokyo."] });
   const canonical = zoneName(name);
   if (!canonical) throw wrong();
   // The database files usage under days in this zone: it must know the zone too.
