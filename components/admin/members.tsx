@@ -1,6 +1,7 @@
 "use client";
 
 import { useFormAction } from "@/components/ui/use-form-action";
+import { dayIn } from "@/lib/zone";
 import { useState, useTransition } from "react";
 import { addMemberAction, changeRoleAction, removeMemberAction, revokeInvitationAction } from "@/lib/teams/actions";
 import { Button } from "@/components/ui/button";
@@ -153,7 +154,7 @@ export function InvitationsList({ invitations }: { invitations: Invitation[] }) 
       {invitations.map((i) => (
         <li key={i.id} className="flex items-center justify-between gap-2 py-1.5">
           <span className="min-w-0 [overflow-wrap:anywhere]">
-            {i.email} <span className="text-zinc-500">as {i.role}, expires {i.expiresAt.slice(0, 10)}</span>
+            {i.email} <span className="text-zinc-500">as {i.role}, expires {dayIn(new Date(i.expiresAt), team.timezone)}</span>
           </span>
           <Button variant="ghost" disabled={pending} onClick={() => start(async () => void (await revokeInvitationAction({ teamId: team.id, invitationId: i.id })))}>
             Revoke

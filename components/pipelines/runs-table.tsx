@@ -1,17 +1,18 @@
 import Link from "next/link";
 import { formatUsd } from "@/lib/format";
+import { formatInZone } from "@/lib/zone";
 import { StatusBadge } from "./status";
 
 type Row = { id: string; pipelineName: string; status: "queued" | "running" | "succeeded" | "failed" | "cancelled"; input: string; costMicros: number; createdAt: Date };
 
-export function RunsTable({ runs, base }: { runs: Row[]; base: string }) {
+export function RunsTable({ runs, base, timeZone }: { runs: Row[]; base: string; timeZone: string }) {
   if (!runs.length) return <p className="text-sm text-zinc-500">No runs yet.</p>;
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid="runs-table">
         <thead className="text-xs text-zinc-500">
           <tr>
-            <th className="py-1 pr-3">Started</th>
+            <th className="py-1 pr-3">Started ({timeZone})</th>
             <th className="pr-3">Pipeline</th>
             <th className="pr-3">Input</th>
             <th className="pr-3">Status</th>
@@ -23,7 +24,7 @@ export function RunsTable({ runs, base }: { runs: Row[]; base: string }) {
             <tr key={r.id} className="border-t border-zinc-100 dark:border-zinc-800">
               <td className="whitespace-nowrap py-1.5 pr-3">
                 <Link href={`${base}/runs/${r.id}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
-                  {r.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+                  {formatInZone(r.createdAt, timeZone, true)}
                 </Link>
               </td>
               <td className="pr-3">{r.pipelineName}</td>

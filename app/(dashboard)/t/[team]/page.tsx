@@ -75,7 +75,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ team:
                         ? budget.hardStop
                           ? "Exhausted: calls that do not fit are refused."
                           : "Over the limit: this budget only warns, so calls still run."
-                        : `At this rate the budget runs out around ${budget.forecast.exhaustsAt.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}.`
+                        : `At this rate the budget runs out around ${budget.forecast.exhaustsAt.toLocaleString("en-GB", { timeZone: tz, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })} (${tz}).`
                       : "At this rate the budget lasts the period."}
                   </p>
                   <p className="text-zinc-500" data-testid="overview-reset">

@@ -66,7 +66,7 @@ export default async function PipelinesPage({ params }: { params: Promise<{ team
         </Card>
       )}
       <Card title="Recent runs">
-        <RunsTable runs={runs} base={base} />
+        <RunsTable runs={runs} base={base} timeZone={team.timezone} />
       </Card>
     </div>
   );

@@ -44,7 +44,7 @@ export default async function PipelinePage({ params }: { params: Promise<{ team:
         />
       </Card>
       <Card title="Runs of this pipeline">
-        <RunsTable runs={runs} base={base} />
+        <RunsTable runs={runs} base={base} timeZone={team.timezone} />
       </Card>
     </div>
   );
