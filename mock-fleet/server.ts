@@ -343,8 +343,9 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       return;
     }
 
-    // The last thing the model reads: the user's message, or the result of the tool it called.
-    const prompt = [...messages].reverse().find((m) => m.role === "user" || m.role === "tool")?.content ?? "";
+    // The last thing the model reads: the user's message, or the result of the tool it called. A
+    // model without tool calling does not see tool results (Ollama's templates for such models drop them).
+    const prompt = [...messages].reverse().find((m) => m.role === "user" || (m.role === "tool" && cfg.toolCalling))?.content ?? "";
     const id = ++ids;
     const force = dialect === "ollama" ? null : forcedTool(dialect, body);
     let text = "";

@@ -12,7 +12,7 @@ import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent, type 
 import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
-import { CAPABILITIES, capabilityWords, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
+import { capabilityReasons, capabilityWithout, capabilityWords, combineAllowLists, eligibilityOf, eligibleModels, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
@@ -229,26 +229,29 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
 
   const [fleet, settings, learned] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId)]);
   const explicit = input.model && input.model !== "auto" ? input.model : undefined;
-  const needs = requiredCapabilities(input);
-  const allowList = intersect(settings.allowList, input.modelAllowList ?? []);
+  const candidates = [...fleet.byName.values()].map((f) => f.candidate);
+  const routeCtx = {
+    learned,
+    // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring;
+    // $0 turns exploration off (towards cheaper models too), as the page says.
+    settings: { qualityVsCost: settings.qualityVsCost, allowList: combineAllowLists(settings.allowList, input.modelAllowList ?? []), exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 } },
+    preference: explicit,
+    rng: explicit ? undefined : Math.random,
+    needs: requiredCapabilities(input),
+  };
   if (explicit) {
     const fm = fleet.byName.get(explicit);
     if (!fm) return fail(new UnknownModelError(explicit, [...fleet.byName.keys()].sort()));
     if (!fm.candidate.enabled) {
       return fail(new ModelUnavailableError(`Model "${explicit}" is disabled${fm.provider.enabled ? "" : ` (its provider ${fm.provider.name} is disabled)`}. Choose another model or "auto", or ask an admin to enable it.`));
     }
-    const missing = lacking(fm.candidate, needs);
-    if (missing.length) return fail(new ModelUnavailableError(lacksMessage(explicit, missing, fleet, allowList), missing[0] === "tools" ? "tools" : "messages"));
+    const missing = lacking(fm.candidate, routeCtx.needs);
+    if (missing.length) {
+      const able = eligibleModels(candidates, eligibilityOf(profile, routeCtx).eligibility).models.map((c) => c.id);
+      return fail(new ModelUnavailableError(lacksMessage(explicit, missing, able), missing[0] === "tools" ? "tools" : "messages"));
+    }
   }
-  const decision = route(profile, [...fleet.byName.values()].map((f) => f.candidate), {
-    learned,
-    // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring;
-    // $0 turns exploration off (towards cheaper models too), as the page says.
-    settings: { qualityVsCost: settings.qualityVsCost, allowList, exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 } },
-    preference: explicit,
-    rng: explicit ? undefined : Math.random,
-    needs,
-  });
+  const decision = route(profile, candidates, routeCtx);
   if (isRefusal(decision)) return fail(new RoutingRefusedError(decision.message, decision.code));
 
   // Context size optimiser: the router said how much context fits; trim it and say so.
@@ -593,23 +596,14 @@ function findUnstorable(input: DelegateInput): { where: string; what: string } |
   return null;
 }
 
-/** Why an explicitly named model cannot take the request, and the enabled, allowed models that could. */
-function lacksMessage(model: string, missing: Capability[], fleet: Awaited<ReturnType<typeof loadFleet>>, allowList: string[] | undefined): string {
-  const able = [...fleet.byName.values()]
-    .filter((f) => f.candidate.enabled && (!allowList || allowList.includes(f.model.name)) && lacking(f.candidate, missing).length === 0)
-    .map((f) => f.model.name)
-    .sort();
+/** Why an explicitly named model cannot take the request, and the models the router could give it to instead (`able`). */
+function lacksMessage(model: string, missing: Capability[], able: string[]): string {
   const words = capabilityWords(missing);
-  const instead = able.length ? `Use a model that supports it (${able.slice(0, 5).join(", ")}${able.length > 5 ? ", …" : ""}) or "auto"` : `No enabled, allowed model supports ${words}: ask an admin to enable one (Admin → Models)`;
-  return `Model "${model}" does not support ${words}, which this request needs (${missing.map((c) => CAPABILITIES[c].because).join("; ")}). ${instead}, or ${missing.map((c) => CAPABILITIES[c].without).join(" and ")}.`;
-}
-
-function intersect(a: string[], b: string[]): string[] | undefined {
-  if (!a.length) return b.length ? b : undefined;
-  if (!b.length) return a;
-  const s = new Set(b);
-  const both = a.filter((x) => s.has(x));
-  return both.length ? both : ["(no model allowed by both the team and the key)"];
+  const sorted = [...able].sort();
+  const instead = sorted.length
+    ? `Use a model that supports it (${sorted.slice(0, 5).join(", ")}${sorted.length > 5 ? ", …" : ""}) or "auto"`
+    : `No enabled, allowed model supports ${words}: ask an admin to enable one (Admin → Models)`;
+  return `Model "${model}" does not support ${words}, which this request needs (${capabilityReasons(missing)}). ${instead}, or ${capabilityWithout(missing)}.`;
 }
 
 /** The router's reason, with what was done to the context in place of its plan for it (said once). */

@@ -107,9 +107,59 @@ describe(`capability-aware routing on /chat/completions (${driverName})`, () => 
     expect(res.status).toBe(422);
     const { error } = await res.json();
     expect(error.type).toBe("routing_refused");
-    expect(error.message).toBe(
-      `This request needs tool calling (it sends tools), and no enabled, allowed model supports it (${CUSTOM} does not). Enable a model that supports tool calling (Admin → Models shows and sets each model's capabilities) and allow it, or remove the tools (or send tool_choice "none").`,
+    expect(error.code).toBe("missing_capability");
+    expect(error.message).toMatch(
+      new RegExp(`^This request needs tool calling \\(it sends tools\\), and no enabled, allowed model supports it: ${CUSTOM} lacks tool calling\\. gpt-4\\.1 \\(not allowed\\), .*, and \\d+ more have it: allow one of them \\(Admin → Routing, or the API key's models\\), or add another model that supports tool calling, or remove the tools \\(or send tool_choice "none"\\)\\.$`),
     );
+  });
+
+  it('model "auto" with tools and an image: the 422 names which allowed models lack what, and the models that have both', async () => {
+    const key = await keyFor(["grok-3", "llama3.1:8b", CUSTOM]);
+    const res = await post({ model: "auto", messages: [picture], tools: [weather] }, key);
+    expect(res.status).toBe(422);
+    const { error } = await res.json();
+    expect(error).toMatchObject({ type: "routing_refused", code: "missing_capability" });
+    const haveBoth = DEFAULT_CATALOG.filter((m) => m.toolCalling && m.imageInput).map((m) => m.model);
+    expect(error.message).toContain(
+      "This request needs tool calling and image input (it sends tools; a message has image_url parts), and no enabled, allowed model supports both: grok-3, llama3.1:8b lack image input; gemma-text lacks tool calling and image input. ",
+    );
+    for (const m of haveBoth) expect(error.message).toContain(`${m} (not allowed)`);
+    expect(error.message).toMatch(/have both: allow one of them \(Admin → Routing, or the API key's models\), or add another model that supports tool calling and image input, or remove the tools \(or send tool_choice "none"\) and remove the images\.$/);
+  });
+
+  describe("a conversation with tool calls and results but no tools", () => {
+    const history = async (c: OpenAI) => {
+      const first = await c.chat.completions.create({ model: "gpt-4.1-mini", messages: [question], tools: [weather], tool_choice: "required" });
+      const call = first.choices[0].message.tool_calls![0];
+      return [question, first.choices[0].message, { role: "tool" as const, tool_call_id: call.id, content: "Sunny, 21 degrees" }];
+    };
+
+    it('model "auto" goes to a model with tool calling, which reads the tool result (streamed or not)', async () => {
+      // The free local model without tool calling wins a plain question: without the filter it would answer, blind to the result.
+      const key = await keyFor([CUSTOM, "gpt-4.1-mini"]);
+      const c = new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 });
+      const messages = await history(c);
+      const { data: r, response } = await c.chat.completions.create({ model: "auto", messages }).withResponse();
+      expect(r.model).toBe("gpt-4.1-mini");
+      expect(r.choices[0].message.content).toContain("Sunny, 21 degrees");
+      expect((await rowOf(response.headers.get("x-mc-request-id")!)).selectionReason).toMatch(/Needs tool calling \(the conversation has tool calls or tool results\): only models that support it were considered\./);
+      let streamed = "";
+      for await (const chunk of await c.chat.completions.create({ model: "auto", messages, stream: true })) streamed += chunk.choices[0]?.delta.content ?? "";
+      expect(streamed).toContain("Sunny, 21 degrees");
+      expect(await badRequests()).toEqual({});
+    });
+
+    it("only models without tool calling allowed: 422 saying so; naming one: 400 on messages", async () => {
+      const messages = await history(client);
+      const res = await post({ model: "auto", messages }, await keyFor([CUSTOM]));
+      expect(res.status).toBe(422);
+      expect((await res.json()).error.message).toMatch(/^This request needs tool calling \(the conversation has tool calls or tool results\), and no enabled, allowed model supports it: gemma-text lacks tool calling\. .* or remove the assistant tool_calls and the tool messages from the conversation\.$/);
+      const named = await post({ model: CUSTOM, messages, tools: [weather], tool_choice: "none" });
+      expect(named.status).toBe(400);
+      const { error } = await named.json();
+      expect(error.param).toBe("messages");
+      expect(error.message).toMatch(/^Model "gemma-text" does not support tool calling, which this request needs \(the conversation has tool calls or tool results\)\. Use a model that supports it \(claude-3-5-haiku-20241022, .*\) or "auto", or remove the assistant tool_calls and the tool messages from the conversation\.$/);
+    });
   });
 
   it("the catalog's models keep answering tool calls under auto", async () => {

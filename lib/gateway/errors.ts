@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
-import { DelegateError, ProviderFailedError } from "@/lib/execution/errors";
+import { DelegateError, ProviderFailedError, RoutingRefusedError } from "@/lib/execution/errors";
 import { UserError } from "@/lib/errors";
 import { RateLimitedError } from "@/lib/ratelimit";
 
@@ -12,6 +12,8 @@ export class ApiError extends Error {
     message: string,
     public readonly param: string | null = null,
     public readonly headers: Record<string, string> = {},
+    /** A finer code than the type (a routing refusal's: `missing_capability`, `over_max_cost`, …); else the type. */
+    public readonly code: string = type,
   ) {
     super(message);
     this.name = "ApiError";
@@ -43,7 +45,7 @@ export function toApiError(e: unknown): ApiError {
     const headers: Record<string, string> = e.requestId ? { "x-mc-request-id": e.requestId, "x-mc-cost": usdHeader(e.costMicros) } : {};
     if (e instanceof ProviderFailedError && e.retryAfterMs !== null) headers["retry-after"] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
     // 499 (client went away) has no standard meaning to clients; nobody reads it anyway.
-    return new ApiError(e.status, e.type, e.message, e.param, headers);
+    return new ApiError(e.status, e.type, e.message, e.param, headers, e instanceof RoutingRefusedError ? e.code : e.type);
   }
   if (e instanceof z.ZodError) {
     const issue = e.issues[0];
@@ -59,7 +61,7 @@ export function toApiError(e: unknown): ApiError {
 }
 
 export function errorBody(err: ApiError) {
-  return { error: { type: err.type, message: err.message, param: err.param, code: err.type } };
+  return { error: { type: err.type, message: err.message, param: err.param, code: err.code } };
 }
 
 /** Writes an error as JSON, or as a final SSE event when a stream has already started. */

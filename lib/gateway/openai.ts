@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/db";
 import { delegate, delegateStream, teamRoutingSettings, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
-import { loadFleet } from "@/lib/execution/fleet";
+import { loadFleet, type FleetModel } from "@/lib/execution/fleet";
+import { combineAllowLists, eligibleModels } from "@/lib/routing";
 import type { ChatMessage, ToolCallOut } from "@/lib/providers/call";
 import { admit, type Caller } from "./caller";
 import { ApiError, badRequest } from "./errors";
@@ -151,14 +152,22 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
   }
 }
 
-/** The models this key may use: enabled, within the team's and the key's allow-lists, plus "auto". */
+/**
+ * What a model can do, beside OpenAI's id / object / created / owned_by (extra fields, which the
+ * SDKs keep): the capabilities the router filters on and the window a request must fit.
+ */
+const modelInfo = (f: FleetModel) => ({
+  capabilities: { tool_calling: f.candidate.toolCalling === true, image_input: f.candidate.imageInput === true },
+  context_window: f.model.contextWindow,
+});
+
+/** The models this key may use: enabled and within the team's and the key's allow-lists (eligibleModels), with their capabilities. */
 async function visibleModels(db: Db, caller: Caller) {
   const [fleet, settings] = await Promise.all([loadFleet(db), teamRoutingSettings(db, caller.key.teamId)]);
-  const team = settings.allowList.length ? new Set(settings.allowList) : null;
-  const key = caller.key.modelAllowList.length ? new Set(caller.key.modelAllowList) : null;
-  return [...fleet.byName.values()]
-    .filter((f) => f.candidate.enabled && (!team || team.has(f.model.name)) && (!key || key.has(f.model.name)))
-    .map((f) => ({ id: f.model.name, object: "model" as const, created: Math.floor(f.model.createdAt.getTime() / 1000), owned_by: f.provider.kind }))
+  const { models } = eligibleModels([...fleet.byName.values()].map((f) => f.candidate), { allowList: combineAllowLists(settings.allowList, caller.key.modelAllowList) });
+  return models
+    .map((c) => fleet.byName.get(c.id)!)
+    .map((f) => ({ id: f.model.name, object: "model" as const, created: Math.floor(f.model.createdAt.getTime() / 1000), owned_by: f.provider.kind, ...modelInfo(f) }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 

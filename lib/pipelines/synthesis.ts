@@ -2,6 +2,7 @@ import type { Db } from "@/db";
 import { delegate, delegateStream, teamRoutingSettings, type DelegateEvent, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { detectPrivacy, estimateTokens } from "@/lib/analysis";
 import { loadFleet } from "@/lib/execution/fleet";
+import { combineAllowLists, eligibleModels } from "@/lib/routing";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { formatUsd, formatUsdApart } from "@/lib/format";
 import { outputAllowance, StepStopError } from "./caps";
@@ -71,14 +72,12 @@ export async function estimateStrongAlone(db: Db, opts: { strongModel: string; t
 async function strongTier(db: Db, teamId: string, prompt: string, keyAllow?: string[]): Promise<string[] | undefined> {
   if (detectPrivacy({ task: prompt }).private) return undefined;
   const [fleet, settings] = await Promise.all([loadFleet(db), teamRoutingSettings(db, teamId)]);
-  const team = settings.allowList.length ? new Set(settings.allowList) : undefined;
-  const key = keyAllow?.length ? new Set(keyAllow) : undefined;
-  const needs = estimateTokens(prompt) + 1024;
-  const usable = [...fleet.byName.values()].filter(
-    (f) => f.candidate.enabled && (!team || team.has(f.model.name)) && (!key || key.has(f.model.name)) && f.model.contextWindow >= needs,
+  const { models } = eligibleModels(
+    [...fleet.byName.values()].map((f) => f.candidate),
+    { allowList: combineAllowLists(settings.allowList, keyAllow ?? []), fit: { taskTokens: estimateTokens(prompt), outputTokens: 1024 } },
   );
   for (const tier of ["high", "medium"]) {
-    const names = usable.filter((f) => f.model.costTier === tier).map((f) => f.model.name);
+    const names = models.filter((c) => c.costTier === tier).map((c) => c.id);
     if (names.length) return names;
   }
   return undefined;

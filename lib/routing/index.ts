@@ -1,4 +1,16 @@
-export { route, isRefusal, lambdaFor, effectiveKnob, estimateCostMicros } from "./route";
+export { route, isRefusal, lambdaFor, effectiveKnob, estimateCostMicros, eligibilityOf } from "./route";
+export { eligibleModels, combineAllowLists, type Eligibility, type EligibilityRequest, type Exclusion } from "./eligible";
 export { contextBudget, trimText, trimContext } from "./trim";
 export * from "./types";
-export { CAPABILITIES, capabilityWords, lacking, requiredCapabilities, supports, type Capability, type CapabilityFlags } from "./capabilities";
+export {
+  CAPABILITIES,
+  capabilityLabels,
+  capabilityReasons,
+  capabilityWithout,
+  capabilityWords,
+  lacking,
+  requiredCapabilities,
+  supports,
+  type Capability,
+  type CapabilityFlags,
+} from "./capabilities";

@@ -4,19 +4,9 @@ import { analyse } from "@/lib/analysis";
 import { emptySnapshot, seededRng } from "@/lib/learning";
 import { countImages, estimateMessagesTokens, estimateTokens, IMAGE_TOKENS, imageTokens } from "@/lib/providers/tokens";
 import { contextBudget, isRefusal, requiredCapabilities, route, trimText, type Capability, type RouteCandidate, type RouteDecision } from "./index";
+import { candidate } from "./testing";
 
-const model = (id: string, o: Partial<RouteCandidate> = {}): RouteCandidate => ({
-  id,
-  provider: o.provider ?? id.split("-")[0],
-  local: false,
-  enabled: true,
-  contextWindow: 128_000,
-  inputPerMTokMicros: 1_000_000,
-  outputPerMTokMicros: 2_000_000,
-  strengths: [],
-  costTier: "medium",
-  ...o,
-});
+const model = candidate;
 
 const FLEET: RouteCandidate[] = [
   model("openai-big", { inputPerMTokMicros: 10_000_000, outputPerMTokMicros: 30_000_000, strengths: ["code", "math", "analysis"], p50LatencyMs: 4000 }),
@@ -259,6 +249,16 @@ describe("requiredCapabilities", () => {
     expect(requiredCapabilities({ messages: [{ role: "user", parts: [{ type: "text" }] }] })).toEqual([]);
     expect(requiredCapabilities({ tools, messages: [image] })).toEqual(["tools", "images"]);
   });
+
+  it("needs tool calling for a conversation with tool calls or tool results, even without tools or under tool_choice none", () => {
+    const call = { role: "assistant", tool_calls: [{ id: "call_1", type: "function", function: { name: "lookup", arguments: "{}" } }] };
+    const result = { role: "tool", tool_call_id: "call_1" };
+    expect(requiredCapabilities({ messages: [{ role: "user" }, call, result, { role: "user" }] })).toEqual(["tool_history"]);
+    expect(requiredCapabilities({ messages: [{ role: "user" }, result] })).toEqual(["tool_history"]);
+    expect(requiredCapabilities({ tools, toolChoice: "none", messages: [call, result] })).toEqual(["tool_history"]);
+    expect(requiredCapabilities({ tools, messages: [call, result] })).toEqual(["tools", "tool_history"]);
+    expect(requiredCapabilities({ messages: [{ role: "assistant", tool_calls: [] }] })).toEqual([]);
+  });
 });
 
 describe("route: capability filter", () => {
@@ -306,14 +306,13 @@ describe("route: capability filter", () => {
     expect(isRefusal(r) && r.code).toBe("missing_capability");
     const msg = isRefusal(r) ? r.message : "";
     expect(msg).toMatch(/needs image input \(a message has image_url parts\)/);
-    expect(msg).toMatch(/openai-cheap, xai-cheap do not/);
-    expect(msg).toMatch(/Enable a model that supports image input .* and allow it, or remove the images\./);
+    expect(msg).toMatch(/: openai-cheap, xai-cheap lack image input\. openai-big \(not allowed\), anthropic-mid \(not allowed\) have it: allow one of them .*, or remove the images\.$/);
   });
 
   it("on a private task only local models count, and the refusal says so", () => {
     const r = route(analyse({ task: "Describe this picture", contextTags: ["private"] }), CAP_FLEET, capCtx({ needs: ["images"] }));
     expect(isRefusal(r) && r.code).toBe("missing_capability");
-    expect(isRefusal(r) && r.message).toMatch(/no enabled, allowed local model supports it \(ollama-local does not\); the task is private.*Enable a local model/);
+    expect(isRefusal(r) && r.message).toMatch(/no enabled, allowed local model supports it: ollama-local lacks image input \(the task is private, so only local models count\)\. Enable a local model that supports image input/);
   });
 
   it("tools: suggests tool_choice none as the way without", () => {

@@ -1,7 +1,8 @@
 import type { TaskProfile } from "@/lib/analysis";
 import { DEFAULT_EXPLORATION, explorationChoice, qualityEstimate, type QualityEstimate } from "@/lib/learning";
 import { formatUsd } from "@/lib/format";
-import { CAPABILITIES, capabilityWords, lacking } from "./capabilities";
+import { capabilityLabels, capabilityReasons, capabilityWords } from "./capabilities";
+import { contextTooLargeMessage, eligibleModels, type EligibilityRequest } from "./eligible";
 import { contextBudget } from "./trim";
 import type { RouteCandidate, RouteContext, RouteDecision, RouteRefusal, ScoredCandidate, TrimPlan } from "./types";
 
@@ -59,6 +60,20 @@ interface Eligible {
 }
 
 /**
+ * What route() asks of a model before scoring (eligibleModels), for this profile and context:
+ * callers that must explain a refusal (an explicitly named model without a capability) ask the
+ * same. `output` is the answer's expected size, capped at a quarter of max_tokens.
+ */
+export function eligibilityOf(profile: TaskProfile, ctx: Pick<RouteContext, "settings" | "needs">): { output: number; eligibility: EligibilityRequest } {
+  const maxTokens = profile.cost.maxTokens;
+  const output = maxTokens !== undefined ? Math.min(profile.expectedOutputTokens, Math.max(1, Math.floor(maxTokens / 4))) : profile.expectedOutputTokens;
+  return {
+    output,
+    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], fit: { taskTokens: profile.taskTokens, outputTokens: output } },
+  };
+}
+
+/**
  * The delegation engine: capability filter → scoring → cost-benefit choice → fallbacks.
  * Pure given the snapshot (and the rng, when exploring). Refuses — never silently downgrades —
  * when no model may take the task, and never lets a private task reach a non-local model.
@@ -68,84 +83,48 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
 
   const excluded: { id: string; why: string }[] = [];
   const exclusionOf = new Map<string, string>();
-  const exclude = (c: RouteCandidate, why: string) => {
-    excluded.push({ id: c.id, why });
-    exclusionOf.set(c.id, why);
+  const exclude = (id: string, why: string) => {
+    excluded.push({ id, why });
+    exclusionOf.set(id, why);
   };
   const pref = ctx.preference;
   if (pref !== undefined && !candidates.some((c) => c.id === pref)) {
     return refuse("preference_unavailable", `The requested model "${pref}" is not in the model catalog. Use one of: ${candidates.map((c) => c.id).join(", ") || "(none)"}, or drop the preference.`);
   }
 
-  // 1. Enabled and allowed.
-  const allow = ctx.settings.allowList && ctx.settings.allowList.length > 0 ? new Set(ctx.settings.allowList) : undefined;
-  let pool: RouteCandidate[] = [];
-  for (const c of candidates) {
-    if (!c.enabled) exclude(c, "disabled");
-    else if (allow && !allow.has(c.id)) exclude(c, "not among the allowed models (the team's routing settings or the API key's list)");
-    else pool.push(c);
-  }
-  if (pool.length === 0) {
-    return refuse("no_candidates", `No model may take this task: ${candidates.length === 0 ? "no models are configured" : `all ${candidates.length} are disabled or outside the allowed models (the team's routing settings or the API key's list)`}. Enable a model, or allow one in Admin → Routing or on the key.`);
-  }
-
-  // 2. Privacy: local models only. Never relaxed.
-  if (profile.privacy.private) {
-    const local = pool.filter((c) => c.local);
-    for (const c of pool) if (!c.local) exclude(c, "not local, and the task is private");
-    if (local.length === 0) {
-      return refuse("private_needs_local", `This task is private (${profile.privacy.reasons.join("; ")}), so only a local model may see it, and no enabled, allowed local model exists. Enable a local model (e.g. one served by Ollama) and allow it, or remove the private data or tag from the task.`);
-    }
-    pool = local;
-  }
-
-  // 2b. What the request needs besides text (tools, images). Never relaxed either.
-  const needs = ctx.needs ?? [];
-  const needWords = capabilityWords(needs);
-  const needWhy = needs.map((n) => CAPABILITIES[n].because).join("; ");
-  if (needs.length > 0) {
-    const able: RouteCandidate[] = [];
-    for (const c of pool) {
-      const missing = lacking(c, needs);
-      if (missing.length) exclude(c, `does not support ${capabilityWords(missing)}`);
-      else able.push(c);
-    }
-    if (able.length === 0) {
-      const local = profile.privacy.private ? " local" : "";
-      const named = pool.slice(0, 5).map((c) => c.id).join(", ") + (pool.length > 5 ? `, and ${pool.length - 5} more` : "");
-      return refuse(
-        "missing_capability",
-        `This request needs ${needWords} (${needWhy}), and no enabled, allowed${local} model supports ${needs.length > 1 ? "both" : "it"} (${named} do${pool.length === 1 ? "es" : ""} not)${local ? "; the task is private, so only local models count" : ""}. Enable a${local} model that supports ${needWords} (Admin → Models shows and sets each model's capabilities) and allow it, or ${needs.map((n) => CAPABILITIES[n].without).join(" and ")}.`,
-      );
-    }
-    pool = able;
-  }
-
-  // 3. Context size and max_tokens: the task itself must fit; the context may be trimmed.
+  // 1–3. Who may take it at all: enabled, allowed, local for a private task, the capabilities it
+  // needs, a window that holds the task and its answer (eligibleModels). Never relaxed.
+  const { output, eligibility } = eligibilityOf(profile, ctx);
   const maxTokens = profile.cost.maxTokens;
-  const output = maxTokens !== undefined ? Math.min(profile.expectedOutputTokens, Math.max(1, Math.floor(maxTokens / 4))) : profile.expectedOutputTokens;
-  if (maxTokens !== undefined && profile.taskTokens + output > maxTokens) {
-    return refuse("max_tokens_too_small", `max_tokens is ${maxTokens}, but the task alone is about ${profile.taskTokens} tokens and the answer needs room too (~${output}). Raise max_tokens to at least ${profile.taskTokens + output}, or shorten the task.`);
-  }
+  const gate = eligibleModels(candidates, eligibility);
+  for (const x of gate.excluded) exclude(x.id, x.why);
+  const tooSmall =
+    maxTokens !== undefined && profile.taskTokens + output > maxTokens
+      ? refuse("max_tokens_too_small", `max_tokens is ${maxTokens}, but the task alone is about ${profile.taskTokens} tokens and the answer needs room too (~${output}). Raise max_tokens to at least ${profile.taskTokens + output}, or shorten the task.`)
+      : undefined;
+  if (gate.refusal && gate.refusal.code !== "context_too_large") return gate.refusal;
+  if (tooSmall) return tooSmall;
+  if (gate.refusal) return gate.refusal;
+  const needs = eligibility.needs ?? [];
+  const needWords = capabilityWords(needs);
+
+  // The context (context + files) may be trimmed to what the window and max_tokens leave.
   const sized: Eligible[] = [];
-  for (const c of pool) {
+  for (const c of gate.models) {
     const b = contextBudget({ taskTokens: profile.taskTokens, trimmableTokens: profile.trimmableTokens, outputTokens: output, contextWindow: c.contextWindow, maxTokens });
     if (b.fits) sized.push({ c, cost: estimateCostMicros(c, profile.contextTokens, output) });
     else if (b.keepTokens > 0) {
       sized.push({ c, cost: estimateCostMicros(c, profile.taskTokens + b.keepTokens, output), trim: { keepTokens: b.keepTokens, limit: b.limit } });
-    } else exclude(c, `context window ${c.contextWindow} tokens leaves no room for the task (${profile.taskTokens}), its answer (~${output}) and any context`);
+    } else exclude(c.id, `its context window (${c.contextWindow} tokens) or max_tokens leaves no room for any context beside the task (${profile.taskTokens}) and its answer (~${output})`);
   }
-  if (sized.length === 0) {
-    const largest = Math.max(...pool.map((c) => c.contextWindow));
-    return refuse("context_too_large", `The task needs about ${profile.taskTokens + output} tokens (task ${profile.taskTokens} + answer ~${output}), more than the largest usable context window (${largest}). Split the task into parts, move material into context (which can be trimmed), or enable a model with a larger window.`);
-  }
+  if (sized.length === 0) return refuse("context_too_large", contextTooLargeMessage(eligibility.fit!, Math.max(...gate.models.map((c) => c.contextWindow))));
 
   // 4. max_cost and max_time.
   let eligible = sized;
   const maxCost = profile.cost.maxCostMicros;
   if (maxCost !== undefined) {
     const ok = eligible.filter((e) => e.cost <= maxCost);
-    for (const e of eligible) if (e.cost > maxCost) exclude(e.c, `~${formatUsd(e.cost)} is over max_cost ${formatUsd(maxCost)}`);
+    for (const e of eligible) if (e.cost > maxCost) exclude(e.c.id, `~${formatUsd(e.cost)} is over max_cost ${formatUsd(maxCost)}`);
     if (ok.length === 0) {
       const cheapest = eligible.reduce((a, b) => (b.cost < a.cost ? b : a));
       return refuse("over_max_cost", `No eligible model can do this within max_cost ${formatUsd(maxCost)} (${maxCost} µ$): the cheapest, ${cheapest.c.id}, would cost about ${formatUsd(cheapest.cost)}. Raise max_cost, or shorten the task or its context.`);
@@ -155,7 +134,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   const maxTime = profile.timeSensitivity.maxTimeMs;
   if (maxTime !== undefined) {
     const ok = eligible.filter((e) => e.c.p50LatencyMs === undefined || e.c.p50LatencyMs <= maxTime);
-    for (const e of eligible) if (e.c.p50LatencyMs !== undefined && e.c.p50LatencyMs > maxTime) exclude(e.c, `p50 latency ${e.c.p50LatencyMs} ms is over max_time ${maxTime} ms`);
+    for (const e of eligible) if (e.c.p50LatencyMs !== undefined && e.c.p50LatencyMs > maxTime) exclude(e.c.id, `p50 latency ${e.c.p50LatencyMs} ms is over max_time ${maxTime} ms`);
     if (ok.length === 0) {
       const fastest = eligible.reduce((a, b) => ((b.c.p50LatencyMs ?? Infinity) < (a.c.p50LatencyMs ?? Infinity) ? b : a));
       return refuse("over_max_time", `No eligible model answers within max_time ${maxTime} ms: the fastest, ${fastest.c.id}, takes about ${fastest.c.p50LatencyMs} ms (p50). Raise max_time or enable a faster model.`);
@@ -287,7 +266,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
     );
   }
   if (profile.privacy.private) parts.push("Private task: only local models were considered.");
-  if (needs.length) parts.push(`Needs ${needWords} (${needWhy}): only models that support ${needs.length > 1 ? "them" : "it"} were considered.`);
+  if (needs.length) parts.push(`Needs ${needWords} (${capabilityReasons(needs)}): only models that support ${capabilityLabels(needs).length > 1 ? "them" : "it"} were considered.`);
   if (latencyWeight > 0) parts.push(`Time-sensitive (${profile.timeSensitivity.level}): slower models were penalised.`);
   if (trim) parts.push(`Context: ${trim.reason}.`);
   if (excluded.length > 0) parts.push(`Ruled out: ${excluded.slice(0, 4).map((x) => `${x.id} (${x.why})`).join(", ")}${excluded.length > 4 ? `, and ${excluded.length - 4} more` : ""}.`);
