@@ -46,7 +46,7 @@ const COMMANDS = {
   run: { usage: "mc run <pipeline-id> <input…> [--json]", about: "run a pipeline and show its progress", options: { json }, dashes: true, run: runPipeline },
   "run-status": { usage: "mc run-status <run-id> [--json]", about: "show a run", options: { json }, run: runStatus },
   spend: { usage: "mc spend [--days n] [--json]", about: "usage, cost by model, budgets (--days 1–366, default 30)", options: { days: { type: "string" }, json }, run: spend },
-  models: { usage: "mc models [--json]", about: "models this key may use", options: { json }, run: models },
+  models: { usage: "mc models [--json]", about: "models this key may use, with what each can do (tools, images, reasoning_effort) and its context window", options: { json }, run: models },
   rate: {
     usage: "mc rate <request-id> <up|down|1-5> [--comment text] [--json]",
     about: "rate an earlier request: thumbs up/down or 1–5 stars",
@@ -315,11 +315,26 @@ async function spend(rest) {
   }
 }
 
+/** "128k", "1M": a context window in tokens, short. */
+const tokensShort = (n) => (n >= 1_000_000 ? `${Math.round(n / 100_000) / 10}M` : n >= 1000 ? `${Math.round(n / 1000)}k` : String(n));
+
+/** What a model of GET /models can do besides text: "tools, images", "text only"; empty when the server does not say. */
+function capabilitiesOf(m) {
+  const c = m.capabilities;
+  if (!c) return "";
+  const has = [c.tool_calling && "tools", c.image_input && "images", c.reasoning_effort && "reasoning_effort"].filter(Boolean);
+  return has.length ? has.join(", ") : "text only";
+}
+
 async function models(rest) {
   noMoreArgs("models", rest);
   const { data } = await body(await api("GET", "/models"));
   if (opt.json) return out.write(JSON.stringify(data, null, 2) + "\n");
-  for (const m of data) out.write(`${m.id}  ${dim(m.owned_by)}\n`);
+  const width = Math.max(...data.map((m) => m.id.length));
+  for (const m of data) {
+    const about = m.id === "auto" ? "the router chooses, per request, among the models below that can take it" : [capabilitiesOf(m), m.context_window ? `${tokensShort(m.context_window)} context` : ""].filter(Boolean).join(" · ");
+    out.write(`${m.id.padEnd(width)}  ${dim((m.owned_by ?? "").padEnd(16))}  ${about}`.trimEnd() + "\n");
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

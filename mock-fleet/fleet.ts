@@ -27,6 +27,8 @@ export interface FleetModelConfig {
   toolCalling: boolean;
   /** Reads image parts; without, a request with an image gets the vendor's 400. */
   imageInput: boolean;
+  /** A reasoning model: takes `reasoning_effort` (and spends reasoning tokens by it); without, a request with it gets the vendor's 400. */
+  reasoningEffort: boolean;
 }
 
 export const NO_ERRORS: ErrorRates = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };
@@ -38,8 +40,8 @@ const PACE: Record<Tier, { latencyMs: number; tokensPerSecond: number }> = {
   local: { latencyMs: 25, tokensPerSecond: 300 },
 };
 
-function model(name: string, vendor: FleetVendor, tier: Tier, contextWindow: number, caps: { tools: boolean; images: boolean }): FleetModelConfig {
-  return { name, vendor, tier, contextWindow, ...PACE[tier], errorRates: { ...NO_ERRORS }, toolCalling: caps.tools, imageInput: caps.images };
+function model(name: string, vendor: FleetVendor, tier: Tier, contextWindow: number, caps: { tools: boolean; images: boolean; reasoning?: boolean }): FleetModelConfig {
+  return { name, vendor, tier, contextWindow, ...PACE[tier], errorRates: { ...NO_ERRORS }, toolCalling: caps.tools, imageInput: caps.images, reasoningEffort: caps.reasoning === true };
 }
 
 const TEXT_AND_TOOLS = { tools: true, images: false };
@@ -56,7 +58,7 @@ export const DEFAULT_FLEET: FleetModelConfig[] = [
   model("claude-sonnet-4-20250514", "anthropic", "high", 200_000, ALL),
   model("claude-3-5-haiku-20241022", "anthropic", "medium", 200_000, TEXT_AND_TOOLS),
   model("grok-3", "xai", "high", 131_072, TEXT_AND_TOOLS),
-  model("grok-3-mini", "xai", "medium", 131_072, TEXT_AND_TOOLS),
+  model("grok-3-mini", "xai", "medium", 131_072, { ...TEXT_AND_TOOLS, reasoning: true }),
   model("mistral-large-latest", "mistral", "high", 131_072, TEXT_AND_TOOLS),
   model("mistral-small-latest", "mistral", "low", 131_072, ALL),
   model("codestral-latest", "mistral", "medium", 256_000, TEXT_AND_TOOLS),

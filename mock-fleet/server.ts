@@ -4,7 +4,7 @@ import { answerFor, forcedToolCall, jsonAnswer, type MockToolCall } from "./answ
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError } from "./validate";
+import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -65,7 +65,7 @@ export interface FleetUsage {
 }
 
 type Dialect = "openai" | "anthropic" | "ollama";
-type Message = { role: string; content: string; images: number };
+type Message = { role: string; content: string; name?: string; images: number };
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const FORCED: Record<string, Fault> = {
@@ -298,12 +298,13 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     if (badId) return fail(res, t, dialect, "bad_request", 400, badId);
     const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
     if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
-    const cannot = capabilityError(cfg.vendor, cfg, body);
+    const cannot = capabilityError(cfg.vendor, cfg, body) ?? (dialect === "openai" ? reasoningEffortError(cfg.vendor, cfg, body) : null);
     if (cannot) return fail(res, t, dialect, "bad_request", 400, cannot);
 
-    const messages: Message[] = (body.messages as { role?: unknown; content?: unknown }[]).map((m) => ({
+    const messages: Message[] = (body.messages as { role?: unknown; content?: unknown; name?: unknown }[]).map((m) => ({
       role: typeof m?.role === "string" ? m.role : "user",
       content: textOf(m?.content),
+      ...(dialect === "openai" && typeof m?.name === "string" && m.name ? { name: m.name } : {}),
       images: imagesIn(m),
     }));
     if (dialect === "anthropic" && body.system !== undefined) messages.unshift({ role: "system", content: textOf(body.system), images: 0 });
@@ -374,8 +375,10 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         finish = "length";
       }
     }
-    const completionTokens = estimateTokens(text) + toolCalls.reduce((n, c) => n + estimateTokens(c.name + JSON.stringify(c.input)), 0);
-    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, stopSequence, promptTokens, completionTokens, id, fault, body };
+    // A reasoning model thinks before it answers, as long as reasoning_effort says; the thinking is billed as output.
+    const reasoningTokens = dialect === "openai" && typeof body.reasoning_effort === "string" ? (REASONING_TOKENS[body.reasoning_effort] ?? 0) : 0;
+    const completionTokens = reasoningTokens + estimateTokens(text) + toolCalls.reduce((n, c) => n + estimateTokens(c.name + JSON.stringify(c.input)), 0);
+    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, stopSequence, promptTokens, completionTokens, reasoningTokens, id, fault, body };
 
     if (fault === "garbage") {
       t.settle("garbage");
@@ -415,6 +418,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     stopSequence: string | null;
     promptTokens: number;
     completionTokens: number;
+    /** Of completionTokens, those spent reasoning (reasoning_effort). */
+    reasoningTokens: number;
     id: number;
     fault: Fault | null;
     body: Record<string, unknown>;
@@ -426,7 +431,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     completion_tokens: c.completionTokens,
     total_tokens: c.promptTokens + c.completionTokens,
     prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: c.reasoningTokens },
   });
   const anthropicStop = (c: Reply) => (c.finish === "length" ? "max_tokens" : c.finish === "tool_calls" ? "tool_use" : c.stopSequence !== null ? "stop_sequence" : "end_turn");
 
@@ -673,7 +678,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       next.tier = patch.tier as FleetModelConfig["tier"];
     }
     if (patch.vendor !== undefined) next.vendor = patch.vendor as FleetModelConfig["vendor"];
-    for (const k of ["toolCalling", "imageInput"] as const) {
+    for (const k of ["toolCalling", "imageInput", "reasoningEffort"] as const) {
       if (patch[k] === undefined) continue;
       if (typeof patch[k] !== "boolean") throw new HttpError(400, `${k} must be true or false`);
       next[k] = patch[k];
@@ -696,7 +701,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       const next = new Map(models);
       if (body.defaults) for (const [name, cfg] of next) next.set(name, applyPatch(cfg, body.defaults));
       for (const [name, patch] of Object.entries(body.models ?? {})) {
-        const base: FleetModelConfig = next.get(name) ?? { name, vendor: "openai", tier: "medium", contextWindow: 128_000, latencyMs: 20, tokensPerSecond: 0, errorRates: { ...NO_ERRORS }, toolCalling: true, imageInput: true };
+        const base: FleetModelConfig = next.get(name) ?? { name, vendor: "openai", tier: "medium", contextWindow: 128_000, latencyMs: 20, tokensPerSecond: 0, errorRates: { ...NO_ERRORS }, toolCalling: true, imageInput: true, reasoningEffort: false };
         next.set(name, applyPatch(base, patch));
       }
       models.clear();

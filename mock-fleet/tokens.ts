@@ -17,8 +17,9 @@ export function estimateTokens(text: string): number {
   return Math.ceil((text.length - wide) / CHARS_PER_TOKEN + wide);
 }
 
-export function estimateMessagesTokens(messages: { content: string; images?: number }[]): number {
+export function estimateMessagesTokens(messages: { content: string; name?: string; images?: number }[]): number {
   let n = REQUEST_OVERHEAD_TOKENS;
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + IMAGE_TOKENS * (m.images ?? 0);
+  // A participant's name (OpenAI's messages[].name) costs its tokens plus one.
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.name ? estimateTokens(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
   return n;
 }

@@ -229,3 +229,19 @@ export function forcedTool(dialect: "openai" | "anthropic", body: Obj): { tools:
   if (isObj(c) && isObj(c.function)) return { tools, name: c.function.name as string };
   return null;
 }
+
+/** Reasoning tokens a reasoning model spends before answering, by reasoning_effort. */
+export const REASONING_TOKENS: Record<string, number> = { none: 0, minimal: 16, low: 64, medium: 256, high: 1024, xhigh: 2048 };
+
+/**
+ * The vendor's 400 for `reasoning_effort`: only reasoning models take it (xAI's grok-3-mini only
+ * "low" or "high"). Null when the model takes it. Wordings after the vendors'.
+ */
+export function reasoningEffortError(vendor: string, model: { name: string; reasoningEffort: boolean }, body: Obj): string | null {
+  const effort = body.reasoning_effort;
+  if (effort === undefined || effort === null) return null;
+  if (!model.reasoningEffort) return vendor === "xai" ? `Model ${model.name} does not support parameter reasoningEffort.` : "Unsupported parameter: 'reasoning_effort' is not supported with this model.";
+  const allowed = vendor === "xai" ? ["low", "high"] : Object.keys(REASONING_TOKENS);
+  if (typeof effort !== "string" || !allowed.includes(effort)) return `Invalid value for 'reasoning_effort': expected one of ${allowed.map((e) => `'${e}'`).join(", ")}.`;
+  return null;
+}

@@ -237,7 +237,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     settings: { qualityVsCost: settings.qualityVsCost, allowList: combineAllowLists(settings.allowList, input.modelAllowList ?? []), exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 } },
     preference: explicit,
     rng: explicit ? undefined : Math.random,
-    needs: requiredCapabilities(input),
+    needs: requiredCapabilities({ ...input, reasoningEffort: input.generation?.reasoningEffort }),
   };
   if (explicit) {
     const fm = fleet.byName.get(explicit);
@@ -248,7 +248,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     const missing = lacking(fm.candidate, routeCtx.needs);
     if (missing.length) {
       const able = eligibleModels(candidates, eligibilityOf(profile, routeCtx).eligibility).models.map((c) => c.id);
-      return fail(new ModelUnavailableError(lacksMessage(explicit, missing, able), missing[0] === "tools" ? "tools" : "messages"));
+      return fail(new ModelUnavailableError(lacksMessage(explicit, missing, able), PARAM_OF[missing[0]]));
     }
   }
   const decision = route(profile, candidates, routeCtx);
@@ -343,6 +343,8 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         messages,
         maxTokens: maxOut,
         ...input.generation,
+        // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
+        ...(supports(fm.candidate, "reasoning") ? {} : { reasoningEffort: undefined }),
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
         signal: input.signal,
         // Tools under tool_choice "none" do not rule a model out; one without tool calling is not sent them.
@@ -595,6 +597,9 @@ function findUnstorable(input: DelegateInput): { where: string; what: string } |
   }
   return null;
 }
+
+/** The request field behind each capability, for the `param` of a named model's refusal. */
+const PARAM_OF: Record<Capability, string> = { tools: "tools", tool_history: "messages", images: "messages", reasoning: "reasoning_effort" };
 
 /** Why an explicitly named model cannot take the request, and the models the router could give it to instead (`able`). */
 function lacksMessage(model: string, missing: Capability[], able: string[]): string {

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { requests } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
+import { estimateTokens } from "@/lib/providers/tokens";
 import { driverName } from "@/test/db";
 import { withOpenAIGateway } from "./test-server";
 
@@ -69,6 +70,52 @@ describe(`OpenAI's request fields through the gateway (${driverName})`, () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toMatch(/temperature 1.5 is above 1, the most Anthropic models accept/);
     expect((await only.chat.completions.create({ model: CLAUDE, messages: ask, temperature: 0.7 })).model).toBe(CLAUDE);
+  });
+});
+
+describe(`reasoning_effort and a message's name: carried, mapped or refused, never dropped (${driverName})`, () => {
+  const usageOf = async (p: Promise<OpenAI.ChatCompletion>) => (await p).usage!;
+
+  it('reasoning_effort reaches a reasoning model, which thinks as long as it says; "auto" picks among them', async () => {
+    const think = (reasoning_effort: "low" | "high", model = "grok-3-mini") => suite.client.chat.completions.create({ model, messages: ask, reasoning_effort });
+    const low = await think("low");
+    const high = await think("high");
+    expect(high.choices[0].message.content).toBe(low.choices[0].message.content);
+    // The fleet spends 64 reasoning tokens at low and 1,024 at high, billed as output.
+    expect(high.usage!.completion_tokens - low.usage!.completion_tokens).toBe(1024 - 64);
+    const { data: auto, response } = await suite.client.chat.completions.create({ model: "auto", messages: ask, reasoning_effort: "high" }).withResponse();
+    expect(auto.model).toBe("grok-3-mini");
+    expect(auto.usage!.completion_tokens).toBe(high.usage!.completion_tokens);
+    const [row] = await suite.fx.db.select().from(requests).where(eq(requests.id, response.headers.get("x-mc-request-id")!));
+    expect(row).toMatchObject({ outputTokens: high.usage!.completion_tokens, selectionReason: expect.stringMatching(/Needs reasoning effort \(it sends reasoning_effort\)/) });
+  });
+
+  it("reasoning_effort to a model that does not take it is a 400 naming the model and the field; \"none\" is honoured by any model", async () => {
+    for (const model of ["gpt-4.1-mini", CLAUDE, "mistral-small-latest"]) {
+      const err = await suite.client.chat.completions.create({ model, messages: ask, reasoning_effort: "medium" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ param: "reasoning_effort", message: expect.stringContaining(`Model "${model}" does not support reasoning effort, which this request needs (it sends reasoning_effort). Use a model that supports it (grok-3-mini) or "auto", or remove reasoning_effort (or send "none").`) });
+    }
+    const plain = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask });
+    const none = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, reasoning_effort: "none" });
+    expect(none.usage).toEqual(plain.usage);
+    const bad = await suite.client.chat.completions.create({ model: "auto", messages: ask, reasoning_effort: "max" as never }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, param: "reasoning_effort" });
+  });
+
+  it("a message's name reaches OpenAI and xAI models as a name, and opens the message's text for Claude and Mistral", async () => {
+    const named = [{ role: "system" as const, content: "Be brief." }, { role: "user" as const, name: "Ada", content: ask[0].content }];
+    const unnamed = [{ role: "system" as const, content: "Be brief." }, { role: "user" as const, content: ask[0].content }];
+    for (const model of ["gpt-4.1-mini", "grok-3"]) {
+      const [withName, without] = [await usageOf(suite.client.chat.completions.create({ model, messages: named })), await usageOf(suite.client.chat.completions.create({ model, messages: unnamed }))];
+      // The provider counts a name as its tokens plus one.
+      expect(withName.prompt_tokens - without.prompt_tokens).toBe(estimateTokens("Ada") + 1);
+    }
+    for (const model of [CLAUDE, "mistral-small-latest"]) {
+      const spoken = [unnamed[0], { role: "user" as const, content: `Ada: ${ask[0].content}` }];
+      const [withName, asText] = [await usageOf(suite.client.chat.completions.create({ model, messages: named })), await usageOf(suite.client.chat.completions.create({ model, messages: spoken }))];
+      expect(withName.prompt_tokens).toBe(asText.prompt_tokens);
+    }
   });
 });
 

@@ -17,9 +17,10 @@ const text = (c: InMessage["content"]) => (c == null ? "" : typeof c === "string
 function toMessages(msgs: InMessage[]): ChatMessage[] {
   return msgs.map((m): ChatMessage => {
     if (m.role === "tool") return { role: "tool", content: text(m.content), tool_call_id: m.tool_call_id };
-    if (m.role === "assistant" && m.tool_calls?.length) return { role: "assistant", content: text(m.content), tool_calls: m.tool_calls };
-    if (m.role === "user" && Array.isArray(m.content) && m.content.some((p) => p.type === "image_url")) return { role: "user", content: text(m.content), parts: m.content };
-    return { role: m.role === "developer" ? "system" : m.role, content: text(m.content) };
+    const name = m.name ? { name: m.name } : {};
+    if (m.role === "assistant" && m.tool_calls?.length) return { role: "assistant", content: text(m.content), ...name, tool_calls: m.tool_calls };
+    if (m.role === "user" && Array.isArray(m.content) && m.content.some((p) => p.type === "image_url")) return { role: "user", content: text(m.content), ...name, parts: m.content };
+    return { role: m.role === "developer" ? "system" : m.role, content: text(m.content), ...name };
   });
 }
 
@@ -71,6 +72,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
       seed: body.seed ?? undefined,
       responseFormat: body.response_format?.type === "text" ? undefined : (body.response_format ?? undefined),
       parallelToolCalls: body.tools?.length ? (body.parallel_tool_calls ?? undefined) : undefined,
+      reasoningEffort: body.reasoning_effort ?? undefined,
     },
     tools: body.tools?.length ? body.tools : undefined,
     toolChoice: body.tools?.length ? (body.tool_choice ?? undefined) : undefined,
@@ -157,7 +159,7 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
  * SDKs keep): the capabilities the router filters on and the window a request must fit.
  */
 const modelInfo = (f: FleetModel) => ({
-  capabilities: { tool_calling: f.candidate.toolCalling === true, image_input: f.candidate.imageInput === true },
+  capabilities: { tool_calling: f.candidate.toolCalling === true, image_input: f.candidate.imageInput === true, reasoning_effort: f.candidate.reasoningEffort === true },
   context_window: f.model.contextWindow,
 });
 

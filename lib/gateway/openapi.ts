@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_BODY_BYTES } from "./http";
 import { pipelineRunRequestSchema } from "./pipelines";
-import { chatCompletionRequestSchema, delegateRequestSchema, feedbackRequestSchema } from "./schemas";
+import { chatCompletionRequestSchema, delegateRequestSchema, feedbackRequestSchema, modelEntrySchema, modelListSchema } from "./schemas";
 
 const schemaOf = (s: z.ZodType) => {
   const { $schema: _s, ...rest } = z.toJSONSchema(s, { target: "draft-2020-12", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
@@ -20,7 +20,16 @@ const errorSchema = {
     error: {
       type: "object",
       required: ["type", "message", "param"],
-      properties: { type: str, message: str, param: nullable(str), code: nullable(str) },
+      properties: {
+        type: str,
+        message: str,
+        param: nullable(str),
+        code: {
+          ...nullable(str),
+          description:
+            "The type, or for a routing refusal (422, type routing_refused) why no model could take it: missing_capability, private_needs_local, no_candidates, over_max_cost, over_max_time, preference_unavailable, max_tokens_too_small.",
+        },
+      },
     },
   },
 };
@@ -120,7 +129,7 @@ const errors = (...codes: number[]) =>
             402: "A budget would be exceeded",
             404: "Unknown model or request",
             413: `Body larger than ${MAX_BODY_BYTES} bytes`,
-            422: "No model can take the task under its constraints",
+            422: "No model can take the task under its constraints; `code` says which (e.g. missing_capability: no allowed model has the tool calling, image input or reasoning effort it needs — the message names which models lack what and what to enable)",
             429: "A rate limit: this key's or team's (type rate_limit_exceeded), or every provider in the fallback chain (type provider_error); see Retry-After",
             502: "Every provider in the fallback chain failed",
             504: "No answer within max_time (or the provider's time limit); the message says which",
@@ -156,6 +165,8 @@ export function openApiDocument() {
         ChatCompletionRequest: schemaOf(chatCompletionRequestSchema),
         ChatCompletion: chatCompletion,
         FeedbackRequest: schemaOf(feedbackRequestSchema),
+        Model: schemaOf(modelEntrySchema),
+        ModelList: schemaOf(modelListSchema),
         PipelineRunRequest: schemaOf(pipelineRunRequestSchema),
       },
     },
@@ -196,20 +207,25 @@ export function openApiDocument() {
         post: {
           operationId: "createChatCompletion",
           summary: "OpenAI-compatible chat completion",
-          description: 'Model `"auto"` lets Mission Control choose. `stream: true` answers in OpenAI\'s SSE chunks; `stream_options.include_usage` adds usage. Function `tools` and `tool_choice` reach every provider: as sent to OpenAI-compatible ones, translated to Anthropic\'s tools, `tool_use` and `tool_result` blocks for Anthropic models; tool calls come back as `tool_calls` with `finish_reason: "tool_calls"`, streamed or not. `auto` does not yet know which models support tools: name a model when the call depends on them.',
+          description: 'Model `"auto"` lets Mission Control choose. `stream: true` answers in OpenAI\'s SSE chunks; `stream_options.include_usage` adds usage. Function `tools` and `tool_choice` reach every provider: as sent to OpenAI-compatible ones, translated to Anthropic\'s tools, `tool_use` and `tool_result` blocks for Anthropic models; tool calls come back as `tool_calls` with `finish_reason: "tool_calls"`, streamed or not. `auto` routes a request only to models that have what it needs (GET /models lists each model\'s `capabilities`): tool calling for `tools` (unless `tool_choice` is `"none"`) and for a conversation that holds tool calls or tool results, image input for `image_url` parts, a reasoning model for `reasoning_effort`; with none it is a 422 (`code` missing_capability), and a named model without it a 400 naming the field. A message\'s `name` reaches OpenAI and xAI models as it is and opens the message\'s text ("Ada: …") for Claude, Mistral and Ollama models.',
           requestBody: { required: true, content: json("ChatCompletionRequest") },
           responses: { 200: { description: "A chat completion (or SSE chunks)", headers: mcHeaders, content: json("ChatCompletion") }, ...errors(400, 401, 402, 404, 413, 422, 429, 502, 504) },
         },
       },
       "/models": {
-        get: { operationId: "listModels", summary: "Models this key may use, plus `auto`", responses: { 200: { description: "OpenAI's list shape" }, ...errors(401) } },
+        get: {
+          operationId: "listModels",
+          summary: "Models this key may use, plus `auto`, with what each can do",
+          description: "OpenAI's list shape; each model also carries `capabilities` (tool_calling, image_input, reasoning_effort) and `context_window`, extra fields OpenAI's SDKs keep.",
+          responses: { 200: { description: "The models", content: json("ModelList") }, ...errors(401) },
+        },
       },
       "/models/{model}": {
         get: {
           operationId: "retrieveModel",
           summary: "One model",
           parameters: [{ name: "model", in: "path", required: true, schema: str }],
-          responses: { 200: { description: "The model" }, ...errors(401, 404) },
+          responses: { 200: { description: "The model", content: json("Model") }, ...errors(401, 404) },
         },
       },
       "/spend": {

@@ -151,6 +151,10 @@ export const chatCompletionRequestSchema = z
       })
       .nullish(),
     user: z.string().max(500).nullish(),
+    reasoning_effort: z
+      .enum(["none", "minimal", "low", "medium", "high", "xhigh"], { error: 'reasoning_effort must be "none", "minimal", "low", "medium", "high" or "xhigh".' })
+      .nullish()
+      .describe("Only reasoning models take it (GET /models: capabilities.reasoning_effort): with \"auto\" the router picks among them; a named model without it is refused with a 400. \"none\" asks for no reasoning, which every model honours."),
   })
   .loose()
   .superRefine((b, ctx) => {
@@ -162,8 +166,30 @@ export const chatCompletionRequestSchema = z
       ctx.addIssue({ code: "custom", path: ["tool_choice"], message: `tool_choice names "${choice.function.name}", which is not among the tools (${[...names].join(", ")}).` });
     }
   })
-  .describe("OpenAI's chat completion request. stop, temperature, top_p, seed, response_format and parallel_tool_calls reach the provider in its own terms; unknown fields (user, metadata, store, …) are accepted and ignored.");
+  .describe(
+    "OpenAI's chat completion request. stop, temperature, top_p, seed, response_format, parallel_tool_calls and reasoning_effort reach the provider in its own terms; a message's name reaches OpenAI and xAI models as it is and opens the message's text (\"Ada: …\") for the others; unknown fields (user, metadata, store, …) are accepted and ignored.",
+  );
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+
+/** An entry of GET /models: OpenAI's model object, with what the model can do in extra fields (which OpenAI's SDKs keep). */
+export const modelEntrySchema = z
+  .strictObject({
+    id: z.string().describe('A model name to send as `model`, or "auto".'),
+    object: z.literal("model"),
+    created: z.number().int(),
+    owned_by: z.string().describe('The provider kind (openai, anthropic, xai, mistral, ollama, openai_compatible); "mission-control" for auto.'),
+    capabilities: z
+      .strictObject({
+        tool_calling: z.boolean().describe("Takes `tools` and reads a conversation's tool calls and tool results."),
+        image_input: z.boolean().describe("Reads `image_url` parts."),
+        reasoning_effort: z.boolean().describe("A reasoning model: takes `reasoning_effort`."),
+      })
+      .optional()
+      .describe('What the model can do besides text; "auto" routes each request only to models that have what it needs (absent on auto).'),
+    context_window: z.number().int().optional().describe("Tokens, prompt and answer together (absent on auto)."),
+  })
+  .describe("A model this key may use.");
+export const modelListSchema = z.strictObject({ object: z.literal("list"), data: z.array(modelEntrySchema) }).describe('GET /models: "auto" first, then the models this key may use.');
 
 export const feedbackRequestSchema = z
   .object({

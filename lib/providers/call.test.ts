@@ -416,6 +416,13 @@ describe("images through the SDK paths", () => {
     ]);
     expect(() => anthropicRequest({ messages: [{ ...look, parts: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] })).toThrow(/image\/bmp; Anthropic models read image\/jpeg, image\/png/);
   });
+  it("a named speaker opens its message's text for Claude, images and all; reasoning_effort is refused there, not dropped", () => {
+    const req = anthropicRequest({ messages: [{ role: "system", name: "ops", content: "Be brief." }, { ...look, name: "Ada" }, { role: "assistant", name: "bot", content: "A cat." }] });
+    expect(req.system).toBe("ops: Be brief.");
+    expect(req.messages[0].content).toEqual([{ type: "text", text: "Ada: What is in this picture?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }]);
+    expect(req.messages[1]).toEqual({ role: "assistant", content: "bot: A cat." });
+    expect(() => anthropicRequest({ messages: [look], reasoningEffort: "high" })).toThrow(/reasoning_effort is not available on Anthropic models/);
+  });
 });
 
 describe("OpenAI's generation options through every SDK path", () => {

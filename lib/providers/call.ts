@@ -19,13 +19,18 @@ export type ChatContentPart = { type: "text"; text: string } | { type: "image_ur
 /**
  * Messages in OpenAI's shape (tool turns included); Anthropic calls translate them. `content` is
  * always the text (what analysis, token estimates and the record read); a user message with images
- * also carries `parts`, its content as sent, in order.
+ * also carries `parts`, its content as sent, in order. `name` tells participants of one role
+ * apart: OpenAI and xAI take it as it is; for the other providers it opens the message's text
+ * (`speakerMessages`).
  */
 export type ChatMessage =
-  | { role: "system"; content: string }
-  | { role: "user"; content: string; parts?: ChatContentPart[] }
-  | { role: "assistant"; content: string; tool_calls?: ChatToolCall[] }
+  | { role: "system"; content: string; name?: string }
+  | { role: "user"; content: string; name?: string; parts?: ChatContentPart[] }
+  | { role: "assistant"; content: string; name?: string; tool_calls?: ChatToolCall[] }
   | { role: "tool"; content: string; tool_call_id: string };
+
+/** OpenAI's reasoning_effort: how long a reasoning model thinks before answering. */
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
 
 /** OpenAI's tool_choice. */
 export type ChatToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
@@ -69,6 +74,11 @@ export interface GenerationOptions {
   responseFormat?: ResponseFormat;
   /** false: at most one tool call per turn. Sent only with `tools`. */
   parallelToolCalls?: boolean;
+  /**
+   * For reasoning models (lib/providers/catalog `takesReasoningEffort`), sent as it is to OpenAI
+   * and xAI; delegate() sends it to no other model. Anthropic has no such field: refused there.
+   */
+  reasoningEffort?: ReasoningEffort;
 }
 
 export interface CallOptions extends GenerationOptions {
@@ -97,6 +107,26 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
 const OPENAI_COMPATIBLE: ReadonlySet<ProviderKind> = new Set(["openai", "xai", "mistral", "ollama"]);
+/** The providers whose chat API takes a message's `name`. */
+const TAKES_NAME: ReadonlySet<ProviderKind> = new Set(["openai", "xai"]);
+
+/**
+ * The messages with each participant's `name` moved into its text ("Ada: …"), for a provider
+ * whose API has no such field: the model still tells the speakers apart, and nothing is dropped.
+ */
+export function speakerMessages(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some((m) => m.role !== "tool" && m.name)) return messages;
+  return messages.map((m) => {
+    if (m.role === "tool" || !m.name) return m;
+    const { name, ...rest } = m;
+    const said = { ...rest, content: `${name}: ${m.content}` } as ChatMessage;
+    if (said.role === "user" && said.parts) {
+      const first = said.parts.findIndex((p) => p.type === "text");
+      said.parts = first < 0 ? [{ type: "text", text: `${name}:` }, ...said.parts] : said.parts.map((p, i) => (i === first && p.type === "text" ? { ...p, text: `${name}: ${p.text}` } : p));
+    }
+    return said;
+  });
+}
 
 /**
  * Aborts the SDK call when the caller's signal fires or when the provider makes no progress for
@@ -221,9 +251,10 @@ export function mistralToolCallId(id: string): string {
  */
 function openAIMessages(opts: CallOptions) {
   const mistral = opts.provider.kind === "mistral";
-  if (!mistral && !opts.messages.some((m) => m.role === "user" && m.parts)) return opts.messages as never;
-  return opts.messages.map((m) => {
-    if (m.role === "user" && m.parts) return { role: "user", content: m.parts };
+  const messages = TAKES_NAME.has(opts.provider.kind) ? opts.messages : speakerMessages(opts.messages);
+  if (!mistral && !messages.some((m) => m.role === "user" && m.parts)) return messages as never;
+  return messages.map((m) => {
+    if (m.role === "user" && m.parts) return { role: "user", content: m.parts, ...(m.name ? { name: m.name } : {}) };
     if (mistral && m.role === "tool") return { ...m, tool_call_id: mistralToolCallId(m.tool_call_id) };
     if (mistral && m.role === "assistant" && m.tool_calls?.length) return { ...m, tool_calls: m.tool_calls.map((c) => ({ ...c, id: mistralToolCallId(c.id) })) };
     return m;
@@ -250,6 +281,7 @@ function openAIParams(opts: CallOptions) {
     ...(opts.stop?.length ? { stop: opts.stop } : {}),
     ...seed,
     ...(opts.responseFormat === undefined ? {} : { response_format: opts.responseFormat }),
+    ...(opts.reasoningEffort === undefined ? {} : { reasoning_effort: opts.reasoningEffort }),
     ...tools,
   };
 }
@@ -462,14 +494,18 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
     throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
   }
   if (opts.stop?.some((s) => !s.trim())) throw unsupported("Anthropic models refuse stop sequences that are only whitespace (such as \"\\n\"); send stop sequences with visible characters, or choose a model of another provider.");
+  if (opts.reasoningEffort !== undefined && opts.reasoningEffort !== "none") {
+    throw unsupported("reasoning_effort is not available on Anthropic models (their extended thinking is not sent through Mission Control); leave it out, or choose a reasoning model of OpenAI or xAI.");
+  }
   const jsonTool = jsonAnswerTool(opts.responseFormat);
   if (jsonTool && opts.tools !== undefined) throw unsupported("A JSON response_format together with tools is not available on Anthropic models (it is sent to them as a tool); send one of the two, or choose a model of another provider.");
-  const system = opts.messages
+  const said = speakerMessages(opts.messages);
+  const system = said
     .filter((m) => m.role === "system")
     .map((m) => m.content)
     .join("\n\n");
   const messages: Anthropic.MessageParam[] = [];
-  for (const m of opts.messages) {
+  for (const m of said) {
     if (m.role === "system") continue;
     if (m.role === "tool") {
       const result: Anthropic.ToolResultBlockParam = { type: "tool_result", tool_use_id: m.tool_call_id, content: m.content };

@@ -59,6 +59,17 @@ export function costTierFor(p: ModelPrices): CostTier {
 
 type Spec = Omit<CatalogModel, keyof ModelPrices | "costTier">;
 
+/**
+ * Whether a model takes OpenAI's `reasoning_effort`: OpenAI's reasoning models (o1, o3, o4-mini,
+ * gpt-5…) and xAI's grok-3-mini (grok-3 and grok-4 refuse it). Anthropic, Mistral and Ollama have
+ * no such field. No column holds it: it follows from the provider kind and the model's name.
+ */
+export function takesReasoningEffort(kind: string, model: string): boolean {
+  if (kind === "openai") return /^(o\d|gpt-5)/.test(model);
+  if (kind === "xai") return /^grok-3-mini/.test(model);
+  return false;
+}
+
 /*
  * toolCalling / imageInput from the vendors' model pages: every model here takes function tools
  * (Ollama lists "tools" for llama3.1 and qwen2.5-coder); images are read by GPT-4.1 / 4.1 mini /

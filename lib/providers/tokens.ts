@@ -39,9 +39,10 @@ export function countImages(messages: readonly { content: string; parts?: readon
 /** Estimated prompt tokens of `images` images: the one rule for budget holds and the router's sizing. */
 export const imageTokens = (images: number): number => images * IMAGE_TOKENS;
 
-/** Estimated prompt tokens of a whole chat request, system message and images included. */
-export function estimateMessagesTokens(messages: { content: string; parts?: readonly { type: string }[] }[]): number {
+/** Estimated prompt tokens of a whole chat request, system message, names and images included. */
+export function estimateMessagesTokens(messages: { content: string; name?: string; parts?: readonly { type: string }[] }[]): number {
   let n = REQUEST_OVERHEAD_TOKENS + imageTokens(countImages(messages));
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content);
+  // A participant's name costs its tokens plus one, as OpenAI counts it.
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.name ? estimateTokens(m.name) + 1 : 0);
   return n;
 }
