@@ -149,6 +149,12 @@ describe(`capability-aware routing on /chat/completions (${driverName})`, () => 
       expect(await badRequests()).toEqual({});
     });
 
+    it("a Claude model continues it: the tools it called are defined for it, and it answers from the result", async () => {
+      const r = await client.chat.completions.create({ model: "claude-3-5-haiku-20241022", messages: await history(client) });
+      expect(r.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: expect.stringContaining("Sunny, 21 degrees") } });
+      expect(await badRequests()).toEqual({});
+    });
+
     it("only models without tool calling allowed: 422 saying so; naming one: 400 on messages", async () => {
       const messages = await history(client);
       const res = await post({ model: "auto", messages }, await keyFor([CUSTOM]));

@@ -416,6 +416,18 @@ describe("images through the SDK paths", () => {
     ]);
     expect(() => anthropicRequest({ messages: [{ ...look, parts: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] })).toThrow(/image\/bmp; Anthropic models read image\/jpeg, image\/png/);
   });
+  it("a tool history sent without tools defines the tools it called for Claude, which may call none of them", () => {
+    const call = { id: "toolu_1", type: "function" as const, function: { name: "get_weather", arguments: '{"city":"Paris"}' } };
+    const history: ChatMessage[] = [{ role: "user", content: "Weather?" }, { role: "assistant", content: "", tool_calls: [call] }, { role: "tool", tool_call_id: "toolu_1", content: "Sunny" }];
+    const req = anthropicRequest({ messages: history });
+    expect(req.tools).toEqual([{ name: "get_weather", description: "Called earlier in this conversation; not available now.", input_schema: { type: "object" } }]);
+    expect(req.tool_choice).toEqual({ type: "none" });
+    // With tools of its own, the request is sent as it is.
+    const own = anthropicRequest({ messages: history, tools: [{ type: "function", function: { name: "get_weather" } }], toolChoice: "auto" });
+    expect(own.tool_choice).toEqual({ type: "auto" });
+    expect(anthropicRequest({ messages: [history[0]] }).tools).toBeUndefined();
+  });
+
   it("a named speaker opens its message's text for Claude, images and all; reasoning_effort is refused there, not dropped", () => {
     const req = anthropicRequest({ messages: [{ role: "system", name: "ops", content: "Be brief." }, { ...look, name: "Ada" }, { role: "assistant", name: "bot", content: "A cat." }] });
     expect(req.system).toBe("ops: Be brief.");

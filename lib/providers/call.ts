@@ -520,8 +520,18 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
     else if (m.content.trim()) messages.push({ role: m.role, content: m.content });
     // An empty turn, which OpenAI takes, is left out: Anthropic refuses it and it says nothing.
   }
-  const tools = jsonTool ? [jsonTool] : opts.tools === undefined ? undefined : anthropicTools(opts.tools);
-  let choice: Anthropic.ToolChoice | undefined = jsonTool ? { type: "tool", name: jsonTool.name } : tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
+  // A conversation with tool calls but no tools of its own (the caller sent none): Anthropic wants
+  // the tools of tool_use blocks defined, so those called are defined as called, and tool_choice
+  // "none" keeps OpenAI's meaning of a request without tools — the model may call none of them.
+  const called = jsonTool || opts.tools !== undefined ? [] : [...new Set(opts.messages.flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.function.name) : [])))];
+  const tools = jsonTool
+    ? [jsonTool]
+    : opts.tools !== undefined
+      ? anthropicTools(opts.tools)
+      : called.length
+        ? called.map((name): Anthropic.Tool => ({ name, description: "Called earlier in this conversation; not available now.", input_schema: { type: "object" } }))
+        : undefined;
+  let choice: Anthropic.ToolChoice | undefined = jsonTool ? { type: "tool", name: jsonTool.name } : called.length ? { type: "none" } : tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
   if (opts.parallelToolCalls === false && tools?.length && choice?.type !== "none") choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   return {
     messages,
