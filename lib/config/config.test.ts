@@ -9,6 +9,12 @@ describe("parseConfig", () => {
     expect(c.PORT).toBe(3000);
   });
 
+  it("points the demo's providers at the mock fleet's port when only MOCK_FLEET_PORT is set", () => {
+    expect(parseConfig({}).MOCK_FLEET_URL).toBe("http://127.0.0.1:4010");
+    expect(parseConfig({ MOCK_FLEET_PORT: "4320" }).MOCK_FLEET_URL).toBe("http://127.0.0.1:4320");
+    expect(parseConfig({ MOCK_FLEET_PORT: "4320", MOCK_FLEET_URL: "http://fleet.internal:9000" }).MOCK_FLEET_URL).toBe("http://fleet.internal:9000");
+  });
+
   it("names the variable and the fix when a value is wrong", () => {
     expect(() => parseConfig({ DATABASE_URL: "mysql://x" })).toThrow(ConfigError);
     try {

@@ -30,7 +30,8 @@ const schema = z.object({
     z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`").optional(),
   ),
   MC_DEMO: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], { message: "must be 0 or 1" }).optional()),
-  MOCK_FLEET_URL: z.preprocess(emptyAsUndefined, z.url("must be a URL such as http://127.0.0.1:4010").default("http://127.0.0.1:4010")),
+  // Unset: where MOCK_FLEET_PORT puts the fleet (a demo started on another port seeds its providers there).
+  MOCK_FLEET_URL: z.preprocess(emptyAsUndefined, z.url("must be a URL such as http://127.0.0.1:4010").optional()),
   MOCK_FLEET_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(4010)),
   AUTH_GITHUB_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
   AUTH_GITHUB_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -50,7 +51,7 @@ const schema = z.object({
   MC_PIPELINE_LEASE_MS: wholeNumber(1, "milliseconds, e.g. 30000"),
   MC_API_MAX_BODY_BYTES: wholeNumber(1024, "bytes, e.g. 1048576"),
   MC_WEBHOOK_POLL_MS: wholeNumber(1, "milliseconds, e.g. 10000"),
-});
+}).transform((c) => ({ ...c, MOCK_FLEET_URL: c.MOCK_FLEET_URL ?? `http://127.0.0.1:${c.MOCK_FLEET_PORT || 4010}` }));
 
 export type Config = z.infer<typeof schema> & {
   databaseKind: "pglite" | "postgres";
