@@ -73,9 +73,12 @@ export function PipelineBuilder({ initial, models }: { initial: Initial; models:
       else router.refresh();
     });
 
-  const modelOptions = (
+  // A step may name a model that is no longer offered (disabled or removed since it was saved, or
+  // named by a template): list it as such, or the select would show "auto" while saving the name.
+  const modelOptions = (current: string) => (
     <>
       <option value="auto">auto (let the router choose)</option>
+      {current !== "auto" && !models.some((m) => m.name === current) && <option value={current}>{current} (not available: disabled or removed)</option>}
       {models.map((m) => (
         <option key={m.name} value={m.name}>
           {m.label}
@@ -140,13 +143,13 @@ export function PipelineBuilder({ initial, models }: { initial: Initial; models:
               {d.kind === "synthesis" && (
                 <Field label="Strong model (writes instructions)" error={err(i, "strongModel")}>
                   <Select value={d.strongModel} onChange={(e) => patch(i, { strongModel: e.target.value })} disabled={!canWrite}>
-                    {modelOptions}
+                    {modelOptions(d.strongModel)}
                   </Select>
                 </Field>
               )}
               <Field label={d.kind === "synthesis" ? "Cheap model (carries them out)" : "Model"} error={err(i, "model")}>
                 <Select value={d.model} onChange={(e) => patch(i, { model: e.target.value })} disabled={!canWrite}>
-                  {modelOptions}
+                  {modelOptions(d.model)}
                 </Select>
               </Field>
               <Field label="Cost cap ($)" error={err(i, "maxCostUsd") ?? err(i, "maxCostMicros")} hint="Optional, per run of this step">

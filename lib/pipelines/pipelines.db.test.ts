@@ -263,6 +263,31 @@ describe(`pipelines on ${driverName}`, () => {
     expect((await fleet.usage()).models["gpt-4o-mini"]!.requests).toBe(1);
   });
 
+  it("refuses to save a step on a disabled model, saying which and what to do, instead of failing when run", async () => {
+    const steps: StepDef[] = [
+      { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}" },
+      { key: "b", kind: "synthesis", strongModel: "grok-3", model: "gpt-4o-mini", group: 1, template: "{{steps.a}}" },
+    ];
+    const p = await createPipeline(db, { teamId, userId, name: "disabled later", steps });
+    await db.update(models).set({ enabled: false }).where(eq(models.name, "grok-3"));
+    invalidateFleet();
+    try {
+      const e = await updatePipeline(db, { teamId, pipelineId: p.id, name: "renamed", steps }).catch((x) => x);
+      expect(e).toBeInstanceOf(UserError);
+      expect(e.fieldErrors["steps.1.strongModel"]).toEqual(['Model "grok-3" is disabled, so this step could not run. Choose another model or "auto", or ask an admin to enable it.']);
+      const created = await createPipeline(db, { teamId, userId, name: "new", steps }).catch((x) => x);
+      expect(created).toBeInstanceOf(UserError);
+      expect((await listPipelines(db, teamId)).map((x) => x.name)).not.toContain("new");
+      // An unknown name's suggestions list only models a step can run on.
+      const unknown = await updatePipeline(db, { teamId, pipelineId: p.id, name: "x", steps: [{ ...steps[0], model: "grok-42" }] }).catch((x) => x);
+      expect(unknown.fieldErrors["steps.0.model"][0]).not.toContain("grok-3,");
+    } finally {
+      await db.update(models).set({ enabled: true }).where(eq(models.name, "grok-3"));
+      invalidateFleet();
+    }
+    expect((await updatePipeline(db, { teamId, pipelineId: p.id, name: "renamed", steps })).name).toBe("renamed");
+  });
+
   it("resumes a run whose worker died mid-step: the finished step is not run again, the dead step is", async () => {
     await stopPipelineRunner();
     const p = await createPipeline(db, { teamId, userId, name: "resume", steps: threeSteps });

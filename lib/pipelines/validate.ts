@@ -9,7 +9,7 @@ export type FieldErrors = Record<string, string[]>;
 /**
  * What can be known wrong with a definition when it is saved: duplicate keys, a template naming a
  * missing step or an unknown placeholder, a cycle, a step reading a step that does not run
- * before it, an unknown model, and a cost cap that the template's fixed text alone already
+ * before it, an unknown or disabled model, and a cost cap that the template's fixed text alone already
  * exceeds at the named model's input price. Everything else (a model disabled later, a budget
  * running out, an answer costing more than an `auto` step's cap) is found when the run gets there.
  */
@@ -32,7 +32,10 @@ export function validateSteps(steps: StepDef[], models: Map<string, ModelInfo> |
       for (const [field, name] of [["model", def.model], ["strongModel", def.strongModel]] as const) {
         if (!name || name === "auto") continue;
         const m = models.get(name);
-        if (!m) add(`steps.${i}.${field}`, `Unknown model "${name}". Use "auto" or one of: ${[...models.keys()].sort().join(", ")}.`);
+        const enabled = () => [...models.values()].filter((x) => x.enabled).map((x) => x.name).sort().join(", ");
+        if (!m) add(`steps.${i}.${field}`, `Unknown model "${name}". Use "auto" or one of: ${enabled()}.`);
+        // Saved, the step could only fail when run: say so now, while the pipeline is being edited.
+        else if (!m.enabled) add(`steps.${i}.${field}`, `Model "${name}" is disabled, so this step could not run. Choose another model or "auto", or ask an admin to enable it.`);
       }
     }
     if (def.kind !== "synthesis" && def.strongModel && def.strongModel !== "auto") {
