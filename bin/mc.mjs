@@ -45,6 +45,7 @@ const COMMANDS = {
   pipelines: { usage: "mc pipelines [--json]", about: "list the team's pipelines", options: { json }, run: pipelines },
   run: { usage: "mc run <pipeline-id> <input…> [--json]", about: "run a pipeline and show its progress", options: { json }, dashes: true, run: runPipeline },
   "run-status": { usage: "mc run-status <run-id> [--json]", about: "show a run", options: { json }, run: runStatus },
+  cancel: { usage: "mc cancel <run-id> [--json]", about: "cancel a queued or running pipeline run (Ctrl-C during mc run does the same)", options: { json }, run: cancelRun },
   spend: { usage: "mc spend [--days n] [--json]", about: "usage, cost by model, budgets (--days 1–366, default 30)", options: { days: { type: "string" }, json }, run: spend },
   models: { usage: "mc models [--json]", about: "models this key may use, with what each can do (tools, images, reasoning_effort) and its context window", options: { json }, run: models },
   rate: {
@@ -262,14 +263,31 @@ async function runPipeline([pipelineId, ...words]) {
   if (!pipelineId) throw new UsageError("give the pipeline's id (mc pipelines lists them) and the input", "run");
   if (!input) throw new UsageError("give the run an input after the pipeline's id", "run");
   let run = await body(await api("POST", `/pipelines/${encodeURIComponent(pipelineId)}/runs`, { input }));
-  err.write(dim(`Run ${run.id} of “${run.pipelineName}”`) + "\n");
+  err.write(dim(`Run ${run.id} of “${run.pipelineName}” (Ctrl-C cancels it)`) + "\n");
+  // Ctrl-C cancels the run (it would otherwise go on, and cost, with nobody watching); a second
+  // Ctrl-C leaves it running and says how to follow or stop it.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) {
+      err.write(`\nRun ${run.id} may still be running: mc run-status ${run.id} shows it, mc cancel ${run.id} stops it.\n`);
+      process.exit(130);
+    }
+    interrupted = true;
+    err.write((tty ? "\r\x1b[2K" : "\n") + `Cancelling run ${run.id}… (Ctrl-C again to stop waiting)\n`);
+    api("POST", `/pipeline-runs/${run.id}/cancel`).catch((e) => err.write(`Could not cancel: ${e.message}\n`));
+  };
+  process.on("SIGINT", onInterrupt);
   let last = "";
-  while (!["succeeded", "failed", "cancelled"].includes(run.status)) {
-    const line = progressLine(run);
-    if (line !== last) err.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-    last = line;
-    await new Promise((r) => setTimeout(r, 500));
-    run = await body(await api("GET", `/pipeline-runs/${run.id}`));
+  try {
+    while (!["succeeded", "failed", "cancelled"].includes(run.status)) {
+      const line = progressLine(run);
+      if (line !== last) err.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+      last = line;
+      await new Promise((r) => setTimeout(r, 500));
+      run = await body(await api("GET", `/pipeline-runs/${run.id}`));
+    }
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
   err.write((tty ? `\r\x1b[2K` : "") + progressLine(run) + "\n");
   if (opt.json) out.write(JSON.stringify(run, null, 2) + "\n");
@@ -284,6 +302,15 @@ async function runStatus([runId, ...rest]) {
   if (opt.json) return out.write(JSON.stringify(run, null, 2) + "\n");
   out.write(progressLine(run) + "\n");
   if (run.output) out.write(run.output + "\n");
+}
+
+async function cancelRun([runId, ...rest]) {
+  if (!runId) throw new UsageError("give the run's id (mc run prints it)", "cancel");
+  noMoreArgs("cancel", rest);
+  const run = await body(await api("POST", `/pipeline-runs/${encodeURIComponent(runId)}/cancel`));
+  if (opt.json) return out.write(JSON.stringify(run, null, 2) + "\n");
+  out.write(progressLine(run) + "\n");
+  if (run.status !== "cancelled") out.write(`Cancelling: the step in flight stops within about a second (mc run-status ${run.id}).\n`);
 }
 
 async function pipelines(rest) {

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,13 @@ import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 
 const run = promisify(execFile);
+const until = async (cond: () => Promise<boolean>, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
 const BIN = path.resolve(__dirname, "../../bin/mc.mjs");
 let fx: GatewayFixture;
 
@@ -80,6 +87,45 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
       expect(r.stderr).toMatch(/\[1\/1\] succeeded/);
       expect(r.stdout.trim().length).toBeGreaterThan(0);
     } finally {
+      await stopPipelineRunner();
+    }
+  });
+
+  it("Ctrl-C during mc run cancels the run instead of leaving it running unwatched; mc cancel stops one by id", async () => {
+    const { createPipeline, getRun, startPipelineRunner, startRun, stopPipelineRunner } = await import("@/lib/pipelines");
+    await startPipelineRunner({ db: fx.db });
+    await fx.fleet.configure({ models: { "gpt-4.1-mini": { latencyMs: 0, tokensPerSecond: 20 } } });
+    try {
+      const p = await createPipeline(fx.db, { teamId: fx.team.id, name: "slow", steps: [
+        { key: "long", model: "gpt-4.1-mini", group: 0, template: "Write at length about {{input}}" },
+        { key: "after", model: "gpt-4.1-mini", group: 1, template: "Shorten: {{steps.long}}" },
+      ] });
+      const child = spawn("node", [BIN, "run", p.id, "bread"], { env: { ...process.env, MC_API_URL: fx.base, MC_API_KEY: fx.key } });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      await until(async () => /running .*… long/.test(stderr));
+      child.kill("SIGINT");
+      const code = await exited;
+      const runId = /Run ([0-9a-f-]{36})/.exec(stderr)![1];
+      expect(stderr).toContain(`Cancelling run ${runId}`);
+      expect(stderr).toMatch(/\[0\/2\] cancelled/);
+      expect(stderr).toContain("Run cancelled");
+      expect(code).toBe(1);
+      const run = await getRun(fx.db, fx.team.id, runId);
+      expect(run!.status).toBe("cancelled");
+      expect(run!.steps.map((s) => s.status)).toEqual(["cancelled", "cancelled"]);
+
+      const other = await startRun(fx.db, { teamId: fx.team.id, pipelineId: p.id, input: "cheese" });
+      const c = await mc(["cancel", other.id]);
+      expect(c.code).toBe(0);
+      await until(async () => (await getRun(fx.db, fx.team.id, other.id))!.status === "cancelled");
+      const again = await mc(["cancel", other.id]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("400: This run has already been cancelled; there is nothing to cancel.");
+      expect((await mc(["cancel", crypto.randomUUID()])).stderr).toMatch(/404: No such run in this team/);
+    } finally {
+      await fx.fleet.configure({ models: { "gpt-4.1-mini": { latencyMs: 0, tokensPerSecond: 0 } } });
       await stopPipelineRunner();
     }
   });

@@ -4,7 +4,7 @@ import { callerOf } from "./caller";
 import { ApiError, sendError } from "./errors";
 import { chatCompletions, getModel, listModels } from "./openai";
 import { openApiJson } from "./openapi";
-import { getPipelineRunRoute, listPipelinesRoute, startPipelineRunRoute } from "./pipelines";
+import { cancelPipelineRunRoute, getPipelineRunRoute, listPipelinesRoute, startPipelineRunRoute } from "./pipelines";
 import { delegateRoute, feedbackRoute, spendRoute } from "./unified";
 
 import { markArrival } from "./http";
@@ -23,6 +23,7 @@ const ROUTES: Record<string, string[]> = {
 };
 const PIPELINE_RUNS = /^\/api\/v1\/pipelines\/([^/]+)\/runs$/;
 const PIPELINE_RUN = /^\/api\/v1\/pipeline-runs\/([^/]+)$/;
+const PIPELINE_RUN_CANCEL = /^\/api\/v1\/pipeline-runs\/([^/]+)\/cancel$/;
 
 async function route(req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? "/", "http://x");
@@ -38,7 +39,8 @@ async function route(req: IncomingMessage, res: ServerResponse) {
   }
   const startRunOf = PIPELINE_RUNS.exec(path)?.[1];
   const runOf = PIPELINE_RUN.exec(path)?.[1];
-  const allowed = modelId !== null || runOf ? ["GET"] : startRunOf ? ["POST"] : ROUTES[path];
+  const cancelOf = PIPELINE_RUN_CANCEL.exec(path)?.[1];
+  const allowed = modelId !== null || runOf ? ["GET"] : startRunOf || cancelOf ? ["POST"] : ROUTES[path];
   if (!allowed) throw new ApiError(404, "not_found", `No API route ${method} ${path}. See GET /api/v1/openapi.json.`);
   if (!allowed.includes(method)) throw new ApiError(405, "method_not_allowed", `${path} accepts ${allowed.join(", ")}, not ${method}.`, null, { allow: allowed.join(", ") });
 
@@ -53,6 +55,7 @@ async function route(req: IncomingMessage, res: ServerResponse) {
   if (modelId !== null) return getModel(db, res, caller, modelId);
   if (startRunOf) return startPipelineRunRoute(db, req, res, caller, startRunOf);
   if (runOf) return getPipelineRunRoute(db, res, caller, runOf);
+  if (cancelOf) return cancelPipelineRunRoute(db, res, caller, cancelOf);
   switch (path) {
     case "/api/v1/chat/completions":
       return chatCompletions(db, req, res, caller);

@@ -257,6 +257,15 @@ export function openApiDocument() {
           responses: { 200: { description: "The run" }, ...errors(401, 404) },
         },
       },
+      "/pipeline-runs/{run}/cancel": {
+        post: {
+          operationId: "cancelPipelineRun",
+          summary: "Cancel a queued or running pipeline run",
+          description: "A queued run stops at once, a running one within about a second; finished steps keep their results. Answers with the run; 400 when it has already finished.",
+          parameters: [{ name: "run", in: "path", required: true, schema: { ...str, format: "uuid" } }],
+          responses: { 200: { description: "The run, cancelled or cancelling (cancelRequested)" }, ...errors(400, 401, 404) },
+        },
+      },
       "/openapi.json": { get: { operationId: "openapi", summary: "This document", security: [], responses: { 200: { description: "OpenAPI 3.1" } } } },
     },
   };

@@ -37,3 +37,13 @@ export async function getPipelineRunRoute(db: Db, res: ServerResponse, caller: C
   if (!run) throw new ApiError(404, "not_found", `No pipeline run "${runId}" in this team.`);
   sendJson(res, 200, run);
 }
+
+/**
+ * POST /api/v1/pipeline-runs/{id}/cancel — stops a queued run at once and a running one at its next
+ * heartbeat (finished steps keep their results); answers with the run as it then stands.
+ */
+export async function cancelPipelineRunRoute(db: Db, res: ServerResponse, caller: Caller, runId: string) {
+  id("pipeline run", runId);
+  const { cancelRun } = await pipelinesLib();
+  sendJson(res, 200, await cancelRun(db, caller.key.teamId, runId));
+}
