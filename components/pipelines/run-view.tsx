@@ -139,7 +139,7 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
           </span>
         </div>
         <div className="flex items-center gap-3 text-xs text-zinc-600 dark:text-zinc-400">
-          {s.status !== "pending" && (
+          {s.status !== "pending" && s.attempts > 0 && (
             <span data-testid="step-metrics">
               {s.inputTokens}→{s.outputTokens} tok · {formatUsd(s.costMicros)} · {s.latencyMs} ms{s.attempts > 1 ? ` · attempt ${s.attempts}` : ""}
             </span>

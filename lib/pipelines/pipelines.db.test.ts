@@ -288,6 +288,25 @@ describe(`pipelines on ${driverName}`, () => {
     expect((await updatePipeline(db, { teamId, pipelineId: p.id, name: "renamed", steps })).name).toBe("renamed");
   });
 
+  it("a step that fails for good, every fallback included, shows how long it tried; the steps it stopped were never attempted", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "down", steps: [
+      { key: "a", kind: "prompt", model: "gpt-4o-mini", group: 0, template: "{{input}}" },
+      { key: "b", kind: "prompt", model: "gpt-4o-mini", group: 1, template: "{{steps.a}}" },
+    ] });
+    await fleet.configure({ defaults: { errorRates: { ...healthy, server: 1 }, latencyMs: 60 } });
+    const started = Date.now();
+    const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "hello there", userId })).id);
+    const took = Date.now() - started;
+    expect(run.steps[0].status).toBe("failed");
+    expect(run.steps[0].error).toMatch(/^The call failed on gpt-4o-mini, then .+ Every fallback failed too/);
+    // The failed call's record holds the time of all its attempts; the step showed 0 ms.
+    const [failed] = await db.select().from(requests).where(eq(requests.pipelineRunId, run.id));
+    expect(failed.latencyMs).toBeGreaterThan(0);
+    expect(run.steps[0].latencyMs).toBeGreaterThanOrEqual(failed.latencyMs);
+    expect(run.steps[0].latencyMs).toBeLessThanOrEqual(took);
+    expect(run.steps[1]).toMatchObject({ status: "skipped", attempts: 0, costMicros: 0 });
+  });
+
   it("resumes a run whose worker died mid-step: the finished step is not run again, the dead step is", async () => {
     await stopPipelineRunner();
     const p = await createPipeline(db, { teamId, userId, name: "resume", steps: threeSteps });

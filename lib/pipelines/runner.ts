@@ -303,6 +303,8 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
         error: cancelled ? "Cancelled while running." : message,
         output: text || null,
         ...charged,
+        // How long the step tried (every fallback included), not the 0 it was claimed with.
+        latencyMs: sql`greatest(0, round(extract(epoch from clock_timestamp() - ${pipelineSteps.startedAt}) * 1000))::int`,
         finishedAt: sql`now()`,
         details: withAttempt({ failedRequestId, ...patch }, { attempt: row.attempts, status, ...charged, requestId: failedRequestId }),
       })
