@@ -150,6 +150,93 @@ test.describe("pipelines", () => {
   });
 });
 
+test.describe("pipelines: what a step's model, a failure and a copy look like", () => {
+  test.use({ storageState: stateFile("admin") });
+
+  test("a step on a model disabled since saving shows as not available (not as auto), and saving says what to do", async ({ page }) => {
+    const setEnabled = async (on: boolean) => {
+      await page.goto("/t/demo/admin/models");
+      const form = page.getByTestId("model-mistral-large-latest");
+      await form.getByLabel("Enabled").setChecked(on);
+      await form.getByRole("button", { name: "Save" }).click();
+      await expect(form.getByText("Saved.")).toBeVisible();
+    };
+    await page.goto("/t/demo/pipelines/new");
+    const name = `Large model ${Date.now()}`;
+    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
+    await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("mistral-large-latest");
+    await page.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+    const pipelineUrl = page.url();
+    await setEnabled(false);
+    try {
+      await page.goto(pipelineUrl);
+      const model = page.getByTestId("builder-step-0").getByLabel("Model");
+      await expect(model).toHaveValue("mistral-large-latest");
+      await expect(model.locator("option:checked")).toHaveText("mistral-large-latest (not available: disabled or removed)");
+      await page.getByRole("button", { name: "Save pipeline" }).click();
+      await expect(page.getByText('Model "mistral-large-latest" is disabled, so this step could not run. Choose another model or "auto"').first()).toBeVisible();
+      await model.selectOption("auto");
+      await page.getByRole("button", { name: "Save pipeline" }).click();
+      await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+    } finally {
+      await setEnabled(true);
+    }
+  });
+
+  test("a step that fails on every fallback shows its error and how long it tried; the steps after it show no figures; a retry finishes the run", async ({ page }) => {
+    test.setTimeout(60_000);
+    await page.goto("/t/demo/pipelines/new");
+    const name = `Two steps ${Date.now()}`;
+    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
+    await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("gpt-4o-mini");
+    await page.getByRole("button", { name: "Add step" }).click();
+    await page.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+
+    const before = (await (await fetch(`${FLEET}/__fleet/config`)).json()) as { models: { name: string }[] };
+    expect((await fleetConfig({ defaults: { errorRates: { rateLimit: 0, server: 1, timeout: 0, drop: 0 } } })).ok).toBe(true);
+    try {
+      await page.getByTestId("run-form").getByLabel("Input").fill("Name three rivers.");
+      await page.getByRole("button", { name: "Run pipeline" }).click();
+      await expect(page.getByTestId("run-status")).toHaveText("failed", { timeout: 20_000 });
+    } finally {
+      await fleetConfig({ models: Object.fromEntries(before.models.map((m) => [m.name, m])) });
+    }
+    const first = page.getByTestId("step-step1");
+    await expect(first.getByTestId("step-error")).toContainText("Every fallback failed too");
+    const ms = Number(/ (\d+) ms/.exec((await first.getByTestId("step-metrics").textContent())!)![1]);
+    expect(ms).toBeGreaterThan(0); // it said "0 ms"
+    const second = page.getByTestId("step-step2");
+    await expect(second).toHaveAttribute("data-status", "skipped");
+    await expect(second.getByTestId("step-metrics")).toHaveCount(0); // it said "0→0 tok · $0.00 · 0 ms"
+    await first.getByRole("button", { name: "Retry step" }).click();
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 20_000 });
+    await expect(second.getByTestId("step-metrics")).toContainText("tok");
+  });
+
+  test("Duplicate opens the builder on a copy, and saving it makes a second pipeline", async ({ page }) => {
+    await page.goto("/t/demo/pipelines/new?template=parallel-review");
+    const name = `Reviews ${Date.now()}`;
+    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
+    await page.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+    const original = page.url();
+
+    await page.getByRole("link", { name: "Duplicate" }).click();
+    await expect(page.getByRole("heading", { name: `New pipeline: Copy of ${name}` })).toBeVisible();
+    await expect(page.getByTestId("pipeline-builder").getByLabel("Name")).toHaveValue(`Copy of ${name}`);
+    await expect(page.getByTestId("builder-step-1").getByLabel("Key")).toHaveValue("review_b");
+    await expect(page.getByTestId("builder-step-1").getByLabel("Run in parallel with the previous step")).toBeChecked();
+    await page.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name: `Copy of ${name}` })).toBeVisible();
+    expect(page.url()).not.toBe(original);
+    await page.goto("/t/demo/pipelines");
+    await expect(page.getByTestId("pipeline-list").getByRole("link", { name, exact: true })).toBeVisible();
+    await expect(page.getByTestId("pipeline-list").getByRole("link", { name: `Copy of ${name}` })).toBeVisible();
+  });
+});
+
 test.describe("pipelines as a viewer", () => {
   test.use({ storageState: stateFile("viewer") });
   test("a viewer sees the pipelines page but cannot open the builder", async ({ page }) => {

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { models } from "@/db/schema";
 import { requirePageTeam } from "@/lib/auth/page";
+import { hasScope } from "@/lib/auth/scopes";
 import { getPipeline, listRuns } from "@/lib/pipelines/service";
 import { DeletePipelineButton } from "@/components/pipelines/delete-pipeline";
 import { PipelineBuilder } from "@/components/pipelines/pipeline-builder";
@@ -14,7 +15,7 @@ export const metadata = { title: "Pipeline" };
 
 export default async function PipelinePage({ params }: { params: Promise<{ team: string; pipelineId: string }> }) {
   const { team: slug, pipelineId } = await params;
-  const { db, team } = await requirePageTeam(slug);
+  const { db, team, role } = await requirePageTeam(slug);
   if (!/^[0-9a-f-]{36}$/i.test(pipelineId)) notFound();
   const p = await getPipeline(db, team.id, pipelineId);
   if (!p || p.archived) notFound();
@@ -32,7 +33,14 @@ export default async function PipelinePage({ params }: { params: Promise<{ team:
       </div>
       <div className="flex items-start justify-between gap-4">
         <h1 className="text-xl font-semibold">{p.name}</h1>
-        <DeletePipelineButton pipelineId={p.id} name={p.name} />
+        <div className="flex items-start gap-2">
+          {hasScope(role, "pipelines:write") && (
+            <Link href={`${base}/new?from=${p.id}`} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
+              Duplicate
+            </Link>
+          )}
+          <DeletePipelineButton pipelineId={p.id} name={p.name} />
+        </div>
       </div>
       <Card title="Run it">
         <RunForm pipelineId={p.id} />

@@ -4,14 +4,15 @@ import { models } from "@/db/schema";
 import { requirePageTeam } from "@/lib/auth/page";
 import { hasScope } from "@/lib/auth/scopes";
 import { findTemplate } from "@/lib/pipelines/library";
+import { getPipeline } from "@/lib/pipelines/service";
 import { PipelineBuilder } from "@/components/pipelines/pipeline-builder";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 
 export const metadata = { title: "New pipeline" };
 
-export default async function NewPipelinePage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ template?: string }> }) {
-  const [{ team: slug }, { template }] = await Promise.all([params, searchParams]);
+export default async function NewPipelinePage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ template?: string; from?: string }> }) {
+  const [{ team: slug }, { template, from }] = await Promise.all([params, searchParams]);
   const { db, team, role } = await requirePageTeam(slug);
   const back = (
     <div className="text-sm">
@@ -32,7 +33,9 @@ export default async function NewPipelinePage({ params, searchParams }: { params
       </div>
     );
   }
-  const t = findTemplate(template);
+  // "Duplicate" on a pipeline's page opens the builder on a copy of it; saving creates a new pipeline.
+  const source = from && /^[0-9a-f-]{36}$/i.test(from) ? await getPipeline(db, team.id, from) : null;
+  const t = source && !source.archived ? { name: `Copy of ${source.name}`, description: source.description, steps: source.steps } : findTemplate(template);
   const fleet = await db.select({ name: models.name, displayName: models.displayName }).from(models).where(eq(models.enabled, true)).orderBy(asc(models.name));
   return (
     <div className="space-y-4">
