@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, gte, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDb } from "@/db";
 import { invalidateBudgets } from "@/lib/budgets";
@@ -8,6 +8,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
 import { invalidateFleet } from "@/lib/execution/fleet";
 import { NotFoundError, UserError } from "@/lib/errors";
+import { formatUsd } from "@/lib/format";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { createTeam } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
@@ -438,6 +439,21 @@ describe(`instruction synthesis on ${driverName}`, () => {
     const [alone] = await db.select().from(requests).where(eq(requests.id, measured.strongAlone.requestId!));
     expect(measured.strongAlone.costMicros).toBe(alone.costMicros);
     expect(measured.savingMicros).toBe(alone.costMicros - measured.totalCostMicros);
+  });
+
+  it("when the cheap call fails after the instructions were written, the error says what the instructions cost", async () => {
+    await db.update(models).set({ enabled: false }).where(eq(models.name, "grok-3-mini"));
+    invalidateFleet();
+    const before = new Date();
+    try {
+      const e = await runSynthesis(db, { teamId, userId, task: "Plan a team offsite for twelve people.", strongModel: "gpt-4.1", cheapModel: "grok-3-mini" }).catch((x) => x);
+      const [ins] = await db.select().from(requests).where(and(eq(requests.teamId, teamId), eq(requests.model, "gpt-4.1"), gte(requests.createdAt, before)));
+      expect(ins.costMicros).toBeGreaterThan(0);
+      expect(e.message).toBe(`Model "grok-3-mini" is disabled. Choose another model or "auto", or ask an admin to enable it. The instructions gpt-4.1 wrote before this cost ${formatUsd(ins.costMicros)} and are charged.`);
+    } finally {
+      await db.update(models).set({ enabled: true }).where(eq(models.name, "grok-3-mini"));
+      invalidateFleet();
+    }
   });
 
   it("with the strong model left to the router, the instructions come from the dearest tier, the steps from a cheap model", async () => {

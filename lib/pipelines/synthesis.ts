@@ -1,4 +1,5 @@
 import type { Db } from "@/db";
+import { DelegateError } from "@/lib/execution/errors";
 import { delegate, delegateStream, teamRoutingSettings, type DelegateEvent, type DelegateInput, type DelegateResult } from "@/lib/execution/delegate";
 import { detectPrivacy, estimateTokens } from "@/lib/analysis";
 import { loadFleet } from "@/lib/execution/fleet";
@@ -132,13 +133,19 @@ export async function* synthesisStream(
     maxOutputTokens: await outputAllowance(db, { model: cheapModel, prompt: p2, capMicros: left, wanted: input.maxOutputTokens, stepKey }),
   });
   let exe: DelegateResult;
-  for (;;) {
-    const { value, done } = await second.next();
-    if (done) {
-      exe = value;
-      break;
+  try {
+    for (;;) {
+      const { value, done } = await second.next();
+      if (done) {
+        exe = value;
+        break;
+      }
+      yield { phase: "execution", event: value };
     }
-    yield { phase: "execution", event: value };
+  } catch (e) {
+    // The instructions were paid for; an error that only named the cheap call's failure hid that.
+    if (e instanceof DelegateError) e.message += ` The instructions ${ins.model} wrote before this cost ${formatUsd(ins.costMicros)} and are charged.`;
+    throw e;
   }
 
   const total = ins.costMicros + exe.costMicros;
