@@ -84,6 +84,15 @@ async function strongTier(db: Db, teamId: string, prompt: string, keyAllow?: str
   return undefined;
 }
 
+/** Passes a delegate stream's events on, tagged with their phase, and returns its result. */
+async function* relay(phase: SynthesisEvent["phase"], it: AsyncGenerator<DelegateEvent, DelegateResult>): AsyncGenerator<SynthesisEvent, DelegateResult> {
+  for (;;) {
+    const { value, done } = await it.next();
+    if (done) return value;
+    yield { phase, event: value };
+  }
+}
+
 /**
  * Instruction synthesis as a stream: a strong model writes step-by-step instructions, then a cheap
  * model follows them. Both calls go through delegate(). `capMicros` bounds the two together.
@@ -108,15 +117,7 @@ export async function* synthesisStream(
     constraints: input.capMicros !== undefined && strongModel === "auto" ? { maxCostMicros: input.capMicros } : undefined,
     maxOutputTokens: await outputAllowance(db, { model: strongModel, prompt: p1, capMicros: input.capMicros, stepKey }),
   });
-  let ins: DelegateResult;
-  for (;;) {
-    const { value, done } = await first.next();
-    if (done) {
-      ins = value;
-      break;
-    }
-    yield { phase: "instructions", event: value };
-  }
+  const ins = yield* relay("instructions", first);
 
   const left = input.capMicros !== undefined ? input.capMicros - ins.costMicros : undefined;
   if (left !== undefined && left <= 0) {
@@ -134,14 +135,7 @@ export async function* synthesisStream(
   });
   let exe: DelegateResult;
   try {
-    for (;;) {
-      const { value, done } = await second.next();
-      if (done) {
-        exe = value;
-        break;
-      }
-      yield { phase: "execution", event: value };
-    }
+    exe = yield* relay("execution", second);
   } catch (e) {
     // The instructions were paid for; an error that only named the cheap call's failure hid that.
     if (e instanceof DelegateError) e.message += ` The instructions ${ins.model} wrote before this cost ${formatUsd(ins.costMicros)} and are charged.`;
