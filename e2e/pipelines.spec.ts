@@ -92,6 +92,7 @@ test.describe("pipelines", () => {
     await page.goto(runUrl);
     await expect(page.getByTestId("run-status")).toHaveText("succeeded");
     await expect(page.getByRole("link", { name: `← Pipelines (${name} was deleted)` })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Run again" })).toHaveCount(0);
   });
 
   test("a step that failed mid-answer and was retried shows both attempts' costs, which add up to the run's cost", async ({ page }) => {
@@ -213,6 +214,26 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
     await first.getByRole("button", { name: "Retry step" }).click();
     await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 20_000 });
     await expect(second.getByTestId("step-metrics")).toContainText("tok");
+  });
+
+  test("Run again on a finished run starts a new run on the same input", async ({ page }) => {
+    await page.goto("/t/demo/pipelines/new");
+    const name = `Again ${Date.now()}`;
+    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
+    await page.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+    await page.getByTestId("run-form").getByLabel("Input").fill("Name two moons of Jupiter.");
+    await page.getByRole("button", { name: "Run pipeline" }).click();
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 20_000 });
+    const first = page.url();
+    await page.getByRole("button", { name: "Run again" }).click();
+    await expect(page).not.toHaveURL(first);
+    await expect(page).toHaveURL(/\/pipelines\/runs\/[0-9a-f-]{36}$/);
+    await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 20_000 });
+    await page.getByText("Input", { exact: true }).click();
+    await expect(page.getByTestId("run-view").getByText("Name two moons of Jupiter.")).toBeVisible();
+    await page.goto("/t/demo/pipelines");
+    await expect(page.getByTestId("pipeline-list").locator("li").filter({ hasText: name })).toContainText("2 runs");
   });
 
   test("Duplicate opens the builder on a copy, and saving it makes a second pipeline", async ({ page }) => {

@@ -1,12 +1,13 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ThumbIcon } from "@/components/ui/icons";
-import { cancelRunAction, rateStepAction, retryStepAction } from "@/lib/pipelines/actions";
+import { cancelRunAction, rateStepAction, retryStepAction, startRunAction } from "@/lib/pipelines/actions";
 import type { RunView as Run, StepView } from "@/lib/pipelines/service";
 import { formatUsd } from "@/lib/format";
 import { SavingBox, savingWords } from "./saving";
@@ -19,8 +20,9 @@ const live = (r: Run | undefined) => !!r && (r.status === "queued" || r.status =
  * A run, live: polls the run's JSON every half second while it is queued or running (steps write
  * their streamed output to the database as it arrives, so any worker's progress shows here).
  */
-export function RunView({ initial }: { initial: Run }) {
+export function RunView({ initial, canRerun = false }: { initial: Run; canRerun?: boolean }) {
   const team = useTeam();
+  const router = useRouter();
   const qc = useQueryClient();
   const canRun = useHasScope("pipelines:run");
   const [error, setError] = useState<string | null>(null);
@@ -62,6 +64,22 @@ export function RunView({ initial }: { initial: Run }) {
             <span>
               Cost <strong data-testid="run-cost">{formatUsd(run.costMicros)}</strong>
             </span>
+            {canRun && canRerun && !live(run) && (
+              <Button
+                variant="secondary"
+                disabled={pending}
+                title="Starts a new run of the pipeline as it is now, on this run's input"
+                onClick={() =>
+                  start(async () => {
+                    const res = await startRunAction({ teamId: team.id, pipelineId: run.pipelineId, input: run.input });
+                    if (!res.ok) return setError(res.error);
+                    router.push(`/t/${team.slug}/pipelines/runs/${res.data.runId}`);
+                  })
+                }
+              >
+                Run again
+              </Button>
+            )}
             {canRun && live(run) && !run.cancelRequested && (
               <Button variant="danger" disabled={pending} onClick={() => act(() => cancelRunAction({ teamId: team.id, runId: run.id }))}>
                 Cancel run

@@ -28,7 +28,7 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
         )}
       </div>
       <h1 className="text-xl font-semibold">Run of {run.pipelineName}</h1>
-      <RunView initial={run} />
+      <RunView initial={run} canRerun={!archived} />
     </div>
   );
 }
