@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { configureFleet as fleetConfig, stateFile } from "./helpers";
 
 test.describe("pipelines", () => {
@@ -151,6 +151,17 @@ test.describe("pipelines", () => {
   });
 });
 
+/** Builds a pipeline in the builder (blank, or from a template), lets `edit` change its steps, creates it and returns its name. */
+async function buildPipeline(page: Page, prefix: string, opts: { template?: string; edit?: () => Promise<void> } = {}) {
+  await page.goto(`/t/demo/pipelines/new${opts.template ? `?template=${opts.template}` : ""}`);
+  const name = `${prefix} ${Date.now()}`;
+  await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
+  await opts.edit?.();
+  await page.getByRole("button", { name: "Create pipeline" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  return name;
+}
+
 test.describe("pipelines: what a step's model, a failure and a copy look like", () => {
   test.use({ storageState: stateFile("admin") });
 
@@ -162,12 +173,7 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
       await form.getByRole("button", { name: "Save" }).click();
       await expect(form.getByText("Saved.")).toBeVisible();
     };
-    await page.goto("/t/demo/pipelines/new");
-    const name = `Large model ${Date.now()}`;
-    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
-    await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("mistral-large-latest");
-    await page.getByRole("button", { name: "Create pipeline" }).click();
-    await expect(page.getByRole("heading", { name })).toBeVisible();
+    await buildPipeline(page, "Large model", { edit: async () => void (await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("mistral-large-latest")) });
     const pipelineUrl = page.url();
     await setEnabled(false);
     try {
@@ -187,22 +193,20 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
 
   test("a step that fails on every fallback shows its error and how long it tried; the steps after it show no figures; a retry finishes the run", async ({ page }) => {
     test.setTimeout(60_000);
-    await page.goto("/t/demo/pipelines/new");
-    const name = `Two steps ${Date.now()}`;
-    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
-    await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("gpt-4o-mini");
-    await page.getByRole("button", { name: "Add step" }).click();
-    await page.getByRole("button", { name: "Create pipeline" }).click();
-    await expect(page.getByRole("heading", { name })).toBeVisible();
+    await buildPipeline(page, "Two steps", {
+      edit: async () => {
+        await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("gpt-4o-mini");
+        await page.getByRole("button", { name: "Add step" }).click();
+      },
+    });
 
-    const before = (await (await fetch(`${FLEET}/__fleet/config`)).json()) as { models: { name: string }[] };
-    expect((await fleetConfig({ defaults: { errorRates: { rateLimit: 0, server: 1, timeout: 0, drop: 0 } } })).ok).toBe(true);
+    expect((await fleetConfig({ defaults: { errorRates: { server: 1 } } })).ok).toBe(true);
     try {
       await page.getByTestId("run-form").getByLabel("Input").fill("Name three rivers.");
       await page.getByRole("button", { name: "Run pipeline" }).click();
       await expect(page.getByTestId("run-status")).toHaveText("failed", { timeout: 20_000 });
     } finally {
-      await fleetConfig({ models: Object.fromEntries(before.models.map((m) => [m.name, m])) });
+      await fleetConfig({ defaults: { errorRates: { server: 0 } } });
     }
     const first = page.getByTestId("step-step1");
     await expect(first.getByTestId("step-error")).toContainText("Every fallback failed too");
@@ -217,11 +221,7 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
   });
 
   test("Run again on a finished run starts a new run on the same input", async ({ page }) => {
-    await page.goto("/t/demo/pipelines/new");
-    const name = `Again ${Date.now()}`;
-    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
-    await page.getByRole("button", { name: "Create pipeline" }).click();
-    await expect(page.getByRole("heading", { name })).toBeVisible();
+    const name = await buildPipeline(page, "Again");
     await page.getByTestId("run-form").getByLabel("Input").fill("Name two moons of Jupiter.");
     await page.getByRole("button", { name: "Run pipeline" }).click();
     await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 20_000 });
@@ -237,11 +237,7 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
   });
 
   test("Duplicate opens the builder on a copy, and saving it makes a second pipeline", async ({ page }) => {
-    await page.goto("/t/demo/pipelines/new?template=parallel-review");
-    const name = `Reviews ${Date.now()}`;
-    await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
-    await page.getByRole("button", { name: "Create pipeline" }).click();
-    await expect(page.getByRole("heading", { name })).toBeVisible();
+    const name = await buildPipeline(page, "Reviews", { template: "parallel-review" });
     const original = page.url();
 
     await page.getByRole("link", { name: "Duplicate" }).click();
