@@ -308,6 +308,18 @@ describe(`pipelines on ${driverName}`, () => {
     expect(run.steps[1]).toMatchObject({ status: "skipped", attempts: 0, costMicros: 0 });
   });
 
+  it("while a step streams from a fallback, it names the model answering, not the one that failed", async () => {
+    const p = await createPipeline(db, { teamId, userId, name: "fallback", steps: [{ key: "a", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Write at length about {{input}}" }] });
+    await fleet.configure({ defaults: { tokensPerSecond: 40 }, models: { "gpt-4.1-mini": { errorRates: { ...healthy, server: 1 } } } });
+    const started = await startRun(db, { teamId, pipelineId: p.id, input: "rivers", userId });
+    await until(async () => ((await getRun(db, teamId, started.id))!.steps[0].output?.length ?? 0) > 0);
+    const live = (await getRun(db, teamId, started.id))!.steps[0];
+    const run = await waitForRun(db, teamId, started.id);
+    expect(run.steps[0].status).toBe("succeeded");
+    expect(run.steps[0].model).not.toBe("gpt-4.1-mini");
+    expect(live.model).toBe(run.steps[0].model); // it said gpt-4.1-mini while another model wrote
+  });
+
   it("resumes a run whose worker died mid-step: the finished step is not run again, the dead step is", async () => {
     await stopPipelineRunner();
     const p = await createPipeline(db, { teamId, userId, name: "resume", steps: threeSteps });

@@ -181,9 +181,11 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     else if (ev.type === "delta") {
       text += ev.text;
       dirty = true;
-    } else if (ev.type === "fallback" && ev.discardOutput) {
-      text = "";
+    } else if (ev.type === "fallback") {
+      // The page names the model now answering, not the one that failed.
+      patch.model = ev.to;
       dirty = true;
+      if (ev.discardOutput) text = "";
     }
   };
 
