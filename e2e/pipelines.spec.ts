@@ -54,9 +54,11 @@ test.describe("pipelines", () => {
     await expect(v.getByText("Your role can view runs but not start them.")).toBeVisible();
     await expect(v.getByRole("button", { name: "Save pipeline" })).toHaveCount(0);
     await expect(v.getByRole("button", { name: "Delete pipeline" })).toHaveCount(0);
+    await expect(v.getByRole("link", { name: "Duplicate" })).toHaveCount(0);
     await v.goto(page.url());
     await expect(v.getByTestId("run-status")).toHaveText("succeeded");
     await expect(v.getByRole("button", { name: "Good" })).toHaveCount(0);
+    await expect(v.getByRole("button", { name: "Run again" })).toHaveCount(0);
     await viewer.close();
   });
 
