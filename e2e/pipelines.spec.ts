@@ -108,14 +108,7 @@ test.describe("pipelines", () => {
     await expect(page.getByRole("heading", { name })).toBeVisible();
 
     // Every model breaks off mid-answer: the step fails, charged for what was written.
-    expect((await fleetConfig({ defaults: { errorRates: { drop: 1 } } })).ok).toBe(true);
-    try {
-      await page.getByTestId("run-form").getByLabel("Input").fill("recursion");
-      await page.getByRole("button", { name: "Run pipeline" }).click();
-      await expect(page.getByTestId("run-status")).toHaveText("failed", { timeout: 30_000 });
-    } finally {
-      await fleetConfig({ defaults: { errorRates: { drop: 0 } } });
-    }
+    await runFailing(page, "recursion", "drop");
     const step = page.getByTestId(/^step-/).first();
     const firstCost = await page.getByTestId("run-cost").textContent();
     expect(firstCost).not.toBe("$0.00");
@@ -152,6 +145,18 @@ test.describe("pipelines", () => {
     await expect(page).toHaveURL(/\/pipelines\/new$/);
   });
 });
+
+/** Runs the pipeline whose page is open on `input` while every model fails with `fault`, until the run has failed; the fault is off again after. */
+async function runFailing(page: Page, input: string, fault: "server" | "drop") {
+  expect((await fleetConfig({ defaults: { errorRates: { [fault]: 1 } } })).ok).toBe(true);
+  try {
+    await page.getByTestId("run-form").getByLabel("Input").fill(input);
+    await page.getByRole("button", { name: "Run pipeline" }).click();
+    await expect(page.getByTestId("run-status")).toHaveText("failed", { timeout: 30_000 });
+  } finally {
+    await fleetConfig({ defaults: { errorRates: { [fault]: 0 } } });
+  }
+}
 
 /** Builds a pipeline in the builder (blank, or from a template), lets `edit` change its steps, creates it and returns its name. */
 async function buildPipeline(page: Page, prefix: string, opts: { template?: string; edit?: () => Promise<void> } = {}) {
@@ -202,14 +207,7 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
       },
     });
 
-    expect((await fleetConfig({ defaults: { errorRates: { server: 1 } } })).ok).toBe(true);
-    try {
-      await page.getByTestId("run-form").getByLabel("Input").fill("Name three rivers.");
-      await page.getByRole("button", { name: "Run pipeline" }).click();
-      await expect(page.getByTestId("run-status")).toHaveText("failed", { timeout: 20_000 });
-    } finally {
-      await fleetConfig({ defaults: { errorRates: { server: 0 } } });
-    }
+    await runFailing(page, "Name three rivers.", "server");
     const first = page.getByTestId("step-step1");
     await expect(first.getByTestId("step-error")).toContainText("Every fallback failed too");
     const ms = Number(/ (\d+) ms/.exec((await first.getByTestId("step-metrics").textContent())!)![1]);
