@@ -70,6 +70,7 @@ export const ROUTE_PERMISSIONS = {
   "GET /api/v1/pipelines": { kind: "apiKey" },
   "POST /api/v1/pipelines/{pipeline}/runs": { kind: "apiKey" },
   "GET /api/v1/pipeline-runs/{run}": { kind: "apiKey" },
+  "POST /api/v1/pipeline-runs/{run}/cancel": { kind: "apiKey" },
   "GET /api/v1/openapi.json": { kind: "public" },
   "GET /api/health": { kind: "public" },
   "GET /api/auth/[...nextauth]": { kind: "public" },

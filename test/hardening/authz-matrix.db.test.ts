@@ -282,7 +282,7 @@ describe(`authorization matrix on ${driverName}`, () => {
 describe(`API route matrix on ${driverName}`, () => {
   let server: http.Server;
   let api: string;
-  const ids: { pipelineA?: string; pipelineB?: string; runA?: string; runB?: string; requestA?: string; requestB?: string } = {};
+  const ids: { pipelineA?: string; pipelineB?: string; runA?: string; runB?: string; cancelA?: string; cancelB?: string; requestA?: string; requestB?: string } = {};
   beforeAll(async () => {
     server = http.createServer(handleApiV1);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -291,6 +291,9 @@ describe(`API route matrix on ${driverName}`, () => {
     ids.pipelineB = await fresh.pipeline(B);
     ids.runA = await fresh.run(A);
     ids.runB = await fresh.run(B);
+    // Queued runs (no runner here) for the cancel route: each is cancelled once, by its own team's key.
+    ids.cancelA = await fresh.run(A);
+    ids.cancelB = await fresh.run(B);
     ids.requestA = await fresh.request(A);
     ids.requestB = await fresh.request(B);
   });
@@ -311,10 +314,11 @@ describe(`API route matrix on ${driverName}`, () => {
     "GET /api/v1/pipelines": () => ({ method: "GET", path: "/pipelines" }),
     "POST /api/v1/pipelines/{pipeline}/runs": (t) => ({ method: "POST", path: `/pipelines/${t === "own" ? ids.pipelineA : ids.pipelineB}/runs`, body: { input: "hi" } }),
     "GET /api/v1/pipeline-runs/{run}": (t) => ({ method: "GET", path: `/pipeline-runs/${t === "own" ? ids.runA : ids.runB}` }),
+    "POST /api/v1/pipeline-runs/{run}/cancel": (t) => ({ method: "POST", path: `/pipeline-runs/${t === "own" ? ids.cancelA : ids.cancelB}/cancel` }),
     "GET /api/v1/openapi.json": () => ({ method: "GET", path: "/openapi.json" }),
   };
   /** Routes whose path names one of the team's objects; the others act on the key's own team only. */
-  const NAMES_AN_OBJECT = new Set(["POST /api/v1/feedback", "POST /api/v1/pipelines/{pipeline}/runs", "GET /api/v1/pipeline-runs/{run}"]);
+  const NAMES_AN_OBJECT = new Set(["POST /api/v1/feedback", "POST /api/v1/pipelines/{pipeline}/runs", "GET /api/v1/pipeline-runs/{run}", "POST /api/v1/pipeline-runs/{run}/cancel"]);
 
   for (const [route, access] of Object.entries(ROUTE_PERMISSIONS) as [string, RouteAccess][]) {
     if (!route.includes("/api/v1/")) continue;
