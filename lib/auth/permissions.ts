@@ -48,6 +48,7 @@ export const ACTION_PERMISSIONS = {
   "lib/teams/actions.ts#changeRoleAction": { kind: "team", scope: "members:write" },
   "lib/teams/actions.ts#removeMemberAction": { kind: "team", scope: "members:write" },
   "lib/teams/actions.ts#revokeInvitationAction": { kind: "team", scope: "members:write" },
+  "lib/teams/actions.ts#setTeamTimezoneAction": { kind: "team", scope: "settings:write" },
 } as const satisfies Record<string, ActionAccess>;
 
 export type RouteAccess =

@@ -11,7 +11,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb, type Db } from "@/db";
-import { invitations, memberships, models, notifications, pipelineRuns, pipelineSteps, providers, users } from "@/db/schema";
+import { invitations, memberships, models, notifications, pipelineRuns, pipelineSteps, providers, teams, users } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { ACTION_PERMISSIONS, ROUTE_PERMISSIONS, type ActionAccess, type RouteAccess } from "@/lib/auth/permissions";
@@ -140,6 +140,11 @@ const INPUTS: Record<string, (team: Team, obj: Team, me: { email: string } | nul
   "lib/teams/actions.ts#changeRoleAction": async (t, o) => [{ teamId: t.id, userId: await fresh.member(o), role: "member" }],
   "lib/teams/actions.ts#removeMemberAction": async (t, o) => [{ teamId: t.id, userId: await fresh.member(o) }],
   "lib/teams/actions.ts#revokeInvitationAction": async (t, o) => [{ teamId: t.id, invitationId: (await fresh.invitation(o)).id }],
+  // A zone other than the team's own each time, so an allowed call always changes (and audits) something.
+  "lib/teams/actions.ts#setTeamTimezoneAction": async (t) => {
+    const [row] = await db.select({ timezone: teams.timezone }).from(teams).where(eq(teams.id, t.id));
+    return [{ teamId: t.id, timezone: row?.timezone === "Asia/Tokyo" ? "Europe/Berlin" : "Asia/Tokyo" }];
+  },
 };
 
 function form(o: Record<string, string>) {
@@ -150,7 +155,7 @@ function form(o: Record<string, string>) {
 
 const PERMISSION_REFUSAL = /^You are not a member of this team\.|does not allow this|^Your session has ended/;
 /** Actions whose input names no object of a team: there is no "own team, other team's object" cell. */
-const NO_OBJECT = new Set(["createBudgetAction", "updateRoutingSettingsAction", "createApiKeyAction", "setTeamLimitsAction", "createPipelineAction", "runSynthesisAction", "addMemberAction"]);
+const NO_OBJECT = new Set(["createBudgetAction", "updateRoutingSettingsAction", "createApiKeyAction", "setTeamLimitsAction", "createPipelineAction", "runSynthesisAction", "addMemberAction", "setTeamTimezoneAction"]);
 const GENERIC_FAILURE = /Something went wrong on our side/;
 const isAllowed = (access: ActionAccess, caller: Caller, target: Target) => {
   if (access.kind === "public") return true;

@@ -8,7 +8,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, type Db } from "@/db";
-import { requests } from "@/db/schema";
+import { requests, type FailedAttempt } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createUser } from "@/lib/auth/users";
 import { delegate, delegateStream, type DelegateResult } from "@/lib/execution/delegate";
@@ -127,14 +127,24 @@ describe(`fault injection on ${driverName}`, () => {
     for (const a of answers) expect(byId.get(a.r.requestId)?.status).toBe("ok");
     for (const { e } of errors) expect(byId.get(e.requestId!)?.status).not.toBe("ok");
 
-    // The ledger equals the fleet's counters: per model, successful calls and tokens.
+    // The ledger equals the fleet's counters: per model, successful calls and tokens. A row's tokens
+    // also hold what its failed attempts were billed after their output began (an estimate, in
+    // fallbacks_tried), which the mock fleet does not count: that part is taken out here.
     const usage = await fleet.usage();
-    const ledger = await rowsOf(
-      db,
-      sql`select model, count(*)::int as ok, coalesce(sum(input_tokens), 0)::int as input, coalesce(sum(output_tokens), 0)::int as output from requests where team_id = ${teamId} and status = 'ok' group by model`,
-    );
+    const ledger = await rowsOf(db, sql`select model, input_tokens, output_tokens, fallbacks_tried from requests where team_id = ${teamId} and status = 'ok'`);
     const mine: Record<string, { ok: number; prompt: number; completion: number }> = {};
-    for (const r of ledger) mine[String(r.model)] = { ok: Number(r.ok), prompt: Number(r.input), completion: Number(r.output) };
+    let billedAttempts = 0;
+    for (const r of ledger) {
+      const m = (mine[String(r.model)] ??= { ok: 0, prompt: 0, completion: 0 });
+      const tried = (typeof r.fallbacks_tried === "string" ? JSON.parse(r.fallbacks_tried) : r.fallbacks_tried) as FailedAttempt[];
+      const billed = tried.filter((t) => t.inputTokens !== undefined); // a local model's part is billed at $0 but still counted
+      billedAttempts += billed.length;
+      for (const t of billed) expect(t).toMatchObject({ estimated: true, inputTokens: expect.any(Number), outputTokens: expect.any(Number) });
+      m.ok++;
+      m.prompt += Number(r.input_tokens) - billed.reduce((n, t) => n + t.inputTokens!, 0);
+      m.completion += Number(r.output_tokens) - billed.reduce((n, t) => n + t.outputTokens!, 0);
+    }
+    console.log(`[faults] ${billedAttempts} failed attempts billed for output that had begun`);
     const theirs: Record<string, { ok: number; prompt: number; completion: number }> = {};
     for (const [m, u] of Object.entries(usage.models)) if (u.ok) theirs[m] = { ok: u.ok, prompt: u.prompt_tokens, completion: u.completion_tokens };
     expect(mine).toEqual(theirs);
