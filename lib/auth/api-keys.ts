@@ -49,6 +49,9 @@ export type ApiKeyAuth = {
   limitId: string;
 };
 
+/** A key's `limitId`: the first key of its rotation chain (a key never rotated is its own). */
+export const limitIdOf = (row: { id: string; lineageId: string | null }): string => row.lineageId ?? row.id;
+
 type CacheEntry = { key: ApiKeyAuth | null; expires: number };
 type KeyState = { cache: Map<string, CacheEntry>; used: Set<string>; timer: NodeJS.Timeout | null; db: Db | null };
 const gk = globalThis as { __mcApiKeys?: KeyState };
@@ -74,7 +77,7 @@ export async function authenticateApiKey(db: Db, presented: string): Promise<Api
   if (hit && hit.expires > now) return hit.key;
   const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt))).limit(1);
   const key: ApiKeyAuth | null = row
-    ? { id: row.id, teamId: row.teamId, name: row.name, createdBy: row.createdBy, modelAllowList: row.modelAllowList, requestsPerMinute: row.requestsPerMinute, tokensPerMinute: row.tokensPerMinute, limitId: row.lineageId ?? row.id }
+    ? { id: row.id, teamId: row.teamId, name: row.name, createdBy: row.createdBy, modelAllowList: row.modelAllowList, requestsPerMinute: row.requestsPerMinute, tokensPerMinute: row.tokensPerMinute, limitId: limitIdOf(row) }
     : null;
   if (s.cache.size >= MAX_CACHED) s.cache.clear();
   s.cache.set(hash, { key, expires: now + (key ? KEY_CACHE_TTL_MS : MISS_TTL_MS) });
@@ -146,7 +149,7 @@ export async function rotateApiKey(db: Db, input: { teamId: string; keyId: strin
       modelAllowList: old.modelAllowList,
       requestsPerMinute: old.requestsPerMinute,
       tokensPerMinute: old.tokensPerMinute,
-      lineageId: old.lineageId ?? old.id,
+      lineageId: limitIdOf(old), // the chain's first key, which its rate limits count under
     });
     await t.update(budgets).set({ apiKeyId: created.row.id, updatedAt: new Date() }).where(and(eq(budgets.teamId, old.teamId), eq(budgets.apiKeyId, old.id)));
     return { ...created, old };

@@ -4,6 +4,7 @@ import { apiKeys, pipelineRuns, pipelineSteps, requests } from "@/db/schema";
 import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
 import { DelegateError, KeyRevokedError } from "@/lib/execution/errors";
 import { formatUsdApart } from "@/lib/format";
+import { limitIdOf } from "@/lib/auth/api-keys";
 import { admitCall, apiKeyBuckets, RateLimitedError } from "@/lib/ratelimit";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
@@ -196,7 +197,7 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     // Its calls count against the key's and the team's rate limits too, as the key's own calls do.
     const [key] = details.apiKeyId ? await db.select().from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)) : [];
     if (key?.revokedAt) throw new KeyRevokedError();
-    const buckets = key && (await apiKeyBuckets(db, { ...key, limitId: key.lineageId ?? key.id }));
+    const buckets = key && (await apiKeyBuckets(db, { ...key, limitId: limitIdOf(key) }));
     const common = {
       teamId: run.teamId,
       userId: run.startedBy,
