@@ -47,6 +47,7 @@ test.describe("owner manages members", () => {
   });
 
   test("an invited person signs up, accepts, and lands in the team", async ({ page, browser }) => {
+    test.setTimeout(60_000); // three browsers: the owner, someone else signed in, the invitee
     await page.goto("/t/labs/admin");
     const email = `invitee-${Date.now()}@example.com`;
     const form = page.getByTestId("add-member-form");
@@ -56,16 +57,33 @@ test.describe("owner manages members", () => {
     const link = (await page.getByTestId("invite-link").textContent())!;
     const path = new URL(link).pathname;
 
+    // Someone else signed in who opens the link is told whose it is, and cannot accept it.
+    const other = await browser.newContext({ storageState: stateFile("viewer") });
+    const o = await other.newPage();
+    await o.goto(path);
+    await expect(o.getByTestId("invitation-problem")).toContainText(`This invitation is for ${email}`);
+    await expect(o.getByTestId("invitation-problem")).toContainText("You are signed in as viewer@demo.local");
+    await expect(o.getByRole("button", { name: "Accept invitation" })).toHaveCount(0);
+    await expect(o.getByRole("button", { name: "Sign out to switch accounts" })).toBeVisible();
+    await other.close();
+
+    // The invitee opens the link with no account: sign-in, then "Create one", leads back to it.
     const ctx = await browser.newContext({ storageState: undefined });
     const p = await ctx.newPage();
-    await p.goto("/signup");
+    await p.goto(path);
+    await expect(p).toHaveURL(/\/login\?next=/);
+    await p.getByRole("link", { name: "Create one" }).click();
     await p.getByLabel("Name").fill("Invitee");
     await p.getByLabel("Email").fill(email);
     await p.getByLabel("Password").fill("invitee-password-1");
     await p.getByRole("button", { name: "Create account" }).click();
-    await expect(p.getByRole("heading", { name: "Create your first team" })).toBeVisible();
-    await p.goto(path);
+    await expect(p).toHaveURL(new RegExp(`${path}$`));
+    await expect(p.getByRole("heading", { name: "Join Labs" })).toBeVisible();
+    await expect(p.getByTestId("invitation-summary")).toContainText(`invited ${email} to join Labs as a member`);
     await p.getByRole("button", { name: "Accept invitation" }).click();
+    await expect(p.getByTestId("team-name")).toHaveText("Labs");
+    // The link, opened again, leads into the team.
+    await p.goto(path);
     await expect(p.getByTestId("team-name")).toHaveText("Labs");
     await ctx.close();
   });

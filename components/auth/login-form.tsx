@@ -33,7 +33,7 @@ export function LoginForm({ next, github }: { next?: string; github: boolean }) 
       )}
       <p className="text-center text-sm text-zinc-500">
         No account?{" "}
-        <Link href="/signup" className="text-indigo-600 hover:underline">
+        <Link href={next && next !== "/" ? `/signup?next=${encodeURIComponent(next)}` : "/signup"} className="text-indigo-600 hover:underline">
           Create one
         </Link>
       </p>
@@ -41,11 +41,12 @@ export function LoginForm({ next, github }: { next?: string; github: boolean }) 
   );
 }
 
-export function SignupForm() {
+export function SignupForm({ next }: { next?: string }) {
   const [state, action, pending] = useFormAction(signUpAction);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <form onSubmit={action} className="space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900" noValidate>
+      <input type="hidden" name="next" value={next ?? "/"} />
       <Field label="Name" error={fe?.name}>
         <Input name="name" autoComplete="name" required />
       </Field>
@@ -61,7 +62,7 @@ export function SignupForm() {
       </Button>
       <p className="text-center text-sm text-zinc-500">
         Already registered?{" "}
-        <Link href="/login" className="text-indigo-600 hover:underline">
+        <Link href={next && next !== "/" ? `/login?next=${encodeURIComponent(next)}` : "/login"} className="text-indigo-600 hover:underline">
           Sign in
         </Link>
       </p>

@@ -11,10 +11,9 @@ export async function signInAction(_prev: unknown, form: FormData): Promise<Acti
   if (!parsed.success) {
     return { ok: false, error: "Check the highlighted fields.", fieldErrors: parsed.error.flatten().fieldErrors as Record<string, string[]> };
   }
-  const next = String(form.get("next") ?? "/");
   try {
     // On success signIn throws Next's redirect, which must propagate.
-    await signIn("credentials", { ...parsed.data, redirectTo: next.startsWith("/") && !next.startsWith("//") ? next : "/" });
+    await signIn("credentials", { ...parsed.data, redirectTo: localPath(form.get("next")) ?? "/" });
   } catch (e) {
     if (e instanceof AuthError) return { ok: false, error: "Wrong email or password." };
     throw e;
@@ -31,7 +30,7 @@ export async function signUpAction(prev: unknown, form: FormData): Promise<Actio
   const res = await createAccount(prev, form);
   if (!res.ok) return res;
   try {
-    await signIn("credentials", { email: res.data.email, password: String(form.get("password")), redirectTo: "/" });
+    await signIn("credentials", { email: res.data.email, password: String(form.get("password")), redirectTo: localPath(form.get("next")) ?? "/" });
   } catch (e) {
     if (e instanceof AuthError) return { ok: false, error: "Your account was created, but signing in failed. Sign in on the login page." };
     throw e;
@@ -39,6 +38,14 @@ export async function signUpAction(prev: unknown, form: FormData): Promise<Actio
   return { ok: true, data: null };
 }
 
-export async function signOutAction() {
-  await signOut({ redirectTo: "/login" });
+/** A path on this site ("/t/labs"), never another origin ("//evil.example", "https://…"); else null. */
+function localPath(v: FormDataEntryValue | null | undefined): string | null {
+  const s = typeof v === "string" ? v : "";
+  return s.startsWith("/") && !s.startsWith("//") && !s.startsWith("/\\") ? s : null;
+}
+
+/** Signs out; with a `next` field (a path here), the sign-in page then leads back to it. */
+export async function signOutAction(form?: FormData) {
+  const next = localPath(form?.get("next"));
+  await signOut({ redirectTo: next ? `/login?next=${encodeURIComponent(next)}` : "/login" });
 }

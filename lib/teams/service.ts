@@ -125,17 +125,65 @@ export async function revokeInvitation(db: Db, input: { teamId: string; invitati
   });
 }
 
+type InvitationRow = typeof invitations.$inferSelect;
+
+/**
+ * Why this invitation cannot be accepted by this user, or null if it can: the one rule the
+ * invitation page (before the click) and `acceptInvitation` (at the click) both apply.
+ */
+function invitationProblem(inv: InvitationRow | undefined, user: { email: string } | undefined, now = new Date()): { kind: "gone" | "expired" | "other-email"; message: string } | null {
+  if (!inv || inv.revokedAt || inv.acceptedAt) return { kind: "gone", message: "This invitation is not valid any more. Ask for a new one." };
+  if (inv.expiresAt < now) return { kind: "expired", message: "This invitation has expired. Ask for a new one." };
+  if (!user || user.email !== inv.email) return { kind: "other-email", message: `This invitation is for ${inv.email}; sign in with that email to accept it.` };
+  return null;
+}
+
+/**
+ * What the invitation page shows before anyone clicks: the team, the role, who invited and until
+ * when — or why it cannot be accepted. The team is named only to a holder of a live link.
+ */
+export type InvitationView =
+  | { ok: false; problem: string; signedInAs: string | null; joined?: string }
+  | { ok: boolean; problem: string | null; signedInAs: string | null; team: string; role: Role; invitedBy: string | null; email: string; expiresAt: Date };
+
+export async function describeInvitation(db: Db, input: { token: string; userId: string }): Promise<InvitationView> {
+  const [row] = await db
+    .select({ inv: invitations, team: teams.name, inviter: users.name, inviterEmail: users.email })
+    .from(invitations)
+    .innerJoin(teams, eq(teams.id, invitations.teamId))
+    .leftJoin(users, eq(users.id, invitations.invitedBy))
+    .where(eq(invitations.tokenHash, sha256(input.token)))
+    .limit(1);
+  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, input.userId)).limit(1);
+  // Opened again once accepted (or re-rendered right after the click): the member's way in is the team.
+  if (row?.inv.acceptedAt && user?.email === row.inv.email) {
+    const [member] = await db.select({ slug: teams.slug }).from(memberships).innerJoin(teams, eq(teams.id, memberships.teamId)).where(and(eq(memberships.teamId, row.inv.teamId), eq(memberships.userId, input.userId)));
+    if (member) return { ok: false, joined: member.slug, problem: "You have joined this team.", signedInAs: user.email };
+  }
+  const problem = invitationProblem(row?.inv, user);
+  if (problem?.kind === "gone" || problem?.kind === "expired" || !row) return { ok: false, problem: problem!.message, signedInAs: user?.email ?? null };
+  return {
+    ok: problem === null,
+    problem: problem?.message ?? null,
+    signedInAs: user?.email ?? null,
+    team: row.team,
+    role: row.inv.role,
+    invitedBy: row.inviter ?? row.inviterEmail ?? null,
+    email: row.inv.email,
+    expiresAt: row.inv.expiresAt,
+  };
+}
+
 /** Accepts an invitation for the signed-in user, whose email must match the invited one. */
 export async function acceptInvitation(db: Db, input: { token: string; userId: string }) {
   return db.transaction(async (tx) => {
     const [inv] = await tx.select().from(invitations).where(eq(invitations.tokenHash, sha256(input.token))).limit(1);
-    if (!inv || inv.revokedAt || inv.acceptedAt) throw new NotFoundError("This invitation is not valid any more. Ask for a new one.");
-    if (inv.expiresAt < new Date()) throw new UserError("This invitation has expired. Ask for a new one.");
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).limit(1);
-    if (!user || user.email !== inv.email) throw new UserError(`This invitation is for ${inv.email}; sign in with that email to accept it.`);
-    await tx.insert(memberships).values({ teamId: inv.teamId, userId: user.id, role: inv.role }).onConflictDoNothing();
-    await tx.update(invitations).set({ acceptedAt: new Date() }).where(eq(invitations.id, inv.id));
-    const [team] = await tx.select().from(teams).where(eq(teams.id, inv.teamId));
+    const problem = invitationProblem(inv, user);
+    if (problem) throw problem.kind === "gone" ? new NotFoundError(problem.message) : new UserError(problem.message);
+    await tx.insert(memberships).values({ teamId: inv!.teamId, userId: user.id, role: inv!.role }).onConflictDoNothing();
+    await tx.update(invitations).set({ acceptedAt: new Date() }).where(eq(invitations.id, inv!.id));
+    const [team] = await tx.select().from(teams).where(eq(teams.id, inv!.teamId));
     return team;
   });
 }

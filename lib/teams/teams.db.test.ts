@@ -7,7 +7,7 @@ import { createUser } from "@/lib/auth/users";
 import { driverName, freshDb } from "@/test/db";
 import { signUpAction } from "@/lib/auth/actions";
 import { acceptInvitationAction, addMemberAction, changeRoleAction, createTeamAction, removeMemberAction, revokeInvitationAction } from "./actions";
-import { createTeam } from "./service";
+import { createTeam, describeInvitation } from "./service";
 
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 // Auth.js only loads inside Next; sign-up is refused here before it would sign in.
@@ -134,6 +134,9 @@ describe(`teams and roles on ${driverName}`, () => {
     // Carol signs up after she was invited. Someone else holding her link cannot use it.
     const carol = (await createUser(db, { name: "Carol", email: "carol@t.test", password: "password-123" })).id;
     const mallory = (await createUser(db, { name: "Mallory", email: "mallory@t.test", password: "password-123" })).id;
+    // The page says before any click who invited whom to which team, and who may accept.
+    expect(await describeInvitation(db, { token, userId: carol })).toMatchObject({ ok: true, problem: null, team: "A", role: "viewer", invitedBy: "admin", email: "carol@t.test" });
+    expect(await describeInvitation(db, { token, userId: mallory })).toMatchObject({ ok: false, problem: expect.stringContaining("sign in with that email"), signedInAs: "mallory@t.test", team: "A" });
     expect(await accept(mallory, token)).toMatchObject({ ok: false, error: expect.stringContaining("sign in with that email") });
     expect(await roleOf(teamA.id, mallory)).toBeUndefined();
     expect(await accept(carol, token)).toEqual({ ok: true, data: { slug: "team-a" } });
@@ -141,6 +144,10 @@ describe(`teams and roles on ${driverName}`, () => {
     // Used once: the same link is dead for her and for anyone else.
     expect(await accept(carol, token)).toMatchObject({ ok: false, error: expect.stringContaining("not valid any more") });
     expect(await accept(mallory, token)).toMatchObject({ ok: false, error: expect.stringContaining("not valid any more") });
+    // Opened again by Carol, it leads into the team; to anyone else a dead link names no team.
+    expect(await describeInvitation(db, { token, userId: carol })).toMatchObject({ joined: "team-a" });
+    expect(await describeInvitation(db, { token, userId: mallory })).toEqual({ ok: false, problem: expect.stringContaining("not valid any more"), signedInAs: "mallory@t.test" });
+    expect(await describeInvitation(db, { token: "no-such-token", userId: mallory })).toEqual({ ok: false, problem: expect.stringContaining("not valid any more"), signedInAs: "mallory@t.test" });
 
     const revoked = await invite("dave@t.test");
     const dave = (await createUser(db, { name: "Dave", email: "dave@t.test", password: "password-123" })).id;
@@ -153,6 +160,7 @@ describe(`teams and roles on ${driverName}`, () => {
     const erin = (await createUser(db, { name: "Erin", email: "erin@t.test", password: "password-123" })).id;
     await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.email, "erin@t.test"));
     expect(await accept(erin, expired)).toMatchObject({ ok: false, error: expect.stringContaining("expired") });
+    expect(await describeInvitation(db, { token: expired, userId: erin })).toEqual({ ok: false, problem: expect.stringContaining("expired"), signedInAs: "erin@t.test" });
     expect([await roleOf(teamA.id, dave), await roleOf(teamA.id, erin)]).toEqual([undefined, undefined]);
   });
 
