@@ -58,14 +58,36 @@ p as (
   returning request_id
 )`;
 
-const USAGE_UPSERT = `insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens,
-  output_tokens, cost_micros, latency_ms_sum)
-select (x.created_at at time zone z.timezone)::date, x.team_id, case when status = 'refused' then '' else coalesce(model, '') end, coalesce(user_id, ''),
-  coalesce(api_key_id::text, ''), count(*), count(*) filter (where status <> 'ok'),
-  sum(coalesce(input_tokens, 0)), sum(coalesce(output_tokens, 0)), sum(coalesce(cost_micros, 0)),
-  sum(coalesce(latency_ms, 0))
-from x join z on z.id = x.team_id where x.id in (select id from r)
-group by 1, 2, 3, 4, 5
+/**
+ * How request rows are filed in usage_daily, by the writer (below) and by rebuildTeamRollup alike:
+ * grouped by the row's day in its team's zone (`zone`), team, model, user and key. The call counts
+ * once — one request, an error unless it is ok, its latency — under the model that answered it (a
+ * failed call: the last one tried; a refused call, which reached no model, none, though its row
+ * names the one routed to). Its tokens and cost are split by the model that spent them: each
+ * failed attempt billed for output it had begun (an entry of fallbacks_tried with costMicros) under
+ * that attempt's model, and the rest of the row's under the row's model. An attempt that failed
+ * before any output was billed nothing and adds nothing (the Models page counts it as its model's
+ * error from fallbacks_tried itself, lib/usage/model-stats.ts).
+ */
+function rollupInsert(row: string, zone: string, from: string, where: string) {
+  const billed = `jsonb_array_elements(${row}.fallbacks_tried) a where a->>'costMicros' is not null`;
+  return `insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens, output_tokens, cost_micros, latency_ms_sum)
+select (${row}.created_at at time zone ${zone})::date, ${row}.team_id, s.model, coalesce(${row}.user_id, ''), coalesce(${row}.api_key_id::text, ''),
+  sum(s.requests), sum(s.errors), sum(s.input_tokens), sum(s.output_tokens), sum(s.cost_micros), sum(s.latency_ms)
+from ${from} cross join lateral (
+  select case when ${row}.status = 'refused' then '' else coalesce(${row}.model, '') end as model, 1 as requests, (${row}.status <> 'ok')::int as errors,
+    coalesce(${row}.input_tokens, 0) - b.input_tokens as input_tokens, coalesce(${row}.output_tokens, 0) - b.output_tokens as output_tokens,
+    coalesce(${row}.cost_micros, 0) - b.cost_micros as cost_micros, coalesce(${row}.latency_ms, 0) as latency_ms
+  from (select coalesce(sum((a->>'inputTokens')::int), 0) as input_tokens, coalesce(sum((a->>'outputTokens')::int), 0) as output_tokens,
+    coalesce(sum((a->>'costMicros')::bigint), 0)::bigint as cost_micros from ${billed}) b
+  union all
+  select a->>'model', 0, 0, coalesce((a->>'inputTokens')::bigint, 0), coalesce((a->>'outputTokens')::bigint, 0), (a->>'costMicros')::bigint, 0 from ${billed}
+) s
+where ${where}
+group by 1, 2, 3, 4, 5`;
+}
+
+const USAGE_UPSERT = `${rollupInsert("x", "z.timezone", "x join z on z.id = x.team_id", "x.id in (select id from r)")}
 on conflict (team_id, day, model, user_id, api_key_id) do update set
   requests = u.requests + excluded.requests,
   errors = u.errors + excluded.errors,
@@ -78,6 +100,9 @@ const RECORD_SQL = `with ${RECORD_CTES}\n${USAGE_UPSERT}`;
 /** The same, with the budget settlements pending in this process ($2) committed by the same statement. */
 const RECORD_AND_SETTLE_SQL = `with ${RECORD_CTES},\nud as (${USAGE_UPSERT} returning 1),\n${settlementCtes("$2")}\n${SETTLEMENT_SELECT}`;
 
+/** rebuildTeamRollup's statement, in two halves around the team's id (a parameter). */
+const REBUILD = rollupInsert("r", "t.timezone", "requests r join teams t on t.id = r.team_id", "r.team_id = $team").split("$team");
+
 /**
  * Files a team's requests in usage_daily again, under their days in the team's zone now: after
  * its zone changed. Run under the team row's FOR UPDATE lock, so no writer adds to the rollup
@@ -85,13 +110,7 @@ const RECORD_AND_SETTLE_SQL = `with ${RECORD_CTES},\nud as (${USAGE_UPSERT} retu
  */
 export async function rebuildTeamRollup(db: Db, teamId: string) {
   await db.execute(sql`delete from usage_daily where team_id = ${teamId}`);
-  await db.execute(sql`insert into usage_daily (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens, output_tokens, cost_micros, latency_ms_sum)
-    select (r.created_at at time zone t.timezone)::date, r.team_id, case when r.status = 'refused' then '' else coalesce(r.model, '') end,
-      coalesce(r.user_id, ''), coalesce(r.api_key_id::text, ''), count(*), count(*) filter (where r.status <> 'ok'),
-      sum(r.input_tokens), sum(r.output_tokens), sum(r.cost_micros), sum(r.latency_ms)
-    from requests r join teams t on t.id = r.team_id
-    where r.team_id = ${teamId}
-    group by 1, 2, 3, 4, 5`);
+  await db.execute(sql`${sql.raw(REBUILD[0])}${teamId}${sql.raw(REBUILD[1])}`);
 }
 
 /**

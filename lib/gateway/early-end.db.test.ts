@@ -5,9 +5,10 @@ import { models, rateLimitWindows, requests, usageDaily } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createBudget, listBudgets } from "@/lib/budgets/service";
 import { setTeamLimits } from "@/lib/keys/service";
+import { spendByDay } from "@/lib/usage/queries";
 import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
 import { chunkOf, rateLimiter } from "@/lib/ratelimit";
-import { createTeam } from "@/lib/teams/service";
+import { createTeam, setTeamTimezone } from "@/lib/teams/service";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 
@@ -185,6 +186,55 @@ describe(`calls that end early are charged for the output they produced (${drive
     const row = await rowOf(done.data.response_id);
     expect(row).toMatchObject({ status: "ok", model: answered, costMicros: answerCost + partCost, inputTokens: answer.prompt_tokens + inputTokens, outputTokens: answer.completion_tokens + estimateTokens(partial) });
     expect(await chargedTo(team.id)).toEqual({ budget: answerCost + partCost, rollupCost: answerCost + partCost, rollupTokens: row.inputTokens + row.outputTokens });
+  });
+
+  it("the failed attempt's part is filed under its own model, the rest under the model that answered: Costs by model, its CSV and /spend agree with the attempts, also after a time-zone change", async () => {
+    await inOneWindow();
+    const { team, key } = await freshTeam();
+    await fx.fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 1 } } } });
+    await fx.fleet.reset();
+    const res = await post("/delegate", key, { task: { description: "Explain recursion at length, with two examples." }, preferences: { model_preference: "gpt-4.1-mini" } }, { accept: "text/event-stream" });
+    const done = eventsOf(res.text).at(-1)!;
+    expect(done.event).toBe("done");
+    const row = await rowOf(done.data.response_id);
+    const answered = row.model!;
+    expect(answered).not.toBe("gpt-4.1-mini");
+    const [part] = row.fallbacksTried;
+    expect(part).toMatchObject({ model: "gpt-4.1-mini", estimated: true });
+    expect(part.costMicros).toBeGreaterThan(0);
+    // The answer's own part, as the fleet counted it, at the answering model's prices.
+    const answer = (await fx.fleet.usage()).models[answered];
+    const answerCost = costMicros({ inputTokens: answer.prompt_tokens, outputTokens: answer.completion_tokens }, await pricesOf(answered));
+    expect(row.costMicros).toBe(answerCost + part.costMicros!);
+
+    const byModel = (a: { model: string }, b: { model: string }) => a.model.localeCompare(b.model);
+    // The call counts once, under the model that answered; the failed model's part is neither a request nor an error here.
+    const expected = [
+      { model: "gpt-4.1-mini", requests: 0, errors: 0, inputTokens: part.inputTokens, outputTokens: part.outputTokens, costMicros: part.costMicros },
+      { model: answered, requests: 1, errors: 0, inputTokens: answer.prompt_tokens, outputTokens: answer.completion_tokens, costMicros: answerCost },
+    ].sort(byModel);
+    const rollup = async () =>
+      (
+        await fx.db
+          .select({ model: usageDaily.model, requests: usageDaily.requests, errors: usageDaily.errors, inputTokens: usageDaily.inputTokens, outputTokens: usageDaily.outputTokens, costMicros: usageDaily.costMicros })
+          .from(usageDaily)
+          .where(eq(usageDaily.teamId, team.id))
+      ).sort(byModel);
+    expect(await rollup()).toEqual(expected);
+    expect(await chargedTo(team.id)).toEqual({ budget: row.costMicros, rollupCost: row.costMicros, rollupTokens: row.inputTokens + row.outputTokens });
+
+    // What the Costs page and its CSV read (spendByDay by model), and GET /api/v1/spend.
+    const days = (await spendByDay(fx.db, [team.id], "2000-01-01", "2100-01-01", "model")).sort((a, b) => a.key.localeCompare(b.key));
+    expect(days.map((d) => ({ model: d.key, costMicros: d.costMicros, tokens: d.tokens }))).toEqual(
+      expected.map((e) => ({ model: e.model, costMicros: e.costMicros, tokens: e.inputTokens! + e.outputTokens! })),
+    );
+    const spend = await (await fetch(`${fx.api}/spend?days=7`, { headers: { authorization: `Bearer ${key}` } })).json();
+    expect(spend.by_model.sort(byModel)).toEqual(expected.map((e) => ({ model: e.model, requests: e.requests, cost_usd: e.costMicros! / 1e6 })));
+    expect(spend.totals).toMatchObject({ requests: 1, errors: 0, tokens: row.inputTokens + row.outputTokens, cost_usd: row.costMicros / 1e6 });
+
+    // A time-zone change files the team's requests again (rebuildTeamRollup): the same split.
+    await setTeamTimezone(fx.db, { teamId: team.id, timezone: "Pacific/Kiritimati", actorUserId: fx.user.id });
+    expect(await rollup()).toEqual(expected);
   });
 
   it("attempts that failed before any output cost nothing: every model 500s, $0 and no tokens anywhere", async () => {
