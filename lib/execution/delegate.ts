@@ -447,7 +447,8 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   settleHolds(billed.costMicros);
   tokens.used = billed.inputTokens + billed.outputTokens;
   // The row keeps the text the last attempt produced before it broke, as its (unfinished) response.
-  const charged = billed.costMicros > 0 ? { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, costMicros: billed.costMicros, response: lastError?.partial?.text ?? null } : {};
+  // A free (local) model's part is billed too, at $0: its tokens are the row's, as the rollup files them.
+  const charged = tried.some((a) => a.costMicros !== undefined) ? { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, costMicros: billed.costMicros, response: lastError?.partial?.text ?? null } : {};
   const estimated = tried.some((a) => a.estimated);
   const chargeNote =
     billed.costMicros > 0

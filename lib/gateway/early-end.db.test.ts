@@ -237,6 +237,28 @@ describe(`calls that end early are charged for the output they produced (${drive
     expect(await rollup()).toEqual(expected);
   });
 
+  it("a free local model's part ($0) counts its tokens in the row and under that model, and never takes them from the model tried last", async () => {
+    await inOneWindow();
+    const { team, key } = await freshTeam();
+    await fx.fleet.configure({ defaults: { errorRates: { ...healthy, server: 1 } }, models: { "llama3.1:8b": { errorRates: { ...healthy, drop: 1 } } } });
+    const res = await post("/delegate", key, { task: { description: "Explain recursion at length, with two examples." }, preferences: { model_preference: "llama3.1:8b" } }, { accept: "text/event-stream" });
+    const id = res.headers["x-mc-request-id"] as string;
+    const row = await rowOf(id);
+    expect(row.status).toBe("error");
+    const [part, ...rest] = row.fallbacksTried;
+    expect(part).toMatchObject({ model: "llama3.1:8b", costMicros: 0, estimated: true });
+    expect(rest.length).toBeGreaterThan(0);
+    expect(row.model).toBe(rest.at(-1)!.model);
+    expect(row).toMatchObject({ inputTokens: part.inputTokens, outputTokens: part.outputTokens, costMicros: 0 });
+    const rollup = await fx.db.select({ model: usageDaily.model, requests: usageDaily.requests, errors: usageDaily.errors, inputTokens: usageDaily.inputTokens, outputTokens: usageDaily.outputTokens }).from(usageDaily).where(eq(usageDaily.teamId, team.id));
+    expect(rollup.sort((a, b) => a.model.localeCompare(b.model))).toEqual(
+      [
+        { model: "llama3.1:8b", requests: 0, errors: 0, inputTokens: part.inputTokens, outputTokens: part.outputTokens },
+        { model: row.model, requests: 1, errors: 1, inputTokens: 0, outputTokens: 0 },
+      ].sort((a, b) => a.model!.localeCompare(b.model!)),
+    );
+  });
+
   it("attempts that failed before any output cost nothing: every model 500s, $0 and no tokens anywhere", async () => {
     await inOneWindow();
     const { team, key } = await freshTeam();
