@@ -58,6 +58,9 @@ p as (
   returning request_id
 )`;
 
+/** The failed attempts of a row billed for output they had begun (the entries of its fallbacks_tried with costMicros), as rows `a`: SQL text to follow `from`. */
+export const billedAttempts = (fallbacksTried: string) => `jsonb_array_elements(${fallbacksTried}) a where a->>'costMicros' is not null`;
+
 /**
  * How request rows are filed in usage_daily, by the writer (below) and by rebuildTeamRollup alike:
  * grouped by the row's day in its team's zone (`zone`), team, model, user and key. The call counts
@@ -70,7 +73,7 @@ p as (
  * error from fallbacks_tried itself, lib/usage/model-stats.ts).
  */
 function rollupInsert(row: string, zone: string, from: string, where: string) {
-  const billed = `jsonb_array_elements(${row}.fallbacks_tried) a where a->>'costMicros' is not null`;
+  const billed = billedAttempts(`${row}.fallbacks_tried`);
   return `insert into usage_daily as u (day, team_id, model, user_id, api_key_id, requests, errors, input_tokens, output_tokens, cost_micros, latency_ms_sum)
 select (${row}.created_at at time zone ${zone})::date, ${row}.team_id, s.model, coalesce(${row}.user_id, ''), coalesce(${row}.api_key_id::text, ''),
   sum(s.requests), sum(s.errors), sum(s.input_tokens), sum(s.output_tokens), sum(s.cost_micros), sum(s.latency_ms)

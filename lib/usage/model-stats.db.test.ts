@@ -44,6 +44,32 @@ describe(`model stats on ${driverName}`, () => {
     });
   });
 
+  it("files a failed attempt's billed part under its model in the rollup and leaves it out of the answering model's cost per task; the call counts once, an unbilled attempt adds nothing, a refusal stays under no model", async () => {
+    const team = (await createTeam(db, { name: "MX", slug: "ms-split", ownerId: owner })).id;
+    const dropped = (model: string, inputTokens: number, outputTokens: number, costMicros: number) => ({ model, error: "stream_dropped: ended early", inputTokens, outputTokens, costMicros, estimated: true });
+    const call = (model: string, status: "ok" | "error" | "refused", fallbacksTried: RequestRecord["fallbacksTried"], inputTokens: number, outputTokens: number, costMicros: number): RequestRecord => ({ teamId: team, source: "api", model, status, fallbacksTried, inputTokens, outputTokens, costMicros, latencyMs: 10 });
+    await insertRequestRecords(db, [
+      // P broke mid-answer (10 + 5 tokens, 30), R failed before any output, Q answered (20 + 40 tokens, 70).
+      call("Q", "ok", [dropped("P", 10, 5, 30), { model: "R", error: "server: 500" }], 30, 45, 100),
+      call("Q", "ok", [], 20, 40, 70),
+      // No model answered: P's part, then R's (10 + 2 tokens, 12); the row is R's failure.
+      call("R", "error", [dropped("P", 10, 5, 30), dropped("R", 10, 2, 12)], 20, 7, 42),
+      call("Q", "refused", [], 0, 0, 0),
+    ]);
+    const today = dayIn(new Date(), "UTC");
+    const byModel = Object.fromEntries((await spendByDay(db, [team], today, today, "model")).map((r) => [r.key, { requests: r.requests, errors: r.errors, tokens: r.tokens, costMicros: r.costMicros }]));
+    expect(byModel).toEqual({
+      P: { requests: 0, errors: 0, tokens: 30, costMicros: 60 },
+      Q: { requests: 2, errors: 0, tokens: 120, costMicros: 140 },
+      R: { requests: 1, errors: 1, tokens: 12, costMicros: 12 },
+      "": { requests: 1, errors: 1, tokens: 0, costMicros: 0 },
+    });
+    expect(await usageTotals(db, team, today)).toEqual({ requests: 4, errors: 2, tokens: 30 + 45 + 60 + 27, costMicros: 212 });
+    // The Models page: every failed attempt is its model's call and error (billed or not); Q's answers cost 70 each.
+    const stats = Object.fromEntries((await modelStats(db, team, 30, "UTC")).map((s) => [s.model, { requests: s.requests, errors: s.errors, avgCostMicros: s.avgCostMicros }]));
+    expect(stats).toEqual({ P: { requests: 2, errors: 2, avgCostMicros: null }, Q: { requests: 2, errors: 0, avgCostMicros: 70 }, R: { requests: 2, errors: 2, avgCostMicros: null } });
+  });
+
   it("reads the ratings of the window only, like the requests; a model rated in it without a call in it still shows", async () => {
     const team = (await createTeam(db, { name: "MR", slug: "ms-ratings", ownerId: owner })).id;
     const call = async (model: string, at: Date) =>

@@ -1,6 +1,7 @@
 import { and, eq, gte, ne, sql } from "drizzle-orm";
 import { rowsOf, type Db } from "@/db";
 import { ratings, requests } from "@/db/schema";
+import { billedAttempts } from "@/lib/execution/record";
 import { lastDays } from "./queries";
 
 export type ModelStats = {
@@ -21,7 +22,8 @@ export type ModelStats = {
 
 /**
  * Per-model figures for one team over the last `days` days (lastDays, as the Overview counts
- * them): volume, error rate, latency percentiles and cost per successful task from `requests`
+ * them): volume, error rate, latency percentiles and cost per successful task (the answer's own,
+ * without failed attempts billed before it) from `requests`
  * (index team_id, model, created_at), ratings given in those days from `ratings`. A call that
  * failed on A and was answered by B is one row under B; A's failure is read from the row's
  * fallbacks_tried, so that A's error rate does not hide the failures fallbacks rescued (those of
@@ -38,7 +40,8 @@ export async function modelStats(db: Db, teamId: string, days: number, timeZone:
         errors: sql<number>`count(*) filter (where ${requests.status} <> 'ok')::int`,
         p50: sql<number | null>`percentile_cont(0.5) within group (order by ${requests.latencyMs}) filter (where ${requests.status} = 'ok')`,
         p95: sql<number | null>`percentile_cont(0.95) within group (order by ${requests.latencyMs}) filter (where ${requests.status} = 'ok')`,
-        avgCost: sql<number | null>`avg(${requests.costMicros}) filter (where ${requests.status} = 'ok')`,
+        // What the answer itself cost: without the parts of failed attempts billed before it, which are theirs (as in the rollup).
+        avgCost: sql<number | null>`avg(${requests.costMicros} - (select coalesce(sum((a->>'costMicros')::bigint), 0) from ${sql.raw(billedAttempts('"requests"."fallbacks_tried"'))})) filter (where ${requests.status} = 'ok')`,
       })
       .from(requests)
       .where(and(eq(requests.teamId, teamId), gte(requests.createdAt, since), sql`${requests.model} is not null`, ne(requests.status, "refused")))
