@@ -43,6 +43,13 @@ async function main() {
     prompt: "Summarise: the quarterly numbers are in and spend is flat.",
     response: "word ".repeat(40),
   });
+  // A stream another model dropped mid-answer before this one answered: its part is filed under it.
+  const fellBack = {
+    fallbacksTried: [{ model: "gpt-4.1", error: "stream_dropped: The provider ended the answer without reporting usage.", inputTokens: 20, outputTokens: 12, costMicros: 136, estimated: true }],
+    inputTokens: 40,
+    outputTokens: 52,
+    costMicros: 216,
+  };
   const item = JSON.stringify([{ budget_id: b.id, lease_id: null, x: 80, from_lease: 0 }]);
   const settle = `with ${settlementCtes("$1")}\n${SETTLEMENT_SELECT}`;
   const settleNoLedger = settle.replace(/,\nled as \([\s\S]*?where i\.x <> 0\)/, "");
@@ -50,6 +57,7 @@ async function main() {
   const cases: [string, () => Promise<unknown>][] = [
     ["request row + payload + rollup + settlement (what a call commits)", () => insertRequestRecords(db, [rec()], item)],
     ["request row + payload + rollup", () => insertRequestRecords(db, [rec()])],
+    ["the same, after a failed attempt billed for its part (two rollup rows)", () => insertRequestRecords(db, [{ ...rec(), ...fellBack }])],
     ["settlement alone", () => rawQuery(db, "bench_settle", settle, [item])],
     ["settlement without its ledger row", () => rawQuery(db, "bench_settle_noledger", settleNoLedger, [item])],
     ["bare committed INSERT", () => rawQuery(db, "bench_bare", "insert into budget_ledger (budget_id, team_id, kind, amount_micros) values ($1::uuid, $2::uuid, 'settle', 1)", [b.id, team.id])],
