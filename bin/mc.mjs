@@ -255,7 +255,9 @@ const STEP_MARK = { pending: "·", running: "…", succeeded: "✓", failed: "�
 
 function progressLine(run) {
   const steps = run.steps.map((s) => `${STEP_MARK[s.status] ?? "?"} ${s.key}${s.model ? ` (${s.model})` : ""}`).join("  ");
-  return `[${run.progress.done}/${run.progress.total}] ${run.status.padEnd(9)} ${usd(run.costMicros / 1e6)}  ${steps}`;
+  // Why it is not moving: queued behind other runs, or a step waiting for a rate limit.
+  const why = run.queuedReason ?? run.steps.find((s) => s.waiting)?.waiting.message;
+  return `[${run.progress.done}/${run.progress.total}] ${run.status.padEnd(9)} ${usd(run.costMicros / 1e6)}  ${steps}${why ? `  ${dim(why)}` : ""}`;
 }
 
 async function runPipeline([pipelineId, ...words]) {

@@ -105,6 +105,11 @@ export function RunView({ initial, canRerun = false }: { initial: Run; canRerun?
             <div className={`h-full transition-all ${run.status === "failed" ? "bg-red-500" : "bg-indigo-600"}`} style={{ width: `${pct}%` }} />
           </div>
         </div>
+        {run.queuedReason && (
+          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="run-queued-reason">
+            {run.queuedReason}
+          </p>
+        )}
         {unattributed > 0 && (
           <p className="mt-2 text-xs text-zinc-500" data-testid="run-cost-unattributed">
             {formatUsd(unattributed)} of it is for calls of step attempts that stopped without finishing (a worker stopped mid-step), so no step below shows it.
@@ -183,6 +188,11 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
         <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="step-attempts">
           {s.status === "running" ? "Earlier attempts" : `All ${s.attemptLog.length} attempts`}: <strong>{formatUsd(s.totalCostMicros)}</strong> (
           {s.attemptLog.map((a) => `attempt ${a.attempt} ${a.status}, ${formatUsd(a.costMicros)}`).join("; ")})
+        </p>
+      )}
+      {s.waiting && (
+        <p className="mt-2 text-sm text-amber-700 dark:text-amber-400" data-testid="step-waiting" role="status">
+          {s.waiting.message}
         </p>
       )}
       {s.error && (

@@ -3,7 +3,7 @@ import { formatUsd } from "@/lib/format";
 import { formatInZone } from "@/lib/zone";
 import { StatusBadge } from "./status";
 
-type Row = { id: string; pipelineName: string; status: "queued" | "running" | "succeeded" | "failed" | "cancelled"; input: string; costMicros: number; createdAt: Date };
+type Row = { id: string; pipelineName: string; status: "queued" | "running" | "succeeded" | "failed" | "cancelled"; input: string; costMicros: number; createdAt: Date; queuedReason?: string | null };
 
 export function RunsTable({ runs, base, timeZone }: { runs: Row[]; base: string; timeZone: string }) {
   if (!runs.length) return <p className="text-sm text-zinc-500">No runs yet.</p>;
@@ -31,6 +31,11 @@ export function RunsTable({ runs, base, timeZone }: { runs: Row[]; base: string;
               <td className="max-w-48 truncate pr-3 text-zinc-500 sm:max-w-xs">{r.input}</td>
               <td className="pr-3">
                 <StatusBadge status={r.status} />
+                {r.queuedReason && (
+                  <div className="mt-0.5 max-w-xs text-xs text-zinc-500" data-testid="run-queued-reason">
+                    {r.queuedReason}
+                  </div>
+                )}
               </td>
               <td className="text-right tabular-nums">{formatUsd(r.costMicros)}</td>
             </tr>

@@ -93,6 +93,8 @@ const FREE_SHARE = 4;
 type TeamBudgets = { budgets: BudgetCfg[]; revokedKeys: Set<string> };
 const budgetCache = ttlCache<TeamBudgets>("__mcBudgetSettings", () => SETTINGS_TTL_MS);
 const avail = (a: Account) => a.granted - a.inflight - a.pending;
+/** What a budget row has that no lease holds: a grant must fit in it. */
+const freeOf = (row: Pick<Budget, "limitMicros" | "spentMicros" | "reservedMicros">) => row.limitMicros - row.spentMicros - row.reservedMicros;
 /** Revocations stay in the budget read a minute longer than a key cache trusts a key: clocks differ. */
 const REVOKED_MARGIN_MS = 60_000;
 
@@ -214,7 +216,7 @@ async function acquire(db: Db, b: BudgetCfg, a: Account, need: number, perCall: 
   const granted = await db.transaction(async (tx) => {
     const [row] = await tx.select().from(budgets).where(eq(budgets.id, b.id)).for("no key update");
     if (!row) return 0;
-    const free = row.limitMicros - row.spentMicros - row.reservedMicros;
+    const free = freeOf(row);
     const grant = Math.min(want, Math.max(need, Math.floor(free / FREE_SHARE)));
     if (grant > free) return 0;
     await tx
@@ -359,9 +361,31 @@ export async function reserve(db: Db, payer: Payer, amountMicros: number): Promi
   return { budgetIds: list.map((b) => b.id), amountMicros, held };
 }
 
+/**
+ * Would `reserve(db, payer, amountMicros)` fit now? Throws the `BudgetExceededError` (402) or
+ * `KeyRevokedError` it would throw, and holds nothing: for refusing work up front (a pipeline run
+ * whose first step the budget cannot hold). A hard-stop budget fits what this process's lease has
+ * free plus what no lease holds — the rule `hold` and `acquire` apply. Like `reserve`, it moves a
+ * budget into a new period when one began and, before refusing, expires crashed processes' leases.
+ */
+export async function checkReserve(db: Db, payer: Payer, amountMicros: number): Promise<void> {
+  const team = await payerBudgets(db, payer);
+  for (const b of team.budgets.filter((x) => applies(x, payer))) {
+    await ensurePeriod(db, b);
+    if (!b.hardStop) continue;
+    const have = Math.max(0, st.accounts.has(b.id) ? avail(account(b.id)) : 0);
+    const fits = async () => {
+      const [row] = await db.select().from(budgets).where(eq(budgets.id, b.id));
+      return !row || freeOf(row) >= amountMicros - have;
+    };
+    if (have >= amountMicros || (await fits()) || ((await expireReservations(db, b.id)) > 0 && (await fits()))) continue;
+    throw await exceeded(db, b, amountMicros);
+  }
+}
+
 async function exceeded(db: Db, b: BudgetCfg, amount: number) {
   const [row] = await db.select().from(budgets).where(eq(budgets.id, b.id));
-  const left = row ? Math.max(0, row.limitMicros - row.spentMicros - row.reservedMicros) : 0;
+  const left = row ? Math.max(0, freeOf(row)) : 0;
   if (row) await checkThresholds(db, row, { refused: true }).catch((e) => console.error("[budgets] alert failed", e));
   return new BudgetExceededError(
     `Budget "${b.name}" exceeded: ${formatUsd(left)} of ${formatUsd(b.limitMicros)} is left this period and this call may cost up to ${formatUsd(amount)}. Ask an admin to raise the budget, or lower max_tokens.`,

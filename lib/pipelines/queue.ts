@@ -1,4 +1,6 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
+import { pipelineRuns } from "@/db/schema";
 import { getDb, type Db } from "@/db";
 import { executeRun, findOrphanedRuns, leaseMs } from "./runner";
 
@@ -15,6 +17,8 @@ type State = {
   boss?: PgBoss;
   bossStarting?: Promise<PgBoss>;
   working?: boolean;
+  /** Runs this process's pg-boss worker takes at a time (unset when it runs none). */
+  workerConcurrency?: number;
   local?: LocalRunner;
   reaper?: ReturnType<typeof setInterval>;
 };
@@ -131,6 +135,7 @@ export async function startPipelineRunner(opts: { db?: Db; concurrency?: number;
   state.working = true;
   const boss = await getBoss();
   const n = opts.concurrency ?? (Number(process.env.MC_PIPELINE_CONCURRENCY) || 4);
+  state.workerConcurrency = n;
   for (let i = 0; i < n; i++) {
     await boss.work<{ runId: string }>(QUEUE, { pollingIntervalSeconds: 1, batchSize: 1 }, async (jobs) => {
       for (const job of jobs) await executeRun(r.db ?? (await getDb()), job.data.runId);
@@ -148,6 +153,7 @@ export async function stopPipelineRunner(opts: { timeoutMs?: number } = {}): Pro
   state.boss = undefined;
   state.bossStarting = undefined;
   state.working = false;
+  state.workerConcurrency = undefined;
   if (boss) await boss.stop({ graceful: true, wait: true, timeout: opts.timeoutMs ?? 15_000 });
   const r = state.local;
   if (r) {
@@ -158,4 +164,37 @@ export async function stopPipelineRunner(opts: { timeoutMs?: number } = {}): Pro
     r.pending.clear();
     r.db = undefined;
   }
+}
+
+const runs = (n: number) => `${n} run${n === 1 ? "" : "s"}`;
+const place = (ahead: number) => (ahead === 0 ? "next in line" : `in line behind ${runs(ahead)} queued before it`);
+
+/**
+ * Why a queued run has not started, in words, derived when it is read (nothing is stored). Runs wait
+ * for a free slot of whoever executes them: this process's in-memory runner (MC_PIPELINE_CONCURRENCY
+ * runs at a time, per process, for all teams together) or, with DATABASE_URL, any pg-boss worker.
+ */
+export async function queuedReason(db: Db, teamId: string, runId: string): Promise<string> {
+  if (!usesPgBoss()) {
+    const r = localRunner();
+    if (!r.started) return "Queued: this server's pipeline runner has not started yet; the run starts when it does.";
+    if (r.active.has(runId)) return "Starting.";
+    const ahead = r.queue.indexOf(runId);
+    if (ahead < 0) return `Queued: waiting to be picked up again (a run nobody is working on is resumed within ${Math.round(leaseMs() / 1000)} s).`;
+    const mine = r.active.size ? await db.$count(pipelineRuns, and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.id, [...r.active]))) : 0;
+    return `Queued: this server runs ${r.concurrency} pipeline ${r.concurrency === 1 ? "run" : "runs"} at a time (MC_PIPELINE_CONCURRENCY) and ${runs(r.active.size)} ${r.active.size === 1 ? "is" : "are"} running (${mine} of them this team's); this one is ${place(ahead)} and starts when one ends.`;
+  }
+  const [c] = await db
+    .select({
+      running: sql<number>`count(*) filter (where ${pipelineRuns.status} = 'running')::int`,
+      mine: sql<number>`count(*) filter (where ${pipelineRuns.status} = 'running' and ${pipelineRuns.teamId} = ${teamId})::int`,
+      ahead: sql<number>`count(*) filter (where ${pipelineRuns.status} = 'queued' and ${pipelineRuns.createdAt} < (select r.created_at from pipeline_runs r where r.id = ${runId}))::int`,
+    })
+    .from(pipelineRuns)
+    .where(inArray(pipelineRuns.status, ["queued", "running"]));
+  const each = state.workerConcurrency ? `this server's worker runs ${state.workerConcurrency} at a time` : "each worker runs MC_PIPELINE_CONCURRENCY (default 4) at a time";
+  if (!c.running && !c.ahead) {
+    return `Queued: no pipeline worker has taken it yet. Workers poll every second; if it stays queued, none is running — start one with npm run worker (app servers with MC_PIPELINE_WORKER=0 run none).`;
+  }
+  return `Queued: waiting for a free pipeline worker (${each}). ${runs(c.running)} ${c.running === 1 ? "is" : "are"} running (${c.mine} of them this team's); this one is ${place(c.ahead)} and starts when one ends.`;
 }

@@ -5,7 +5,7 @@ import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResu
 import { DelegateError, KeyRevokedError } from "@/lib/execution/errors";
 import { formatUsdApart } from "@/lib/format";
 import { limitIdOf } from "@/lib/auth/api-keys";
-import { admitCall, apiKeyBuckets, RateLimitedError } from "@/lib/ratelimit";
+import { admitCall, apiKeyBuckets, RateLimitedError, type Bucket } from "@/lib/ratelimit";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
 import { synthesisStream, type SynthesisResult } from "./synthesis";
@@ -25,6 +25,8 @@ export type StepDetails = {
   instructions?: string;
   /** Each attempt that finished (succeeded, failed or was cancelled) with what it was charged, oldest first. */
   attemptLog?: StepAttempt[];
+  /** Set while the step waits for a rate limit: which limit, and when (epoch ms) it tries again. */
+  waiting?: { limit: string; until: number } | null;
 };
 
 /** One finished attempt of a step: the step row shows the last one; the run's cost counts them all. */
@@ -32,13 +34,37 @@ export type StepAttempt = { attempt: number; status: "succeeded" | "failed" | "c
 
 /** `details` with `patch` merged in and `a` appended to the attempt log. */
 const withAttempt = (patch: Record<string, unknown>, a: StepAttempt) =>
-  sql`${pipelineSteps.details} || ${JSON.stringify(patch)}::jsonb || jsonb_build_object('attemptLog', coalesce(${pipelineSteps.details}->'attemptLog', '[]'::jsonb) || ${JSON.stringify([a])}::jsonb)`;
+  sql`(${pipelineSteps.details} - 'waiting') || ${JSON.stringify(patch)}::jsonb || jsonb_build_object('attemptLog', coalesce(${pipelineSteps.details}->'attemptLog', '[]'::jsonb) || ${JSON.stringify([a])}::jsonb)`;
 
 export type RunnerOptions = { leaseMs?: number; workerId?: string };
 
 export const DEFAULT_LEASE_MS = 30_000;
 export function leaseMs(opts?: RunnerOptions): number {
   return opts?.leaseMs ?? (Number(process.env.MC_PIPELINE_LEASE_MS) || DEFAULT_LEASE_MS);
+}
+
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 120_000;
+/** How long in all a step attempt may wait for rate limits before it fails (`MC_PIPELINE_RATE_LIMIT_WAIT_MS`). */
+export function rateLimitWaitMs(): number {
+  const raw = process.env.MC_PIPELINE_RATE_LIMIT_WAIT_MS?.trim();
+  const v = Number(raw);
+  return raw && Number.isFinite(v) && v >= 0 ? v : DEFAULT_RATE_LIMIT_WAIT_MS;
+}
+
+/** Resolves after `ms`, or rejects at once when `signal` aborts (a cancel during a wait). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", stop, { once: true });
+  });
 }
 
 const NOW_MS = sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
@@ -114,7 +140,7 @@ export async function executeRun(db: Db, runId: string, opts: RunnerOptions = {}
           outputTokens: 0,
           costMicros: 0,
           latencyMs: 0,
-          details: sql`(${pipelineSteps.details} - 'synthesis' - 'instructions' - 'failedRequestId') || jsonb_build_object('claim', ${claim}::text, 'worker', ${worker}::text, 'heartbeat', ${NOW_MS})`,
+          details: sql`(${pipelineSteps.details} - 'synthesis' - 'instructions' - 'failedRequestId' - 'waiting') || jsonb_build_object('claim', ${claim}::text, 'worker', ${worker}::text, 'heartbeat', ${NOW_MS})`,
         })
         .where(
           and(
@@ -166,14 +192,49 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
       ctl.abort(new Error("lease lost"));
     } else if (rows[0].cancel) ctl.abort(new Error("cancelled"));
   };
-  const timer = setInterval(() => {
-    if (writing || (!dirty && Date.now() - lastWrite < Math.min(1000, lease / 3))) return;
-    writing = flush()
+  const write = () =>
+    (writing = flush()
       .catch((e) => console.error("[pipelines] heartbeat failed", e))
       .finally(() => {
         writing = null;
-      });
+      }));
+  const timer = setInterval(() => {
+    if (writing || (!dirty && Date.now() - lastWrite < Math.min(1000, lease / 3))) return;
+    void write();
   }, FLUSH_MS);
+
+  // A call refused by a rate limit waits out its Retry-After and asks again, while the step shows
+  // that it waits (in its row, so every reader and a reload see it), up to rateLimitWaitMs() per
+  // attempt in all; a cancel ends the wait at once. Only past that bound does the step fail.
+  const bound = rateLimitWaitMs();
+  let waited = 0;
+  const showWaiting = async (w: StepDetails["waiting"]) => {
+    patch.waiting = w;
+    await writing;
+    await write();
+  };
+  const admitWaiting = async (buckets: Bucket[], maxTokens: number) => {
+    for (;;) {
+      try {
+        return await (await admitCall(db, buckets))(maxTokens);
+      } catch (e) {
+        if (!(e instanceof RateLimitedError)) throw e;
+        const ms = e.retryAfterSeconds * 1000;
+        if (waited + ms > bound) {
+          const s = (n: number) => `${Math.round(n / 1000)} s`;
+          throw new RateLimitedError(
+            `${e.message} The step ${waited ? `waited ${s(waited)} and ` : ""}would have had to wait ${s(ms)} more, past the ${s(bound)} a pipeline step waits for rate limits (MC_PIPELINE_RATE_LIMIT_WAIT_MS); retry the step later.`,
+            e.retryAfterSeconds,
+            e.limit,
+          );
+        }
+        await showWaiting({ limit: e.limit, until: Date.now() + ms });
+        await sleep(ms, ctl.signal);
+        waited += ms;
+        await showWaiting(null);
+      }
+    }
+  };
 
   // What a synthesis step's instructions cost, once written: charged even if the answer then fails.
   let before = { inputTokens: 0, outputTokens: 0, costMicros: 0 };
@@ -203,7 +264,7 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
       userId: run.startedBy,
       apiKeyId: details.apiKeyId ?? null,
       modelAllowList: key?.modelAllowList.length ? key.modelAllowList : undefined,
-      tokenGate: buckets ? async (maxTokens: number) => (await admitCall(db, buckets))(maxTokens) : undefined,
+      tokenGate: buckets ? (maxTokens: number) => admitWaiting(buckets, maxTokens) : undefined,
       source: "pipeline" as const,
       pipelineRunId: run.id,
       signal: ctl.signal,
@@ -283,6 +344,7 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     clearInterval(timer);
     await writing;
     if (lost) return "lost";
+    delete patch.waiting;
     const cancelled = ctl.signal.aborted;
     const message =
       e instanceof DelegateError || e instanceof StepStopError || e instanceof RateLimitedError

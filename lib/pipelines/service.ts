@@ -4,7 +4,8 @@ import { models, pipelineRuns, pipelines, pipelineSteps, ratings, type Pipeline 
 import { NotFoundError, UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
 import { rateRequest, type RatingInput } from "@/lib/ratings/service";
-import { dispatchRun } from "./queue";
+import { refuseUnaffordableStart } from "./holds";
+import { dispatchRun, queuedReason } from "./queue";
 import { abortLocal, finishCancelled, type StepAttempt, type StepDetails } from "./runner";
 import { pipelineFieldLabel, pipelineInputSchema, type PipelineInput, type StepDef } from "./schemas";
 import { validateSteps, type ModelInfo } from "./validate";
@@ -40,6 +41,8 @@ export type StepView = {
   instructions: string | null;
   synthesis: StepDetails["synthesis"] | null;
   myRating: number | null;
+  /** While a running step waits for a rate limit: which limit, when it tries again, and the line to show. */
+  waiting: { limit: string; retryAt: string; retryInSeconds: number; message: string } | null;
 };
 
 export type RunView = {
@@ -57,8 +60,16 @@ export type RunView = {
   startedAt: string | null;
   finishedAt: string | null;
   progress: { done: number; total: number };
+  /** Why a queued run has not started yet (derived when read); null once it runs. */
+  queuedReason: string | null;
   steps: StepView[];
 };
+
+function waitingView(w: StepDetails["waiting"]): StepView["waiting"] {
+  if (!w) return null;
+  const retryInSeconds = Math.max(0, Math.ceil((w.until - Date.now()) / 1000));
+  return { limit: w.limit, retryAt: new Date(w.until).toISOString(), retryInSeconds, message: `Waiting for the rate limit — retrying in ${retryInSeconds} s. ${w.limit}` };
+}
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -123,7 +134,7 @@ export async function listPipelines(db: Db, teamId: string) {
 }
 
 export async function listRuns(db: Db, teamId: string, opts: { pipelineId?: string; limit?: number } = {}) {
-  return db
+  const rows = await db
     .select({
       id: pipelineRuns.id,
       pipelineId: pipelineRuns.pipelineId,
@@ -140,17 +151,21 @@ export async function listRuns(db: Db, teamId: string, opts: { pipelineId?: stri
     .where(and(eq(pipelineRuns.teamId, teamId), opts.pipelineId ? eq(pipelineRuns.pipelineId, opts.pipelineId) : undefined))
     .orderBy(desc(pipelineRuns.createdAt))
     .limit(opts.limit ?? 20);
+  return Promise.all(rows.map(async (r) => ({ ...r, queuedReason: r.status === "queued" ? await queuedReason(db, teamId, r.id) : null })));
 }
 
 /**
  * Starts a run of a saved pipeline: one run row and one pending row per step (each carrying its
  * definition as it is now, so editing the pipeline later does not change this run), then hands
- * the run to the runner. Returns at once; follow progress with `getRun`.
+ * the run to the runner. Returns at once; follow progress with `getRun`. Refuses with the budget's
+ * `BudgetExceededError` (402) when a hard budget cannot hold even the first stage's calls.
  */
 export async function startRun(db: Db, input: { teamId: string; pipelineId: string; input: string; userId?: string | null; apiKeyId?: string | null }): Promise<RunView> {
   const p = await getPipeline(db, input.teamId, input.pipelineId);
   if (!p || p.archived) throw new NotFoundError("No such pipeline in this team.");
   if (!input.input.trim()) throw new UserError("Give the run an input.", { input: ["Give the run an input."] });
+  // A hard budget that cannot hold even the first steps' calls refuses the run (402) before any row is written.
+  await refuseUnaffordableStart(db, { teamId: input.teamId, userId: input.userId ?? null, apiKeyId: input.apiKeyId ?? null }, p.steps as StepDef[], input.input);
   const runId = await db.transaction(async (tx) => {
     const [run] = await tx.insert(pipelineRuns).values({ pipelineId: p.id, teamId: input.teamId, input: input.input, startedBy: input.userId ?? null }).returning({ id: pipelineRuns.id });
     await tx.insert(pipelineSteps).values(
@@ -215,6 +230,7 @@ export async function getRun(db: Db, teamId: string, runId: string, opts: { user
       instructions: d.instructions ?? null,
       synthesis: d.synthesis ?? null,
       myRating: s.requestId ? (rated.get(s.requestId) ?? null) : null,
+      waiting: s.status === "running" ? waitingView(d.waiting) : null,
     };
   });
   return {
@@ -232,6 +248,7 @@ export async function getRun(db: Db, teamId: string, runId: string, opts: { user
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
     progress: { done: views.filter((s) => s.status === "succeeded").length, total: views.length },
+    queuedReason: r.status === "queued" && !r.cancelRequested ? await queuedReason(db, teamId, r.id) : null,
     steps: views,
   };
 }

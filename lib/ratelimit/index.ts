@@ -10,6 +10,8 @@ export class RateLimitedError extends Error {
   constructor(
     message: string,
     public readonly retryAfterSeconds: number,
+    /** Which limit, in words, without the advice ("This team made its 60 requests this minute."). */
+    public readonly limit: string = message,
   ) {
     super(message);
     this.name = "RateLimitedError";
@@ -88,7 +90,8 @@ export class RateLimiter {
       let w = this.windowOf(b.key, now);
       while (w.used >= w.claimed) {
         if ((w.exhaustedAt !== null && b.rpm <= w.exhaustedAt) || b.rpm <= 0) {
-          throw new RateLimitedError(`${b.label} made its ${b.rpm} requests this minute. Retry in ${retryAfter(w, now)} s, or ask an admin to raise the limit.`, retryAfter(w, now));
+          const limit = `${b.label} made its ${b.rpm} requests this minute.`;
+          throw new RateLimitedError(`${limit} Retry in ${retryAfter(w, now)} s, or ask an admin to raise the limit.`, retryAfter(w, now), limit);
         }
         const cur = w;
         cur.claiming ??= claim(db, b, cur, b.rpm).finally(() => (cur.claiming = null));
@@ -152,10 +155,8 @@ export class RateLimiter {
         t.refusedNeed = Math.min(t.refusedNeed, need);
       }
       const left = Math.max(0, tpm - t.shared) + t.pool;
-      throw new RateLimitedError(
-        `${b.label} has ${left} of its ${tpm} tokens per minute left and this call may use up to ${Math.ceil(asked)}. Retry in ${retryAfter(w, now)} s, lower max_tokens, or ask an admin to raise the limit.`,
-        retryAfter(w, now),
-      );
+      const limit = `${b.label} has ${left} of its ${tpm} tokens per minute left and this call may use up to ${Math.ceil(asked)}.`;
+      throw new RateLimitedError(`${limit} Retry in ${retryAfter(w, now)} s, lower max_tokens, or ask an admin to raise the limit.`, retryAfter(w, now), limit);
     }
   }
 
