@@ -1,7 +1,7 @@
 import { count, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { budgets, models, ratings, requests, routingSettings } from "@/db/schema";
+import { budgets, models, pipelineRuns, ratings, requests, routingSettings } from "@/db/schema";
 import { createApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
 import { invalidateBudgets } from "@/lib/budgets";
@@ -493,6 +493,18 @@ describe(`Pipelines over REST (${driverName})`, () => {
       expect((await post(`/pipelines/${crypto.randomUUID()}/runs`, { input: "x" })).status).toBe(404);
       expect((await post(`/pipelines/not-a-uuid/runs`, { input: "x" })).status).toBe(404);
       expect((await post(`/pipelines/${p.id}/runs`, { input: "" })).status).toBe(400);
+      // A hard budget that cannot hold the first step's call refuses the start as a direct call is refused: 402, and no run.
+      const [spent] = await fx.db.insert(budgets).values({ teamId: fx.team.id, name: "spent", limitMicros: 1_000, spentMicros: 1_000, periodStart: new Date(Date.now() - 1000) }).returning();
+      invalidateBudgets(fx.team.id);
+      try {
+        const refused = await post(`/pipelines/${p.id}/runs`, { input: "The launch moved to June." });
+        expect(refused.status).toBe(402);
+        expect((await refused.json()).error).toMatchObject({ type: "budget_exceeded", message: expect.stringMatching(/^Budget "spent" exceeded: \$0\.00 of/) });
+        expect(await fx.db.$count(pipelineRuns, eq(pipelineRuns.pipelineId, p.id))).toBe(1);
+      } finally {
+        await fx.db.delete(budgets).where(eq(budgets.id, spent.id));
+        invalidateBudgets(fx.team.id);
+      }
       expect((await fetch(`${fx.api}/pipeline-runs/${crypto.randomUUID()}`, { headers: { authorization: `Bearer ${fx.key}` } })).status).toBe(404);
     } finally {
       await stopPipelineRunner();
