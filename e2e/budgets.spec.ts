@@ -1,17 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
-import { stateFile } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { createBudget, deleteBudget, stateFile } from "./helpers";
 
 // No long digit runs in text that reaches a task: a 13-digit timestamp can pass the Luhn check and make it "private".
 const NAME = `E2E tiny ${Date.now().toString(36)}`;
-
-async function deleteBudget(page: Page, name: string) {
-  await page.goto("/t/demo/budgets");
-  const card = page.locator("section").filter({ has: page.getByTestId(`budget-${name}`) });
-  if (!(await card.count())) return;
-  page.once("dialog", (d) => void d.accept());
-  await card.getByRole("button", { name: "Delete" }).click();
-  await expect(page.getByTestId(`budget-${name}`)).toHaveCount(0);
-}
 
 test.describe("budgets journey", () => {
   test.afterAll(async ({ browser }) => {
@@ -24,15 +15,7 @@ test.describe("budgets journey", () => {
   test("an admin sets a budget, a member runs into it and sees the error, the overview shows it", async ({ browser }) => {
     const admin = await browser.newContext({ storageState: stateFile("admin") });
     const a = await admin.newPage();
-    await a.goto("/t/demo/budgets");
-    const form = a.getByTestId("budget-form").last();
-    await expect(form).toContainText("Resets at midnight in the team's time zone, UTC."); // which zone, not just "the team's"
-    await form.getByLabel("Name").fill(NAME);
-    await form.getByLabel("Limit (USD)").fill("0.000001");
-    await form.getByRole("combobox", { name: /^Period/ }).selectOption("daily");
-    await form.getByLabel("When the limit is reached").selectOption("hard");
-    await form.getByRole("button", { name: "Create budget" }).click();
-    await expect(a.getByTestId(`budget-${NAME}`)).toBeVisible();
+    await createBudget(a, NAME, "0.000001");
     // A budget created mid-period starts from what the team already spent today (other specs' calls).
     await expect(a.getByTestId(`budget-${NAME}`)).toContainText(/\$[\d.,]+ of \$0\.0000010/);
 

@@ -34,3 +34,26 @@ export async function runFailingInPlayground(page: Page, task: string, model: st
   }
   return page.getByTestId("result-error");
 }
+
+/** Creates a daily budget on the demo team (the page must be allowed to: an admin's), and checks it is listed. */
+export async function createBudget(page: Page, name: string, limitUsd: string, when: "hard" | "warn" = "hard") {
+  await page.goto("/t/demo/budgets");
+  const form = page.getByTestId("budget-form").last();
+  await expect(form).toContainText("Resets at midnight in the team's time zone, UTC."); // which zone, not just "the team's"
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Limit (USD)").fill(limitUsd);
+  await form.getByRole("combobox", { name: /^Period/ }).selectOption("daily");
+  await form.getByLabel("When the limit is reached").selectOption(when);
+  await form.getByRole("button", { name: "Create budget" }).click();
+  await expect(page.getByTestId(`budget-${name}`)).toBeVisible();
+}
+
+/** Deletes the demo team's budget `name`, if it is there. */
+export async function deleteBudget(page: Page, name: string) {
+  await page.goto("/t/demo/budgets");
+  const card = page.locator("section").filter({ has: page.getByTestId(`budget-${name}`) });
+  if (!(await card.count())) return;
+  page.once("dialog", (d) => void d.accept());
+  await card.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByTestId(`budget-${name}`)).toHaveCount(0);
+}

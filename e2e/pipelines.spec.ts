@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { configureFleet as fleetConfig, stateFile } from "./helpers";
+import { configureFleet as fleetConfig, createBudget, deleteBudget, stateFile } from "./helpers";
 
 test.describe("pipelines", () => {
   test.use({ storageState: stateFile("member") });
@@ -218,6 +218,26 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
     await first.getByRole("button", { name: "Retry step" }).click();
     await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 20_000 });
     await expect(second.getByTestId("step-metrics")).toContainText("tok");
+  });
+
+  test("a run the team's budget cannot start is refused with the budget's message, and no run appears", async ({ page }) => {
+    test.setTimeout(60_000);
+    await buildPipeline(page, "No room", { edit: async () => void (await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("gpt-4o-mini")) });
+    const pipelineUrl = page.url();
+    const budget = `E2E no room ${Date.now().toString(36)}`;
+    await createBudget(page, budget, "0.000001");
+    try {
+      await page.goto(pipelineUrl);
+      await page.getByTestId("run-form").getByLabel("Input").fill("Name two moons of Jupiter.");
+      await page.getByRole("button", { name: "Run pipeline" }).click();
+      await expect(page.getByTestId("run-form").getByRole("alert")).toContainText(`Budget "${budget}" exceeded:`);
+      await expect(page.getByTestId("run-form").getByRole("alert")).toContainText("this call may cost up to");
+      await expect(page).toHaveURL(pipelineUrl);
+      await page.reload();
+      await expect(page.getByText("No runs yet.")).toBeVisible();
+    } finally {
+      await deleteBudget(page, budget); // the other specs run on the demo team without it
+    }
   });
 
   test("Run again on a finished run starts a new run on the same input", async ({ page }) => {
