@@ -114,3 +114,26 @@ describe(`migration 0008_team_zone on ${driverName}`, () => {
     expect(rowsOf(await db.execute(sql`select period_ends_at from budgets`))).toEqual([]);
   });
 });
+
+describe(`migration 0009_model_reasoning_effort on ${driverName}`, () => {
+  it("ticks reasoning effort for the models the name rule gave it (OpenAI o-series and gpt-5, xAI grok-3-mini) and for no other", async () => {
+    const { db, migrateToLatest } = await databaseAt("0008_team_zone");
+    const provider = async (kind: string) => rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url) values (${kind}, ${kind}, 'http://127.0.0.1:9/v1') returning id`))[0].id;
+    const byKind: Record<string, string[]> = {
+      openai: ["o1", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o-mini", "omni-moderation"],
+      xai: ["grok-3-mini", "grok-3-mini-fast", "grok-3", "grok-4"],
+      anthropic: ["claude-sonnet-4-20250514"],
+      // The rule looked at the kind: an OpenAI-compatible endpoint's "o3" was not taken for OpenAI's.
+      openai_compatible: ["deepseek-r1", "o3-lab"],
+    };
+    for (const [kind, names] of Object.entries(byKind)) {
+      const id = await provider(kind);
+      for (const name of names) await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${id}, ${name}, ${name}, 8192, 0, 0)`);
+    }
+
+    await migrateToLatest();
+    const on = rowsOf<{ name: string }>(await db.execute(sql`select name from models where reasoning_effort order by name`)).map((r) => r.name);
+    expect(on).toEqual(["gpt-5", "gpt-5-mini", "grok-3-mini", "grok-3-mini-fast", "o1", "o3-mini", "o4-mini"]);
+    expect(DEFAULT_CATALOG.filter((m) => m.reasoningEffort).map((m) => m.model)).toEqual(["grok-3-mini"]);
+  });
+});

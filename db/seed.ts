@@ -73,6 +73,7 @@ export async function seedFleet(db: Db, opts: { mockFleetUrl: string; env?: Reco
         costTier: m.costTier,
         toolCalling: m.toolCalling,
         imageInput: m.imageInput,
+        reasoningEffort: m.reasoningEffort,
       })
       .onConflictDoNothing();
   }

@@ -22,6 +22,7 @@ type ModelRow = {
   costTier: string;
   toolCalling: boolean;
   imageInput: boolean;
+  reasoningEffort: boolean;
 };
 
 const perM = (micros: number | null) => (micros === null ? "" : String(micros / 1_000_000));
@@ -60,8 +61,8 @@ function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> })
       </label>
       <fieldset className="sm:col-span-4">
         <legend className="text-xs text-zinc-500">
-          Capabilities — tick only what the provider documents for this model. Unticked, the router sends it no request that carries tools or images, and a request naming it gets a
-          400; a model you add starts with both unticked.
+          Capabilities — tick only what the provider documents for this model. Unticked, the router sends it no request that carries tools, images or reasoning_effort, and a
+          request naming it gets a 400; a model you add starts with all unticked.
         </legend>
         <div className="mt-1 flex gap-4 text-sm">
           <label className="flex items-center gap-2">
@@ -70,7 +71,14 @@ function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> })
           <label className="flex items-center gap-2">
             <input type="checkbox" name="imageInput" defaultChecked={m?.imageInput ?? false} /> Image input
           </label>
+          <label className="flex items-center gap-2">
+            <input type="checkbox" name="reasoningEffort" defaultChecked={m?.reasoningEffort ?? false} /> Reasoning effort
+          </label>
         </div>
+        <p className="mt-1 text-xs text-zinc-500">
+          Reasoning effort: a reasoning model whose endpoint takes OpenAI&apos;s <code>reasoning_effort</code> (how long it thinks before answering), as o4-mini, gpt-5 and
+          grok-3-mini do.
+        </p>
       </fieldset>
     </>
   );

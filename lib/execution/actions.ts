@@ -17,6 +17,7 @@ const toPatch = (i: {
   costTier: "free" | "low" | "medium" | "high";
   toolCalling: boolean;
   imageInput: boolean;
+  reasoningEffort: boolean;
 }) => ({
   enabled: i.enabled,
   contextWindow: i.contextWindow,
@@ -28,6 +29,7 @@ const toPatch = (i: {
   costTier: i.costTier,
   toolCalling: i.toolCalling,
   imageInput: i.imageInput,
+  reasoningEffort: i.reasoningEffort,
 });
 
 const revalidate = () => revalidatePath("/t/[team]", "layout");

@@ -91,6 +91,22 @@ describe(`providers and models admin on ${driverName}`, () => {
     expect(log[0].details).toMatchObject({ outputPriceMicros: { to: 200_000_000 } });
   });
 
+  it("Admin → Models' reasoning effort box sets the model's flag, which the router reads at once, and is audited", async () => {
+    setTestSession(admin);
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1"));
+    const form = { teamId, modelId: m.id, enabled: "on", contextWindow: String(m.contextWindow), inputPrice: "2", outputPrice: "8", cachedInputPrice: "", strengths: m.strengths.join(", "), optimalFor: "", costTier: "medium", toolCalling: "on", imageInput: "on" };
+    const takes = async () => (await loadFleet(db)).byName.get("gpt-4.1")!.candidate.reasoningEffort;
+    expect(await takes()).toBe(false);
+    expect(await updateModelAction({ ...form, reasoningEffort: "on" })).toMatchObject({ ok: true });
+    expect(await takes()).toBe(true);
+    expect((await db.select().from(models).where(eq(models.id, m.id)))[0].reasoningEffort).toBe(true);
+    // Unticked, a checkbox sends nothing: off again.
+    expect(await updateModelAction(form)).toMatchObject({ ok: true });
+    expect(await takes()).toBe(false);
+    const log = await db.select().from(auditLog).where(and(eq(auditLog.action, "model.update"), eq(auditLog.target, "gpt-4.1")));
+    expect(log.map((l) => (l.details as Record<string, unknown>).reasoningEffort)).toEqual(expect.arrayContaining([{ from: false, to: true }, { from: true, to: false }]));
+  });
+
   it("refuses strengths the router cannot match, naming them, and leaves the model as it was", async () => {
     setTestSession(admin);
     const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));

@@ -136,6 +136,7 @@ export type ModelPatch = {
   costTier: "free" | "low" | "medium" | "high";
   toolCalling: boolean;
   imageInput: boolean;
+  reasoningEffort: boolean;
 };
 
 export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {

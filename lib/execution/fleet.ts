@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { models, providers, type Model, type Provider } from "@/db/schema";
 import { decryptSecret } from "@/lib/crypto/secrets";
-import { takesReasoningEffort } from "@/lib/providers/catalog";
 import type { ProviderConfig } from "@/lib/providers/client";
 import type { RouteCandidate } from "@/lib/routing";
 
@@ -42,7 +41,7 @@ export async function loadFleet(db: Db): Promise<Fleet> {
           costTier: m.costTier,
           toolCalling: m.toolCalling,
           imageInput: m.imageInput,
-          reasoningEffort: takesReasoningEffort(p.kind, m.name),
+          reasoningEffort: m.reasoningEffort,
         },
       });
     }

@@ -42,9 +42,10 @@ const modelFields = {
   strengths: domainList,
   optimalFor: domainList,
   costTier: z.enum(["free", "low", "medium", "high"], { message: "Choose a cost tier: free, low, medium or high." }),
-  // Unticked (a checkbox sends nothing) = not supported: the router then keeps requests with tools / images away.
+  // Unticked (a checkbox sends nothing) = not supported: the router then keeps requests with tools / images / reasoning_effort away.
   toolCalling: bool,
   imageInput: bool,
+  reasoningEffort: bool,
 };
 /** The forms' labels (components/fleet), for the error summary. */
 export const modelLabels = {

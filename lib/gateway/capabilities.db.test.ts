@@ -1,9 +1,9 @@
 import OpenAI from "openai";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { models, providers, requests } from "@/db/schema";
+import { models, providers, requests, type Model } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
-import { createModel } from "@/lib/execution/admin";
+import { createModel, createProvider, updateModel } from "@/lib/execution/admin";
 import { DEFAULT_CATALOG } from "@/lib/providers/catalog";
 import { estimateMessagesTokens } from "@/lib/providers/cost";
 import { driverName } from "@/test/db";
@@ -19,7 +19,7 @@ beforeAll(async () => {
   // A model an admin added to the Ollama provider that calls no tools and reads no images, as the fleet serves it.
   await fx.fleet.configure({ models: { [CUSTOM]: { vendor: "ollama", tier: "local", toolCalling: false, imageInput: false, latencyMs: 0 } } });
   const [ollama] = await fx.db.select().from(providers).where(eq(providers.kind, "ollama"));
-  await createModel(fx.db, { teamId: fx.team.id, userId: fx.user.id }, { providerId: ollama.id, name: CUSTOM, displayName: "Gemma (text)", enabled: true, contextWindow: 8192, inputPriceMicros: 0, outputPriceMicros: 0, cachedInputPriceMicros: null, strengths: ["chat"], optimalFor: [], costTier: "free", toolCalling: false, imageInput: false });
+  await createModel(fx.db, { teamId: fx.team.id, userId: fx.user.id }, { providerId: ollama.id, name: CUSTOM, displayName: "Gemma (text)", enabled: true, contextWindow: 8192, inputPriceMicros: 0, outputPriceMicros: 0, cachedInputPriceMicros: null, strengths: ["chat"], optimalFor: [], costTier: "free", toolCalling: false, imageInput: false, reasoningEffort: false });
 });
 afterAll(async () => {
   await fx?.close();
@@ -189,5 +189,61 @@ describe(`capability-aware routing on /chat/completions (${driverName})`, () => 
   it("the blind models of the catalog are the ones without image input (the fixture's premise)", async () => {
     const rows = await fx.db.select({ name: models.name, imageInput: models.imageInput }).from(models);
     expect(rows.filter((r) => !r.imageInput && r.name !== CUSTOM).map((r) => r.name).sort()).toEqual([...blind].sort());
+  });
+});
+
+describe(`reasoning effort is the model's flag, which an admin sets (${driverName})`, () => {
+  const math = [{ role: "user" as const, content: "What is 17 * 23?" }];
+  const actor = () => ({ teamId: fx.team.id, userId: fx.user.id });
+  const R1 = "deepseek-r1";
+
+  it('an OpenAI-compatible model an admin adds with reasoning effort ticked is what "auto" picks for reasoning_effort, and it receives the field', async () => {
+    await fx.fleet.configure({ models: { [R1]: { vendor: "openai", tier: "medium", reasoningEffort: true, latencyMs: 0 } } });
+    const lab = await createProvider(fx.db, actor(), { kind: "openai_compatible", name: "vLLM lab", baseUrl: `${fx.fleet.url}/v1`, local: false });
+    await createModel(fx.db, actor(), {
+      providerId: lab.id, name: R1, displayName: "DeepSeek R1", enabled: true, contextWindow: 65_536, inputPriceMicros: 550_000, outputPriceMicros: 2_190_000, cachedInputPriceMicros: null,
+      strengths: ["math"], optimalFor: [], costTier: "medium", toolCalling: false, imageInput: false, reasoningEffort: true,
+    });
+    // grok-3-mini, the catalog's reasoning model, is left out: only the admin's flag can make R1 eligible.
+    const c = new OpenAI({ baseURL: fx.api, apiKey: await keyFor([R1, "gpt-4.1-mini", "llama3.1:8b"]), maxRetries: 0 });
+    const think = (reasoning_effort: "low" | "high") => c.chat.completions.create({ model: "auto", messages: math, reasoning_effort }).withResponse();
+    const { data: high, response } = await think("high");
+    const { data: low } = await think("low");
+    expect([high.model, low.model]).toEqual([R1, R1]);
+    // The fleet thinks 1,024 tokens at high and 64 at low, billed as output, only when reasoning_effort reaches it.
+    expect(high.usage!.completion_tokens - low.usage!.completion_tokens).toBe(1024 - 64);
+    expect((await rowOf(response.headers.get("x-mc-request-id")!)).selectionReason).toMatch(/Needs reasoning effort \(it sends reasoning_effort\): only models that support it were considered\./);
+    expect(await c.models.retrieve(R1)).toMatchObject({ capabilities: { tool_calling: false, image_input: false, reasoning_effort: true } });
+    expect(await badRequests()).toEqual({});
+  });
+
+  it("a catalog reasoning model the admin switches off is sent no reasoning_effort: named, a 400 on the field; under auto, a 422 saying it lacks it", async () => {
+    const [m] = await fx.db.select().from(models).where(eq(models.name, "grok-3-mini"));
+    expect(m.reasoningEffort).toBe(true);
+    const set = (on: boolean, row: Model = m) =>
+      updateModel(fx.db, actor(), {
+        modelId: row.id, enabled: row.enabled, contextWindow: row.contextWindow, inputPriceMicros: row.inputPriceMicros, outputPriceMicros: row.outputPriceMicros, cachedInputPriceMicros: row.cachedInputPriceMicros,
+        strengths: row.strengths, optimalFor: row.optimalFor, costTier: row.costTier, toolCalling: row.toolCalling, imageInput: row.imageInput, reasoningEffort: on,
+      });
+    await set(false);
+    try {
+      const before = (await fx.fleet.usage()).totals.requests;
+      const named = await post({ model: "grok-3-mini", messages: math, reasoning_effort: "high" });
+      expect(named.status).toBe(400);
+      const { error } = await named.json();
+      expect(error.param).toBe("reasoning_effort");
+      expect(error.message).toMatch(/^Model "grok-3-mini" does not support reasoning effort, which this request needs \(it sends reasoning_effort\)\. .*, or remove reasoning_effort \(or send "none"\)\.$/);
+      const auto = await post({ model: "auto", messages: math, reasoning_effort: "high" }, await keyFor(["grok-3-mini", "gpt-4.1-mini"]));
+      expect(auto.status).toBe(422);
+      const refused = (await auto.json()).error;
+      expect(refused.code).toBe("missing_capability");
+      expect(refused.message).toMatch(/^This request needs reasoning effort \(it sends reasoning_effort\), and no enabled, allowed model supports it: (grok-3-mini, gpt-4\.1-mini|gpt-4\.1-mini, grok-3-mini) lack reasoning effort\. /);
+      expect(await client.models.retrieve("grok-3-mini")).toMatchObject({ capabilities: { reasoning_effort: false } });
+      expect((await fx.fleet.usage()).totals.requests).toBe(before);
+      // "none" still reaches it: the flag only keeps a reasoning effort away.
+      expect((await client.chat.completions.create({ model: "grok-3-mini", messages: math, reasoning_effort: "none" })).model).toBe("grok-3-mini");
+    } finally {
+      await set(true);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { invalidateBudgets } from "@/lib/budgets";
 import { listBudgets } from "@/lib/budgets/service";
 import { invalidateTeamSettings } from "@/lib/execution/delegate";
 import { loadSnapshot } from "@/lib/learning/store";
-import { DEFAULT_CATALOG, takesReasoningEffort } from "@/lib/providers/catalog";
+import { DEFAULT_CATALOG } from "@/lib/providers/catalog";
 import { gradeAnswer } from "@/mock-fleet/grader";
 import { driverName } from "@/test/db";
 import { modelListSchema } from "./schemas";
@@ -129,7 +129,7 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
       const listed = byId.get(m.model)!;
       // OpenAI's own fields, as SDKs and tools that list models read them.
       expect(listed).toMatchObject({ object: "model", created: expect.any(Number), owned_by: m.provider });
-      expect(listed.capabilities).toEqual({ tool_calling: m.toolCalling, image_input: m.imageInput, reasoning_effort: takesReasoningEffort(m.provider, m.model) });
+      expect(listed.capabilities).toEqual({ tool_calling: m.toolCalling, image_input: m.imageInput, reasoning_effort: m.reasoningEffort });
       expect(listed.context_window).toBe(m.contextWindow);
     }
     expect(byId.get("grok-3-mini")!.capabilities).toEqual({ tool_calling: true, image_input: false, reasoning_effort: true });

@@ -216,7 +216,7 @@ export function openApiDocument() {
         get: {
           operationId: "listModels",
           summary: "Models this key may use, plus `auto`, with what each can do",
-          description: "OpenAI's list shape; each model also carries `capabilities` (tool_calling, image_input, reasoning_effort) and `context_window`, extra fields OpenAI's SDKs keep.",
+          description: "OpenAI's list shape; each model also carries `capabilities` (tool_calling, image_input, reasoning_effort: the model's flags, set in Admin → Models) and `context_window`, extra fields OpenAI's SDKs keep.",
           responses: { 200: { description: "The models", content: json("ModelList") }, ...errors(401) },
         },
       },

@@ -182,7 +182,7 @@ export const modelEntrySchema = z
       .strictObject({
         tool_calling: z.boolean().describe("Takes `tools` and reads a conversation's tool calls and tool results."),
         image_input: z.boolean().describe("Reads `image_url` parts."),
-        reasoning_effort: z.boolean().describe("A reasoning model: takes `reasoning_effort`."),
+        reasoning_effort: z.boolean().describe("A reasoning model: takes `reasoning_effort` (set per model in Admin → Models)."),
       })
       .optional()
       .describe('What the model can do besides text; "auto" routes each request only to models that have what it needs (absent on auto).'),

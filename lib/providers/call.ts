@@ -75,8 +75,8 @@ export interface GenerationOptions {
   /** false: at most one tool call per turn. Sent only with `tools`. */
   parallelToolCalls?: boolean;
   /**
-   * For reasoning models (lib/providers/catalog `takesReasoningEffort`), sent as it is to OpenAI
-   * and xAI; delegate() sends it to no other model. Anthropic has no such field: refused there.
+   * For reasoning models (the `models` row's `reasoning_effort` flag), sent as it is to OpenAI-compatible
+   * providers; delegate() sends it to no other model. Anthropic has no such field: refused there.
    */
   reasoningEffort?: ReasoningEffort;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FLEET } from "../../mock-fleet/fleet";
-import { costTierFor, DEFAULT_CATALOG, defaultProviders, DOMAINS, PROVIDER_KINDS, pricesFor, takesReasoningEffort } from "./catalog";
+import { costTierFor, DEFAULT_CATALOG, defaultProviders, DOMAINS, PROVIDER_KINDS, pricesFor } from "./catalog";
 
 describe("DEFAULT_CATALOG", () => {
   it("has 2–3 models per vendor with unique names", () => {
@@ -36,7 +36,7 @@ describe("DEFAULT_CATALOG", () => {
 
   it("matches the mock fleet model for model (name, vendor, context window, tool calling, image input, reasoning effort)", () => {
     const fleet = DEFAULT_FLEET.map((f) => [f.name, f.vendor, f.contextWindow, f.toolCalling, f.imageInput, f.reasoningEffort]);
-    expect(fleet).toEqual(DEFAULT_CATALOG.map((m) => [m.model, m.provider, m.contextWindow, m.toolCalling, m.imageInput, takesReasoningEffort(m.provider, m.model)]));
+    expect(fleet).toEqual(DEFAULT_CATALOG.map((m) => [m.model, m.provider, m.contextWindow, m.toolCalling, m.imageInput, m.reasoningEffort]));
   });
 
   it("refuses a model without a price instead of treating it as free", () => {

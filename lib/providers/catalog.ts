@@ -27,6 +27,8 @@ export interface CatalogModel {
   toolCalling: boolean;
   /** Reads images in user messages, per the vendor's model documentation. */
   imageInput: boolean;
+  /** Takes OpenAI's `reasoning_effort` (a reasoning model), per the vendor's model documentation. */
+  reasoningEffort: boolean;
 }
 
 export interface ModelPrices {
@@ -59,23 +61,15 @@ export function costTierFor(p: ModelPrices): CostTier {
 
 type Spec = Omit<CatalogModel, keyof ModelPrices | "costTier">;
 
-/**
- * Whether a model takes OpenAI's `reasoning_effort`: OpenAI's reasoning models (o1, o3, o4-mini,
- * gpt-5…) and xAI's grok-3-mini (grok-3 and grok-4 refuse it). Anthropic, Mistral and Ollama have
- * no such field. No column holds it: it follows from the provider kind and the model's name.
- */
-export function takesReasoningEffort(kind: string, model: string): boolean {
-  if (kind === "openai") return /^(o\d|gpt-5)/.test(model);
-  if (kind === "xai") return /^grok-3-mini/.test(model);
-  return false;
-}
-
 /*
- * toolCalling / imageInput from the vendors' model pages: every model here takes function tools
- * (Ollama lists "tools" for llama3.1 and qwen2.5-coder); images are read by GPT-4.1 / 4.1 mini /
- * 4o mini, Claude Sonnet 4 and Mistral Small (3.1 and later), not by Claude 3.5 Haiku (launched
- * text-only), Grok 3 / 3 mini (xAI's vision models are the -vision ones), Mistral Large 24.11
- * (Pixtral Large is its vision sibling), Codestral, or the two local text models.
+ * toolCalling / imageInput / reasoningEffort from the vendors' model pages: every model here takes
+ * function tools (Ollama lists "tools" for llama3.1 and qwen2.5-coder); images are read by GPT-4.1 /
+ * 4.1 mini / 4o mini, Claude Sonnet 4 and Mistral Small (3.1 and later), not by Claude 3.5 Haiku
+ * (launched text-only), Grok 3 / 3 mini (xAI's vision models are the -vision ones), Mistral Large
+ * 24.11 (Pixtral Large is its vision sibling), Codestral, or the two local text models. Only Grok 3
+ * mini takes `reasoning_effort` (grok-3 refuses it; OpenAI's o-series and gpt-5 take it and are not
+ * listed); Anthropic, Mistral and Ollama have no such field. They seed the `models` row's flags,
+ * which an admin changes in Admin → Models and the router reads.
  */
 const SPECS: Spec[] = [
   {
@@ -88,6 +82,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: true,
+    reasoningEffort: false,
   },
   {
     provider: "openai",
@@ -99,6 +94,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: true,
+    reasoningEffort: false,
   },
   {
     provider: "openai",
@@ -110,6 +106,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: true,
+    reasoningEffort: false,
   },
   {
     provider: "anthropic",
@@ -121,6 +118,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: true,
+    reasoningEffort: false,
   },
   {
     provider: "anthropic",
@@ -132,6 +130,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: false,
   },
   {
     provider: "xai",
@@ -143,6 +142,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: false,
   },
   {
     provider: "xai",
@@ -154,6 +154,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: true,
   },
   {
     provider: "mistral",
@@ -165,6 +166,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: false,
   },
   {
     provider: "mistral",
@@ -176,6 +178,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: true,
+    reasoningEffort: false,
   },
   {
     provider: "mistral",
@@ -187,6 +190,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: false,
   },
   {
     provider: "ollama",
@@ -198,6 +202,7 @@ const SPECS: Spec[] = [
     local: true,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: false,
   },
   {
     provider: "ollama",
@@ -209,6 +214,7 @@ const SPECS: Spec[] = [
     local: true,
     toolCalling: true,
     imageInput: false,
+    reasoningEffort: false,
   },
 ];
 

@@ -70,7 +70,7 @@ describe(`a change and its audit row commit together (${driverName})`, () => {
   it("routing.update: a judge model must be a known, enabled model; a good one is kept", async () => {
     const actor = { teamId, userId: owner };
     const p = await createProvider(db, actor, { kind: "openai_compatible", name: "Judges", baseUrl: "http://127.0.0.1:9/v1", local: false });
-    const patch = { contextWindow: 8192, inputPriceMicros: 100_000, outputPriceMicros: 200_000, cachedInputPriceMicros: null, strengths: [], optimalFor: [], costTier: "high" as const, toolCalling: false, imageInput: false };
+    const patch = { contextWindow: 8192, inputPriceMicros: 100_000, outputPriceMicros: 200_000, cachedInputPriceMicros: null, strengths: [], optimalFor: [], costTier: "high" as const, toolCalling: false, imageInput: false, reasoningEffort: false };
     await createModel(db, actor, { ...patch, enabled: true, providerId: p.id, name: "judge-on", displayName: "Judge" });
     await createModel(db, actor, { ...patch, enabled: false, providerId: p.id, name: "judge-off", displayName: "Judge (off)" });
     const settings = (judgeModel: string) => updateRoutingSettingsAction({ teamId, qualityVsCost: 0.5, allowList: [], explorationCapDollars: 1, judgeModel });
@@ -109,7 +109,7 @@ describe(`a change and its audit row commit together (${driverName})`, () => {
     ).rejects.toThrow();
     expect(await db.select().from(providers).where(eq(providers.name, "Lab"))).toHaveLength(0);
     const p = await createProvider(db, actor, { kind: "openai_compatible", name: "Lab", baseUrl: "http://127.0.0.1:9/v1", local: true });
-    const patch = { enabled: true, contextWindow: 8192, inputPriceMicros: 100_000, outputPriceMicros: 200_000, cachedInputPriceMicros: null, strengths: [], optimalFor: [], costTier: "low" as const, toolCalling: false, imageInput: false };
+    const patch = { enabled: true, contextWindow: 8192, inputPriceMicros: 100_000, outputPriceMicros: 200_000, cachedInputPriceMicros: null, strengths: [], optimalFor: [], costTier: "low" as const, toolCalling: false, imageInput: false, reasoningEffort: false };
     const m = await createModel(db, actor, { ...patch, providerId: p.id, name: "lab-small", displayName: "Lab small" });
     await expect(withAuditBroken("model.update", () => updateModel(db, actor, { ...patch, modelId: m.id, inputPriceMicros: 5_000_000 }))).rejects.toThrow();
     expect((await db.select().from(models).where(eq(models.id, m.id)))[0].inputPriceMicros).toBe(100_000);

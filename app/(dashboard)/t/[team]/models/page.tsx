@@ -132,6 +132,9 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                 <th className="py-1" title="Reads images in messages; requests with images go only to models that do">
                   Images
                 </th>
+                <th className="py-1" title="Takes reasoning_effort; requests that set it go only to models that do">
+                  Reasoning
+                </th>
                 <th className="py-1">Status</th>
               </tr>
             </thead>
@@ -155,6 +158,9 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                   </td>
                   <td className="py-1.5" data-testid="image-input">
                     {m.imageInput ? <Badge tone="green">yes</Badge> : <span className="text-zinc-400">no</span>}
+                  </td>
+                  <td className="py-1.5" data-testid="reasoning-effort">
+                    {m.reasoningEffort ? <Badge tone="green">yes</Badge> : <span className="text-zinc-400">no</span>}
                   </td>
                   <td className="py-1.5">{m.enabled && providerEnabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}</td>
                 </tr>

@@ -30,6 +30,7 @@ export default async function ModelsAdminPage({ params }: { params: Promise<{ te
           costTier: m.costTier,
           toolCalling: m.toolCalling,
           imageInput: m.imageInput,
+          reasoningEffort: m.reasoningEffort,
         }))}
         providers={providers.map((p) => ({ id: p.id, name: p.name }))}
       />
