@@ -181,6 +181,7 @@ test.describe("model capabilities", () => {
   });
 
   test("an admin adds a reasoning model with reasoning effort ticked, the Models page shows it, and unticking it there shows too", async ({ page }) => {
+    test.slow(); // five page loads and two saves: near the default 30 s on a busy 2-core machine
     const name = `o5-mini-${Date.now().toString(36)}`;
     const reasoning = () => page.getByTestId(`caps-${name}`).getByTestId("reasoning-effort");
     await page.goto("/t/demo/models");
@@ -202,6 +203,8 @@ test.describe("model capabilities", () => {
     const row = page.getByTestId(`model-${name}`);
     await expect(row.getByLabel("Reasoning effort")).toBeChecked();
     await expect(row.getByLabel("Tool calling")).not.toBeChecked();
+    // The add form says nothing on success; its button comes back once the action has finished.
+    await expect(add.getByRole("button", { name: "Add model" })).toBeEnabled();
     await page.goto("/t/demo/models");
     await expect(reasoning()).toHaveText("yes");
 
