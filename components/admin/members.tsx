@@ -7,10 +7,19 @@ import { addMemberAction, changeRoleAction, removeMemberAction, revokeInvitation
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
+import type { RemovalEffects } from "@/lib/teams/service";
 
 type Member = { userId: string; name: string | null; email: string; role: string };
 type Invitation = { id: string; email: string; role: string; expiresAt: string };
 const ROLES = ["owner", "admin", "member", "viewer"];
+
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/** What else removing a member takes away, as the confirmation and the result say it ("" when nothing). */
+export function removalSummary(keys: string[], invitations: string[]): string {
+  const parts = [keys.length ? `${count(keys.length, "API key")}: ${keys.join(", ")}` : "", invitations.length ? `${count(invitations.length, "pending invitation")} they sent: ${invitations.join(", ")}` : ""];
+  return parts.filter(Boolean).join("; and ");
+}
 
 export function AddMemberForm() {
   const team = useTeam();
@@ -54,7 +63,7 @@ export function AddMemberForm() {
   );
 }
 
-export function MembersTable({ members, me }: { members: Member[]; me: string }) {
+export function MembersTable({ members, me, removalEffects = {} }: { members: Member[]; me: string; removalEffects?: Record<string, RemovalEffects> }) {
   const team = useTeam();
   const canOwner = useHasScope("members:owner");
   const [error, setError] = useState<string | null>(null);
@@ -62,12 +71,12 @@ export function MembersTable({ members, me }: { members: Member[]; me: string })
   const [pending, start] = useTransition();
   // `done` is what the person is told once the server has stored the change, so
   // nobody leaves the page (or reloads it) believing an unsaved change is saved.
-  const run = (fn: () => Promise<{ ok: boolean; error?: string }>, done: string) =>
+  const run = (fn: () => Promise<{ ok: boolean; error?: string; done?: string }>, done?: string) =>
     start(async () => {
       setSaved(null);
       const res = await fn();
       setError(res.ok ? null : (res.error ?? "Failed."));
-      setSaved(res.ok ? done : null);
+      setSaved(res.ok ? (res.done ?? done ?? null) : null);
     });
   return (
     <div className="space-y-2">
@@ -128,8 +137,15 @@ export function MembersTable({ members, me }: { members: Member[]; me: string })
                       variant="ghost"
                       disabled={pending || locked}
                       onClick={() => {
-                        if (confirm(`Remove ${m.email} from ${team.name}?`))
-                          run(() => removeMemberAction({ teamId: team.id, userId: m.userId }), `${m.email} was removed from ${team.name}.`);
+                        const effects = removalEffects[m.userId];
+                        const also = effects ? removalSummary(effects.keys, effects.invitations) : "";
+                        if (!confirm(`Remove ${m.email} from ${team.name}?${also ? `\n\nRemoving ${m.name ?? m.email} also revokes ${also}.` : ""}`)) return;
+                        run(async () => {
+                          const res = await removeMemberAction({ teamId: team.id, userId: m.userId });
+                          // What was revoked, as the server did it: a key made after the page loaded is named too.
+                          const done = res.ok ? removalSummary(res.data.revokedKeys, res.data.revokedInvitations) : "";
+                          return { ...res, done: `${m.email} was removed from ${team.name}.${done ? ` Revoked ${done}.` : ""}` };
+                        });
                       }}
                     >
                       Remove

@@ -1,6 +1,7 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { inTransaction, rowsOf, type Db } from "@/db";
-import { auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
+import { apiKeys, auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
+import { forgetApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { moveBudgetPeriodsToZone } from "@/lib/budgets/service";
@@ -33,11 +34,14 @@ export async function listMembers(db: Db, teamId: string) {
     .orderBy(users.email);
 }
 
+/** A team's invitations neither accepted nor revoked (expired ones too: the page lists them to revoke). */
+const pendingInvitations = (teamId: string) => and(eq(invitations.teamId, teamId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt));
+
 export async function listInvitations(db: Db, teamId: string) {
   return db
     .select({ id: invitations.id, email: invitations.email, role: invitations.role, expiresAt: invitations.expiresAt, createdAt: invitations.createdAt })
     .from(invitations)
-    .where(and(eq(invitations.teamId, teamId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+    .where(pendingInvitations(teamId))
     .orderBy(invitations.createdAt);
 }
 
@@ -59,7 +63,7 @@ export async function addMember(db: Db, input: { teamId: string; email: string; 
     const open = await t
       .select({ id: invitations.id })
       .from(invitations)
-      .where(and(eq(invitations.teamId, input.teamId), eq(invitations.email, input.email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .where(and(pendingInvitations(input.teamId), eq(invitations.email, input.email)))
       .limit(1);
     if (open.length) throw new UserError(`${input.email} already has an open invitation.`, { email: ["Already invited."] });
     const token = randomToken(24);
@@ -98,8 +102,35 @@ export async function changeRole(db: Db, input: { teamId: string; userId: string
   });
 }
 
+/** A team's active API keys that a person created. */
+const activeCreatedKeys = (teamId: string) => and(eq(apiKeys.teamId, teamId), isNull(apiKeys.revokedAt), isNotNull(apiKeys.createdBy));
+
+export type RemovalEffects = { keys: string[]; invitations: string[] };
+
+/**
+ * What removing each member would also revoke: the active API keys they created in the team
+ * (by name) and the pending invitations they sent (by email). Shown before the admin confirms.
+ */
+export async function removalEffects(db: Db, teamId: string): Promise<Record<string, RemovalEffects>> {
+  const [keys, invites] = await Promise.all([
+    db.select({ userId: apiKeys.createdBy, name: apiKeys.name }).from(apiKeys).where(activeCreatedKeys(teamId)).orderBy(asc(apiKeys.name)),
+    db.select({ userId: invitations.invitedBy, email: invitations.email }).from(invitations).where(and(pendingInvitations(teamId), isNotNull(invitations.invitedBy))).orderBy(asc(invitations.email)),
+  ]);
+  const out: Record<string, RemovalEffects> = {};
+  const of = (userId: string) => (out[userId] ??= { keys: [], invitations: [] });
+  for (const k of keys) of(k.userId!).keys.push(k.name);
+  for (const i of invites) of(i.userId!).invitations.push(i.email);
+  return out;
+}
+
+/**
+ * Removes a member and takes away what they could still do in the team, in one transaction: every
+ * active API key they created is revoked as by hand (a key they created and someone else rotated
+ * since is that person's key now, and stays), and every pending invitation they sent is revoked.
+ * The keys leave this process's key cache after the commit.
+ */
 export async function removeMember(db: Db, input: { teamId: string; userId: string; actorUserId: string; actorRole: Role }) {
-  return inTransaction(db, async (t) => {
+  const out = await inTransaction(db, async (t) => {
     const [m] = await t.select().from(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId))).limit(1);
     if (!m) throw new NotFoundError("That person is not a member of this team.");
     if (m.role === "owner") {
@@ -108,9 +139,40 @@ export async function removeMember(db: Db, input: { teamId: string; userId: stri
       if (owners <= 1) throw new UserError("You cannot remove the last owner: make someone else an owner first.");
     }
     await t.delete(memberships).where(and(eq(memberships.teamId, input.teamId), eq(memberships.userId, input.userId)));
-    await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "member.remove", target: input.userId, details: { role: m.role } });
-    return { userId: input.userId };
+    // Locked, so a rotation running meanwhile either ends first (its new key is the rotator's) or waits.
+    const own = await t
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(activeCreatedKeys(input.teamId), eq(apiKeys.createdBy, input.userId)))
+      .orderBy(asc(apiKeys.name))
+      .for("update");
+    const keys: { id: string; name: string; prefix: string }[] = [];
+    for (const { id } of own) {
+      const row = await revokeApiKey(t, { teamId: input.teamId, keyId: id });
+      if (!row) continue;
+      keys.push({ id: row.id, name: row.name, prefix: row.prefix });
+      await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.revoke", target: row.name, details: { prefix: row.prefix, reason: "member.remove", member: input.userId } });
+    }
+    const invites = await t
+      .select({ id: invitations.id, email: invitations.email })
+      .from(invitations)
+      .where(and(pendingInvitations(input.teamId), eq(invitations.invitedBy, input.userId)))
+      .orderBy(asc(invitations.email))
+      .for("update");
+    for (const i of invites) await revokeInvitation(t, { teamId: input.teamId, invitationId: i.id, actorUserId: input.actorUserId });
+    const revokedInvitations = invites.map((i) => i.email);
+    await audit(t, {
+      teamId: input.teamId,
+      actorUserId: input.actorUserId,
+      action: "member.remove",
+      target: input.userId,
+      details: { role: m.role, revokedKeys: keys.map((k) => ({ name: k.name, prefix: k.prefix })), revokedInvitations },
+    });
+    return { userId: input.userId, keys, revokedInvitations };
   });
+  // After the commit: a lookup in between would have cached the keys as active.
+  for (const k of out.keys) forgetApiKey(k.id);
+  return { userId: out.userId, revokedKeys: out.keys.map((k) => k.name), revokedInvitations: out.revokedInvitations };
 }
 
 export async function revokeInvitation(db: Db, input: { teamId: string; invitationId: string; actorUserId: string }) {

@@ -6,7 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb, type Db } from "@/db";
-import { apiKeys, auditLog, budgets, invitations, models, providers, routingSettings } from "@/db/schema";
+import { apiKeys, auditLog, budgets, invitations, memberships, models, providers, routingSettings } from "@/db/schema";
 import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
@@ -14,7 +14,7 @@ import { createBudgetAction } from "@/lib/budgets/actions";
 import { createModel, createProvider, updateModel } from "@/lib/execution/admin";
 import { updateRoutingSettingsAction } from "@/lib/execution/settings";
 import { createTeamKey, revokeTeamKey, rotateTeamKey } from "@/lib/keys/service";
-import { addMember, createTeam, revokeInvitation } from "@/lib/teams/service";
+import { addMember, createTeam, removeMember, revokeInvitation } from "@/lib/teams/service";
 import { driverName, freshDb } from "@/test/db";
 
 vi.mock("next/cache", () => ({ revalidatePath: () => {}, revalidateTag: () => {} }));
@@ -121,5 +121,25 @@ describe(`a change and its audit row commit together (${driverName})`, () => {
     const [inv] = await db.select().from(invitations).where(eq(invitations.teamId, teamId));
     await expect(withAuditBroken("member.invite.revoke", () => revokeInvitation(db, { teamId, invitationId: inv.id, actorUserId: owner }))).rejects.toThrow();
     expect((await db.select().from(invitations).where(eq(invitations.id, inv.id)))[0].revokedAt).toBeNull();
+  });
+
+  it("member.remove: the member stays, their key keeps working and their invitation stays open", async () => {
+    const dana = (await createUser(db, { name: "Dana", email: "dana@t.test", password: "password-123" })).id;
+    await db.insert(memberships).values({ teamId, userId: dana, role: "admin" });
+    const k = await createTeamKey(db, { teamId, actorUserId: dana, name: "dana's", modelAllowList: [] });
+    await addMember(db, { teamId, email: "danas-invitee@t.test", role: "member", actorUserId: dana, actorRole: "admin" });
+    const invitation = async () => (await db.select().from(invitations).where(eq(invitations.email, "danas-invitee@t.test")))[0];
+    const isMember = async () => (await db.select().from(memberships).where(and(eq(memberships.teamId, teamId), eq(memberships.userId, dana)))).length === 1;
+    expect(await authenticateApiKey(db, k.key)).not.toBeNull(); // cached as active
+    const remove = () => removeMember(db, { teamId, userId: dana, actorUserId: owner, actorRole: "owner" });
+    await expect(withAuditBroken("member.remove", remove)).rejects.toThrow();
+    expect(await isMember()).toBe(true);
+    expect(await authenticateApiKey(db, k.key)).toMatchObject({ id: k.id });
+    expect((await invitation()).revokedAt).toBeNull();
+
+    expect(await remove()).toMatchObject({ revokedKeys: ["dana's"], revokedInvitations: ["danas-invitee@t.test"] });
+    expect(await isMember()).toBe(false);
+    expect(await authenticateApiKey(db, k.key)).toBeNull();
+    expect((await invitation()).revokedAt).toBeInstanceOf(Date);
   });
 });

@@ -1,5 +1,5 @@
 import { requirePageScope } from "@/lib/auth/page";
-import { listInvitations, listMembers } from "@/lib/teams/service";
+import { listInvitations, listMembers, removalEffects } from "@/lib/teams/service";
 import { Card } from "@/components/ui/card";
 import { AddMemberForm, InvitationsList, MembersTable } from "@/components/admin/members";
 import { CreateTeamForm } from "@/components/admin/create-team";
@@ -14,7 +14,7 @@ export default async function AdminMembersPage({ params }: { params: Promise<{ t
   const { team: slug } = await params;
   const ctx = await requirePageScope(slug, "members:write");
   const now = new Date();
-  const [members, invitations] = await Promise.all([listMembers(ctx.db, ctx.team.id), listInvitations(ctx.db, ctx.team.id)]);
+  const [members, invitations, effects] = await Promise.all([listMembers(ctx.db, ctx.team.id), listInvitations(ctx.db, ctx.team.id), removalEffects(ctx.db, ctx.team.id)]);
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Admin</h1>
@@ -22,7 +22,7 @@ export default async function AdminMembersPage({ params }: { params: Promise<{ t
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
           <Card title={`Members of ${ctx.team.name}`}>
-            <MembersTable members={members} me={ctx.userId} />
+            <MembersTable members={members} me={ctx.userId} removalEffects={effects} />
           </Card>
           <Card title="Add or invite a member">
             <AddMemberForm />
