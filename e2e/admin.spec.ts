@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { baseURL } from "../playwright.config";
 import { stateFile } from "./helpers";
 
 test.describe("owner manages members", () => {
@@ -24,6 +25,55 @@ test.describe("owner manages members", () => {
     await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
     await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
     await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from" })).toBeVisible();
+  });
+
+  test("removing a member names the API keys it revokes, and they stop working", async ({ page, browser }) => {
+    test.slow(); // two sessions, two keys, an invitation, a removal
+    const stamp = Date.now();
+    const [ciBot, notebook] = [`ci-bot-${stamp}`, `notebook-${stamp}`];
+    const invitee = `dana-invitee-${stamp}@example.com`;
+    await page.goto("/t/labs/admin");
+    const form = page.getByTestId("add-member-form");
+    await form.getByLabel("Email").fill("admin@demo.local");
+    await form.getByLabel("Role").selectOption("admin");
+    await form.getByRole("button", { name: "Add member" }).click();
+    await expect(page.getByText("admin@demo.local was added to the team.")).toBeVisible();
+
+    // As that admin: two keys in Labs, and an invitation.
+    const ctx = await browser.newContext({ storageState: stateFile("admin") });
+    const admin = await ctx.newPage();
+    const secrets: string[] = [];
+    for (const name of [ciBot, notebook]) {
+      await admin.goto("/t/labs/admin/keys");
+      const keyForm = admin.getByTestId("create-key-form");
+      await keyForm.getByLabel("Name").fill(name);
+      await keyForm.getByRole("button", { name: "Create key" }).click();
+      secrets.push((await admin.getByTestId("new-api-key").textContent())!.trim());
+    }
+    await admin.goto("/t/labs/admin");
+    await admin.getByTestId("add-member-form").getByLabel("Email").fill(invitee);
+    await admin.getByTestId("add-member-form").getByRole("button", { name: "Add member" }).click();
+    await expect(admin.getByTestId("invite-link")).toBeVisible();
+    await ctx.close();
+    const models = (key: string) => fetch(`${baseURL}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    for (const key of secrets) expect((await models(key)).status).toBe(200);
+
+    await page.reload();
+    await expect(page.getByRole("listitem").filter({ hasText: invitee })).toHaveCount(1);
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
+    await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+    expect(asked).toContain(`Removing Demo Admin also revokes 2 API keys: ${ciBot}, ${notebook}; and 1 pending invitation they sent: ${invitee}.`);
+    await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from Labs." })).toContainText(`Revoked 2 API keys: ${ciBot}, ${notebook}`);
+    await expect(page.getByRole("listitem").filter({ hasText: invitee })).toHaveCount(0);
+
+    for (const key of secrets) expect((await models(key)).status).toBe(401);
+    await page.goto("/t/labs/admin/keys");
+    for (const name of [ciBot, notebook]) await expect(page.getByTestId(`key-${name}`)).toContainText("revoked");
   });
 
   test("adding someone twice says they are already a member", async ({ page }) => {
