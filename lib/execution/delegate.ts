@@ -346,7 +346,10 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
         ...(supports(fm.candidate, "reasoning") ? {} : { reasoningEffort: undefined }),
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
-        signal: input.signal,
+        // A plain (not streamed) request, once sent, is the provider's to finish: closing the
+        // connection does not take back what it bills. So the caller's stop does not cut it (we
+        // could not tell what was billed); it runs to its end and is billed as the answer it was.
+        signal: input.stream === false ? undefined : input.signal,
         // Tools under tool_choice "none" do not rule a model out; one without tool calling is not sent them.
         ...(supports(fm.candidate, "tools") ? { tools: input.tools, toolChoice: input.toolChoice } : {}),
         headers: input.providerHeaders,
@@ -380,6 +383,18 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       }
       yield { type: "fallback", from: fm.model.name, to: next.model.name, error: err.kind, discardOutput: emitted };
     }
+  }
+
+  let finishedAfterStop = false;
+  if (answered && input.stream === false && input.signal?.aborted) {
+    // The caller went away while a plain request was out (see `signal` above): the answer is
+    // recorded and billed in full, but the call ends as stopped — its caller never received it.
+    const { fm, done } = answered;
+    tried.push({ model: fm.model.name, error: "aborted: the caller went away before the answer reached them", inputTokens: done.usage.inputTokens, outputTokens: done.usage.outputTokens, costMicros: costMicros(done.usage, prices(fm)) });
+    lastError = new ProviderError("aborted", "The caller went away before the answer reached them.", { retryable: false });
+    lastError.partial = { text: done.text, inputTokens: done.usage.inputTokens, outputTokens: done.usage.outputTokens };
+    finishedAfterStop = true;
+    answered = null;
   }
 
   if (answered) {
@@ -450,8 +465,9 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // A free (local) model's part is billed too, at $0: its tokens are the row's, as the rollup files them.
   const charged = tried.some((a) => a.costMicros !== undefined) ? { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, costMicros: billed.costMicros, response: lastError?.partial?.text ?? null } : {};
   const estimated = tried.some((a) => a.estimated);
-  const chargeNote =
-    billed.costMicros > 0
+  const chargeNote = finishedAfterStop
+    ? ` The request was not streamed, so the provider finished the answer and it is billed: ${billed.inputTokens} prompt + ${billed.outputTokens} answer tokens, ${formatUsd(billed.costMicros)}; it is kept in the request's history.`
+    : billed.costMicros > 0
       ? ` The part already generated is billed: ${estimated ? "about " : ""}${billed.inputTokens} prompt + ${billed.outputTokens} answer tokens, ${formatUsd(billed.costMicros)}${estimated ? " (estimated: the provider reported no usage for a call that ended early)" : ""}.`
       : "";
   const kind = lastError?.kind ?? "server";
@@ -464,7 +480,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const maxTime = input.constraints?.maxTimeMs;
   // What to do next depends on why no other model was tried.
   if (stopped) {
-    return fail(new ProviderFailedError(`Stopped by the caller before ${tried.at(-1)?.model ?? decision.model} finished its answer.${chargeNote}`, "aborted", 499), {
+    return fail(new ProviderFailedError(`Stopped by the caller before ${tried.at(-1)?.model ?? decision.model}${finishedAfterStop ? "'s answer reached them" : " finished its answer"}.${chargeNote}`, "aborted", 499), {
       model: tried.at(-1)?.model ?? decision.model,
       selectionReason: decision.reason,
       fallbacksTried: tried,

@@ -8,6 +8,7 @@ import { setTeamLimits } from "@/lib/keys/service";
 import { spendByDay } from "@/lib/usage/queries";
 import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
 import { chunkOf, rateLimiter } from "@/lib/ratelimit";
+import { formatUsd } from "@/lib/format";
 import { createTeam, setTeamTimezone } from "@/lib/teams/service";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
@@ -157,6 +158,35 @@ describe(`calls that end early are charged for the output they produced (${drive
     expect(row.fallbacksTried.at(-1)).toMatchObject({ model: "gpt-4.1", costMicros: cost, estimated: true });
     const charged = await chargedTo(team.id);
     expect(charged).toEqual({ budget: cost, rollupCost: cost, rollupTokens: row.inputTokens + row.outputTokens });
+  });
+
+  it("a caller who hangs up on a plain (not streamed) request: the provider finishes the answer, and it is recorded and billed in full", async () => {
+    await inOneWindow();
+    await fx.fleet.configure({ models: { "gpt-4.1": { latencyMs: 400 } } });
+    const body = { model: "gpt-4.1", messages: [{ role: "user", content: "Write a short note on rivers." }] };
+    // What the same call costs when its caller waits (the fleet's answer depends only on model and prompt).
+    const waited = await freshTeam();
+    const full = await post("/chat/completions", waited.key, body);
+    expect(full.status).toBe(200);
+    const usage = JSON.parse(full.text).usage;
+    const cost = costMicros({ inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens }, await pricesOf("gpt-4.1"));
+    expect(cost).toBeGreaterThan(0);
+
+    const { team, key } = await freshTeam();
+    const gone = new Promise<void>((resolve) => {
+      const req = http.request(`${fx.api}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" } });
+      req.on("error", () => resolve());
+      req.end(JSON.stringify(body));
+      setTimeout(() => req.destroy(), 100); // before the fleet's 400 ms
+    });
+    await gone;
+    let row: typeof requests.$inferSelect | undefined;
+    for (const until = Date.now() + 5_000; !row && Date.now() < until; await new Promise((r) => setTimeout(r, 25))) [row] = await fx.db.select().from(requests).where(eq(requests.teamId, team.id));
+    expect(row).toMatchObject({ status: "error", errorKind: "aborted", model: "gpt-4.1", inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, costMicros: cost });
+    expect(row!.errorMessage).toBe(
+      `Stopped by the caller before gpt-4.1's answer reached them. The request was not streamed, so the provider finished the answer and it is billed: ${usage.prompt_tokens} prompt + ${usage.completion_tokens} answer tokens, ${formatUsd(cost)}; it is kept in the request's history.`,
+    );
+    expect(await chargedTo(team.id)).toEqual({ budget: cost, rollupCost: cost, rollupTokens: usage.prompt_tokens + usage.completion_tokens });
   });
 
   it("a fallback after output began (/delegate stream): the failed attempt's part and the answer, both in the cost the caller is told", async () => {

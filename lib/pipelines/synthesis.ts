@@ -145,7 +145,8 @@ export async function* synthesisStream(
   const total = ins.costMicros + exe.costMicros;
   let strongAlone: StrongAlone;
   if (input.compare) {
-    const alone = await delegate(db, { ...base, task: input.task, model: ins.model, maxOutputTokens: input.maxOutputTokens });
+    // Streamed from the provider, so cancelling the run stops it at once (a plain request would run to its end: delegate.ts).
+    const alone = await delegate(db, { ...base, task: input.task, model: ins.model, maxOutputTokens: input.maxOutputTokens, stream: true });
     strongAlone = {
       method: "measured",
       model: alone.model,
