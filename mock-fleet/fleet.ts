@@ -29,6 +29,12 @@ export interface FleetModelConfig {
   imageInput: boolean;
   /** A reasoning model: takes `reasoning_effort` (and spends reasoning tokens by it); without, a request with it gets the vendor's 400. */
   reasoningEffort: boolean;
+  /**
+   * Bills a prompt at one token per UTF-8 byte of its text (and of `tools`), the most any byte-level
+   * tokenizer counts, instead of the estimate the app shares: a vendor whose tokenizer counts far
+   * more than the app expects (budget tests). Off unless set through the control plane.
+   */
+  bytePromptTokens?: boolean;
 }
 
 export const NO_ERRORS: ErrorRates = { rateLimit: 0, server: 0, timeout: 0, drop: 0 };

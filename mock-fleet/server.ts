@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { answerFor, forcedToolCall, jsonAnswer, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
-import { CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
+import { bytePromptTokens, CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
 import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
@@ -308,7 +308,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       images: imagesIn(m),
     }));
     if (dialect === "anthropic" && body.system !== undefined) messages.unshift({ role: "system", content: textOf(body.system), images: 0 });
-    const promptTokens = estimateMessagesTokens(messages);
+    const promptTokens = cfg.bytePromptTokens ? bytePromptTokens(messages, body.tools) : estimateMessagesTokens(messages);
     const options = (body.options ?? {}) as Record<string, unknown>;
     const maxRaw = dialect === "ollama" ? options.num_predict : (body.max_completion_tokens ?? body.max_tokens);
     const maxTokens = typeof maxRaw === "number" && maxRaw > 0 ? Math.floor(maxRaw) : null;
@@ -678,7 +678,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       next.tier = patch.tier as FleetModelConfig["tier"];
     }
     if (patch.vendor !== undefined) next.vendor = patch.vendor as FleetModelConfig["vendor"];
-    for (const k of ["toolCalling", "imageInput", "reasoningEffort"] as const) {
+    for (const k of ["toolCalling", "imageInput", "reasoningEffort", "bytePromptTokens"] as const) {
       if (patch[k] === undefined) continue;
       if (typeof patch[k] !== "boolean") throw new HttpError(400, `${k} must be true or false`);
       next[k] = patch[k];

@@ -23,3 +23,10 @@ export function estimateMessagesTokens(messages: { content: string; name?: strin
   for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.name ? estimateTokens(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
   return n;
 }
+
+/** Prompt tokens at one per UTF-8 byte of the text (a model with `bytePromptTokens`), overheads and images as above. */
+export function bytePromptTokens(messages: { content: string; name?: string; images?: number }[], tools: unknown): number {
+  let n = REQUEST_OVERHEAD_TOKENS + (tools === undefined ? 0 : Buffer.byteLength(JSON.stringify(tools)));
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + Buffer.byteLength(m.content) + (m.name ? Buffer.byteLength(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
+  return n;
+}

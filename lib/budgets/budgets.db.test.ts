@@ -113,6 +113,34 @@ describe(`budgets on ${driverName}`, () => {
     expect((await budgetRow(b.id)).reservedMicros).toBe(0);
   }, 120_000);
 
+  it("a vendor whose tokenizer counts far more prompt tokens than the estimate (one per byte, as base64 nearly does) still never overspends", async () => {
+    // Random base64: the shared estimate reads it as a quarter of its bytes; this fleet model bills every byte.
+    const blob = Array.from({ length: 6000 }, (_, i) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 7919 + (i >> 3) * 104729) % 64]).join("");
+    const task = `Say in one sentence what this base64 blob could be:\n${blob}`;
+    const call = (teamId: string) => delegate(db, { teamId, source: "api", task, model: MODEL, maxOutputTokens: 40 });
+    await fleet.configure({ models: { [MODEL]: { bytePromptTokens: true } } });
+    try {
+      const probe = await newTeam();
+      const one = await call(probe);
+      const teamId = await newTeam();
+      const limit = one.costMicros * 10 + Math.floor(one.costMicros / 2); // room for ten such calls
+      const [b] = await db.insert(budgets).values({ teamId, name: "ten", limitMicros: limit, periodStart: new Date() }).returning();
+      const results = await Promise.all(
+        Array.from({ length: 60 }, () => call(teamId).then(() => "ok" as const, (e) => (e instanceof DelegateError && e.status === 402 ? ("refused" as const) : (e as Error)))),
+      );
+      expect(results.filter((r) => r instanceof Error)).toEqual([]);
+      expect(results.filter((r) => r === "ok").length).toBeGreaterThan(0);
+      const { b: after } = await checkBooks(b.id, teamId, limit); // spent ≤ limit
+      // What was billed is the fleet's count, about 4× the estimate, not the estimate.
+      const [row] = await db.select().from(requests).where(and(eq(requests.teamId, teamId), eq(requests.status, "ok"))).limit(1);
+      expect(row.inputTokens).toBeGreaterThan(6000);
+      expect(after.spentMicros).toBeGreaterThan(0);
+      await returnLeases(db);
+    } finally {
+      await fleet.configure({ models: { [MODEL]: { bytePromptTokens: false } } });
+    }
+  }, 120_000);
+
   it("a refusal is a 402 with a clear message and costs nothing", async () => {
     const teamId = await newTeam();
     const [b] = await db.insert(budgets).values({ teamId, name: "tiny", limitMicros: 5, periodStart: new Date() }).returning();

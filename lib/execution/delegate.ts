@@ -9,7 +9,7 @@ import { reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
-import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import { capabilityReasons, capabilityWithout, capabilityWords, combineAllowLists, eligibilityOf, eligibleModels, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
@@ -289,7 +289,10 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // Reserve the most any model in the chain could cost, once, for the whole fallback chain. When the
   // budget cannot hold that but can hold the chosen model, keep only the fallbacks no dearer than it
   // (a free model is not refused because a paid fallback would not fit), and say so.
-  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptTokens, maxOut, prices(f))));
+  // The hold is what the call can be billed at most: its prompt at the most tokens its text can be
+  // (promptTokensAtMost), not the estimate, which a real tokenizer can pass (lib/budgets/README.md).
+  const promptAtMost = promptTokensAtMost(messages, input.tools);
+  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptAtMost, maxOut, prices(f))));
   const who = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId };
   const routed = performance.now();
   let reservation: Reservation;

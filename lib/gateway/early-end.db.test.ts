@@ -6,7 +6,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { createBudget, listBudgets } from "@/lib/budgets/service";
 import { setTeamLimits } from "@/lib/keys/service";
 import { spendByDay } from "@/lib/usage/queries";
-import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { chunkOf, rateLimiter } from "@/lib/ratelimit";
 import { formatUsd } from "@/lib/format";
 import { createTeam, setTeamTimezone } from "@/lib/teams/service";
@@ -315,7 +315,7 @@ describe(`calls that end early are charged for the output they produced (${drive
     const start = eventsOf((await post("/delegate", roomy.key, body, { accept: "text/event-stream" })).text).find((e) => e.event === "start")!.data;
     const chain: string[] = [start.selected_model, ...start.fallbacks];
     expect(chain.length).toBeGreaterThan(1);
-    const hold = Math.max(...(await Promise.all(chain.map(async (m) => maxCostMicros(prompt, 20, await pricesOf(m))))));
+    const hold = Math.max(...(await Promise.all(chain.map(async (m) => maxCostMicros(promptTokensAtMost([{ content: task }]), 20, await pricesOf(m))))));
     // Then a team whose hard limit is exactly that hold: the call starts, the partial attempt is billed, and a full fallback would pass the limit.
     const { team, key } = await freshTeam(hold / 1e6);
     const res = await post("/delegate", key, body, { accept: "text/event-stream" });

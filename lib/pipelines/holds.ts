@@ -1,7 +1,7 @@
 import type { Db } from "@/db";
 import { checkReserve, type Payer } from "@/lib/budgets";
 import { loadFleet, type FleetModel } from "@/lib/execution/fleet";
-import { estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
+import { maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
 import { instructionPrompt } from "./synthesis";
@@ -10,7 +10,7 @@ import { stagesOf } from "./validate";
 
 /**
  * The least budget hold the first call of each step in a run's first stage will take. delegate()
- * holds a call's worst case — the prompt estimate and the output allowance at the model's prices —
+ * holds a call's worst case — the most tokens its prompt can be and the output allowance at the model's prices —
  * so for a named model this is that hold exactly; for "auto" it is the cheapest enabled model's (the
  * router may choose a dearer one). A synthesis step's first call is the strong model's instructions.
  * Steps that will stop for another reason (a disabled model, a prompt over its cap) are left out:
@@ -37,7 +37,7 @@ export async function firstStageHolds(db: Db, steps: StepDef[], input: string): 
       throw e;
     });
     if (maxOut === null) continue;
-    const promptTokens = estimateMessagesTokens([{ content: prompt }]);
+    const promptTokens = promptTokensAtMost([{ content: prompt }]);
     const holds = pool.map((f) => maxCostMicros(promptTokens, maxOut, { inputPerMTokMicros: f.model.inputPriceMicros, outputPerMTokMicros: f.model.outputPriceMicros, cachedInputPerMTokMicros: f.model.cachedInputPriceMicros }));
     out.push({ key: def.key, holdMicros: Math.min(...holds) });
   }

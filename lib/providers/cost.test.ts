@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as fleetTokens from "../../mock-fleet/tokens";
 import { findCatalogModel } from "./catalog";
-import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros } from "./cost";
+import fc from "fast-check";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "./cost";
+import { utf8Bytes } from "./tokens";
 
 const gpt41 = findCatalogModel("gpt-4.1")!; // $2 in, $8 out, $0.50 cached
 const mini = { inputPerMTokMicros: 150_000, outputPerMTokMicros: 600_000, cachedInputPerMTokMicros: 75_000 };
@@ -78,5 +80,35 @@ describe("estimateTokens", () => {
     const withImages = [{ content: "Compare these", parts: [{ type: "text" as const, text: "Compare these" }, image, image] }];
     expect(estimateMessagesTokens(withImages)).toBe(fleetTokens.estimateMessagesTokens([{ content: "Compare these", images: 2 }]));
     expect(estimateMessagesTokens(withImages)).toBeGreaterThan(estimateMessagesTokens([{ content: "Compare these" }]) + 2 * 500);
+  });
+});
+
+describe("promptTokensAtMost (what a budget hold is sized by)", () => {
+  it("counts UTF-8 bytes as Node does, for any well-formed text (every plane, surrogate pairs)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        if (/\p{Cs}/u.test(s)) return; // a lone half is not text a vendor reads
+        expect(utf8Bytes(s)).toBe(Buffer.byteLength(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("is never below the estimate, and counts what the estimate leaves out: tool definitions and tool calls", () => {
+    const msg = fc.record({ content: fc.string({ unit: "binary" }), name: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }) });
+    fc.assert(fc.property(fc.array(msg, { maxLength: 5 }), (messages) => {
+        expect(promptTokensAtMost(messages)).toBeGreaterThanOrEqual(estimateMessagesTokens(messages));
+      }),
+    );
+    const tools = [{ type: "function", function: { name: "lookup_order", parameters: { type: "object", properties: { id: { type: "string" } } } } }];
+    const plain = [{ content: "Where is order 42?" }];
+    expect(promptTokensAtMost(plain, tools)).toBe(promptTokensAtMost(plain) + Buffer.byteLength(JSON.stringify(tools)));
+    const calls = [{ id: "c1", type: "function", function: { name: "lookup_order", arguments: '{"id":"42"}' } }];
+    expect(promptTokensAtMost([...plain, { content: "", tool_calls: calls }])).toBe(promptTokensAtMost([...plain, { content: "" }]) + JSON.stringify(calls).length);
+  });
+
+  it("agrees with the mock fleet's one-token-per-byte billing, so a hold covers what such a vendor bills", () => {
+    const messages = [{ content: "Résumé — 概要 🚀 ".repeat(40) }, { content: "ok", name: "ada" }];
+    expect(promptTokensAtMost(messages)).toBe(fleetTokens.bytePromptTokens(messages, undefined));
   });
 });

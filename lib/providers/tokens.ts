@@ -46,3 +46,38 @@ export function estimateMessagesTokens(messages: { content: string; name?: strin
   for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.name ? estimateTokens(m.name) + 1 : 0);
   return n;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 length of `text` (Buffer is not in the browser, where this file also runs). */
+export function utf8Bytes(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A surrogate half is half of a 4-byte character.
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
+  }
+  return n;
+}
+
+/**
+ * The most prompt tokens a vendor can bill for this request's text — what a budget hold is sized by,
+ * where `estimateMessagesTokens` (the estimate) sizes everything else. Every tokenizer these providers
+ * use (byte-level BPE: OpenAI, Anthropic, xAI, Mistral's Tekken, Llama 3; SentencePiece with byte
+ * fallback) makes each token of text out of at least one UTF-8 byte, so a text's bytes bound its
+ * tokens, with the chat format's per-message tokens on top. The estimate is not a bound: a real
+ * tokenizer counts about 2× it for JSON with ids, 2.7× for base64, 1.7× for digits and 2.3–4× for
+ * Devanagari (measured with OpenAI's o200k and cl100k encodings), so a hold sized by it could be
+ * passed by what the call is billed. Tool definitions and the tool calls in the conversation are
+ * billed as prompt too and count here; the estimate leaves them out. Images count at IMAGE_TOKENS
+ * each, an estimate (no image's size is read here), not a bound.
+ */
+export function promptTokensAtMost(messages: readonly { content: string; name?: string; parts?: readonly { type: string }[]; tool_calls?: unknown }[], tools?: unknown): number {
+  let n = REQUEST_OVERHEAD_TOKENS + imageTokens(countImages(messages)) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
+  for (const m of messages) {
+    n += MESSAGE_OVERHEAD_TOKENS + utf8Bytes(m.content) + (m.name ? utf8Bytes(m.name) + 1 : 0);
+    if (m.tool_calls !== undefined) n += utf8Bytes(JSON.stringify(m.tool_calls));
+  }
+  return n;
+}
