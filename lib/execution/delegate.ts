@@ -8,7 +8,7 @@ import type { AnalyseInput } from "@/lib/analysis/types";
 import { reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
+import { callModel, thinkingBudget, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
@@ -283,8 +283,12 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     );
   }
   const maxOut = input.maxOutputTokens ?? (maxTokens !== undefined ? maxTokens - promptTokens : DEFAULT_MAX_OUTPUT);
-  tokens.settle = await input.tokenGate?.(promptTokens + maxOut);
   let chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
+  // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
+  const effortFor = (f: FleetModel) => (supports(f.candidate, "reasoning") ? input.generation?.reasoningEffort : undefined);
+  // A Claude model thinks on top of maxOut (extended thinking, billed as output): its most output is more.
+  const mostOutput = (f: FleetModel) => maxOut + thinkingBudget(f.config.kind, effortFor(f));
+  tokens.settle = await input.tokenGate?.(promptTokens + Math.max(...chain.map(mostOutput)));
 
   // Reserve the most any model in the chain could cost, once, for the whole fallback chain. When the
   // budget cannot hold that but can hold the chosen model, keep only the fallbacks no dearer than it
@@ -292,7 +296,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // The hold is what the call can be billed at most: its prompt at the most tokens its text can be
   // (promptTokensAtMost), not the estimate, which a real tokenizer can pass (lib/budgets/README.md).
   const promptAtMost = promptTokensAtMost(messages, input.tools);
-  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptAtMost, maxOut, prices(f))));
+  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptAtMost, mostOutput(f), prices(f))));
   const who = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId };
   const routed = performance.now();
   let reservation: Reservation;
@@ -346,8 +350,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         messages,
         maxTokens: maxOut,
         ...input.generation,
-        // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
-        ...(supports(fm.candidate, "reasoning") ? {} : { reasoningEffort: undefined }),
+        reasoningEffort: effortFor(fm),
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
         // A plain (not streamed) request, once sent, is the provider's to finish: closing the
         // connection does not take back what it bills. So the caller's stop does not cut it (we

@@ -1,11 +1,15 @@
 import OpenAI from "openai";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { models, providers, requests, type Model } from "@/db/schema";
+import { budgets, models, providers, requests, type Model } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
+import { invalidateBudgets } from "@/lib/budgets";
 import { createModel, createProvider, updateModel } from "@/lib/execution/admin";
-import { DEFAULT_CATALOG } from "@/lib/providers/catalog";
-import { estimateMessagesTokens } from "@/lib/providers/cost";
+import { formatUsd } from "@/lib/format";
+import { THINKING_BUDGET_TOKENS } from "@/lib/providers/call";
+import { DEFAULT_CATALOG, pricesFor } from "@/lib/providers/catalog";
+import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
+import { thinkingFor } from "@/mock-fleet/answers";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
 
@@ -245,5 +249,61 @@ describe(`reasoning effort is the model's flag, which an admin sets (${driverNam
     } finally {
       await set(true);
     }
+  });
+
+  describe("on a Claude model it is extended thinking", () => {
+    const SONNET = "claude-sonnet-4-20250514";
+    const budget = THINKING_BUDGET_TOKENS.high;
+    const sonnetPrices = pricesFor("anthropic", SONNET);
+
+    it("a Claude model with the box ticked thinks for reasoning_effort: the answer has no thinking in it, and the thinking is billed — streamed and not", async () => {
+      const [row] = await fx.db.select().from(models).where(eq(models.name, SONNET));
+      expect(row.reasoningEffort).toBe(true);
+      const plain = await client.chat.completions.create({ model: SONNET, messages: math });
+      const { data: thought, response } = await client.chat.completions.create({ model: SONNET, messages: math, reasoning_effort: "high" }).withResponse();
+      expect(thought.model).toBe(SONNET);
+      expect(thought.choices[0].message.content).toBe(plain.choices[0].message.content);
+      expect(thought.choices[0].message.content).not.toContain(thinkingFor(math[0].content));
+      // The fleet thinks its whole budget, billed as output, on top of the answer's own tokens.
+      expect(thought.usage!.completion_tokens).toBe(plain.usage!.completion_tokens + budget);
+      const recorded = await rowOf(response.headers.get("x-mc-request-id")!);
+      expect(recorded).toMatchObject({ status: "ok", model: SONNET, outputTokens: thought.usage!.completion_tokens });
+      expect(recorded.costMicros).toBe(costMicros({ inputTokens: thought.usage!.prompt_tokens, outputTokens: thought.usage!.completion_tokens }, sonnetPrices));
+
+      const { data: stream, response: streamed } = await client.chat.completions.create({ model: SONNET, messages: math, reasoning_effort: "high", stream: true, stream_options: { include_usage: true } }).withResponse();
+      let text = "";
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? "";
+        usage = chunk.usage ?? usage;
+      }
+      expect(text).toBe(plain.choices[0].message.content);
+      expect(usage!.completion_tokens).toBe(thought.usage!.completion_tokens);
+      expect((await rowOf(streamed.headers.get("x-mc-request-id")!)).outputTokens).toBe(usage!.completion_tokens);
+      expect(await badRequests()).toEqual({});
+    });
+
+    it("the budget hold covers the thinking: a hard budget just too small for the call with its thinking budget refuses it with 402, before any provider call", async () => {
+      const maxTokens = 100;
+      const prompt = estimateMessagesTokens(math);
+      const withThinking = maxCostMicros(prompt, maxTokens + budget, sonnetPrices);
+      // Enough for the call without thinking, one micro-dollar short of it with thinking.
+      const limit = withThinking - 1;
+      expect(maxCostMicros(prompt, maxTokens, sonnetPrices)).toBeLessThanOrEqual(limit);
+      const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "thinking budget", createdBy: fx.user.id, modelAllowList: [SONNET] });
+      await fx.db.insert(budgets).values({ teamId: fx.team.id, scope: "key", apiKeyId: row.id, name: "just short", limitMicros: limit, periodStart: new Date() });
+      invalidateBudgets(fx.team.id);
+      const before = (await fx.fleet.usage()).totals.requests;
+      for (const stream of [false, true]) {
+        const res = await post({ model: SONNET, messages: math, max_tokens: maxTokens, reasoning_effort: "high", stream }, key);
+        expect(res.status).toBe(402);
+        const { error } = await res.json();
+        expect(error.type).toBe("budget_exceeded");
+        expect(error.message).toContain(`this call may cost up to ${formatUsd(withThinking)}`);
+      }
+      expect((await fx.fleet.usage()).totals.requests).toBe(before);
+      // Without reasoning_effort the same call fits.
+      expect((await post({ model: SONNET, messages: math, max_tokens: maxTokens }, key)).status).toBe(200);
+    });
   });
 });

@@ -94,7 +94,7 @@ describe(`reasoning_effort and a message's name: carried, mapped or refused, nev
     for (const model of ["gpt-4.1-mini", CLAUDE, "mistral-small-latest"]) {
       const err = await suite.client.chat.completions.create({ model, messages: ask, reasoning_effort: "medium" }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(err).toMatchObject({ param: "reasoning_effort", message: expect.stringContaining(`Model "${model}" does not support reasoning effort, which this request needs (it sends reasoning_effort). Use a model that supports it (grok-3-mini) or "auto", or remove reasoning_effort (or send "none").`) });
+      expect(err).toMatchObject({ param: "reasoning_effort", message: expect.stringContaining(`Model "${model}" does not support reasoning effort, which this request needs (it sends reasoning_effort). Use a model that supports it (claude-sonnet-4-20250514, grok-3-mini) or "auto", or remove reasoning_effort (or send "none").`) });
     }
     const plain = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask });
     const none = await suite.client.chat.completions.create({ model: "gpt-4.1-mini", messages: ask, reasoning_effort: "none" });

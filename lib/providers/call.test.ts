@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
-import { anthropicRequest, callModel, completeModel, mistralToolCallId, testConnection, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
+import { thinkingFor } from "../../mock-fleet/answers";
+import { anthropicRequest, callModel, completeModel, mistralToolCallId, testConnection, THINKING_BUDGET_TOKENS, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
 import { estimateMessagesTokens } from "./cost";
@@ -428,12 +429,13 @@ describe("images through the SDK paths", () => {
     expect(anthropicRequest({ messages: [history[0]] }).tools).toBeUndefined();
   });
 
-  it("a named speaker opens its message's text for Claude, images and all; reasoning_effort is refused there, not dropped", () => {
+  it("a named speaker opens its message's text for Claude, images and all; reasoning_effort becomes extended thinking there, not dropped", () => {
     const req = anthropicRequest({ messages: [{ role: "system", name: "ops", content: "Be brief." }, { ...look, name: "Ada" }, { role: "assistant", name: "bot", content: "A cat." }] });
     expect(req.system).toBe("ops: Be brief.");
     expect(req.messages[0].content).toEqual([{ type: "text", text: "Ada: What is in this picture?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }]);
     expect(req.messages[1]).toEqual({ role: "assistant", content: "bot: A cat." });
-    expect(() => anthropicRequest({ messages: [look], reasoningEffort: "high" })).toThrow(/reasoning_effort is not available on Anthropic models/);
+    expect(anthropicRequest({ messages: [look], reasoningEffort: "high" }).thinking).toEqual({ type: "enabled", budget_tokens: THINKING_BUDGET_TOKENS.high });
+    expect(anthropicRequest({ messages: [look], reasoningEffort: "none" })).not.toHaveProperty("thinking");
   });
 });
 
@@ -482,5 +484,53 @@ describe("OpenAI's generation options through every SDK path", () => {
     expect(err).toMatchObject({ kind: "bad_request", retryable: true });
     expect(err.message).toMatch(message);
     expect((await usage()).totals.requests).toBe(0);
+  });
+});
+
+describe("reasoning_effort on a Claude model is extended thinking", () => {
+  const SONNET = "claude-sonnet-4-20250514";
+  const task = "Explain how a budget reservation protects a team from overspending.";
+
+  it.each([true, false])("thinks with the effort's budget on top of max_tokens; the answer is the text alone, the thinking billed as output (stream: %s)", async (stream) => {
+    const base = opts("anthropic", { model: SONNET, stream, maxTokens: 256 });
+    const plain = await completeModel(base);
+    const deltas: string[] = [];
+    let done: Extract<Awaited<ReturnType<typeof completeModel>>, { type: "done" }> | undefined;
+    for await (const ev of callModel({ ...base, reasoningEffort: "medium" })) {
+      if (ev.type === "delta") deltas.push(ev.text);
+      else done = ev;
+    }
+    expect(done!.text).toBe(plain.text);
+    expect(deltas.join("")).toBe(plain.text);
+    expect(deltas.join("")).not.toContain(thinkingFor(task));
+    // The fleet thinks its whole budget, billed as output; the answer kept its 256 tokens (not cut).
+    expect(done!.usage.outputTokens).toBe(plain.usage.outputTokens + THINKING_BUDGET_TOKENS.medium);
+    expect(done!.finishReason).toBe("end_turn");
+    expect((await usage()).totals.errors.bad_request).toBe(0);
+  });
+
+  it.each([
+    [{ temperature: 0.5 }, /takes no temperature other than 1/],
+    [{ topP: 0.5 }, /takes top_p only from 0\.95 to 1/],
+    [{ responseFormat: { type: "json_object" } }, /cannot be combined with a JSON response_format/],
+    [{ tools: [{ type: "function", function: { name: "calc" } }], toolChoice: "required" }, /tool_choice may be "auto" or "none"/],
+    [
+      {
+        messages: [
+          { role: "user", content: "What is 17 * 23?" },
+          { role: "assistant", content: "", tool_calls: [{ id: "call_1", type: "function", function: { name: "calc", arguments: "{}" } }] },
+          { role: "tool", tool_call_id: "call_1", content: "391" },
+        ],
+      },
+      /needs the thinking of the last assistant turn that called tools/,
+    ],
+  ] as [Partial<CallOptions>, RegExp][])("what thinking cannot take (%o) is refused before the call, retryable for a fallback", async (extra, message) => {
+    const err = await failure(completeModel(opts("anthropic", { model: SONNET, reasoningEffort: "high", ...extra })));
+    expect(err).toMatchObject({ kind: "bad_request", retryable: true });
+    expect(err.message).toMatch(message);
+    expect((await usage()).totals.requests).toBe(0);
+    // The same request without reasoning_effort is sent.
+    await completeModel(opts("anthropic", { model: SONNET, ...extra }));
+    expect((await usage()).totals.ok).toBe(1);
   });
 });

@@ -76,7 +76,8 @@ export interface GenerationOptions {
   parallelToolCalls?: boolean;
   /**
    * For reasoning models (the `models` row's `reasoning_effort` flag), sent as it is to OpenAI-compatible
-   * providers; delegate() sends it to no other model. Anthropic has no such field: refused there.
+   * providers; delegate() sends it to no other model. Anthropic models get extended thinking instead:
+   * `thinking` with `thinkingBudget(effort)` tokens, on top of `maxTokens` (see `anthropicMaxTokens`).
    */
   reasoningEffort?: ReasoningEffort;
 }
@@ -105,6 +106,27 @@ export interface CallOptions extends GenerationOptions {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Anthropic requires max_tokens; this is its value when the caller gives none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
+
+/**
+ * Extended thinking's `budget_tokens` for each reasoning_effort (Anthropic takes no effort, only a
+ * budget of at least 1,024, its floor, which minimal and low both get). xhigh stays under Claude Opus
+ * 4's 32,000 output tokens with room for the answer.
+ */
+export const THINKING_BUDGET_TOKENS: Readonly<Record<Exclude<ReasoningEffort, "none">, number>> = { minimal: 1_024, low: 1_024, medium: 4_096, high: 16_384, xhigh: 24_576 };
+
+/**
+ * The output tokens a call may spend beyond `maxTokens`, which the answer keeps for itself: an
+ * Anthropic model's thinking budget when reasoning_effort asks it to think, else 0. Budget holds add
+ * it, as the tokens are billed as output.
+ */
+export function thinkingBudget(kind: ProviderKind, effort: ReasoningEffort | undefined): number {
+  return kind === "anthropic" && effort !== undefined && effort !== "none" ? THINKING_BUDGET_TOKENS[effort] : 0;
+}
+
+/** Anthropic's max_tokens counts thinking and answer together (and must exceed the budget): the answer's allowance plus the budget. */
+export function anthropicMaxTokens(opts: Pick<CallOptions, "maxTokens" | "reasoningEffort">): number {
+  return (opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS) + thinkingBudget("anthropic", opts.reasoningEffort);
+}
 
 const OPENAI_COMPATIBLE: ReadonlySet<ProviderKind> = new Set(["openai", "xai", "mistral", "ollama"]);
 /** The providers whose chat API takes a message's `name`. */
@@ -313,12 +335,13 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
 async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
   const request = anthropicRequest(opts);
   const res = await anthropicClient(opts.provider).messages.create(
-    { model: opts.model, max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS, ...request },
+    { model: opts.model, max_tokens: anthropicMaxTokens(opts), ...request },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
   const jsonTool = jsonAnswerTool(opts.responseFormat)?.name ?? null;
   let text = "";
   const toolCalls: ToolCallOut[] = [];
+  // Thinking blocks come first; they are not the answer (their tokens are in output_tokens).
   for (const b of res.content) {
     if (b.type === "text") text += b.text;
     else if (b.type === "tool_use" && b.name === jsonTool) text += JSON.stringify(b.input ?? {});
@@ -394,7 +417,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   const client = anthropicClient(opts.provider);
   const request = anthropicRequest(opts);
   const stream = await client.messages.create(
-    { model: opts.model, max_tokens: opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS, ...request, stream: true },
+    { model: opts.model, max_tokens: anthropicMaxTokens(opts), ...request, stream: true },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
   // A JSON response_format is a forced tool here: its input, streamed as JSON text, is the answer.
@@ -428,6 +451,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
           else if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
           break;
         case "content_block_delta":
+          // thinking_delta and signature_delta (extended thinking) are not the answer: skipped.
           if (event.delta.type === "text_delta" || (event.delta.type === "input_json_delta" && event.index === jsonBlock)) {
             const piece = event.delta.type === "text_delta" ? event.delta.text : event.delta.partial_json;
             text += piece;
@@ -465,7 +489,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
 }
 
 // temperature and top_p are gone from the SDK's types (newer models refuse them); the models in the catalog take them.
-type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "messages" | "system" | "tools" | "tool_choice" | "stop_sequences"> & { temperature?: number; top_p?: number };
+type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "messages" | "system" | "tools" | "tool_choice" | "stop_sequences" | "thinking"> & { temperature?: number; top_p?: number };
 
 /** What Anthropic cannot take as OpenAI sends it: refused before the call, retryable so a fallback of another provider may answer. */
 const unsupported = (message: string) => new ProviderError("bad_request", message, { retryable: true });
@@ -494,9 +518,8 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
     throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
   }
   if (opts.stop?.some((s) => !s.trim())) throw unsupported("Anthropic models refuse stop sequences that are only whitespace (such as \"\\n\"); send stop sequences with visible characters, or choose a model of another provider.");
-  if (opts.reasoningEffort !== undefined && opts.reasoningEffort !== "none") {
-    throw unsupported("reasoning_effort is not available on Anthropic models (their extended thinking is not sent through Mission Control); leave it out, or choose a reasoning model of OpenAI or xAI.");
-  }
+  const budget = thinkingBudget("anthropic", opts.reasoningEffort);
+  if (budget) refuseWithThinking(opts);
   const jsonTool = jsonAnswerTool(opts.responseFormat);
   if (jsonTool && opts.tools !== undefined) throw unsupported("A JSON response_format together with tools is not available on Anthropic models (it is sent to them as a tool); send one of the two, or choose a model of another provider.");
   const said = speakerMessages(opts.messages);
@@ -541,7 +564,27 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
     ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
     ...(opts.topP === undefined ? {} : { top_p: opts.topP }),
     ...(opts.stop?.length ? { stop_sequences: opts.stop } : {}),
+    ...(budget ? { thinking: { type: "enabled", budget_tokens: budget } } : {}),
   };
+}
+
+/**
+ * What extended thinking does not take (Anthropic's feature compatibility), refused before the call
+ * like the rest: a temperature other than 1, top_p under 0.95, a forced tool (tool_choice "required"
+ * or named, and a JSON response_format, which is one), and a conversation whose last assistant turn
+ * called tools, which must start with that turn's thinking blocks — OpenAI's messages do not carry them.
+ */
+function refuseWithThinking(opts: Pick<CallOptions, "messages" | "toolChoice"> & GenerationOptions) {
+  const what = "reasoning_effort on an Anthropic model is extended thinking, which";
+  const instead = "or choose a reasoning model of another provider.";
+  if (opts.temperature !== undefined && opts.temperature !== 1) throw unsupported(`${what} takes no temperature other than 1; leave temperature out (or send 1), ${instead}`);
+  if (opts.topP !== undefined && opts.topP < 0.95) throw unsupported(`${what} takes top_p only from 0.95 to 1; leave top_p out, ${instead}`);
+  if (opts.responseFormat && opts.responseFormat.type !== "text") throw unsupported(`${what} cannot be combined with a JSON response_format (sent to Claude as a tool it must call); send one of the two, ${instead}`);
+  if (opts.toolChoice === "required" || typeof opts.toolChoice === "object") throw unsupported(`${what} lets the model choose whether to call a tool: tool_choice may be "auto" or "none"; ${instead}`);
+  const last = opts.messages.findLast((m) => m.role === "assistant");
+  if (last?.role === "assistant" && last.tool_calls?.length) {
+    throw unsupported(`${what} needs the thinking of the last assistant turn that called tools sent back with the conversation, and OpenAI's messages do not carry it; leave reasoning_effort out while the conversation's last assistant turn is tool calls, ${instead}`);
+  }
 }
 
 const ANTHROPIC_IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;
