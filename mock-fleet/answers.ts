@@ -119,6 +119,14 @@ export function answerFor(model: string, tier: Tier, prompt: string): string {
   return `${text}\n\n(${model})`;
 }
 
+/**
+ * The thinking a Claude model shows before its answer (extended thinking): a short summary, as
+ * Claude 4 models return, while the tokens billed are the whole thinking's (validate.ts).
+ */
+export function thinkingFor(prompt: string): string {
+  return `Thinking it over: the user asks "${prompt.slice(0, 80)}". I will work it out step by step and check the result before answering.`;
+}
+
 const JUDGE = /"Score: N"[\s\S]*?\nTask:\n([\s\S]*?)\n\nAnswer:\n([\s\S]*)$/;
 
 /**

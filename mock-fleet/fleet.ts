@@ -27,7 +27,10 @@ export interface FleetModelConfig {
   toolCalling: boolean;
   /** Reads image parts; without, a request with an image gets the vendor's 400. */
   imageInput: boolean;
-  /** A reasoning model: takes `reasoning_effort` (and spends reasoning tokens by it); without, a request with it gets the vendor's 400. */
+  /**
+   * A reasoning model: takes `reasoning_effort` (Claude: `thinking`) and spends reasoning tokens by it;
+   * without, a request with it gets the vendor's 400.
+   */
   reasoningEffort: boolean;
   /**
    * Bills a prompt at one token per UTF-8 byte of its text (and of `tools`), the most any byte-level
@@ -61,7 +64,7 @@ export const DEFAULT_FLEET: FleetModelConfig[] = [
   model("gpt-4.1", "openai", "high", 1_047_576, ALL),
   model("gpt-4.1-mini", "openai", "medium", 1_047_576, ALL),
   model("gpt-4o-mini", "openai", "low", 128_000, ALL),
-  model("claude-sonnet-4-20250514", "anthropic", "high", 200_000, ALL),
+  model("claude-sonnet-4-20250514", "anthropic", "high", 200_000, { ...ALL, reasoning: true }),
   model("claude-3-5-haiku-20241022", "anthropic", "medium", 200_000, TEXT_AND_TOOLS),
   model("grok-3", "xai", "high", 131_072, TEXT_AND_TOOLS),
   model("grok-3-mini", "xai", "medium", 131_072, { ...TEXT_AND_TOOLS, reasoning: true }),

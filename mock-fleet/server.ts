@@ -1,10 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFor, forcedToolCall, jsonAnswer, type MockToolCall } from "./answers";
+import { answerFor, forcedToolCall, jsonAnswer, thinkingFor, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { bytePromptTokens, CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError } from "./validate";
+import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -298,7 +298,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     if (badId) return fail(res, t, dialect, "bad_request", 400, badId);
     const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
     if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
-    const cannot = capabilityError(cfg.vendor, cfg, body) ?? (dialect === "openai" ? reasoningEffortError(cfg.vendor, cfg, body) : null);
+    const cannot = capabilityError(cfg.vendor, cfg, body) ?? (dialect === "openai" ? reasoningEffortError(cfg.vendor, cfg, body) : dialect === "anthropic" ? thinkingError(cfg, body) : null);
     if (cannot) return fail(res, t, dialect, "bad_request", 400, cannot);
 
     const messages: Message[] = (body.messages as { role?: unknown; content?: unknown; name?: unknown }[]).map((m) => ({
@@ -353,6 +353,14 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     let finish: Reply["finish"] = "stop";
     let stopSequence: string | null = null;
     let toolCalls: Reply["toolCalls"] = [];
+    // A reasoning model thinks before it answers, as long as reasoning_effort says (Claude: its whole
+    // thinking.budget_tokens); the thinking is billed as output, and max_tokens counts it.
+    const thinking = dialect === "anthropic" && (body.thinking as { type?: unknown } | undefined)?.type === "enabled";
+    const reasoningTokens = thinking
+      ? (body.thinking as { budget_tokens: number }).budget_tokens
+      : dialect === "openai" && typeof body.reasoning_effort === "string"
+        ? (REASONING_TOKENS[body.reasoning_effort] ?? 0)
+        : 0;
     const format = dialect === "openai" ? (body.response_format as { type?: string; json_schema?: { schema?: unknown } } | null | undefined) : undefined;
     if (force) {
       const call = forcedToolCall(force.tools, force.name, prompt, answerFor(cfg.name, cfg.tier, prompt));
@@ -370,15 +378,14 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         text = text.slice(0, text.indexOf(first));
         stopSequence = first;
       }
-      if (maxTokens !== null && estimateTokens(text) > maxTokens) {
-        text = text.slice(0, maxTokens * CHARS_PER_TOKEN);
+      if (maxTokens !== null && estimateTokens(text) > maxTokens - (thinking ? reasoningTokens : 0)) {
+        text = text.slice(0, (maxTokens - (thinking ? reasoningTokens : 0)) * CHARS_PER_TOKEN);
         finish = "length";
       }
     }
-    // A reasoning model thinks before it answers, as long as reasoning_effort says; the thinking is billed as output.
-    const reasoningTokens = dialect === "openai" && typeof body.reasoning_effort === "string" ? (REASONING_TOKENS[body.reasoning_effort] ?? 0) : 0;
     const completionTokens = reasoningTokens + estimateTokens(text) + toolCalls.reduce((n, c) => n + estimateTokens(c.name + JSON.stringify(c.input)), 0);
-    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, stopSequence, promptTokens, completionTokens, reasoningTokens, id, fault, body };
+    const shown = thinking ? { text: thinkingFor(prompt), signature: Buffer.from(`mock-signature:${cfg.name}:${id}`).toString("base64") } : null;
+    const ctx: Reply = { res, t, cfg, text, toolCalls, finish, stopSequence, promptTokens, completionTokens, reasoningTokens, thinking: shown, id, fault, body };
 
     if (fault === "garbage") {
       t.settle("garbage");
@@ -418,8 +425,10 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     stopSequence: string | null;
     promptTokens: number;
     completionTokens: number;
-    /** Of completionTokens, those spent reasoning (reasoning_effort). */
+    /** Of completionTokens, those spent reasoning (reasoning_effort, or Claude's extended thinking). */
     reasoningTokens: number;
+    /** Claude's thinking block, which comes before the answer's blocks, when the request enabled thinking. */
+    thinking: { text: string; signature: string } | null;
     id: number;
     fault: Fault | null;
     body: Record<string, unknown>;
@@ -450,7 +459,10 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           type: "message",
           role: "assistant",
           model: c.cfg.name,
-          content: c.toolCalls.length ? c.toolCalls.map((k) => ({ type: "tool_use", id: k.id, name: k.name, input: k.input })) : [{ type: "text", text: c.text }],
+          content: [
+            ...(c.thinking ? [{ type: "thinking", thinking: c.thinking.text, signature: c.thinking.signature }] : []),
+            ...(c.toolCalls.length ? c.toolCalls.map((k) => ({ type: "tool_use", id: k.id, name: k.name, input: k.input })) : [{ type: "text", text: c.text }]),
+          ],
           stop_reason: anthropicStop(c),
           stop_sequence: c.finish === "stop" ? c.stopSequence : null,
           usage: { input_tokens: c.promptTokens, output_tokens: c.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
@@ -495,6 +507,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     const parts = pieces(c.text);
     const dropAt = c.fault === "drop" ? Math.floor(parts.length / 2) : -1;
     const includeUsage = (c.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    // Anthropic's index of the answer's first block: after the thinking block, when there is one.
+    const first = c.thinking ? 1 : 0;
     const frame = (obj: unknown, event?: string) =>
       dialect === "ollama" ? `${JSON.stringify(obj)}\n` : `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(obj)}\n\n`;
     const base = { id: `chatcmpl-mock-${c.id}`, object: "chat.completion.chunk", created: created(), model: cfg.name, system_fingerprint: "fp_mock" };
@@ -516,9 +530,19 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           stop_sequence: null,
           usage: { input_tokens: c.promptTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
         };
+        // Thinking streams first, as its own block (index 0), in thinking_delta pieces, then its signature.
+        const thought = c.thinking
+          ? frame({ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }, "content_block_start") +
+            pieces(c.thinking.text)
+              .map((p) => frame({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: p } }, "content_block_delta"))
+              .join("") +
+            frame({ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: c.thinking.signature } }, "content_block_delta") +
+            frame({ type: "content_block_stop", index: 0 }, "content_block_stop")
+          : "";
         return (
           frame({ type: "message_start", message }, "message_start") +
-          (c.toolCalls.length ? "" : frame({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start")) +
+          thought +
+          (c.toolCalls.length ? "" : frame({ type: "content_block_start", index: first, content_block: { type: "text", text: "" } }, "content_block_start")) +
           frame({ type: "ping" }, "ping")
         );
       }
@@ -526,7 +550,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       return frame(openaiChunk({ role: "assistant", content: "", refusal: null }, null));
     };
     const piece = (p: string): string => {
-      if (dialect === "anthropic") return frame({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: p } }, "content_block_delta");
+      if (dialect === "anthropic") return frame({ type: "content_block_delta", index: first, delta: { type: "text_delta", text: p } }, "content_block_delta");
       if (dialect === "ollama") return frame({ model: cfg.name, created_at: new Date().toISOString(), message: { role: "assistant", content: p }, done: false });
       return frame(openaiChunk({ content: p }, null));
     };
@@ -537,14 +561,14 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           ? c.toolCalls
               .map(
                 (k, i) =>
-                  frame({ type: "content_block_start", index: i, content_block: { type: "tool_use", id: k.id, name: k.name, input: {} } }, "content_block_start") +
+                  frame({ type: "content_block_start", index: first + i, content_block: { type: "tool_use", id: k.id, name: k.name, input: {} } }, "content_block_start") +
                   halves(JSON.stringify(k.input))
-                    .map((p) => frame({ type: "content_block_delta", index: i, delta: { type: "input_json_delta", partial_json: p } }, "content_block_delta"))
+                    .map((p) => frame({ type: "content_block_delta", index: first + i, delta: { type: "input_json_delta", partial_json: p } }, "content_block_delta"))
                     .join("") +
-                  frame({ type: "content_block_stop", index: i }, "content_block_stop"),
+                  frame({ type: "content_block_stop", index: first + i }, "content_block_stop"),
               )
               .join("")
-          : frame({ type: "content_block_stop", index: 0 }, "content_block_stop");
+          : frame({ type: "content_block_stop", index: first }, "content_block_stop");
         return {
           usageReported: true,
           text:

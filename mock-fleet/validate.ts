@@ -245,3 +245,33 @@ export function reasoningEffortError(vendor: string, model: { name: string; reas
   if (typeof effort !== "string" || !allowed.includes(effort)) return `Invalid value for 'reasoning_effort': expected one of ${allowed.map((e) => `'${e}'`).join(", ")}.`;
   return null;
 }
+
+const THINKING_DOCS = "Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking";
+
+/**
+ * Anthropic's 400 for `thinking` (extended thinking), or null when the request may think: only models
+ * that support it take `{ type: "enabled" }`, with an integer `budget_tokens` ≥ 1,024 and below
+ * `max_tokens`; thinking takes no temperature but 1, no top_p under 0.95, no forced tool, and a
+ * request that continues a tool-use turn must send that turn's thinking back first. Wordings after the API's.
+ */
+export function thinkingError(model: { name: string; reasoningEffort: boolean }, body: Obj): string | null {
+  const t = body.thinking;
+  if (t === undefined || t === null) return null;
+  if (!isObj(t) || (t.type !== "enabled" && t.type !== "disabled")) return `thinking: Input tag '${String(isObj(t) ? t.type : t)}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled'`;
+  if (t.type === "disabled") return null;
+  if (!model.reasoningEffort) return `'${model.name}' does not support thinking.`;
+  if (typeof t.budget_tokens !== "number" || !Number.isInteger(t.budget_tokens)) return "thinking.enabled.budget_tokens: Input should be a valid integer";
+  if (t.budget_tokens < 1024) return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+  if (typeof body.max_tokens !== "number" || body.max_tokens <= t.budget_tokens) return `\`max_tokens\` must be greater than \`thinking.budget_tokens\`. ${THINKING_DOCS}#max-tokens-and-context-window-size`;
+  if (body.temperature !== undefined && body.temperature !== 1) return `\`temperature\` may only be set to 1 when thinking is enabled. ${THINKING_DOCS}#feature-compatibility`;
+  if (body.top_p !== undefined && (typeof body.top_p !== "number" || body.top_p < 0.95)) return `\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. ${THINKING_DOCS}#feature-compatibility`;
+  if (isObj(body.tool_choice) && (body.tool_choice.type === "any" || body.tool_choice.type === "tool")) return "Thinking may not be enabled when tool_choice forces tool use.";
+  const msgs = body.messages as unknown[];
+  const at = msgs.findLastIndex((m) => isObj(m) && m.role === "assistant");
+  const final = msgs[at] as Obj | undefined;
+  const blocks = Array.isArray(final?.content) ? (final.content as Obj[]) : [];
+  if (blocks.some((b) => isObj(b) && b.type === "tool_use") && !["thinking", "redacted_thinking"].includes(blocks[0]?.type as string)) {
+    return `messages.${at}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(blocks[0]?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. ${THINKING_DOCS}`;
+  }
+  return null;
+}
