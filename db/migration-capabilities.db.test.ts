@@ -134,6 +134,8 @@ describe(`migration 0009_model_reasoning_effort on ${driverName}`, () => {
     await migrateToLatest();
     const on = rowsOf<{ name: string }>(await db.execute(sql`select name from models where reasoning_effort order by name`)).map((r) => r.name);
     expect(on).toEqual(["gpt-5", "gpt-5-mini", "grok-3-mini", "grok-3-mini-fast", "o1", "o3-mini", "o4-mini"]);
-    expect(DEFAULT_CATALOG.filter((m) => m.reasoningEffort).map((m) => m.model)).toEqual(["grok-3-mini"]);
+    // A new installation's seed also ticks Claude Sonnet 4 (extended thinking); the migration left
+    // Anthropic's rows as they were, for an admin to tick.
+    expect(DEFAULT_CATALOG.filter((m) => m.reasoningEffort).map((m) => m.model)).toEqual(["claude-sonnet-4-20250514", "grok-3-mini"]);
   });
 });

@@ -44,7 +44,7 @@ export const models = pgTable(
     toolCalling: boolean("tool_calling").notNull().default(false),
     /** Reads images in user messages (image_url parts). Off unless the vendor documents it. */
     imageInput: boolean("image_input").notNull().default(false),
-    /** Takes OpenAI's `reasoning_effort` (a reasoning model). Off unless the vendor documents it: the router then sends this model no request with it. */
+    /** A reasoning model: takes OpenAI's `reasoning_effort` (Anthropic: extended thinking). Off unless the vendor documents it: the router then sends this model no request with it. */
     reasoningEffort: boolean("reasoning_effort").notNull().default(false),
     enabled: boolean("enabled").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

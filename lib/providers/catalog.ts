@@ -27,7 +27,7 @@ export interface CatalogModel {
   toolCalling: boolean;
   /** Reads images in user messages, per the vendor's model documentation. */
   imageInput: boolean;
-  /** Takes OpenAI's `reasoning_effort` (a reasoning model), per the vendor's model documentation. */
+  /** A reasoning model, per the vendor's model documentation: takes OpenAI's `reasoning_effort`, or has Anthropic's extended thinking. */
   reasoningEffort: boolean;
 }
 
@@ -66,10 +66,11 @@ type Spec = Omit<CatalogModel, keyof ModelPrices | "costTier">;
  * function tools (Ollama lists "tools" for llama3.1 and qwen2.5-coder); images are read by GPT-4.1 /
  * 4.1 mini / 4o mini, Claude Sonnet 4 and Mistral Small (3.1 and later), not by Claude 3.5 Haiku
  * (launched text-only), Grok 3 / 3 mini (xAI's vision models are the -vision ones), Mistral Large
- * 24.11 (Pixtral Large is its vision sibling), Codestral, or the two local text models. Only Grok 3
- * mini takes `reasoning_effort` (grok-3 refuses it; OpenAI's o-series and gpt-5 take it and are not
- * listed); Anthropic, Mistral and Ollama have no such field. They seed the `models` row's flags,
- * which an admin changes in Admin → Models and the router reads.
+ * 24.11 (Pixtral Large is its vision sibling), Codestral, or the two local text models. Reasoning
+ * effort: Grok 3 mini takes `reasoning_effort` (grok-3 refuses it; OpenAI's o-series and gpt-5 take it
+ * and are not listed), and Claude Sonnet 4 has extended thinking, which a reasoning_effort becomes for
+ * Anthropic models (lib/providers/call.ts; Claude 3.5 Haiku has none). They seed the `models` row's
+ * flags of a new installation, which an admin changes in Admin → Models and the router reads.
  */
 const SPECS: Spec[] = [
   {
@@ -118,7 +119,7 @@ const SPECS: Spec[] = [
     local: false,
     toolCalling: true,
     imageInput: true,
-    reasoningEffort: false,
+    reasoningEffort: true,
   },
   {
     provider: "anthropic",
