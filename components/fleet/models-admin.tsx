@@ -1,6 +1,8 @@
 "use client";
 
+import { useState } from "react";
 import { DOMAINS } from "@/lib/analysis/types";
+import { reasoningEffortHelp, takesReasoningEffort } from "@/lib/providers/reasoning";
 import { updateModelAction, createModelAction } from "@/lib/execution/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
@@ -12,6 +14,7 @@ type ModelRow = {
   name: string;
   displayName: string;
   provider: string;
+  providerKind: string;
   enabled: boolean;
   contextWindow: number;
   inputPriceMicros: number;
@@ -28,7 +31,9 @@ type ModelRow = {
 const perM = (micros: number | null) => (micros === null ? "" : String(micros / 1_000_000));
 const TIERS = ["free", "low", "medium", "high"];
 
-function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> }) {
+/** `kind`: the provider's kind, which decides what reasoning effort means for the model (or that it cannot be ticked). */
+function ModelFields({ m, fe, kind }: { m?: ModelRow; fe?: Record<string, string[]>; kind: string }) {
+  const reasoning = takesReasoningEffort(kind);
   return (
     <>
       <Field label="Input $/M" error={fe?.inputPrice}>
@@ -72,13 +77,14 @@ function ModelFields({ m, fe }: { m?: ModelRow; fe?: Record<string, string[]> })
             <input type="checkbox" name="imageInput" defaultChecked={m?.imageInput ?? false} /> Image input
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" name="reasoningEffort" defaultChecked={m?.reasoningEffort ?? false} /> Reasoning effort
+            {/* Unticked and disabled where it cannot be sent: a disabled box is not submitted, so saving clears it. */}
+            <input type="checkbox" name="reasoningEffort" key={kind} disabled={!reasoning} defaultChecked={reasoning && (m?.reasoningEffort ?? false)} /> Reasoning effort
           </label>
         </div>
-        <p className="mt-1 text-xs text-zinc-500">
-          Reasoning effort: a reasoning model whose endpoint takes OpenAI&apos;s <code>reasoning_effort</code> (how long it thinks before answering), as o4-mini, gpt-5 and
-          grok-3-mini do.
+        <p className={`mt-1 text-xs ${reasoning ? "text-zinc-500" : "text-amber-700 dark:text-amber-400"}`} data-testid="reasoning-effort-help">
+          {reasoningEffortHelp(kind)}
         </p>
+        {fe?.reasoningEffort && <p className="mt-1 text-xs text-red-600">{fe.reasoningEffort.join(" ")}</p>}
       </fieldset>
     </>
   );
@@ -99,7 +105,7 @@ function ModelRowForm({ m }: { m: ModelRow }) {
         <span className="text-xs text-zinc-500">{m.provider}</span>
       </div>
       <div className="grid gap-2 sm:grid-cols-4">
-        <ModelFields m={m} fe={fe} />
+        <ModelFields m={m} fe={fe} kind={m.providerKind} />
       </div>
       <div className="flex items-center gap-3">
         <Button type="submit" disabled={pending}>
@@ -112,9 +118,10 @@ function ModelRowForm({ m }: { m: ModelRow }) {
   );
 }
 
-export function ModelsAdmin({ models, providers }: { models: ModelRow[]; providers: { id: string; name: string }[] }) {
+export function ModelsAdmin({ models, providers }: { models: ModelRow[]; providers: { id: string; name: string; kind: string }[] }) {
   const team = useTeam();
   const [state, action, pending] = useFormAction(createModelAction);
+  const [providerId, setProviderId] = useState(providers[0]?.id ?? "");
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-3">
@@ -126,7 +133,7 @@ export function ModelsAdmin({ models, providers }: { models: ModelRow[]; provide
         <input type="hidden" name="teamId" value={team.id} />
         <div className="grid gap-2 sm:grid-cols-4">
           <Field label="Provider" error={fe?.providerId}>
-            <Select name="providerId">
+            <Select name="providerId" value={providerId} onChange={(e) => setProviderId(e.target.value)}>
               {providers.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.name}
@@ -140,7 +147,7 @@ export function ModelsAdmin({ models, providers }: { models: ModelRow[]; provide
           <Field label="Display name" error={fe?.displayName}>
             <Input name="displayName" placeholder="GPT-4.1 nano" />
           </Field>
-          <ModelFields fe={fe} />
+          <ModelFields fe={fe} kind={providers.find((p) => p.id === providerId)?.kind ?? ""} />
         </div>
         <FormMessage state={state} />
         <Button type="submit" disabled={pending}>

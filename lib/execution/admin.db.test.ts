@@ -8,9 +8,9 @@ import { createUser } from "@/lib/auth/users";
 import { createTeam } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
-import { createProviderAction, testProviderAction, updateModelAction, updateProviderAction } from "./actions";
+import { createModelAction, createProviderAction, testProviderAction, updateModelAction, updateProviderAction } from "./actions";
 import { listProviders } from "./admin";
-import { loadFleet } from "./fleet";
+import { invalidateFleet, loadFleet } from "./fleet";
 import { updateRoutingSettingsAction } from "./settings";
 import { delegate } from "./delegate";
 
@@ -105,6 +105,33 @@ describe(`providers and models admin on ${driverName}`, () => {
     expect(await takes()).toBe(false);
     const log = await db.select().from(auditLog).where(and(eq(auditLog.action, "model.update"), eq(auditLog.target, "gpt-4.1")));
     expect(log.map((l) => (l.details as Record<string, unknown>).reasoningEffort)).toEqual(expect.arrayContaining([{ from: false, to: true }, { from: true, to: false }]));
+  });
+
+  it("refuses reasoning effort for a Mistral model, on save and on add, saying why; a flag ticked before is not read by the router", async () => {
+    setTestSession(admin);
+    const [m] = await db.select().from(models).where(eq(models.name, "mistral-small-latest"));
+    const form = { teamId, enabled: "on", contextWindow: String(m.contextWindow), inputPrice: "0.1", outputPrice: "0.3", cachedInputPrice: "", strengths: "chat", optimalFor: "", costTier: "low", toolCalling: "on", reasoningEffort: "on" };
+    const why = /^Reasoning effort cannot be ticked for Mistral models: .*sends them no reasoning_effort\.$/;
+    const saved = await updateModelAction({ ...form, modelId: m.id });
+    expect(saved).toMatchObject({ ok: false, error: expect.stringMatching(why), fieldErrors: { reasoningEffort: [expect.any(String)] } });
+    expect((await db.select().from(models).where(eq(models.id, m.id)))[0]).toMatchObject({ reasoningEffort: false, outputPriceMicros: m.outputPriceMicros });
+    const added = await createModelAction({ ...form, providerId: m.providerId, name: "magistral-small-latest", displayName: "Magistral Small" });
+    expect(added).toMatchObject({ ok: false, error: expect.stringMatching(why) });
+    expect(await db.select().from(models).where(eq(models.name, "magistral-small-latest"))).toEqual([]);
+    // A Claude model takes it (as extended thinking).
+    const [claude] = await db.select().from(models).where(eq(models.name, "claude-3-5-haiku-20241022"));
+    expect(await updateModelAction({ ...form, modelId: claude.id, strengths: claude.strengths.join(", "), contextWindow: String(claude.contextWindow) })).toMatchObject({ ok: true });
+    expect((await loadFleet(db)).byName.get("claude-3-5-haiku-20241022")!.candidate.reasoningEffort).toBe(true);
+    await updateModelAction({ ...form, modelId: claude.id, strengths: claude.strengths.join(", "), contextWindow: String(claude.contextWindow), reasoningEffort: undefined });
+    // A Mistral row flagged before (by hand, or before this check) is still sent no reasoning_effort.
+    await db.update(models).set({ reasoningEffort: true }).where(eq(models.id, m.id));
+    invalidateFleet();
+    try {
+      expect((await loadFleet(db)).byName.get("mistral-small-latest")!.candidate.reasoningEffort).toBe(false);
+    } finally {
+      await db.update(models).set({ reasoningEffort: false }).where(eq(models.id, m.id));
+      invalidateFleet();
+    }
   });
 
   it("refuses strengths the router cannot match, naming them, and leaves the model as it was", async () => {

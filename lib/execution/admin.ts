@@ -4,6 +4,7 @@ import { models, providers, type ProviderKind } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { testConnection } from "@/lib/providers/call";
+import { reasoningEffortHelp, takesReasoningEffort } from "@/lib/providers/reasoning";
 import { audit } from "@/lib/teams/service";
 import { invalidateFleet } from "./fleet";
 import { apiKeyHint, storedBaseUrl } from "./schemas";
@@ -139,9 +140,16 @@ export type ModelPatch = {
   reasoningEffort: boolean;
 };
 
+/** The form disables the box for such a provider; this is the check behind it. */
+function refuseReasoningEffort(kind: ProviderKind, on: boolean) {
+  if (on && !takesReasoningEffort(kind)) throw new UserError(reasoningEffortHelp(kind), { reasoningEffort: ["Untick reasoning effort for this provider's models."] });
+}
+
 export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {
-  const [before] = await db.select().from(models).where(eq(models.id, input.modelId));
-  if (!before) throw new NotFoundError("That model does not exist.");
+  const [found] = await db.select({ m: models, kind: providers.kind }).from(models).innerJoin(providers, eq(providers.id, models.providerId)).where(eq(models.id, input.modelId));
+  if (!found) throw new NotFoundError("That model does not exist.");
+  const before = found.m;
+  refuseReasoningEffort(found.kind, input.reasoningEffort);
   const { modelId, ...patch } = input;
   const changed = Object.fromEntries(
     Object.entries(patch).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify((before as Record<string, unknown>)[k])).map(([k, v]) => [k, { from: (before as Record<string, unknown>)[k], to: v }]),
@@ -156,6 +164,7 @@ export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {
 export async function createModel(db: Db, actor: Actor, input: Omit<ModelPatch, "modelId"> & { providerId: string; name: string; displayName: string }) {
   const [p] = await db.select().from(providers).where(eq(providers.id, input.providerId));
   if (!p) throw new NotFoundError("That provider does not exist.");
+  refuseReasoningEffort(p.kind, input.reasoningEffort);
   const taken = await db.select({ id: models.id }).from(models).where(eq(models.name, input.name));
   if (taken.length) throw new UserError(`A model named "${input.name}" already exists.`, { name: ["Model names are unique across providers."] });
   const row = await inTransaction(db, async (t) => {

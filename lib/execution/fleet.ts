@@ -3,6 +3,7 @@ import type { Db } from "@/db";
 import { models, providers, type Model, type Provider } from "@/db/schema";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import type { ProviderConfig } from "@/lib/providers/client";
+import { takesReasoningEffort } from "@/lib/providers/reasoning";
 import type { RouteCandidate } from "@/lib/routing";
 
 export type FleetModel = { model: Model; provider: Provider; config: ProviderConfig; candidate: RouteCandidate };
@@ -41,7 +42,8 @@ export async function loadFleet(db: Db): Promise<Fleet> {
           costTier: m.costTier,
           toolCalling: m.toolCalling,
           imageInput: m.imageInput,
-          reasoningEffort: m.reasoningEffort,
+          // A flag ticked before Mistral's was refused (Admin → Models) sends it nothing either.
+          reasoningEffort: m.reasoningEffort && takesReasoningEffort(p.kind),
         },
       });
     }

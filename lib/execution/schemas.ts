@@ -59,6 +59,7 @@ export const modelLabels = {
   costTier: "Cost tier",
   strengths: "Strengths",
   optimalFor: "Optimal for",
+  reasoningEffort: "Reasoning effort",
 };
 /**
  * The base URL as stored. The app talks to Ollama through the OpenAI SDK at its /v1 endpoint, and

@@ -3,6 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
 import { classifyError, ProviderError, withoutKey, type PartialOutput } from "./errors";
+import { thinkingBudget, type ReasoningEffort } from "./reasoning";
 
 export type { ProviderConfig } from "./client";
 
@@ -29,8 +30,8 @@ export type ChatMessage =
   | { role: "assistant"; content: string; name?: string; tool_calls?: ChatToolCall[] }
   | { role: "tool"; content: string; tool_call_id: string };
 
-/** OpenAI's reasoning_effort: how long a reasoning model thinks before answering. */
-export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type { ReasoningEffort } from "./reasoning";
+export { THINKING_BUDGET_TOKENS, thinkingBudget } from "./reasoning";
 
 /** OpenAI's tool_choice. */
 export type ChatToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
@@ -106,22 +107,6 @@ export interface CallOptions extends GenerationOptions {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Anthropic requires max_tokens; this is its value when the caller gives none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
-
-/**
- * Extended thinking's `budget_tokens` for each reasoning_effort (Anthropic takes no effort, only a
- * budget of at least 1,024, its floor, which minimal and low both get). xhigh stays under Claude Opus
- * 4's 32,000 output tokens with room for the answer.
- */
-export const THINKING_BUDGET_TOKENS: Readonly<Record<Exclude<ReasoningEffort, "none">, number>> = { minimal: 1_024, low: 1_024, medium: 4_096, high: 16_384, xhigh: 24_576 };
-
-/**
- * The output tokens a call may spend beyond `maxTokens`, which the answer keeps for itself: an
- * Anthropic model's thinking budget when reasoning_effort asks it to think, else 0. Budget holds add
- * it, as the tokens are billed as output.
- */
-export function thinkingBudget(kind: ProviderKind, effort: ReasoningEffort | undefined): number {
-  return kind === "anthropic" && effort !== undefined && effort !== "none" ? THINKING_BUDGET_TOKENS[effort] : 0;
-}
 
 /** Anthropic's max_tokens counts thinking and answer together (and must exceed the budget): the answer's allowance plus the budget. */
 export function anthropicMaxTokens(opts: Pick<CallOptions, "maxTokens" | "reasoningEffort">): number {

@@ -15,11 +15,12 @@ export default async function ModelsAdminPage({ params }: { params: Promise<{ te
       <AdminNav slug={slug} current="models" />
       <p className="text-sm text-zinc-500">Prices are per million tokens; costs are computed from each call&apos;s reported usage at these prices. Changes apply to the next call.</p>
       <ModelsAdmin
-        models={rows.map(({ m, provider }) => ({
+        models={rows.map(({ m, provider, providerKind }) => ({
           id: m.id,
           name: m.name,
           displayName: m.displayName,
           provider,
+          providerKind,
           enabled: m.enabled,
           contextWindow: m.contextWindow,
           inputPriceMicros: m.inputPriceMicros,
@@ -32,7 +33,7 @@ export default async function ModelsAdminPage({ params }: { params: Promise<{ te
           imageInput: m.imageInput,
           reasoningEffort: m.reasoningEffort,
         }))}
-        providers={providers.map((p) => ({ id: p.id, name: p.name }))}
+        providers={providers.map((p) => ({ id: p.id, name: p.name, kind: p.kind }))}
       />
     </div>
   );
