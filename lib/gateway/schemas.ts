@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { THINKING_BUDGETS_IN_WORDS } from "@/lib/providers/reasoning";
 
 /** Schemas of the /api/v1 bodies; the OpenAPI document is generated from these same objects. */
 
@@ -154,7 +155,9 @@ export const chatCompletionRequestSchema = z
     reasoning_effort: z
       .enum(["none", "minimal", "low", "medium", "high", "xhigh"], { error: 'reasoning_effort must be "none", "minimal", "low", "medium", "high" or "xhigh".' })
       .nullish()
-      .describe("Only reasoning models take it (GET /models: capabilities.reasoning_effort): with \"auto\" the router picks among them; a named model without it is refused with a 400. \"none\" asks for no reasoning, which every model honours."),
+      .describe(
+        `Only reasoning models take it (GET /models: capabilities.reasoning_effort): with "auto" the router picks among them; a named model without it is refused with a 400. "none" asks for no reasoning, which every model honours. On Claude models it is extended thinking with a budget of ${THINKING_BUDGETS_IN_WORDS}, on top of max_tokens and billed as output; the answer is the text alone.`,
+      ),
   })
   .loose()
   .superRefine((b, ctx) => {
@@ -182,7 +185,7 @@ export const modelEntrySchema = z
       .strictObject({
         tool_calling: z.boolean().describe("Takes `tools` and reads a conversation's tool calls and tool results."),
         image_input: z.boolean().describe("Reads `image_url` parts."),
-        reasoning_effort: z.boolean().describe("A reasoning model: takes `reasoning_effort` (set per model in Admin → Models)."),
+        reasoning_effort: z.boolean().describe("A reasoning model: takes `reasoning_effort` (Claude models: as extended thinking; set per model in Admin → Models)."),
       })
       .optional()
       .describe('What the model can do besides text; "auto" routes each request only to models that have what it needs (absent on auto).'),

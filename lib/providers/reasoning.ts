@@ -30,6 +30,8 @@ export function thinkingBudget(kind: string, effort: ReasoningEffort | undefined
 export const takesReasoningEffort = (kind: string): boolean => kind !== "mistral";
 
 const n = (x: number) => x.toLocaleString("en-US");
+/** The budgets as the docs and the admin form state them. */
+export const THINKING_BUDGETS_IN_WORDS = `${n(THINKING_BUDGET_TOKENS.low)} tokens (minimal, low), ${n(THINKING_BUDGET_TOKENS.medium)} (medium), ${n(THINKING_BUDGET_TOKENS.high)} (high) or ${n(THINKING_BUDGET_TOKENS.xhigh)} (xhigh)`;
 
 /** What ticking "Reasoning effort" means for a model of this provider kind (Admin → Models), or why it cannot be ticked. */
 export function reasoningEffortHelp(kind: string): string {
@@ -37,9 +39,8 @@ export function reasoningEffortHelp(kind: string): string {
     return "Reasoning effort cannot be ticked for Mistral models: Mistral's reasoning models answer with their thinking inside the message, which Mission Control cannot keep out of the answer, so it sends them no reasoning_effort.";
   }
   if (kind === "anthropic") {
-    const b = THINKING_BUDGET_TOKENS;
     return (
-      `Reasoning effort on Claude models is extended thinking: a request's reasoning_effort is sent as thinking with a budget of ${n(b.low)} tokens (minimal, low), ${n(b.medium)} (medium), ${n(b.high)} (high) or ${n(b.xhigh)} (xhigh), ` +
+      `Reasoning effort on Claude models is extended thinking: a request's reasoning_effort is sent as thinking with a budget of ${THINKING_BUDGETS_IN_WORDS}, ` +
       "added to max_tokens and billed as output; the thinking is not part of the answer. Claude Sonnet 4, Opus 4 and 3.7 Sonnet have it; Claude 3.5 Haiku does not."
     );
   }
