@@ -177,7 +177,23 @@ test.describe("model capabilities", () => {
     await expect(add.getByLabel("Image input")).not.toBeChecked();
     await expect(add.getByLabel("Reasoning effort")).not.toBeChecked();
     await expect(add).toContainText("Unticked, the router sends it no request that carries tools, images or reasoning_effort, and a request naming it gets a 400");
+    // What reasoning effort means depends on the provider's kind.
+    await add.getByLabel("Provider").selectOption({ label: "OpenAI" });
     await expect(add).toContainText("Reasoning effort: a reasoning model whose endpoint takes OpenAI's reasoning_effort");
+  });
+
+  test("the reasoning effort box says what it means for the provider's kind, and cannot be ticked for a Mistral model", async ({ page }) => {
+    await page.goto("/t/demo/admin/models");
+    const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
+    await add.getByLabel("Provider").selectOption({ label: "Anthropic" });
+    await expect(add.getByTestId("reasoning-effort-help")).toContainText("Reasoning effort on Claude models is extended thinking");
+    await expect(add.getByLabel("Reasoning effort")).toBeEnabled();
+    await add.getByLabel("Provider").selectOption({ label: "Mistral" });
+    await expect(add.getByLabel("Reasoning effort")).toBeDisabled();
+    await expect(add.getByTestId("reasoning-effort-help")).toContainText("Reasoning effort cannot be ticked for Mistral models");
+    const mistral = page.getByTestId("model-mistral-small-latest");
+    await expect(mistral.getByLabel("Reasoning effort")).toBeDisabled();
+    await expect(page.getByTestId("model-claude-sonnet-4-20250514").getByLabel("Reasoning effort")).toBeChecked();
   });
 
   test("an admin adds a reasoning model with reasoning effort ticked, the Models page shows it, and unticking it there shows too", async ({ page }) => {
