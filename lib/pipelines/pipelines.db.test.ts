@@ -14,10 +14,10 @@ import { formatUsd } from "@/lib/format";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { createTeam } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
-import { driverName, freshDb } from "@/test/db";
+import { countStatements, driverName, freshDb } from "@/test/db";
 import { executeRun } from "./runner";
 import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
-import { archivePipeline, cancelRun, createPipeline, getRun, listPipelines, listRuns, rateStep, retryStep, startRun, updatePipeline, waitForRun } from "./service";
+import { archivePipeline, cancelRun, createPipeline, getRun, listPipelines, listRuns, rateStep, retryStep, startRun, updatePipeline, waitForRun, type RunView } from "./service";
 import type { StepDef } from "./schemas";
 import { runSynthesis } from "./synthesis";
 
@@ -618,19 +618,35 @@ describe(`a rate-limited step on ${driverName}`, () => {
   });
 });
 
+/**
+ * With this process's runner taking one run at a time: starts a slow run and, once it runs, one run
+ * per `inputs` behind it, and hands them to `check`; then cancels them all and restores the runner.
+ */
+async function queuedBehindSlowRun(name: string, inputs: string[], check: (first: RunView, waiting: RunView[], pipelineId: string) => Promise<void>) {
+  await stopPipelineRunner();
+  await startPipelineRunner({ db, concurrency: 1 });
+  try {
+    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+    const p = await createPipeline(db, { teamId, userId, name, steps: [{ key: "long", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 0, template: "Write a detailed plan with many sections about {{input}}" }] });
+    const first = await startRun(db, { teamId, pipelineId: p.id, input: "a bake sale", userId });
+    await until(async () => (await getRun(db, teamId, first.id))!.status === "running");
+    const waiting: RunView[] = [];
+    for (const input of inputs) waiting.push(await startRun(db, { teamId, pipelineId: p.id, input, userId }));
+    await check(first, waiting, p.id);
+    for (const r of [first, ...waiting]) await cancelRun(db, teamId, r.id);
+    await waitForRun(db, teamId, first.id);
+    await new Promise((r) => setTimeout(r, 300)); // the mock fleet notices the aborted stream
+    return waiting;
+  } finally {
+    await stopPipelineRunner();
+    await startPipelineRunner({ db, concurrency: 4 });
+  }
+}
+
 describe(`a queued run on ${driverName}`, () => {
   it("says why it waits: the runs ahead of it and the concurrency limit", async () => {
-    await stopPipelineRunner();
-    await startPipelineRunner({ db, concurrency: 1 });
-    try {
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
-      const p = await createPipeline(db, { teamId, userId, name: "slow", steps: [{ key: "long", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 0, template: "Write a detailed plan with many sections about {{input}}" }] });
-      const first = await startRun(db, { teamId, pipelineId: p.id, input: "a bake sale", userId });
-      await until(async () => (await getRun(db, teamId, first.id))!.status === "running");
+    const [second] = await queuedBehindSlowRun("slow", ["a picnic", "a fair"], async (first, [second, third]) => {
       expect((await getRun(db, teamId, first.id))!.queuedReason).toBeNull();
-      const second = await startRun(db, { teamId, pipelineId: p.id, input: "a picnic", userId });
-      const third = await startRun(db, { teamId, pipelineId: p.id, input: "a fair", userId });
-
       const reason = (await getRun(db, teamId, second.id))!.queuedReason;
       expect(reason).toMatch(/^Queued: /);
       expect(reason).toMatch(/1 pipeline run at a time|this server's worker runs 1 at a time/);
@@ -638,15 +654,29 @@ describe(`a queued run on ${driverName}`, () => {
       expect((await getRun(db, teamId, third.id))!.queuedReason).toContain("this one is in line behind 1 run queued before it and starts when one ends.");
       // The runs list says the same.
       expect((await listRuns(db, teamId)).find((r) => r.id === second.id)!.queuedReason).toBe(reason);
+    });
+    expect((await getRun(db, teamId, second.id))!.queuedReason).toBeNull();
+  });
 
-      for (const r of [first, second, third]) await cancelRun(db, teamId, r.id);
-      expect((await getRun(db, teamId, second.id))!.queuedReason).toBeNull();
-      await waitForRun(db, teamId, first.id);
-      await new Promise((r) => setTimeout(r, 300)); // the mock fleet notices the aborted stream
-    } finally {
-      await stopPipelineRunner();
-      await startPipelineRunner({ db, concurrency: 4 });
-    }
+  it("the runs list gives each queued run its own place in line, reading the queue's counts once however many it lists", async () => {
+    await queuedBehindSlowRun("slow list", ["a picnic", "a fair", "a parade", "a concert"], async (first, waiting, pipelineId) => {
+      const { result: listed, statements } = await countStatements(db, () => listRuns(db, teamId, { pipelineId }));
+      const reasonOf = (id: string) => listed.find((r) => r.id === id)!.queuedReason;
+      expect(reasonOf(first.id)).toBeNull();
+      expect(waiting.map((r) => reasonOf(r.id)!.split("; this one is ")[1])).toEqual([
+        "next in line and starts when one ends.",
+        "in line behind 1 run queued before it and starts when one ends.",
+        "in line behind 2 runs queued before it and starts when one ends.",
+        "in line behind 3 runs queued before it and starts when one ends.",
+      ]);
+      for (const r of waiting) expect(reasonOf(r.id)).toBe((await getRun(db, teamId, r.id))!.queuedReason);
+
+      // Listing one queued run takes as many statements as listing four.
+      const newest = await countStatements(db, () => listRuns(db, teamId, { pipelineId, limit: 1 }));
+      expect(newest.result.map((r) => r.id)).toEqual([waiting[3].id]);
+      expect(newest.result[0].queuedReason).toBe(reasonOf(waiting[3].id));
+      expect(statements).toBe(newest.statements);
+    });
   });
 });
 

@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type PgBoss from "pg-boss";
 import { pipelineRuns } from "@/db/schema";
 import { getDb, type Db } from "@/db";
@@ -170,31 +171,79 @@ const runs = (n: number) => `${n} run${n === 1 ? "" : "s"}`;
 const place = (ahead: number) => (ahead === 0 ? "next in line" : `in line behind ${runs(ahead)} queued before it`);
 
 /**
- * Why a queued run has not started, in words, derived when it is read (nothing is stored). Runs wait
- * for a free slot of whoever executes them: this process's in-memory runner (MC_PIPELINE_CONCURRENCY
- * runs at a time, per process, for all teams together) or, with DATABASE_URL, any pg-boss worker.
+ * The one statement behind a queued run's reason with pg-boss: how many runs are running (and how
+ * many of them are `teamId`'s), and for each of `runIds` how many runs were queued before it. One row
+ * per run found, each carrying the shared counts (a run deleted meanwhile is first in line). It reads
+ * only runs waiting or running, which `pipeline_runs_active_idx` holds, so a long history costs nothing.
  */
-export async function queuedReason(db: Db, teamId: string, runId: string): Promise<string> {
-  if (!usesPgBoss()) {
-    const r = localRunner();
-    if (!r.started) return "Queued: this server's pipeline runner has not started yet; the run starts when it does.";
-    if (r.active.has(runId)) return "Starting.";
-    const ahead = r.queue.indexOf(runId);
-    if (ahead < 0) return `Queued: waiting to be picked up again (a run nobody is working on is resumed within ${Math.round(leaseMs() / 1000)} s).`;
-    const mine = r.active.size ? await db.$count(pipelineRuns, and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.id, [...r.active]))) : 0;
-    return `Queued: this server runs ${r.concurrency} pipeline ${r.concurrency === 1 ? "run" : "runs"} at a time (MC_PIPELINE_CONCURRENCY) and ${runs(r.active.size)} ${r.active.size === 1 ? "is" : "are"} running (${mine} of them this team's); this one is ${place(ahead)} and starts when one ends.`;
-  }
-  const [c] = await db
+export function placeInLine(db: Db, teamId: string, runIds: string[]) {
+  const counts = db
     .select({
-      running: sql<number>`count(*) filter (where ${pipelineRuns.status} = 'running')::int`,
-      mine: sql<number>`count(*) filter (where ${pipelineRuns.status} = 'running' and ${pipelineRuns.teamId} = ${teamId})::int`,
-      ahead: sql<number>`count(*) filter (where ${pipelineRuns.status} = 'queued' and ${pipelineRuns.createdAt} < (select r.created_at from pipeline_runs r where r.id = ${runId}))::int`,
+      running: sql<number>`count(*)::int`.as("running"),
+      mine: sql<number>`(count(*) filter (where ${pipelineRuns.teamId} = ${teamId}))::int`.as("mine"),
     })
     .from(pipelineRuns)
-    .where(inArray(pipelineRuns.status, ["queued", "running"]));
-  const each = state.workerConcurrency ? `this server's worker runs ${state.workerConcurrency} at a time` : "each worker runs MC_PIPELINE_CONCURRENCY (default 4) at a time";
-  if (!c.running && !c.ahead) {
-    return `Queued: no pipeline worker has taken it yet. Workers poll every second; if it stays queued, none is running — start one with npm run worker (app servers with MC_PIPELINE_WORKER=0 run none).`;
+    // Statuses written out, not bound: a generic plan with the status as a parameter could not use the partial index.
+    .where(sql`${pipelineRuns.status} = 'running'`)
+    .as("counts");
+  const queued = alias(pipelineRuns, "queued");
+  return db
+    .select({
+      id: pipelineRuns.id,
+      running: counts.running,
+      mine: counts.mine,
+      ahead: sql<number>`${db.select({ n: sql`count(*)::int` }).from(queued).where(and(sql`${queued.status} = 'queued'`, lt(queued.createdAt, pipelineRuns.createdAt)))}`,
+    })
+    .from(counts)
+    .leftJoin(pipelineRuns, inArray(pipelineRuns.id, runIds));
+}
+
+/**
+ * Why each of a team's queued runs has not started, in words, derived when they are read (nothing
+ * is stored). Runs wait for a free slot of whoever executes them: this process's in-memory runner
+ * (MC_PIPELINE_CONCURRENCY runs at a time, per process, for all teams together) or, with
+ * DATABASE_URL, any pg-boss worker. The counts are read once for all `runIds` (at most one
+ * statement, however many runs are listed); each run gets its own place in line.
+ */
+export async function queuedReasons(db: Db, teamId: string, runIds: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!runIds.length) return out;
+  if (!usesPgBoss()) {
+    const r = localRunner();
+    if (!r.started) {
+      for (const id of runIds) out.set(id, "Queued: this server's pipeline runner has not started yet; the run starts when it does.");
+      return out;
+    }
+    const waiting = runIds.filter((id) => !r.active.has(id) && r.queue.includes(id));
+    const mine = waiting.length && r.active.size ? await db.$count(pipelineRuns, and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.id, [...r.active]))) : 0;
+    for (const id of runIds) {
+      const ahead = r.queue.indexOf(id);
+      if (r.active.has(id)) out.set(id, "Starting.");
+      else if (ahead < 0) out.set(id, `Queued: waiting to be picked up again (a run nobody is working on is resumed within ${Math.round(leaseMs() / 1000)} s).`);
+      else
+        out.set(
+          id,
+          `Queued: this server runs ${r.concurrency} pipeline ${r.concurrency === 1 ? "run" : "runs"} at a time (MC_PIPELINE_CONCURRENCY) and ${runs(r.active.size)} ${r.active.size === 1 ? "is" : "are"} running (${mine} of them this team's); this one is ${place(ahead)} and starts when one ends.`,
+        );
+    }
+    return out;
   }
-  return `Queued: waiting for a free pipeline worker (${each}). ${runs(c.running)} ${c.running === 1 ? "is" : "are"} running (${c.mine} of them this team's); this one is ${place(c.ahead)} and starts when one ends.`;
+  const rows = await placeInLine(db, teamId, runIds);
+  const each = state.workerConcurrency ? `this server's worker runs ${state.workerConcurrency} at a time` : "each worker runs MC_PIPELINE_CONCURRENCY (default 4) at a time";
+  const { running, mine } = rows[0];
+  const aheadOf = new Map(rows.map((c) => [c.id, c.ahead ?? 0]));
+  for (const id of runIds) {
+    const ahead = aheadOf.get(id) ?? 0;
+    if (!running && !ahead) {
+      out.set(id, `Queued: no pipeline worker has taken it yet. Workers poll every second; if it stays queued, none is running — start one with npm run worker (app servers with MC_PIPELINE_WORKER=0 run none).`);
+    } else {
+      out.set(id, `Queued: waiting for a free pipeline worker (${each}). ${runs(running)} ${running === 1 ? "is" : "are"} running (${mine} of them this team's); this one is ${place(ahead)} and starts when one ends.`);
+    }
+  }
+  return out;
+}
+
+/** Why one queued run has not started (see `queuedReasons`). */
+export async function queuedReason(db: Db, teamId: string, runId: string): Promise<string> {
+  return (await queuedReasons(db, teamId, [runId])).get(runId)!;
 }

@@ -5,7 +5,7 @@ import { NotFoundError, UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
 import { rateRequest, type RatingInput } from "@/lib/ratings/service";
 import { refuseUnaffordableStart } from "./holds";
-import { dispatchRun, queuedReason } from "./queue";
+import { dispatchRun, queuedReason, queuedReasons } from "./queue";
 import { abortLocal, finishCancelled, type StepAttempt, type StepDetails } from "./runner";
 import { pipelineFieldLabel, pipelineInputSchema, type PipelineInput, type StepDef } from "./schemas";
 import { validateSteps, type ModelInfo } from "./validate";
@@ -151,7 +151,8 @@ export async function listRuns(db: Db, teamId: string, opts: { pipelineId?: stri
     .where(and(eq(pipelineRuns.teamId, teamId), opts.pipelineId ? eq(pipelineRuns.pipelineId, opts.pipelineId) : undefined))
     .orderBy(desc(pipelineRuns.createdAt))
     .limit(opts.limit ?? 20);
-  return Promise.all(rows.map(async (r) => ({ ...r, queuedReason: r.status === "queued" ? await queuedReason(db, teamId, r.id) : null })));
+  const reasons = await queuedReasons(db, teamId, rows.filter((r) => r.status === "queued").map((r) => r.id));
+  return rows.map((r) => ({ ...r, queuedReason: reasons.get(r.id) ?? null }));
 }
 
 /**
