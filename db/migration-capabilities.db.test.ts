@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
+import { placeInLine } from "@/lib/pipelines/queue";
 import { DEFAULT_CATALOG } from "@/lib/providers/catalog";
 import { driverName } from "@/test/db";
 import { migrationsFolder, openDb, rowsOf } from "./index";
@@ -137,5 +138,38 @@ describe(`migration 0009_model_reasoning_effort on ${driverName}`, () => {
     // A new installation's seed also ticks Claude Sonnet 4 (extended thinking); the migration left
     // Anthropic's rows as they were, for an admin to tick.
     expect(DEFAULT_CATALOG.filter((m) => m.reasoningEffort).map((m) => m.model)).toEqual(["claude-sonnet-4-20250514", "grok-3-mini"]);
+  });
+});
+
+describe(`migration 0010_pipeline_runs_active_idx on ${driverName}`, () => {
+  it("counts a queued run's place in line from the runs waiting or running, not by reading every finished run", async () => {
+    const { db, migrateToLatest } = await databaseAt("0009_model_reasoning_effort");
+    const [{ id: teamId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into teams (slug, name) values ('busy', 'Busy') returning id`));
+    const [{ id: pipelineId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into pipelines (team_id, name, steps) values (${teamId}, 'p', '[]') returning id`));
+    // A long history of finished runs; then one running and three waiting, oldest first.
+    await db.execute(sql`insert into pipeline_runs (pipeline_id, team_id, status, input, created_at)
+      select ${pipelineId}, ${teamId}, 'succeeded', 'x', now() - make_interval(secs => g) from generate_series(1, 5000) g`);
+    const add = async (status: string, secondsFromNow: number) =>
+      rowsOf<{ id: string }>(await db.execute(sql`insert into pipeline_runs (pipeline_id, team_id, status, input, created_at) values (${pipelineId}, ${teamId}, ${status}, 'x', now() + make_interval(secs => ${secondsFromNow})) returning id`))[0].id;
+    await add("running", 1);
+    const waiting = [await add("queued", 2), await add("queued", 3), await add("queued", 4)];
+
+    const plan = async () => {
+      await db.execute(sql`analyze pipeline_runs`);
+      const { sql: text, params } = placeInLine(db, teamId, waiting).toSQL();
+      const client = (db as unknown as { $client: { unsafe?: (q: string, p: unknown[]) => Promise<unknown>; query?: (q: string, p: unknown[]) => Promise<unknown> } }).$client;
+      const explained = client.unsafe ? await client.unsafe(`explain ${text}`, params) : await client.query!(`explain ${text}`, params);
+      return rowsOf<{ "QUERY PLAN": string }>(explained).map((r) => r["QUERY PLAN"]).join("\n");
+    };
+    const before = await plan();
+    expect(before).toContain("Seq Scan on pipeline_runs");
+
+    await migrateToLatest();
+    const after = await plan();
+    expect(after).toContain("pipeline_runs_active_idx");
+    expect(after).not.toContain("Seq Scan on pipeline_runs");
+    const rows = await placeInLine(db, teamId, waiting);
+    expect(waiting.map((id) => rows.find((r) => r.id === id)?.ahead)).toEqual([0, 1, 2]);
+    expect(rows.every((r) => r.running === 1 && r.mine === 1)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { teams } from "./teams";
@@ -48,7 +49,11 @@ export const pipelineRuns = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [index("pipeline_runs_team_created_idx").on(t.teamId, t.createdAt)],
+  (t) => [
+    index("pipeline_runs_team_created_idx").on(t.teamId, t.createdAt),
+    // The few runs waiting or running, in order: what a queued run's place in line counts.
+    index("pipeline_runs_active_idx").on(t.status, t.createdAt).where(sql`${t.status} in ('queued', 'running')`),
+  ],
 );
 
 export const pipelineSteps = pgTable(

@@ -1,0 +1,1 @@
+CREATE INDEX "pipeline_runs_active_idx" ON "pipeline_runs" USING btree ("status","created_at") WHERE "pipeline_runs"."status" in ('queued', 'running');
