@@ -1,7 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { inTransaction, type Db } from "@/db";
-import { budgets, teams } from "@/db/schema";
+import { budgets, memberships, teams } from "@/db/schema";
 import { createApiKey, forgetApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
+import { ForbiddenError, requireScope } from "@/lib/auth/scopes";
 import { invalidateBudgets } from "@/lib/budgets";
 import { startOfPeriod } from "@/lib/budgets/period";
 import { loadFleet } from "@/lib/execution/fleet";
@@ -14,6 +15,24 @@ import type { createKeySchema, teamLimitsSchema } from "./schemas";
 type Actor = { teamId: string; actorUserId: string | null };
 
 /**
+ * Locks the acting member's membership row until the transaction ends (FOR SHARE) and checks,
+ * on the row as it now is, that they may still write keys. A key written under this lock belongs
+ * to a member: a removal running meanwhile waits for the commit and then revokes the key with the
+ * rest of theirs (lib/teams `removeMember`), and a removal that came first leaves no row, so the key
+ * is refused. (The action's membership check ran before the transaction and locked nothing.)
+ */
+async function lockKeyWriter(t: Db, actor: Actor, doing: string) {
+  if (!actor.actorUserId) return; // the CLI's keys have no creator, and no membership to outlive
+  const [m] = await t
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, actor.teamId), eq(memberships.userId, actor.actorUserId)))
+    .for("share");
+  if (!m) throw new ForbiddenError(`You are no longer a member of this team, so the key was not ${doing}.`);
+  requireScope(m, "keys:write");
+}
+
+/**
  * Creates a team API key with its optional limits, allow-list and monthly budget (a `key`-scoped
  * budget row), in one transaction. Returns the full key once; only its hash is kept.
  */
@@ -24,6 +43,7 @@ export async function createTeamKey(db: Db, input: z.infer<typeof createKeySchem
     if (unknown.length) throw new UserError(`Unknown model${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. Use names from Admin → Models.`, { modelAllowList: [`Unknown: ${unknown.join(", ")}`] });
   }
   const out = await inTransaction(db, async (t) => {
+    await lockKeyWriter(t, input, "created");
     const created = await createApiKey(t, {
       teamId: input.teamId,
       name: input.name,
@@ -65,6 +85,7 @@ export async function revokeTeamKey(db: Db, input: Actor & { keyId: string }) {
 
 export async function rotateTeamKey(db: Db, input: Actor & { keyId: string }) {
   const out = await inTransaction(db, async (t) => {
+    await lockKeyWriter(t, input, "rotated");
     const out = await rotateApiKey(t, { teamId: input.teamId, keyId: input.keyId, createdBy: input.actorUserId });
     if (!out) throw new NotFoundError("No active key with that id in this team; it may already be revoked.");
     await audit(t, { teamId: input.teamId, actorUserId: input.actorUserId, action: "key.rotate", target: out.row.name, details: { oldPrefix: out.old.prefix, prefix: out.row.prefix } });

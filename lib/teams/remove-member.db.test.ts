@@ -2,8 +2,10 @@
  * Removing a member takes away what they could still do in the team: the API keys they created
  * stop working on the gateway, and the invitations they sent can no longer be accepted.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { rowsOf } from "@/db";
 import { apiKeys, auditLog, invitations, memberships } from "@/db/schema";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
@@ -11,7 +13,7 @@ import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-ser
 import { createTeamKey, rotateTeamKey } from "@/lib/keys/service";
 import { driverName } from "@/test/db";
 import { removeMemberAction } from "./actions";
-import { acceptInvitation, addMember, createTeam, removalEffects } from "./service";
+import { acceptInvitation, addMember, createTeam, removalEffects, removeMember } from "./service";
 
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 
@@ -114,5 +116,86 @@ describe(`removing a member revokes their keys and invitations (${driverName})`,
     expect(await removeMemberAction({ teamId: fx.team.id, userId: fx.user.id })).toMatchObject({ ok: false, error: expect.stringContaining("last owner") });
     expect((await keyRow(mine.id)).revokedAt).toBeNull();
     expect((await models(mine.key)).status).toBe(200);
+  });
+});
+
+describe(`a key written by a member being removed (${driverName})`, () => {
+  it("is refused once the removal has happened, with a message saying why, and leaves nothing behind", async () => {
+    const ivan = await newAdmin("Ivan");
+    const kept = await keyBy(fx.user.id, `owner's, rotated too late ${Date.now()}`);
+    await removeMember(fx.db, { teamId: fx.team.id, userId: ivan.id, actorUserId: fx.user.id, actorRole: "owner" });
+    // As an action whose membership check passed just before the removal would go on.
+    const name = `after removal ${Date.now()}`;
+    await expect(keyBy(ivan.id, name)).rejects.toThrow("You are no longer a member of this team, so the key was not created.");
+    await expect(rotateTeamKey(fx.db, { teamId: fx.team.id, actorUserId: ivan.id, keyId: kept.id })).rejects.toThrow("You are no longer a member of this team, so the key was not rotated.");
+    expect(await fx.db.select().from(apiKeys).where(eq(apiKeys.name, name))).toEqual([]);
+    expect((await keyRow(kept.id)).revokedAt).toBeNull();
+    expect((await models(kept.key)).status).toBe(200);
+  });
+});
+
+// Two transactions at once need two connections: PGlite has one, and runs transactions one after another.
+describe.skipIf(driverName !== "postgres")("a key written while its creator is being removed (postgres: two connections)", () => {
+  /** How many of this database's backends are waiting for a lock. */
+  const lockWaits = async () =>
+    rowsOf<{ n: number }>(await fx.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n;
+  const until = async (cond: () => Promise<boolean>, ms = 10_000) => {
+    for (const end = Date.now() + ms; !(await cond()); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > end) throw new Error("condition not met in time");
+    }
+  };
+  /** Holds `lock table <table> in share mode` on a connection of its own until `release()`: writes to the table wait. */
+  async function holdTable(table: "budgets" | "audit_log") {
+    const client = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let taken!: () => void;
+    const isTaken = new Promise<void>((r) => (taken = r));
+    const done = client.begin(async (tx) => {
+      await tx.unsafe(`lock table ${table} in share mode`);
+      taken();
+      await released;
+    });
+    await isTaken;
+    return async () => {
+      release();
+      await done;
+      await client.end();
+    };
+  }
+  const remove = (userId: string) => removeMember(fx.db, { teamId: fx.team.id, userId, actorUserId: fx.user.id, actorRole: "owner" });
+
+  it("a key written first: the removal waits for its commit and revokes it with the rest", async () => {
+    const gail = await newAdmin("Gail");
+    const release = await holdTable("budgets");
+    // The key is written, uncommitted; its transaction then waits to write the key's budget.
+    const creating = createTeamKey(fx.db, { teamId: fx.team.id, actorUserId: gail.id, name: "in flight", modelAllowList: [], monthlyBudgetUsd: 5 });
+    await until(async () => (await lockWaits()) === 1);
+    const removing = remove(gail.id);
+    // Unless the key's transaction holds Gail's membership, the removal ends now, before the key exists for it.
+    await Promise.race([removing, until(async () => (await lockWaits()) === 2)]);
+    await release();
+    const key = await creating;
+    expect((await removing).revokedKeys).toEqual(["in flight"]);
+    expect((await keyRow(key.id)).revokedAt).toBeInstanceOf(Date);
+    expect((await models(key.key)).status).toBe(401);
+  });
+
+  it("a removal first: the key waits for its commit and is refused, saying why", async () => {
+    const hal = await newAdmin("Hal");
+    const release = await holdTable("audit_log");
+    // The membership is deleted, uncommitted; the removal then waits to write its audit entry.
+    const removing = remove(hal.id);
+    await until(async () => (await lockWaits()) === 1);
+    const name = `too late ${Date.now()}`;
+    const creating = keyBy(hal.id, name).then(
+      () => "created",
+      (e: Error) => e.message,
+    );
+    await until(async () => (await lockWaits()) === 2);
+    await release();
+    await removing;
+    expect(await creating).toBe("You are no longer a member of this team, so the key was not created.");
+    expect(await fx.db.select().from(apiKeys).where(eq(apiKeys.name, name))).toEqual([]);
   });
 });
