@@ -219,7 +219,8 @@ test.describe("model capabilities", () => {
     const row = page.getByTestId(`model-${name}`);
     await expect(row.getByLabel("Reasoning effort")).toBeChecked();
     await expect(row.getByLabel("Tool calling")).not.toBeChecked();
-    // The add form says nothing on success; its button comes back once the action has finished.
+    // The form says so once the action has finished (leaving before would abort its refresh).
+    await expect(add.getByRole("status")).toHaveText(`${name} was added to OpenAI. It is disabled: tick Enabled on its row above and save to let calls use it.`);
     await expect(add.getByRole("button", { name: "Add model" })).toBeEnabled();
     await page.goto("/t/demo/models");
     await expect(reasoning()).toHaveText("yes");

@@ -150,6 +150,12 @@ export function ModelsAdmin({ models, providers }: { models: ModelRow[]; provide
           <ModelFields fe={fe} kind={providers.find((p) => p.id === providerId)?.kind ?? ""} />
         </div>
         <FormMessage state={state} />
+        {state?.ok && (
+          <p className="text-sm text-emerald-700 dark:text-emerald-400" role="status">
+            {state.data.name} was added to {state.data.provider}.{" "}
+            {state.data.enabled ? "Calls can use it from now on." : "It is disabled: tick Enabled on its row above and save to let calls use it."}
+          </p>
+        )}
         <Button type="submit" disabled={pending}>
           Add model
         </Button>

@@ -173,5 +173,5 @@ export async function createModel(db: Db, actor: Actor, input: Omit<ModelPatch, 
     return row;
   });
   invalidateFleet();
-  return row;
+  return { id: row.id, name: input.name, provider: p.name, enabled: input.enabled };
 }
