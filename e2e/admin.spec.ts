@@ -1,17 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { baseURL } from "../playwright.config";
-import { stateFile } from "./helpers";
+import { addMember, stateFile } from "./helpers";
 
 test.describe("owner manages members", () => {
   test.use({ storageState: stateFile("owner") });
 
   test("an owner adds an existing user to a team, changes the role, and removes them", async ({ page }) => {
-    await page.goto("/t/labs/admin");
-    const form = page.getByTestId("add-member-form");
-    await form.getByLabel("Email").fill("admin@demo.local");
-    await form.getByLabel("Role").selectOption("viewer");
-    await form.getByRole("button", { name: "Add member" }).click();
-    await expect(page.getByText("admin@demo.local was added to the team.")).toBeVisible();
+    await addMember(page, "admin@demo.local", "viewer");
     const row = page.getByTestId("member-admin@demo.local");
     await expect(row.getByRole("combobox")).toHaveValue("viewer");
 
@@ -32,12 +27,7 @@ test.describe("owner manages members", () => {
     const stamp = Date.now();
     const [ciBot, notebook] = [`ci-bot-${stamp}`, `notebook-${stamp}`];
     const invitee = `dana-invitee-${stamp}@example.com`;
-    await page.goto("/t/labs/admin");
-    const form = page.getByTestId("add-member-form");
-    await form.getByLabel("Email").fill("admin@demo.local");
-    await form.getByLabel("Role").selectOption("admin");
-    await form.getByRole("button", { name: "Add member" }).click();
-    await expect(page.getByText("admin@demo.local was added to the team.")).toBeVisible();
+    await addMember(page, "admin@demo.local", "admin");
 
     // As that admin: two keys in Labs, and an invitation.
     const ctx = await browser.newContext({ storageState: stateFile("admin") });

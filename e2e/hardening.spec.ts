@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { ROLES, stateFile } from "./helpers";
+import { ROLES, addMember, stateFile } from "./helpers";
 
 /** Every dashboard page of a team, found on disk (dynamic segments other than [team] are skipped). */
 function dashboardPages(): string[] {
@@ -60,12 +60,7 @@ test.describe("audit log page", () => {
   test.describe("as owner", () => {
     test.use({ storageState: stateFile("owner") });
     test("an owner changes a role and sees it in the audit log, with who did it", async ({ page }) => {
-      await page.goto("/t/labs/admin");
-      const form = page.getByTestId("add-member-form");
-      await form.getByLabel("Email").fill("viewer@demo.local");
-      await form.getByLabel("Role").selectOption("viewer");
-      await form.getByRole("button", { name: "Add member" }).click();
-      await expect(page.getByText("viewer@demo.local was added to the team.")).toBeVisible();
+      await addMember(page, "viewer@demo.local", "viewer");
       await page.getByTestId("member-viewer@demo.local").getByRole("combobox").selectOption("member");
       await expect(page.getByTestId("member-viewer@demo.local").getByRole("combobox")).toHaveValue("member");
       await page.goto("/t/labs/admin/audit");

@@ -57,3 +57,13 @@ export async function deleteBudget(page: Page, name: string) {
   await card.getByRole("button", { name: "Delete" }).click();
   await expect(page.getByTestId(`budget-${name}`)).toHaveCount(0);
 }
+
+/** Adds an existing user to the Labs team from its Members page (the page must be allowed to: an owner's), and checks the page says so. */
+export async function addMember(page: Page, email: string, role: DemoRole) {
+  await page.goto("/t/labs/admin");
+  const form = page.getByTestId("add-member-form");
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Role").selectOption(role);
+  await form.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByText(`${email} was added to the team.`)).toBeVisible();
+}
