@@ -17,16 +17,20 @@ export function estimateTokens(text: string): number {
   return Math.ceil((text.length - wide) / CHARS_PER_TOKEN + wide);
 }
 
-export function estimateMessagesTokens(messages: { content: string; name?: string; images?: number }[]): number {
+type Counted = { content: string; name?: string; images?: number };
+
+/** The one walk both counts share: overheads, images, and each text (content; a name costs its tokens plus one) counted by `text`. */
+function countMessages(messages: Counted[], text: (s: string) => number): number {
   let n = REQUEST_OVERHEAD_TOKENS;
-  // A participant's name (OpenAI's messages[].name) costs its tokens plus one.
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.name ? estimateTokens(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
+  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + text(m.content) + (m.name ? text(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
   return n;
 }
 
+export function estimateMessagesTokens(messages: Counted[]): number {
+  return countMessages(messages, estimateTokens);
+}
+
 /** Prompt tokens at one per UTF-8 byte of the text (a model with `bytePromptTokens`), overheads and images as above. */
-export function bytePromptTokens(messages: { content: string; name?: string; images?: number }[], tools: unknown): number {
-  let n = REQUEST_OVERHEAD_TOKENS + (tools === undefined ? 0 : Buffer.byteLength(JSON.stringify(tools)));
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + Buffer.byteLength(m.content) + (m.name ? Buffer.byteLength(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
-  return n;
+export function bytePromptTokens(messages: Counted[], tools: unknown): number {
+  return countMessages(messages, (s) => Buffer.byteLength(s)) + (tools === undefined ? 0 : Buffer.byteLength(JSON.stringify(tools)));
 }

@@ -39,12 +39,25 @@ export function countImages(messages: readonly { content: string; parts?: readon
 /** Estimated prompt tokens of `images` images: the one rule for budget holds and the router's sizing. */
 export const imageTokens = (images: number): number => images * IMAGE_TOKENS;
 
-/** Estimated prompt tokens of a whole chat request, system message, names and images included. */
-export function estimateMessagesTokens(messages: { content: string; name?: string; parts?: readonly { type: string }[] }[]): number {
+type CountedMessage = { content: string; name?: string; parts?: readonly { type: string }[]; tool_calls?: unknown };
+
+/**
+ * The one walk over a request's messages that both counts share: the request's and each message's
+ * overhead, images, and each text (content, a participant's name — its tokens plus one, as OpenAI
+ * counts it — and, for the bound, the tool calls' JSON) counted by `text`.
+ */
+function countMessages(messages: readonly CountedMessage[], text: (s: string) => number, toolCalls: boolean): number {
   let n = REQUEST_OVERHEAD_TOKENS + imageTokens(countImages(messages));
-  // A participant's name costs its tokens plus one, as OpenAI counts it.
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.name ? estimateTokens(m.name) + 1 : 0);
+  for (const m of messages) {
+    n += MESSAGE_OVERHEAD_TOKENS + text(m.content) + (m.name ? text(m.name) + 1 : 0);
+    if (toolCalls && m.tool_calls !== undefined) n += text(JSON.stringify(m.tool_calls));
+  }
   return n;
+}
+
+/** Estimated prompt tokens of a whole chat request, system message, names and images included. */
+export function estimateMessagesTokens(messages: readonly CountedMessage[]): number {
+  return countMessages(messages, estimateTokens, false);
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -73,11 +86,6 @@ export function utf8Bytes(text: string): number {
  * billed as prompt too and count here; the estimate leaves them out. Images count at IMAGE_TOKENS
  * each, an estimate (no image's size is read here), not a bound.
  */
-export function promptTokensAtMost(messages: readonly { content: string; name?: string; parts?: readonly { type: string }[]; tool_calls?: unknown }[], tools?: unknown): number {
-  let n = REQUEST_OVERHEAD_TOKENS + imageTokens(countImages(messages)) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
-  for (const m of messages) {
-    n += MESSAGE_OVERHEAD_TOKENS + utf8Bytes(m.content) + (m.name ? utf8Bytes(m.name) + 1 : 0);
-    if (m.tool_calls !== undefined) n += utf8Bytes(JSON.stringify(m.tool_calls));
-  }
-  return n;
+export function promptTokensAtMost(messages: readonly CountedMessage[], tools?: unknown): number {
+  return countMessages(messages, utf8Bytes, true) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
 }
