@@ -127,6 +127,9 @@ export function thinkingFor(prompt: string): string {
   return `Thinking it over: the user asks "${prompt.slice(0, 80)}". I will work it out step by step and check the result before answering.`;
 }
 
+/** Anthropic's test string: a prompt that holds it is answered with a `redacted_thinking` block besides the thinking. */
+export const REDACTED_THINKING_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253";
+
 const JUDGE = /"Score: N"[\s\S]*?\nTask:\n([\s\S]*?)\n\nAnswer:\n([\s\S]*)$/;
 
 /**

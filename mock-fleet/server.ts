@@ -1,10 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFor, forcedToolCall, jsonAnswer, thinkingFor, type MockToolCall } from "./answers";
+import { answerFor, forcedToolCall, jsonAnswer, REDACTED_THINKING_TRIGGER, thinkingFor, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
 import { bytePromptTokens, CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
+import { anthropicRequestError, capabilityError, chosenTool, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -188,6 +188,9 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
   let usage = new Map<string, ModelUsage>();
   let totals = emptyUsage();
   let ids = 0;
+  // The thinking this fleet issued, by signature (redacted thinking by its data, to ""): a block
+  // sent back must be one of them, unchanged. Kept across resets, as a vendor's signatures stay valid.
+  const issued = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   const held = new Set<ServerResponse>();
 
@@ -298,7 +301,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     if (badId) return fail(res, t, dialect, "bad_request", 400, badId);
     const shapeError = dialect === "anthropic" ? anthropicRequestError(body) : dialect === "openai" ? openaiRequestError(body) : null;
     if (shapeError) return fail(res, t, dialect, "bad_request", 400, shapeError);
-    const cannot = capabilityError(cfg.vendor, cfg, body) ?? (dialect === "openai" ? reasoningEffortError(cfg.vendor, cfg, body) : dialect === "anthropic" ? thinkingError(cfg, body) : null);
+    const cannot = capabilityError(cfg.vendor, cfg, body) ?? (dialect === "openai" ? reasoningEffortError(cfg.vendor, cfg, body) : dialect === "anthropic" ? thinkingError(cfg, body, issued) : null);
     if (cannot) return fail(res, t, dialect, "bad_request", 400, cannot);
 
     const messages: Message[] = (body.messages as { role?: unknown; content?: unknown; name?: unknown }[]).map((m) => ({
@@ -348,7 +351,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     // model without tool calling does not see tool results (Ollama's templates for such models drop them).
     const prompt = [...messages].reverse().find((m) => m.role === "user" || (m.role === "tool" && cfg.toolCalling))?.content ?? "";
     const id = ++ids;
-    const force = dialect === "ollama" ? null : forcedTool(dialect, body);
+    const force = dialect === "ollama" ? null : (forcedTool(dialect, body) ?? chosenTool(dialect, body, prompt));
     let text = "";
     let finish: Reply["finish"] = "stop";
     let stopSequence: string | null = null;
@@ -384,7 +387,13 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       }
     }
     const completionTokens = reasoningTokens + estimateTokens(text) + toolCalls.reduce((n, c) => n + estimateTokens(c.name + JSON.stringify(c.input)), 0);
-    const shown = thinking ? { text: thinkingFor(prompt), signature: Buffer.from(`mock-signature:${cfg.name}:${id}`).toString("base64") } : null;
+    const shown: Reply["thinking"] = [];
+    if (thinking) {
+      shown.push({ type: "thinking", thinking: thinkingFor(prompt), signature: Buffer.from(`mock-signature:${cfg.name}:${id}`).toString("base64") });
+      // Anthropic's test string: the thinking comes with a redacted (encrypted) block too.
+      if (prompt.includes(REDACTED_THINKING_TRIGGER)) shown.push({ type: "redacted_thinking", data: Buffer.from(`mock-redacted:${cfg.name}:${id}`).toString("base64") });
+      for (const b of shown) issued.set(b.type === "thinking" ? b.signature : b.data, b.type === "thinking" ? b.thinking : "");
+    }
     const ctx: Reply = { res, t, cfg, text, toolCalls, finish, stopSequence, promptTokens, completionTokens, reasoningTokens, thinking: shown, id, fault, body };
 
     if (fault === "garbage") {
@@ -427,8 +436,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     completionTokens: number;
     /** Of completionTokens, those spent reasoning (reasoning_effort, or Claude's extended thinking). */
     reasoningTokens: number;
-    /** Claude's thinking block, which comes before the answer's blocks, when the request enabled thinking. */
-    thinking: { text: string; signature: string } | null;
+    /** Claude's thinking blocks, which come before the answer's blocks, when the request enabled thinking (else none). */
+    thinking: ({ type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string })[];
     id: number;
     fault: Fault | null;
     body: Record<string, unknown>;
@@ -460,7 +469,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           role: "assistant",
           model: c.cfg.name,
           content: [
-            ...(c.thinking ? [{ type: "thinking", thinking: c.thinking.text, signature: c.thinking.signature }] : []),
+            ...c.thinking,
             ...(c.toolCalls.length ? c.toolCalls.map((k) => ({ type: "tool_use", id: k.id, name: k.name, input: k.input })) : [{ type: "text", text: c.text }]),
           ],
           stop_reason: anthropicStop(c),
@@ -507,8 +516,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     const parts = pieces(c.text);
     const dropAt = c.fault === "drop" ? Math.floor(parts.length / 2) : -1;
     const includeUsage = (c.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-    // Anthropic's index of the answer's first block: after the thinking block, when there is one.
-    const first = c.thinking ? 1 : 0;
+    // Anthropic's index of the answer's first block: after the thinking blocks, when there are some.
+    const first = c.thinking.length;
     const frame = (obj: unknown, event?: string) =>
       dialect === "ollama" ? `${JSON.stringify(obj)}\n` : `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(obj)}\n\n`;
     const base = { id: `chatcmpl-mock-${c.id}`, object: "chat.completion.chunk", created: created(), model: cfg.name, system_fingerprint: "fp_mock" };
@@ -530,15 +539,21 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           stop_sequence: null,
           usage: { input_tokens: c.promptTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
         };
-        // Thinking streams first, as its own block (index 0), in thinking_delta pieces, then its signature.
+        // Thinking streams first, each block its own (index 0, …): thinking in thinking_delta pieces,
+        // then its signature; a redacted block whole in its start event.
         const thought = c.thinking
-          ? frame({ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }, "content_block_start") +
-            pieces(c.thinking.text)
-              .map((p) => frame({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: p } }, "content_block_delta"))
-              .join("") +
-            frame({ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: c.thinking.signature } }, "content_block_delta") +
-            frame({ type: "content_block_stop", index: 0 }, "content_block_stop")
-          : "";
+          .map(
+            (b, i) =>
+              (b.type === "redacted_thinking"
+                ? frame({ type: "content_block_start", index: i, content_block: b }, "content_block_start")
+                : frame({ type: "content_block_start", index: i, content_block: { type: "thinking", thinking: "", signature: "" } }, "content_block_start") +
+                  pieces(b.thinking)
+                    .map((p) => frame({ type: "content_block_delta", index: i, delta: { type: "thinking_delta", thinking: p } }, "content_block_delta"))
+                    .join("") +
+                  frame({ type: "content_block_delta", index: i, delta: { type: "signature_delta", signature: b.signature } }, "content_block_delta")) +
+              frame({ type: "content_block_stop", index: i }, "content_block_stop"),
+          )
+          .join("");
         return (
           frame({ type: "message_start", message }, "message_start") +
           thought +

@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { answerFor, thinkingFor } from "./answers";
+import { answerFor, REDACTED_THINKING_TRIGGER, thinkingFor } from "./answers";
 import { startMockFleet, type FleetUsage, type MockFleet } from "./server";
 import { estimateTokens } from "./tokens";
 
@@ -86,11 +86,73 @@ describe("extended thinking on /v1/messages, as Anthropic answers it", () => {
     expect(await refusal({ tools, tool_choice: { type: "any" } })).toMatch(/Thinking may not be enabled when tool_choice forces tool use/);
     const loop: Anthropic.MessageParam[] = [...messages, { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "calc", input: {} }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "391" }] }];
     expect(await refusal({ tools, messages: loop })).toMatch(/a final `assistant` message must start with a thinking block/);
-    // Sent back with its thinking first, the turn goes on; temperature 1 and auto are fine.
-    const withThought: Anthropic.MessageParam[] = [loop[0], { role: "assistant", content: [{ type: "thinking", thinking: "I should use the tool.", signature: "c2ln" }, ...(loop[1].content as Anthropic.ContentBlockParam[])] }, loop[2]];
+    // Sent back with its thinking first (as the fleet issued it), the turn goes on; temperature 1 and auto are fine.
+    const first = await client.messages.create({ model: SONNET, max_tokens: 4096, tools, messages, thinking: { type: "enabled", budget_tokens: 2048 } });
+    const withThought: Anthropic.MessageParam[] = [loop[0], { role: "assistant", content: [first.content[0] as Anthropic.ThinkingBlock, ...(loop[1].content as Anthropic.ContentBlockParam[])] }, loop[2]];
     const params = { model: SONNET, max_tokens: 4096, tools, tool_choice: { type: "auto" }, temperature: 1, messages: withThought, thinking: { type: "enabled", budget_tokens: 2048 } };
     const m = await client.messages.create(params as Anthropic.MessageCreateParamsNonStreaming);
     expect(m.content[0].type).toBe("thinking");
+  });
+
+  describe("a tool loop with thinking", () => {
+    const tools: Anthropic.Tool[] = [{ name: "get_weather", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }];
+    const asked: Anthropic.MessageParam = { role: "user", content: "Use the get_weather tool for Paris" };
+    const think = { type: "enabled", budget_tokens: 1024 } as const;
+    /** Turn 1 (the model chooses the tool the prompt names), then the messages of turn 2 built from its content as `edit` leaves it. */
+    const loopWith = async (edit: (content: Anthropic.ContentBlock[]) => Anthropic.ContentBlockParam[]) => {
+      const m = await client.messages.create({ model: SONNET, max_tokens: 2048, tools, messages: [asked], thinking: think });
+      const call = m.content.find((b) => b.type === "tool_use")!;
+      return [asked, { role: "assistant", content: edit(m.content) }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "18 °C, clear" }] }] as Anthropic.MessageParam[];
+    };
+    const turn2 = (messages: Anthropic.MessageParam[]) => client.messages.create({ model: SONNET, max_tokens: 2048, tools, messages, thinking: think }).catch((e: unknown) => e);
+
+    it("under tool_choice auto the model calls the tool the user's message names (\"use the <name> tool\"), after its thinking; with the thinking sent back it answers the tool result in text", async () => {
+      const m = await client.messages.create({ model: SONNET, max_tokens: 2048, tools, tool_choice: { type: "auto" }, messages: [asked], thinking: think });
+      expect(m.stop_reason).toBe("tool_use");
+      expect(m.content.map((b) => b.type)).toEqual(["thinking", "tool_use"]);
+      expect(m.content[1]).toMatchObject({ name: "get_weather", input: { city: "Paris" } });
+      const done = await turn2(await loopWith((c) => c));
+      expect(done).toMatchObject({ stop_reason: "end_turn", content: [{ type: "thinking" }, { type: "text", text: answerFor(SONNET, "high", "18 °C, clear") }] });
+      // Named without "use the … tool", or under tool_choice none, it answers in text.
+      const plain = await client.messages.create({ model: SONNET, max_tokens: 2048, tools, messages: [{ role: "user", content: "What is the weather in Paris?" }], thinking: think });
+      expect(plain.stop_reason).toBe("end_turn");
+      expect((await client.messages.create({ model: SONNET, max_tokens: 2048, tools, tool_choice: { type: "none" }, messages: [asked] })).stop_reason).toBe("end_turn");
+    });
+
+    it("streams the chosen call after the thinking block; Anthropic's test string adds a redacted_thinking block, which goes back like thinking", async () => {
+      const trigger: Anthropic.MessageParam = { role: "user", content: `Use the get_weather tool for Paris ${REDACTED_THINKING_TRIGGER}` };
+      const stream = client.messages.stream({ model: SONNET, max_tokens: 2048, tools, messages: [trigger], thinking: think });
+      const m = await stream.finalMessage();
+      expect(m.content.map((b) => b.type)).toEqual(["thinking", "redacted_thinking", "tool_use"]);
+      const call = m.content[2] as Anthropic.ToolUseBlock;
+      const back: Anthropic.MessageParam[] = [trigger, { role: "assistant", content: m.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "18 °C" }] }];
+      expect(await turn2(back)).toMatchObject({ stop_reason: "end_turn" });
+      const forged = [back[0], { role: "assistant", content: [m.content[0], { type: "redacted_thinking", data: "Zm9yZ2Vk" }, call] }, back[2]] as Anthropic.MessageParam[];
+      expect(((await turn2(forged)) as Error).message).toMatch(/messages\.1\.content\.1: Invalid `data` in `redacted_thinking` block/);
+    });
+
+    it("Anthropic's 400s: the turn sent back without its thinking first, or with a thinking block whose signature the fleet did not issue or whose text was changed — nothing billed", async () => {
+      const before = (await usage()).models[SONNET];
+      const without = await turn2(await loopWith((c) => c.filter((b) => b.type !== "thinking")));
+      expect(without).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((without as Error).message).toMatch(/messages\.1\.content\.0\.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`/);
+      const forged = await turn2(await loopWith((c) => c.map((b) => (b.type === "thinking" ? { ...b, signature: Buffer.from(`mock-signature:${SONNET}:999999`).toString("base64") } : b))));
+      expect((forged as Error).message).toMatch(/messages\.1\.content\.0: Invalid `signature` in `thinking` block/);
+      const edited = await turn2(await loopWith((c) => c.map((b) => (b.type === "thinking" ? { ...b, thinking: `${b.thinking} (edited)` } : b))));
+      expect((edited as Error).message).toMatch(/Invalid `signature` in `thinking` block/);
+      const after = (await usage()).models[SONNET];
+      // Three first turns answered; the three second turns refused, billed nothing.
+      expect(after.ok - (before?.ok ?? 0)).toBe(3);
+      expect(after.errors.bad_request - (before?.errors.bad_request ?? 0)).toBe(3);
+    });
+
+    it("a loop of several calls: only the turn's first assistant message must start with thinking, as Claude thinks once at the start of its turn", async () => {
+      const messages = await loopWith((c) => c);
+      const second: Anthropic.MessageParam[] = [...messages, { role: "assistant", content: [{ type: "tool_use", id: "toolu_2", name: "get_weather", input: { city: "Lyon" } }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: "20 °C" }] }];
+      expect(await turn2(second)).toMatchObject({ stop_reason: "end_turn" });
+      const stripped = [messages[0], { role: "assistant", content: (messages[1].content as Anthropic.ContentBlockParam[]).slice(1) }, ...second.slice(2)] as Anthropic.MessageParam[];
+      expect(((await turn2(stripped)) as Error).message).toMatch(/messages\.1\.content\.0\.type: Expected `thinking`/);
+    });
   });
 
   it("a Claude model without the capability answers thinking with Anthropic's 400; thinking disabled is taken by any", async () => {

@@ -209,25 +209,50 @@ export function capabilityError(vendor: string, model: { name: string; toolCalli
   return null;
 }
 
+/** The tools a request offers, in either wire format: name and JSON schema. */
+function offeredTools(dialect: "openai" | "anthropic", body: Obj): OfferedTool[] {
+  if (!Array.isArray(body.tools)) return [];
+  if (dialect === "anthropic") return (body.tools as Obj[]).filter((t) => typeof t.input_schema === "object").map((t) => ({ name: t.name as string, schema: t.input_schema }));
+  return (body.tools as { function: Obj }[]).map((t) => ({ name: t.function.name as string, schema: t.function.parameters }));
+}
+
 /**
  * The tool a request forces, when it forces one: `name` is the named tool, or null for "any of
  * them" (OpenAI "required" — or Mistral's "any" —, Anthropic `{ type: "any" }`). Null when the model
  * may answer in text. Call after the checks above.
  */
 export function forcedTool(dialect: "openai" | "anthropic", body: Obj): { tools: OfferedTool[]; name: string | null } | null {
-  if (!Array.isArray(body.tools) || body.tools.length === 0) return null;
+  const tools = offeredTools(dialect, body);
+  if (tools.length === 0) return null;
   const c = body.tool_choice;
   if (dialect === "anthropic") {
-    const tools = (body.tools as Obj[]).filter((t) => typeof t.input_schema === "object").map((t) => ({ name: t.name as string, schema: t.input_schema }));
-    if (!isObj(c) || tools.length === 0) return null;
+    if (!isObj(c)) return null;
     if (c.type === "any") return { tools, name: null };
     if (c.type === "tool") return { tools, name: c.name as string };
     return null;
   }
-  const tools = (body.tools as { function: Obj }[]).map((t) => ({ name: t.function.name as string, schema: t.function.parameters }));
   if (c === "required" || c === "any") return { tools, name: null };
   if (isObj(c) && isObj(c.function)) return { tools, name: c.function.name as string };
   return null;
+}
+
+/** The words that make a model call a tool it may choose (`tool_choice` auto or absent): "use the <name> tool". */
+const ASKED_TOOL = /\buse the ([a-zA-Z0-9_-]{1,128}) tool\b/i;
+
+/**
+ * The tool the model chooses to call when the request lets it choose (`tool_choice` "auto" or
+ * absent, not "none"): the one the last message names as "use the <name> tool", when it is a
+ * user's message (a tool result is answered in text, so a tool loop ends) and the tool is offered.
+ * Null otherwise. This is how a request with thinking, which may not force a tool, gets a call.
+ */
+export function chosenTool(dialect: "openai" | "anthropic", body: Obj, lastText: string): { tools: OfferedTool[]; name: string } | null {
+  const c = body.tool_choice;
+  const auto = c === undefined || c === null || c === "auto" || (isObj(c) && c.type === "auto");
+  const last = (body.messages as unknown[]).at(-1);
+  if (!auto || !isObj(last) || last.role !== "user" || (Array.isArray(last.content) && last.content.some((b) => isObj(b) && b.type === "tool_result"))) return null;
+  const name = ASKED_TOOL.exec(lastText)?.[1];
+  const tools = offeredTools(dialect, body);
+  return name !== undefined && tools.some((t) => t.name === name) ? { tools, name } : null;
 }
 
 /** Reasoning tokens a reasoning model spends before answering, by reasoning_effort. */
@@ -251,10 +276,12 @@ const THINKING_DOCS = "Please consult our documentation at https://docs.claude.c
 /**
  * Anthropic's 400 for `thinking` (extended thinking), or null when the request may think: only models
  * that support it take `{ type: "enabled" }`, with an integer `budget_tokens` ≥ 1,024 and below
- * `max_tokens`; thinking takes no temperature but 1, no top_p under 0.95, no forced tool, and a
- * request that continues a tool-use turn must send that turn's thinking back first. Wordings after the API's.
+ * `max_tokens`; thinking takes no temperature but 1, no top_p under 0.95, no forced tool; a request
+ * that continues a tool-use turn must send that turn's thinking back first; and every thinking block
+ * sent back must be one this fleet issued, unchanged (`issued`: signature → thinking, redacted data →
+ * ""), as Anthropic checks each block's signature. Wordings after the API's.
  */
-export function thinkingError(model: { name: string; reasoningEffort: boolean }, body: Obj): string | null {
+export function thinkingError(model: { name: string; reasoningEffort: boolean }, body: Obj, issued: ReadonlyMap<string, string>): string | null {
   const t = body.thinking;
   if (t === undefined || t === null) return null;
   if (!isObj(t) || (t.type !== "enabled" && t.type !== "disabled")) return `thinking: Input tag '${String(isObj(t) ? t.type : t)}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled'`;
@@ -267,10 +294,26 @@ export function thinkingError(model: { name: string; reasoningEffort: boolean },
   if (body.top_p !== undefined && (typeof body.top_p !== "number" || body.top_p < 0.95)) return `\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. ${THINKING_DOCS}#feature-compatibility`;
   if (isObj(body.tool_choice) && (body.tool_choice.type === "any" || body.tool_choice.type === "tool")) return "Thinking may not be enabled when tool_choice forces tool use.";
   const msgs = body.messages as unknown[];
-  const at = msgs.findLastIndex((m) => isObj(m) && m.role === "assistant");
-  const final = msgs[at] as Obj | undefined;
-  const blocks = Array.isArray(final?.content) ? (final.content as Obj[]) : [];
-  if (blocks.some((b) => isObj(b) && b.type === "tool_use") && !["thinking", "redacted_thinking"].includes(blocks[0]?.type as string)) {
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    if (!isObj(m) || m.role !== "assistant" || !Array.isArray(m.content)) continue;
+    for (let j = 0; j < m.content.length; j++) {
+      const b: unknown = m.content[j];
+      if (!isObj(b)) continue;
+      if (b.type === "thinking" && (typeof b.signature !== "string" || issued.get(b.signature) !== b.thinking)) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+      if (b.type === "redacted_thinking" && (typeof b.data !== "string" || issued.get(b.data) !== "")) return `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`;
+    }
+  }
+  // The final assistant turn runs from the last user message that is not only tool results: its
+  // first assistant message starts the tool-use loop, and Claude thinks at its start (later messages
+  // of the loop may have no thinking of their own).
+  const userAt = msgs.findLastIndex((m) => isObj(m) && m.role === "user" && !(Array.isArray(m.content) && m.content.length > 0 && m.content.every((b) => isObj(b) && b.type === "tool_result")));
+  const turn = msgs.slice(userAt + 1);
+  const calls = turn.some((m) => isObj(m) && m.role === "assistant" && Array.isArray(m.content) && m.content.some((b) => isObj(b) && b.type === "tool_use"));
+  const at = turn.findIndex((m) => isObj(m) && m.role === "assistant") + userAt + 1;
+  const opening = msgs[at] as Obj | undefined;
+  const blocks = Array.isArray(opening?.content) ? (opening.content as Obj[]) : [{ type: "text" }];
+  if (calls && !["thinking", "redacted_thinking"].includes(blocks[0]?.type as string)) {
     return `messages.${at}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(blocks[0]?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. ${THINKING_DOCS}`;
   }
   return null;
