@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
-import { thinkingFor } from "../../mock-fleet/answers";
-import { anthropicRequest, callModel, completeModel, mistralToolCallId, testConnection, THINKING_BUDGET_TOKENS, type CallOptions, type ChatMessage, type ToolCallOut } from "./call";
+import { REDACTED_THINKING_TRIGGER, thinkingFor } from "../../mock-fleet/answers";
+import { anthropicRequest, callModel, completeModel, mistralToolCallId, testConnection, THINKING_BUDGET_TOKENS, type CallOptions, type ChatMessage, type ThinkingBlock, type ToolCallOut } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
 import { estimateMessagesTokens } from "./cost";
@@ -522,7 +522,7 @@ describe("reasoning_effort on a Claude model is extended thinking", () => {
           { role: "tool", tool_call_id: "call_1", content: "391" },
         ],
       },
-      /needs the thinking of the last assistant turn that called tools/,
+      /needs the thinking of the last assistant turn that called tools sent back with the conversation, and that turn's thinking is not known to Mission Control: .* for 24 hours, found by the ids of its tool calls/,
     ],
   ] as [Partial<CallOptions>, RegExp][])("what thinking cannot take (%o) is refused before the call, retryable for a fallback", async (extra, message) => {
     const err = await failure(completeModel(opts("anthropic", { model: SONNET, reasoningEffort: "high", ...extra })));
@@ -532,5 +532,46 @@ describe("reasoning_effort on a Claude model is extended thinking", () => {
     // The same request without reasoning_effort is sent.
     await completeModel(opts("anthropic", { model: SONNET, ...extra }));
     expect((await usage()).totals.ok).toBe(1);
+  });
+
+  describe("a tool loop: the thinking of a turn that called tools comes back in raw.thinking, and goes first in that turn when sent with thinkingBlocks", () => {
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+    const asked = `Use the get_weather tool for Paris ${REDACTED_THINKING_TRIGGER}`;
+    const first = (stream: boolean) => completeModel(opts("anthropic", { model: SONNET, stream, reasoningEffort: "low", tools, toolChoice: "auto", messages: [{ role: "user", content: asked }] }));
+    const loop = (call: ToolCallOut): ChatMessage[] => [
+      { role: "user", content: asked },
+      { role: "assistant", content: "", tool_calls: [{ id: call.id!, type: "function", function: { name: call.name!, arguments: call.arguments } }] },
+      { role: "tool", tool_call_id: call.id!, content: "18 °C" },
+    ];
+
+    it.each([true, false])("stream: %s — thinking and redacted thinking kept whole, none in the answer; turn 2 with them is answered by the model", async (stream) => {
+      const done = await first(stream);
+      expect(done.finishReason).toBe("tool_use");
+      const { toolCalls, thinking } = done.raw as { toolCalls: ToolCallOut[]; thinking: ThinkingBlock[] };
+      expect(thinking).toEqual([
+        { type: "thinking", thinking: thinkingFor(asked), signature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) },
+        { type: "redacted_thinking", data: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) },
+      ]);
+      expect(done.text).toBe("");
+      const next = await completeModel(opts("anthropic", { model: SONNET, stream, reasoningEffort: "low", tools, messages: loop(toolCalls[0]), thinkingBlocks: new Map([[toolCalls[0].id!, thinking]]) }));
+      expect(next.finishReason).toBe("end_turn");
+      expect(next.text).not.toBe("");
+      expect((await usage()).totals.errors.bad_request).toBe(0);
+    });
+
+    it("blocks kept for other tool call ids do not count: refused before the call, as without any", async () => {
+      const done = await first(false);
+      const { toolCalls, thinking } = done.raw as { toolCalls: ToolCallOut[]; thinking: ThinkingBlock[] };
+      const err = await failure(completeModel(opts("anthropic", { model: SONNET, reasoningEffort: "low", tools, messages: loop(toolCalls[0]), thinkingBlocks: new Map([["toolu_other", thinking]]) })));
+      expect(err).toMatchObject({ kind: "bad_request", retryable: true });
+      expect((await usage()).totals.requests).toBe(1);
+    });
+
+    it("the blocks are sent only with thinking: without reasoning_effort the turn goes as it is", () => {
+      const call = { id: "toolu_1", name: "get_weather", arguments: "{}" };
+      const kept = new Map([["toolu_1", [{ type: "thinking" as const, thinking: "t", signature: "s" }]]]);
+      expect(anthropicRequest({ messages: loop(call), thinkingBlocks: kept }).messages[1].content).toEqual([{ type: "tool_use", id: "toolu_1", name: "get_weather", input: {} }]);
+      expect(anthropicRequest({ messages: loop(call), thinkingBlocks: kept, reasoningEffort: "low" }).messages[1].content).toEqual([{ type: "thinking", thinking: "t", signature: "s" }, { type: "tool_use", id: "toolu_1", name: "get_weather", input: {} }]);
+    });
   });
 });

@@ -3,7 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
 import { classifyError, ProviderError, withoutKey, type PartialOutput } from "./errors";
-import { thinkingBudget, type ReasoningEffort } from "./reasoning";
+import { THINKING_KEPT_HOURS, thinkingBudget, type ReasoningEffort } from "./reasoning";
 
 export type { ProviderConfig } from "./client";
 
@@ -32,6 +32,25 @@ export type ChatMessage =
 
 export type { ReasoningEffort } from "./reasoning";
 export { THINKING_BUDGET_TOKENS, thinkingBudget } from "./reasoning";
+
+/**
+ * A block of a Claude answer's extended thinking, as Anthropic returns it and wants it back (unchanged)
+ * at the start of a tool-use turn: readable thinking with its signature, or redacted (encrypted) thinking.
+ */
+export type ThinkingBlock = { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+
+/**
+ * The assistant turns that called tools in the tool loop a conversation ends in (after its last user
+ * message). Anthropic wants the thinking of such a loop's first turn sent back with it when thinking:
+ * Claude thinks at the start of its turn.
+ */
+export function toolLoopTurns(messages: readonly ChatMessage[]): Extract<ChatMessage, { role: "assistant" }>[] {
+  const from = messages.findLastIndex((m) => m.role === "user") + 1;
+  return messages.slice(from).filter((m): m is Extract<ChatMessage, { role: "assistant" }> => m.role === "assistant" && !!m.tool_calls?.length);
+}
+
+/** The thinking kept for an assistant turn, found by any of its tool calls' ids. */
+const keptThinking = (m: Extract<ChatMessage, { role: "assistant" }>, kept: CallOptions["thinkingBlocks"]) => m.tool_calls?.map((c) => kept?.get(c.id)).find((b) => b?.length);
 
 /** OpenAI's tool_choice. */
 export type ChatToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
@@ -95,6 +114,13 @@ export interface CallOptions extends GenerationOptions {
   tools?: unknown;
   /** Sent only with `tools`. */
   toolChoice?: ChatToolChoice;
+  /**
+   * Anthropic with thinking: the thinking of the tool loop's assistant turns (`toolLoopTurns`), by the
+   * id of a tool call each turn made. OpenAI's messages cannot carry it, so Mission Control keeps it
+   * (lib/execution/thinking.ts); each turn found is sent with its blocks first. Without the loop's
+   * first turn's thinking the call is refused, as Anthropic would refuse it.
+   */
+  thinkingBlocks?: ReadonlyMap<string, ThinkingBlock[]>;
   /** Extra request headers, e.g. a vendor beta flag, or `x-mock-fail` in tests. */
   headers?: Record<string, string>;
   /**
@@ -326,9 +352,13 @@ async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGener
   const jsonTool = jsonAnswerTool(opts.responseFormat)?.name ?? null;
   let text = "";
   const toolCalls: ToolCallOut[] = [];
-  // Thinking blocks come first; they are not the answer (their tokens are in output_tokens).
+  // Thinking blocks come first; they are not the answer (their tokens are in output_tokens), but are
+  // returned in `raw.thinking` for the caller to keep when the answer calls tools.
+  const thinking: ThinkingBlock[] = [];
   for (const b of res.content) {
     if (b.type === "text") text += b.text;
+    else if (b.type === "thinking") thinking.push({ type: "thinking", thinking: b.thinking, signature: b.signature });
+    else if (b.type === "redacted_thinking") thinking.push({ type: "redacted_thinking", data: b.data });
     else if (b.type === "tool_use" && b.name === jsonTool) text += JSON.stringify(b.input ?? {});
     else if (b.type === "tool_use") toolCalls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
   }
@@ -341,7 +371,7 @@ async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGener
     text,
     usage: { inputTokens: u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0), outputTokens: u.output_tokens, cachedInputTokens: cached },
     finishReason: jsonTool && res.stop_reason === "tool_use" ? "end_turn" : (res.stop_reason ?? null),
-    raw: { id: res.id, toolCalls: toolCalls.length ? toolCalls : undefined },
+    raw: { id: res.id, toolCalls: toolCalls.length ? toolCalls : undefined, thinking: thinking.length ? thinking : undefined },
   };
 }
 
@@ -417,6 +447,8 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   let stopped = false;
   // By content block index; the input arrives as JSON text in input_json_delta pieces.
   const toolCalls = new Map<number, ToolCallOut>();
+  // Thinking blocks by index: not the answer, kept whole (thinking, signature, redacted data) in raw.thinking.
+  const thinking = new Map<number, ThinkingBlock>();
   let reportedOutput: number | null = null;
   try {
     for await (const event of stream) {
@@ -434,10 +466,15 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
         case "content_block_start":
           if (event.content_block.type === "tool_use" && event.content_block.name === jsonTool) jsonBlock = event.index;
           else if (event.content_block.type === "tool_use") toolCalls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: "" });
+          else if (event.content_block.type === "thinking") thinking.set(event.index, { type: "thinking", thinking: event.content_block.thinking, signature: event.content_block.signature });
+          else if (event.content_block.type === "redacted_thinking") thinking.set(event.index, { type: "redacted_thinking", data: event.content_block.data });
           break;
-        case "content_block_delta":
-          // thinking_delta and signature_delta (extended thinking) are not the answer: skipped.
-          if (event.delta.type === "text_delta" || (event.delta.type === "input_json_delta" && event.index === jsonBlock)) {
+        case "content_block_delta": {
+          // thinking_delta and signature_delta (extended thinking) are not the answer: kept apart.
+          const thought = thinking.get(event.index);
+          if (thought?.type === "thinking" && event.delta.type === "thinking_delta") thought.thinking += event.delta.thinking;
+          else if (thought?.type === "thinking" && event.delta.type === "signature_delta") thought.signature = event.delta.signature;
+          else if (event.delta.type === "text_delta" || (event.delta.type === "input_json_delta" && event.index === jsonBlock)) {
             const piece = event.delta.type === "text_delta" ? event.delta.text : event.delta.partial_json;
             text += piece;
             yield { type: "delta", text: piece };
@@ -446,6 +483,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
             if (call) call.arguments += event.delta.partial_json;
           }
           break;
+        }
         case "message_delta":
           outputTokens = reportedOutput = event.usage.output_tokens;
           finishReason = event.delta.stop_reason ?? finishReason;
@@ -470,7 +508,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
     }
     if (finishReason === "tool_use") finishReason = "end_turn";
   }
-  yield { type: "done", text, usage: { inputTokens, outputTokens, cachedInputTokens }, finishReason, raw: { id, toolCalls: calls.length ? calls : undefined } };
+  yield { type: "done", text, usage: { inputTokens, outputTokens, cachedInputTokens }, finishReason, raw: { id, toolCalls: calls.length ? calls : undefined, thinking: thinking.size ? [...thinking.values()] : undefined } };
 }
 
 // temperature and top_p are gone from the SDK's types (newer models refuse them); the models in the catalog take them.
@@ -498,7 +536,7 @@ function jsonAnswerTool(format: ResponseFormat | undefined): Anthropic.Tool | nu
  * response_format a tool the model must call. `seed` has no Anthropic counterpart and is not sent
  * (OpenAI's own seed is best effort).
  */
-export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice"> & GenerationOptions): AnthropicRequest {
+export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks"> & GenerationOptions): AnthropicRequest {
   if (opts.temperature !== undefined && opts.temperature > 1) {
     throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
   }
@@ -521,7 +559,8 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
       if (last?.role === "user" && Array.isArray(last.content) && last.content.every((b) => b.type === "tool_result")) last.content.push(result);
       else messages.push({ role: "user", content: [result] });
     } else if (m.role === "assistant" && m.tool_calls?.length) {
-      const blocks: Anthropic.ContentBlockParam[] = m.content ? [{ type: "text", text: m.content }] : [];
+      // With thinking, the turn's kept thinking goes first, as Claude wrote it.
+      const blocks: Anthropic.ContentBlockParam[] = [...((budget && keptThinking(m, opts.thinkingBlocks)) || []), ...(m.content ? [{ type: "text" as const, text: m.content }] : [])];
       for (const c of m.tool_calls) blocks.push({ type: "tool_use", id: c.id, name: c.function.name, input: toolInput(c) });
       messages.push({ role: "assistant", content: blocks });
     } else if (m.role === "user" && m.parts) messages.push({ role: "user", content: m.parts.map(anthropicPart).filter((b) => b.type !== "text" || b.text !== "") });
@@ -556,19 +595,24 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
 /**
  * What extended thinking does not take (Anthropic's feature compatibility), refused before the call
  * like the rest: a temperature other than 1, top_p under 0.95, a forced tool (tool_choice "required"
- * or named, and a JSON response_format, which is one), and a conversation whose last assistant turn
- * called tools, which must start with that turn's thinking blocks — OpenAI's messages do not carry them.
+ * or named, and a JSON response_format, which is one), and a conversation that ends in a tool loop
+ * whose first turn's thinking is not in `thinkingBlocks` — Anthropic wants it back first in that turn,
+ * and OpenAI's messages do not carry it.
  */
-function refuseWithThinking(opts: Pick<CallOptions, "messages" | "toolChoice"> & GenerationOptions) {
+function refuseWithThinking(opts: Pick<CallOptions, "messages" | "toolChoice" | "thinkingBlocks"> & GenerationOptions) {
   const what = "reasoning_effort on an Anthropic model is extended thinking, which";
   const instead = "or choose a reasoning model of another provider.";
   if (opts.temperature !== undefined && opts.temperature !== 1) throw unsupported(`${what} takes no temperature other than 1; leave temperature out (or send 1), ${instead}`);
   if (opts.topP !== undefined && opts.topP < 0.95) throw unsupported(`${what} takes top_p only from 0.95 to 1; leave top_p out, ${instead}`);
   if (opts.responseFormat && opts.responseFormat.type !== "text") throw unsupported(`${what} cannot be combined with a JSON response_format (sent to Claude as a tool it must call); send one of the two, ${instead}`);
   if (opts.toolChoice === "required" || typeof opts.toolChoice === "object") throw unsupported(`${what} lets the model choose whether to call a tool: tool_choice may be "auto" or "none"; ${instead}`);
-  const last = opts.messages.findLast((m) => m.role === "assistant");
-  if (last?.role === "assistant" && last.tool_calls?.length) {
-    throw unsupported(`${what} needs the thinking of the last assistant turn that called tools sent back with the conversation, and OpenAI's messages do not carry it; leave reasoning_effort out while the conversation's last assistant turn is tool calls, ${instead}`);
+  const opening = toolLoopTurns(opts.messages)[0];
+  if (opening && !keptThinking(opening, opts.thinkingBlocks)) {
+    throw unsupported(
+      `${what} needs the thinking of the last assistant turn that called tools sent back with the conversation, and that turn's thinking is not known to Mission Control: ` +
+        `it keeps the thinking of a Claude answer with tool calls, made with reasoning_effort, for your team for ${THINKING_KEPT_HOURS} hours, found by the ids of its tool calls — this turn was made by another model, with another team's key, or longer ago. ` +
+        `Send the tool calls back with the ids they were returned with, or leave reasoning_effort out until the conversation's last assistant turn is text, ${instead}`,
+    );
   }
 }
 

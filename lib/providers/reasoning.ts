@@ -23,6 +23,13 @@ export function thinkingBudget(kind: string, effort: ReasoningEffort | undefined
 }
 
 /**
+ * How long Mission Control keeps the thinking of a Claude answer that called tools (by the team and
+ * the tool call ids), for the conversation's next turn to send back; older thinking is not looked up
+ * and is pruned. An agent loop's next turn follows within seconds or minutes.
+ */
+export const THINKING_KEPT_HOURS = 24;
+
+/**
  * Mistral's reasoning models answer with thinking chunks inside the message's content, which the
  * adapter does not tell apart from the answer: no reasoning_effort is sent to a Mistral model, and
  * its flag cannot be ticked.
