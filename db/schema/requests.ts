@@ -46,6 +46,25 @@ export const requests = pgTable(
   ],
 );
 
+/**
+ * The thinking of a Claude answer made with extended thinking that called tools, kept for the
+ * conversation's next turn, which must send it back first and cannot in OpenAI's messages: one row
+ * per tool call id the caller received, for the team whose call it was and the model that thought
+ * it. Read for THINKING_KEPT_HOURS (lib/providers/reasoning.ts), then pruned (lib/execution/thinking.ts).
+ */
+export const thinkingBlocks = pgTable(
+  "thinking_blocks",
+  {
+    teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    toolCallId: text("tool_call_id").notNull(),
+    model: text("model").notNull(),
+    /** As Anthropic returned them, unchanged: their signatures cover them. */
+    blocks: jsonb("blocks").$type<({ type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string })[]>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.toolCallId] }), index("thinking_blocks_created_idx").on(t.createdAt)],
+);
+
 /** Prompt and answer text, kept apart so scans of `requests` stay narrow. */
 export const requestPayloads = pgTable("request_payloads", {
   requestId: uuid("request_id").primaryKey().references(() => requests.id, { onDelete: "cascade" }),

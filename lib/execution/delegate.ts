@@ -8,7 +8,7 @@ import type { AnalyseInput } from "@/lib/analysis/types";
 import { reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, thinkingBudget, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions } from "@/lib/providers/call";
+import { callModel, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
 import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
@@ -16,6 +16,7 @@ import { capabilityReasons, capabilityWithout, capabilityWords, combineAllowList
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
+import { findThinking, keepThinking, thinkingOf } from "./thinking";
 import { recordRequest } from "./writer";
 
 export type DelegateInput = {
@@ -339,11 +340,23 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     }
     settleInMemory(db, reservation, total - extra);
   };
+  // A Claude model that thinks, on a conversation ending in a tool loop, needs the loop's thinking
+  // back (lib/execution/thinking.ts): read once, and only then — no other call pays a statement for it.
+  let kept: ReturnType<typeof findThinking> | undefined;
+  const keptThinking = async (fm: FleetModel) => {
+    if (!thinkingBudget(fm.config.kind, effortFor(fm))) return undefined;
+    const ids = toolLoopTurns(messages).flatMap((m) => (m.tool_calls ?? []).map((c) => c.id));
+    if (!ids.length) return undefined;
+    // Unreadable, it is not known: the call is refused for this model, as for thinking not kept, and falls back.
+    kept ??= findThinking(db, input.teamId, ids).catch((e: unknown) => (console.error("[thinking] could not read kept thinking", e), []));
+    return thinkingOf(await kept, fm.model.name);
+  };
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
   for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
     let emitted = false;
     try {
+      const thinkingBlocks = await keptThinking(fm);
       for await (const ev of callModel({
         provider: fm.config,
         model: fm.model.name,
@@ -351,6 +364,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         maxTokens: maxOut,
         ...input.generation,
         reasoningEffort: effortFor(fm),
+        thinkingBlocks,
         timeoutMs: Math.min(input.constraints?.maxTimeMs ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
         // A plain (not streamed) request, once sent, is the provider's to finish: closing the
         // connection does not take back what it bills. So the caller's stop does not cut it (we
@@ -439,6 +453,12 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     // Both must be durable before the answer ends: the cost is settled in memory here and the
     // writer commits it with the row, in one statement (lib/execution/writer.ts).
     settleHolds(cost);
+    // Thinking that ended in tool calls is kept before the answer ends, for the caller's next turn. A
+    // failure to keep it does not undo an answer that was billed: that next turn is then refused for
+    // this model (its thinking unknown) and falls back.
+    const thought = (done.raw as { thinking?: ThinkingBlock[] } | undefined)?.thinking;
+    const callIds = ((result.toolCalls as ToolCallOut[] | undefined) ?? []).flatMap((c) => (c.id ? [c.id] : []));
+    const keeping = thought && callIds.length ? keepThinking(db, { teamId: input.teamId, model: fm.model.name, toolCallIds: callIds, blocks: thought }).catch((e: unknown) => console.error("[thinking] could not keep the thinking of a tool call", e)) : null;
     await recordRequest(db, {
       ...base,
       status: "ok",
@@ -454,6 +474,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       // An answer made only of tool calls is recorded as those calls, not as an empty answer.
       response: done.text || (result.toolCalls ? `[tool calls] ${JSON.stringify(result.toolCalls)}` : ""),
     });
+    await keeping;
     const recorded = performance.now();
     result.timings.recordMs = recorded - answeredAt;
     result.timings.totalMs = recorded - started;

@@ -522,7 +522,7 @@ describe("reasoning_effort on a Claude model is extended thinking", () => {
           { role: "tool", tool_call_id: "call_1", content: "391" },
         ],
       },
-      /needs the thinking of the last assistant turn that called tools sent back with the conversation, and that turn's thinking is not known to Mission Control: .* for 24 hours, found by the ids of its tool calls/,
+      /needs the thinking of the last assistant turn that called tools sent back, and that turn's thinking is not known to Mission Control: .* for 24 hours, by the ids of its tool calls/,
     ],
   ] as [Partial<CallOptions>, RegExp][])("what thinking cannot take (%o) is refused before the call, retryable for a fallback", async (extra, message) => {
     const err = await failure(completeModel(opts("anthropic", { model: SONNET, reasoningEffort: "high", ...extra })));

@@ -609,9 +609,9 @@ function refuseWithThinking(opts: Pick<CallOptions, "messages" | "toolChoice" | 
   const opening = toolLoopTurns(opts.messages)[0];
   if (opening && !keptThinking(opening, opts.thinkingBlocks)) {
     throw unsupported(
-      `${what} needs the thinking of the last assistant turn that called tools sent back with the conversation, and that turn's thinking is not known to Mission Control: ` +
-        `it keeps the thinking of a Claude answer with tool calls, made with reasoning_effort, for your team for ${THINKING_KEPT_HOURS} hours, found by the ids of its tool calls — this turn was made by another model, with another team's key, or longer ago. ` +
-        `Send the tool calls back with the ids they were returned with, or leave reasoning_effort out until the conversation's last assistant turn is text, ${instead}`,
+      `${what} needs the thinking of the last assistant turn that called tools sent back, and that turn's thinking is not known to Mission Control: ` +
+        `it keeps a Claude answer's thinking for your team for ${THINKING_KEPT_HOURS} hours, by the ids of its tool calls, so a turn made by another model, with another team's key or longer ago is not found. ` +
+        `Send the tool calls back with the ids they were returned with, or leave reasoning_effort out until the last assistant turn is text, ${instead}`,
     );
   }
 }
