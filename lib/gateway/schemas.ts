@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { THINKING_BUDGETS_IN_WORDS } from "@/lib/providers/reasoning";
+import { THINKING_BUDGETS_IN_WORDS, THINKING_KEPT_HOURS } from "@/lib/providers/reasoning";
 
 /** Schemas of the /api/v1 bodies; the OpenAPI document is generated from these same objects. */
 
@@ -156,7 +156,7 @@ export const chatCompletionRequestSchema = z
       .enum(["none", "minimal", "low", "medium", "high", "xhigh"], { error: 'reasoning_effort must be "none", "minimal", "low", "medium", "high" or "xhigh".' })
       .nullish()
       .describe(
-        `Only reasoning models take it (GET /models: capabilities.reasoning_effort): with "auto" the router picks among them; a named model without it is refused with a 400. "none" asks for no reasoning, which every model honours. On Claude models it is extended thinking with a budget of ${THINKING_BUDGETS_IN_WORDS}, on top of max_tokens and billed as output; the answer is the text alone.`,
+        `Only reasoning models take it (GET /models: capabilities.reasoning_effort): with "auto" the router picks among them; a named model without it is refused with a 400. "none" asks for no reasoning, which every model honours. On Claude models it is extended thinking with a budget of ${THINKING_BUDGETS_IN_WORDS}, on top of max_tokens and billed as output; the answer is the text alone. In a tool loop, the thinking of a Claude answer that called tools is kept for your team for ${THINKING_KEPT_HOURS} hours and sent back with the next turn that returns its tool call ids.`,
       ),
   })
   .loose()
