@@ -16,7 +16,9 @@ const kept = sql.raw(`interval '${THINKING_KEPT_HOURS} hours'`);
 /**
  * Keeps `blocks` under each of the answer's tool call ids, in one statement that also deletes the
  * rows past the limit (only these writes pay for the pruning, and it stays small: what expired since
- * the last such answer, found by the created_at index).
+ * the last such answer, found by the created_at index). An id kept before is kept anew (ids are the
+ * vendor's, so this is a loop re-sent, or a restarted test fleet's); the pruning leaves those rows to
+ * the insert, as one statement may not both delete and update a row.
  */
 export async function keepThinking(db: Db, row: { teamId: string; model: string; toolCallIds: string[]; blocks: ThinkingBlock[] }): Promise<void> {
   if (!row.toolCallIds.length || !row.blocks.length) return;
@@ -25,10 +27,10 @@ export async function keepThinking(db: Db, row: { teamId: string; model: string;
     sql`, `,
   );
   await db.execute(sql`
-    with pruned as (delete from ${thinkingBlocks} where ${thinkingBlocks.createdAt} < now() - ${kept})
+    with pruned as (delete from ${thinkingBlocks} where ${thinkingBlocks.createdAt} < now() - ${kept} and not (${thinkingBlocks.teamId} = ${row.teamId} and ${thinkingBlocks.toolCallId} in (${ids})))
     insert into ${thinkingBlocks} (team_id, tool_call_id, model, blocks)
     select ${row.teamId}, id, ${row.model}, ${JSON.stringify(row.blocks)}::jsonb from unnest(array[${ids}]::text[]) as id
-    on conflict do nothing`);
+    on conflict (team_id, tool_call_id) do update set model = excluded.model, blocks = excluded.blocks, created_at = excluded.created_at`);
 }
 
 /** The thinking kept for this team under any of these tool call ids, younger than the limit: one indexed read. */

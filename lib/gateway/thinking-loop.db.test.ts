@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requests, thinkingBlocks } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createUser } from "@/lib/auth/users";
+import { findThinking, keepThinking } from "@/lib/execution/thinking";
 import { THINKING_KEPT_HOURS } from "@/lib/providers/reasoning";
 import { createTeam } from "@/lib/teams/service";
 import { answerFor, thinkingFor } from "@/mock-fleet/answers";
@@ -110,6 +111,17 @@ describe(`an agent loop with reasoning_effort on a Claude model keeps its thinki
     );
     await firstTurn(false, "Nice");
     expect(await fx.db.select().from(thinkingBlocks).where(eq(thinkingBlocks.toolCallId, call.id))).toEqual([]);
+  });
+
+  it("a tool call id kept again (a loop re-sent, a restarted fleet's ids) keeps the newest thinking, whether the old row is fresh or past the limit", async () => {
+    const id = `toolu_reused_${Date.now()}`;
+    const block = (text: string) => [{ type: "thinking" as const, thinking: text, signature: Buffer.from(text).toString("base64") }];
+    await keepThinking(fx.db, { teamId: fx.team.id, model: SONNET, toolCallIds: [id], blocks: block("first") });
+    await keepThinking(fx.db, { teamId: fx.team.id, model: SONNET, toolCallIds: [id], blocks: block("second") });
+    expect((await findThinking(fx.db, fx.team.id, [id])).map((r) => r.blocks)).toEqual([block("second")]);
+    await fx.db.update(thinkingBlocks).set({ createdAt: sql`now() - interval '${sql.raw(String(THINKING_KEPT_HOURS))} hours' - interval '1 minute'` }).where(eq(thinkingBlocks.toolCallId, id));
+    await keepThinking(fx.db, { teamId: fx.team.id, model: SONNET, toolCallIds: [id], blocks: block("third") });
+    expect((await findThinking(fx.db, fx.team.id, [id])).map((r) => r.blocks)).toEqual([block("third")]);
   });
 
   it("only a Claude-with-thinking call on a tool loop reads kept thinking, and only its answers with tool calls write it: other calls send no statement about it", async () => {
