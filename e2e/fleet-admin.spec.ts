@@ -182,6 +182,31 @@ test.describe("model capabilities", () => {
     await expect(add).toContainText("Reasoning effort: a reasoning model whose endpoint takes OpenAI's reasoning_effort");
   });
 
+  test("an add the server refuses keeps everything typed, with the reason beside the field", async ({ page }) => {
+    const name = `refused-${Date.now().toString(36)}`;
+    await page.goto("/t/demo/admin/models");
+    const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
+    await add.getByLabel("Provider").selectOption({ label: "Anthropic" });
+    await add.getByLabel("Model id").fill(name);
+    await add.getByLabel("Display name").fill("Refused");
+    await add.getByLabel("Input $/M", { exact: true }).fill("-1");
+    await add.getByLabel("Output $/M").fill("4");
+    await add.getByLabel("Context window").fill("100000");
+    await add.getByLabel("Tool calling").check();
+    await add.getByRole("button", { name: "Add model" }).click();
+    await expect(add.getByText("Prices cannot be negative.", { exact: true })).toBeVisible();
+    await expect(add.getByRole("status")).toHaveCount(0);
+    await expect(add.getByLabel("Provider").locator("option:checked")).toHaveText("Anthropic");
+    await expect(add.getByLabel("Model id")).toHaveValue(name);
+    await expect(add.getByLabel("Display name")).toHaveValue("Refused");
+    // The field's label now carries its error too.
+    await expect(add.getByRole("textbox", { name: /^Input \$\/M Prices cannot be negative\./ })).toHaveValue("-1");
+    await expect(add.getByLabel("Output $/M")).toHaveValue("4");
+    await expect(add.getByLabel("Context window")).toHaveValue("100000");
+    await expect(add.getByLabel("Tool calling")).toBeChecked();
+    await expect(page.getByTestId(`model-${name}`)).toHaveCount(0);
+  });
+
   test("the reasoning effort box says what it means for the provider's kind, and cannot be ticked for a Mistral model", async ({ page }) => {
     await page.goto("/t/demo/admin/models");
     const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
@@ -222,6 +247,12 @@ test.describe("model capabilities", () => {
     // The form says so once the action has finished (leaving before would abort its refresh).
     await expect(add.getByRole("status")).toHaveText(`${name} was added to OpenAI. It is disabled: tick Enabled on its row above and save to let calls use it.`);
     await expect(add.getByRole("button", { name: "Add model" })).toBeEnabled();
+    // The form is empty for the next model; the message stays.
+    for (const field of ["Model id", "Display name", "Output $/M", "Context window"]) await expect(add.getByLabel(field)).toHaveValue("");
+    await expect(add.getByLabel("Input $/M", { exact: true })).toHaveValue("");
+    await expect(add.getByLabel("Enabled")).toBeChecked();
+    await expect(add.getByLabel("Reasoning effort")).not.toBeChecked();
+    await expect(add.getByRole("status")).toContainText(`${name} was added to OpenAI.`);
     await page.goto("/t/demo/models");
     await expect(reasoning()).toHaveText("yes");
 

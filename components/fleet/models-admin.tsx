@@ -7,7 +7,7 @@ import { updateModelAction, createModelAction } from "@/lib/execution/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
 import { useTeam } from "@/components/shell/team-context";
-import { useFormAction } from "@/components/ui/use-form-action";
+import { useFormAction, useResetOnSuccess } from "@/components/ui/use-form-action";
 
 type ModelRow = {
   id: string;
@@ -122,13 +122,15 @@ export function ModelsAdmin({ models, providers }: { models: ModelRow[]; provide
   const team = useTeam();
   const [state, action, pending] = useFormAction(createModelAction);
   const [providerId, setProviderId] = useState(providers[0]?.id ?? "");
+  const form = useResetOnSuccess(state);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-3">
       {models.map((m) => (
         <ModelRowForm key={m.id} m={m} />
       ))}
-      <form onSubmit={action} className="space-y-2 rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
+      {/* Emptied after an add; the provider goes back to the first too, which the select's state must follow. */}
+      <form ref={form} onSubmit={action} onReset={() => setProviderId(providers[0]?.id ?? "")} className="space-y-2 rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
         <h3 className="font-medium">Add a model</h3>
         <input type="hidden" name="teamId" value={team.id} />
         <div className="grid gap-2 sm:grid-cols-4">

@@ -1,12 +1,12 @@
 "use client";
 
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useState, useTransition } from "react";
 import { createProviderAction, testProviderAction, updateProviderAction } from "@/lib/execution/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage, Input, Select } from "@/components/ui/form";
 import { Badge } from "@/components/ui/empty-state";
 import { useTeam } from "@/components/shell/team-context";
-import { useFormAction } from "@/components/ui/use-form-action";
+import { useFormAction, useResetOnSuccess } from "@/components/ui/use-form-action";
 
 type ProviderRow = { id: string; kind: string; name: string; baseUrl: string; apiKeyHint: string | null; hasKey: boolean; local: boolean; enabled: boolean };
 
@@ -83,11 +83,7 @@ function ProviderCard({ p }: { p: ProviderRow }) {
 export function ProvidersAdmin({ providers }: { providers: ProviderRow[] }) {
   const team = useTeam();
   const [state, action, pending] = useFormAction(createProviderAction);
-  const form = useRef<HTMLFormElement>(null);
-  // Empty the form once the provider exists, so a second click cannot try to add it again.
-  useEffect(() => {
-    if (state?.ok) form.current?.reset();
-  }, [state]);
+  const form = useResetOnSuccess(state);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-4">

@@ -1,6 +1,6 @@
 "use client";
 
-import { startTransition, useActionState, type FormEvent } from "react";
+import { startTransition, useActionState, useEffect, useRef, type FormEvent } from "react";
 import { useTeam } from "@/components/shell/team-context";
 
 /**
@@ -15,6 +15,19 @@ export function useFormAction<S>(action: (prev: S | null, form: FormData) => Pro
     startTransition(() => dispatch(form));
   };
   return [state, onSubmit, pending] as const;
+}
+
+/**
+ * A ref for a form that adds something: the form empties once its action succeeds, ready for the
+ * next one (and a second click cannot add the same thing again); a refused submission keeps what
+ * was typed.
+ */
+export function useResetOnSuccess(state: { ok: boolean } | null) {
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (state?.ok) form.current?.reset();
+  }, [state]);
+  return form;
 }
 
 /**
