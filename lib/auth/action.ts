@@ -3,6 +3,7 @@ import { getDb, type Db } from "@/db";
 import { UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors, type FieldLabels } from "@/lib/forms";
 import { DelegateError } from "@/lib/execution/errors";
+import { RateLimitedError } from "@/lib/ratelimit";
 import { ForbiddenError, requireScope, type Scope } from "./scopes";
 import { currentUserId, teamContext, type TeamContext } from "./session";
 import { isSiteAdmin } from "./users";
@@ -38,6 +39,8 @@ function failure(e: unknown, labels?: FieldLabels): { ok: false; error: string; 
   if (e instanceof ForbiddenError) return { ok: false, error: e.message };
   // The delegate path's typed refusals (unknown model, over budget, every provider failed) say what to change.
   if (e instanceof DelegateError) return { ok: false, error: e.message };
+  // The team's rate limit: which limit, and how long to wait.
+  if (e instanceof RateLimitedError) return { ok: false, error: e.message };
   console.error("[action] unexpected error", e);
   return { ok: false, error: "Something went wrong on our side; nothing was changed. Please try again." };
 }

@@ -2,9 +2,10 @@ import { and, eq, gte, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db";
 import { invalidateBudgets } from "@/lib/budgets";
-import { apiKeys, budgets, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests, teams } from "@/db/schema";
+import { apiKeys, budgets, memberships, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests, teams } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
 import { createApiKey } from "@/lib/auth/api-keys";
+import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import { delegate } from "@/lib/execution/delegate";
 import { BudgetExceededError } from "@/lib/execution/errors";
@@ -12,14 +13,17 @@ import { invalidateFleet } from "@/lib/execution/fleet";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { formatUsd } from "@/lib/format";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
-import { createTeam } from "@/lib/teams/service";
+import { createTeam, removeMember } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
 import { countStatements, driverName, freshDb } from "@/test/db";
+import { startRunAction } from "./actions";
 import { executeRun } from "./runner";
 import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
 import { archivePipeline, cancelRun, createPipeline, getRun, listPipelines, listRuns, rateStep, retryStep, startRun, updatePipeline, waitForRun, type RunView } from "./service";
 import type { StepDef } from "./schemas";
 import { runSynthesis } from "./synthesis";
+
+vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let fleet: Awaited<ReturnType<typeof startMockFleet>>;
@@ -615,6 +619,86 @@ describe(`a rate-limited step on ${driverName}`, () => {
     expect(run.status).toBe("cancelled");
     expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "cancelled"]);
     expect(run.steps[1].waiting).toBeNull();
+  });
+});
+
+describe(`a run started from the dashboard on ${driverName}`, () => {
+  it("counts against the team's request limit: its steps wait for it, and a start past it is refused saying how long to wait", async () => {
+    const t = await limitedTeam();
+    secondsBeforeMinuteTurns(40);
+    setTestSession(userId);
+    try {
+      const input = "Write a slogan for a bakery.";
+      const first = await startRunAction({ teamId: t.teamId, pipelineId: t.pipelineId, input });
+      if (!first.ok) throw new Error(first.error);
+      // The start took this minute's one request, so the first step waits for the next minute.
+      await until(async () => !!(await getRun(db, t.teamId, first.data.runId))!.steps[0].waiting, 10_000);
+      expect((await getRun(db, t.teamId, first.data.runId))!.steps[0].waiting!.message).toMatch(/^Waiting for the rate limit — retrying in (39|40) s\. This team made its 1 requests this minute\.$/);
+
+      const runsBefore = await db.$count(pipelineRuns, eq(pipelineRuns.teamId, t.teamId));
+      expect(await startRunAction({ teamId: t.teamId, pipelineId: t.pipelineId, input })).toEqual({
+        ok: false,
+        error: expect.stringMatching(/^This team made its 1 requests this minute\. Retry in (39|40) s, or ask an admin to raise the limit\.$/),
+      });
+      expect(await db.$count(pipelineRuns, eq(pipelineRuns.teamId, t.teamId))).toBe(runsBefore);
+      expect((await fleet.usage()).totals.requests).toBe(0);
+      await cancelRun(db, t.teamId, first.data.runId);
+      expect((await waitForRun(db, t.teamId, first.data.runId, 5_000)).status).toBe("cancelled");
+    } finally {
+      setTestSession(undefined);
+    }
+  });
+});
+
+describe(`removing a member on ${driverName}`, () => {
+  it("cancels the runs they started from the dashboard — a running one mid-step, billed for what it streamed, and a queued one — with the reason on each; others' runs go on", async () => {
+    const rosa = await createUser(db, { name: "Rosa", email: "rosa@t.test", password: "password-123" });
+    await db.insert(memberships).values({ teamId, userId: rosa.id, role: "member" });
+    await stopPipelineRunner();
+    await startPipelineRunner({ db, concurrency: 1 });
+    try {
+      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+      const p = await createPipeline(db, { teamId, userId, name: "slow, then removed", steps: threeSteps });
+      const input = "Write a detailed plan for a bake sale with many sections.";
+      const running = await startRun(db, { teamId, pipelineId: p.id, input, userId: rosa.id });
+      await until(async () => {
+        const r = (await getRun(db, teamId, running.id))!;
+        return r.steps[1].status === "running" && (r.steps[1].output?.length ?? 0) > 0;
+      });
+      const queued = await startRun(db, { teamId, pipelineId: p.id, input, userId: rosa.id });
+      const owners = await startRun(db, { teamId, pipelineId: p.id, input, userId });
+      expect((await getRun(db, teamId, queued.id))!.status).toBe("queued");
+
+      const t0 = Date.now();
+      const removed = await removeMember(db, { teamId, userId: rosa.id, actorUserId: userId, actorRole: "owner" });
+      const reason = "Cancelled because rosa@t.test was removed from the team.";
+      const stopped = await waitForRun(db, teamId, running.id, 5_000);
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      expect(stopped).toMatchObject({ status: "cancelled", error: reason });
+      expect(stopped.steps.map((s) => s.status)).toEqual(["succeeded", "cancelled", "cancelled"]);
+      // The step's call stopped and was billed for what it had streamed, as a cancel by hand is.
+      const mid = stopped.steps[1];
+      expect(mid.error).toBe("Cancelled while running.");
+      expect(mid.outputTokens).toBeGreaterThan(0);
+      expect(mid.costMicros).toBeGreaterThan(0);
+      const rows = await db.select().from(requests).where(eq(requests.pipelineRunId, running.id));
+      expect(rows).toHaveLength(2);
+      expect(rows.find((r) => r.id !== stopped.steps[0].requestId)!.costMicros).toBe(mid.costMicros);
+      expect(stopped.costMicros).toBe(stopped.steps[0].costMicros + mid.costMicros);
+
+      const never = await waitForRun(db, teamId, queued.id, 5_000);
+      expect(never).toMatchObject({ status: "cancelled", error: reason });
+      expect(never.steps.map((s) => s.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
+      expect(await db.$count(requests, eq(requests.pipelineRunId, queued.id))).toBe(0);
+      expect(removed).toMatchObject({ cancelledRuns: 2 });
+
+      // The owner's run, queued behind them, runs to the end.
+      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+      expect((await waitForRun(db, teamId, owners.id)).status).toBe("succeeded");
+    } finally {
+      await stopPipelineRunner();
+      await startPipelineRunner({ db, concurrency: 4 });
+    }
   });
 });
 

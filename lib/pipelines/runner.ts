@@ -5,7 +5,7 @@ import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResu
 import { DelegateError, KeyRevokedError } from "@/lib/execution/errors";
 import { formatUsdApart } from "@/lib/format";
 import { limitIdOf } from "@/lib/auth/api-keys";
-import { admitCall, apiKeyBuckets, RateLimitedError, type Bucket } from "@/lib/ratelimit";
+import { admitCall, apiKeyBuckets, RateLimitedError, teamBuckets, type Bucket } from "@/lib/ratelimit";
 import { outputAllowance, StepStopError } from "./caps";
 import type { StepDef } from "./schemas";
 import { synthesisStream, type SynthesisResult } from "./synthesis";
@@ -255,16 +255,17 @@ async function runStep(db: Db, run: RunRow, row: StepRow, claim: string, outputs
     const prompt = renderTemplate(def.template, { input: run.input, steps: outputs });
     // A run started with an API key keeps to that key's model allow-list, as its direct calls do,
     // and stops once the key is revoked (reserve alone refuses it only for a minute after).
-    // Its calls count against the key's and the team's rate limits too, as the key's own calls do.
+    // Its calls count against the key's and the team's rate limits too, as the key's own calls do;
+    // a run started from the dashboard's against the team's.
     const [key] = details.apiKeyId ? await db.select().from(apiKeys).where(eq(apiKeys.id, details.apiKeyId)) : [];
     if (key?.revokedAt) throw new KeyRevokedError();
-    const buckets = key && (await apiKeyBuckets(db, { ...key, limitId: limitIdOf(key) }));
+    const buckets = key ? await apiKeyBuckets(db, { ...key, limitId: limitIdOf(key) }) : await teamBuckets(db, run.teamId);
     const common = {
       teamId: run.teamId,
       userId: run.startedBy,
       apiKeyId: details.apiKeyId ?? null,
       modelAllowList: key?.modelAllowList.length ? key.modelAllowList : undefined,
-      tokenGate: buckets ? (maxTokens: number) => admitWaiting(buckets, maxTokens) : undefined,
+      tokenGate: (maxTokens: number) => admitWaiting(buckets, maxTokens),
       source: "pipeline" as const,
       pipelineRunId: run.id,
       signal: ctl.signal,

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db";
 import { models, pipelineRuns, pipelines, pipelineSteps, ratings, type Pipeline } from "@/db/schema";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
+import { rateLimiter, teamBuckets } from "@/lib/ratelimit";
 import { rateRequest, type RatingInput } from "@/lib/ratings/service";
 import { refuseUnaffordableStart } from "./holds";
 import { dispatchRun, queuedReason, queuedReasons } from "./queue";
@@ -159,7 +160,8 @@ export async function listRuns(db: Db, teamId: string, opts: { pipelineId?: stri
  * Starts a run of a saved pipeline: one run row and one pending row per step (each carrying its
  * definition as it is now, so editing the pipeline later does not change this run), then hands
  * the run to the runner. Returns at once; follow progress with `getRun`. Refuses with the budget's
- * `BudgetExceededError` (402) when a hard budget cannot hold even the first stage's calls.
+ * `BudgetExceededError` (402) when a hard budget cannot hold even the first stage's calls, and a
+ * start without an API key (the dashboard's) with `RateLimitedError` past the team's requests per minute.
  */
 export async function startRun(db: Db, input: { teamId: string; pipelineId: string; input: string; userId?: string | null; apiKeyId?: string | null }): Promise<RunView> {
   const p = await getPipeline(db, input.teamId, input.pipelineId);
@@ -167,6 +169,9 @@ export async function startRun(db: Db, input: { teamId: string; pipelineId: stri
   if (!input.input.trim()) throw new UserError("Give the run an input.", { input: ["Give the run an input."] });
   // A hard budget that cannot hold even the first steps' calls refuses the run (402) before any row is written.
   await refuseUnaffordableStart(db, { teamId: input.teamId, userId: input.userId ?? null, apiKeyId: input.apiKeyId ?? null }, p.steps as StepDef[], input.input);
+  // A start from the dashboard is one of the team's requests, as a start through the API is one of
+  // the key's and the team's (the gateway admits it): past the limit it is refused, saying when to retry.
+  if (!input.apiKeyId) await rateLimiter().admit(db, await teamBuckets(db, input.teamId));
   const runId = await db.transaction(async (tx) => {
     const [run] = await tx.insert(pipelineRuns).values({ pipelineId: p.id, teamId: input.teamId, input: input.input, startedBy: input.userId ?? null }).returning({ id: pipelineRuns.id });
     await tx.insert(pipelineSteps).values(
@@ -260,19 +265,37 @@ export async function getRun(db: Db, teamId: string, runId: string, opts: { user
  * finished keep their results.
  */
 export async function cancelRun(db: Db, teamId: string, runId: string): Promise<RunView> {
-  const [row] = await db
-    .update(pipelineRuns)
-    .set({ cancelRequested: true })
-    .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.status, ["queued", "running"])))
-    .returning({ status: pipelineRuns.status });
-  if (!row) {
+  const rows = await requestCancels(db, teamId, eq(pipelineRuns.id, runId));
+  if (!rows.length) {
     const current = await getRun(db, teamId, runId);
     if (!current) throw new NotFoundError("No such run in this team.");
     throw new UserError(`This run has already ${current.status === "cancelled" ? "been cancelled" : current.status}; there is nothing to cancel.`);
   }
-  if (row.status === "queued") await finishCancelled(db, runId);
-  abortLocal(runId);
+  await finishCancels(db, rows);
   return (await getRun(db, teamId, runId))!;
+}
+
+export type CancelRequest = { id: string; status: RunStatus };
+
+/**
+ * The first half of a cancel: marks the team's queued and running runs that `which` picks, with
+ * `reason` as the run's error (shown on its page), and returns them for `finishCancels`. Split so
+ * that a removal marks its member's runs in its own transaction and stops them after the commit.
+ */
+export function requestCancels(db: Db, teamId: string, which: SQL, reason?: string): Promise<CancelRequest[]> {
+  return db
+    .update(pipelineRuns)
+    .set({ cancelRequested: true, ...(reason ? { error: reason } : {}) })
+    .where(and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.status, ["queued", "running"]), which))
+    .returning({ id: pipelineRuns.id, status: pipelineRuns.status });
+}
+
+/** The second half: a queued run is cancelled at once, a running one's calls in this process are aborted (elsewhere its heartbeat reads the mark). */
+export async function finishCancels(db: Db, runs: CancelRequest[]) {
+  for (const r of runs) {
+    if (r.status === "queued") await finishCancelled(db, r.id);
+    abortLocal(r.id);
+  }
 }
 
 /**

@@ -331,11 +331,13 @@ export type LimitedKey = { teamId: string; name: string; limitId: string; reques
 
 /** What an API key's calls count against: the key (per rotation chain) and its team. */
 export async function apiKeyBuckets(db: Db, key: LimitedKey): Promise<Bucket[]> {
-  const team = await teamLimits(db, key.teamId);
-  return [
-    { key: `key:${key.limitId}`, label: `API key "${key.name}"`, rpm: key.requestsPerMinute, tpm: key.tokensPerMinute },
-    { key: `team:${key.teamId}`, label: "This team", rpm: team.rpm, tpm: team.tpm },
-  ];
+  return [{ key: `key:${key.limitId}`, label: `API key "${key.name}"`, rpm: key.requestsPerMinute, tpm: key.tokensPerMinute }, ...(await teamBuckets(db, key.teamId))];
+}
+
+/** What a team's calls count against: its limits, shared by its keys and the pipeline runs started from the dashboard. */
+export async function teamBuckets(db: Db, teamId: string): Promise<Bucket[]> {
+  const team = await teamLimits(db, teamId);
+  return [{ key: `team:${teamId}`, label: "This team", rpm: team.rpm, tpm: team.tpm }];
 }
 
 /** delegate()'s `tokenGate`: holds a call's most tokens, and returns what settles them to what it used. */

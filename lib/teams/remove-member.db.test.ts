@@ -63,7 +63,7 @@ describe(`removing a member revokes their keys and invitations (${driverName})`,
 
     setTestSession(fx.user.id);
     const res = await removeMemberAction({ teamId: fx.team.id, userId: dana.id });
-    expect(res).toEqual({ ok: true, data: { userId: dana.id, revokedKeys: ["ci-bot", "notebook"], revokedInvitations: [invitee] } });
+    expect(res).toEqual({ ok: true, data: { userId: dana.id, revokedKeys: ["ci-bot", "notebook"], revokedInvitations: [invitee], cancelledRuns: 0 } });
 
     expect((await keyRow(ciBot.id)).revokedAt).toBeInstanceOf(Date);
     expect((await keyRow(notebook.id)).revokedAt).toBeInstanceOf(Date);

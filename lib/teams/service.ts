@@ -1,11 +1,12 @@
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { inTransaction, rowsOf, type Db } from "@/db";
-import { apiKeys, auditLog, invitations, memberships, routingSettings, teams, users, type Role } from "@/db/schema";
+import { apiKeys, auditLog, invitations, memberships, pipelineRuns, routingSettings, teams, users, type Role } from "@/db/schema";
 import { forgetApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { moveBudgetPeriodsToZone } from "@/lib/budgets/service";
 import { rebuildTeamRollup } from "@/lib/execution/record";
+import { finishCancels, requestCancels } from "@/lib/pipelines/service";
 import { zoneName } from "@/lib/zone";
 
 export async function audit(db: Db, entry: { teamId: string | null; actorUserId: string | null; action: string; target?: string; details?: Record<string, unknown> }) {
@@ -126,8 +127,9 @@ export async function removalEffects(db: Db, teamId: string): Promise<Record<str
 /**
  * Removes a member and takes away what they could still do in the team, in one transaction: every
  * active API key they created is revoked as by hand (a key they created and someone else rotated
- * since is that person's key now, and stays), and every pending invitation they sent is revoked.
- * The keys leave this process's key cache after the commit.
+ * since is that person's key now, and stays), every pending invitation they sent is revoked, and
+ * every queued or running pipeline run they started is cancelled as by hand, the reason on the run.
+ * The keys leave this process's key cache, and the runs stop, after the commit.
  */
 export async function removeMember(db: Db, input: { teamId: string; userId: string; actorUserId: string; actorRole: Role }) {
   const out = await inTransaction(db, async (t) => {
@@ -161,18 +163,22 @@ export async function removeMember(db: Db, input: { teamId: string; userId: stri
       .for("update");
     for (const i of invites) await revokeInvitation(t, { teamId: input.teamId, invitationId: i.id, actorUserId: input.actorUserId });
     const revokedInvitations = invites.map((i) => i.email);
+    // The pipeline runs they started from the dashboard (a key's runs stop with the key) are cancelled, saying why.
+    const [user] = await t.select({ email: users.email }).from(users).where(eq(users.id, input.userId));
+    const runs = await requestCancels(t, input.teamId, eq(pipelineRuns.startedBy, input.userId), `Cancelled because ${user?.email ?? "its starter"} was removed from the team.`);
     await audit(t, {
       teamId: input.teamId,
       actorUserId: input.actorUserId,
       action: "member.remove",
       target: input.userId,
-      details: { role: m.role, revokedKeys: keys.map((k) => ({ name: k.name, prefix: k.prefix })), revokedInvitations },
+      details: { role: m.role, revokedKeys: keys.map((k) => ({ name: k.name, prefix: k.prefix })), revokedInvitations, cancelledRuns: runs.map((r) => r.id) },
     });
-    return { userId: input.userId, keys, revokedInvitations };
+    return { userId: input.userId, keys, revokedInvitations, runs };
   });
-  // After the commit: a lookup in between would have cached the keys as active.
+  // After the commit: a lookup in between would have cached the keys as active, and a run would not see the cancel.
   for (const k of out.keys) forgetApiKey(k.id);
-  return { userId: out.userId, revokedKeys: out.keys.map((k) => k.name), revokedInvitations: out.revokedInvitations };
+  await finishCancels(db, out.runs);
+  return { userId: out.userId, revokedKeys: out.keys.map((k) => k.name), revokedInvitations: out.revokedInvitations, cancelledRuns: out.runs.length };
 }
 
 export async function revokeInvitation(db: Db, input: { teamId: string; invitationId: string; actorUserId: string }) {
