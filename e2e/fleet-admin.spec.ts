@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { stateFile } from "./helpers";
 
 test.describe("providers and models admin", () => {
@@ -145,6 +145,19 @@ test.describe("routing settings", () => {
   });
 });
 
+/** Opens Admin → Models and fills the "Add a model" form's provider, names, prices and window; returns the form. */
+async function fillAddModel(page: Page, m: { provider: string; name: string; displayName: string; input: string; output: string; contextWindow: string }) {
+  await page.goto("/t/demo/admin/models");
+  const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
+  await add.getByLabel("Provider").selectOption({ label: m.provider });
+  await add.getByLabel("Model id").fill(m.name);
+  await add.getByLabel("Display name").fill(m.displayName);
+  await add.getByLabel("Input $/M", { exact: true }).fill(m.input);
+  await add.getByLabel("Output $/M").fill(m.output);
+  await add.getByLabel("Context window").fill(m.contextWindow);
+  return add;
+}
+
 test.describe("model capabilities", () => {
   test.use({ storageState: stateFile("admin") });
 
@@ -184,14 +197,7 @@ test.describe("model capabilities", () => {
 
   test("an add the server refuses keeps everything typed, with the reason beside the field", async ({ page }) => {
     const name = `refused-${Date.now().toString(36)}`;
-    await page.goto("/t/demo/admin/models");
-    const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
-    await add.getByLabel("Provider").selectOption({ label: "Anthropic" });
-    await add.getByLabel("Model id").fill(name);
-    await add.getByLabel("Display name").fill("Refused");
-    await add.getByLabel("Input $/M", { exact: true }).fill("-1");
-    await add.getByLabel("Output $/M").fill("4");
-    await add.getByLabel("Context window").fill("100000");
+    const add = await fillAddModel(page, { provider: "Anthropic", name, displayName: "Refused", input: "-1", output: "4", contextWindow: "100000" });
     await add.getByLabel("Tool calling").check();
     await add.getByRole("button", { name: "Add model" }).click();
     await expect(add.getByText("Prices cannot be negative.", { exact: true })).toBeVisible();
@@ -229,14 +235,7 @@ test.describe("model capabilities", () => {
     await expect(page.getByTestId("caps-grok-3-mini").getByTestId("reasoning-effort")).toHaveText("yes");
     await expect(page.getByTestId("caps-grok-3").getByTestId("reasoning-effort")).toHaveText("no");
 
-    await page.goto("/t/demo/admin/models");
-    const add = page.locator("form").filter({ has: page.getByRole("heading", { name: "Add a model" }) });
-    await add.getByLabel("Provider").selectOption({ label: "OpenAI" });
-    await add.getByLabel("Model id").fill(name);
-    await add.getByLabel("Display name").fill("o5 mini");
-    await add.getByLabel("Input $/M", { exact: true }).fill("1.1");
-    await add.getByLabel("Output $/M").fill("4.4");
-    await add.getByLabel("Context window").fill("200000");
+    const add = await fillAddModel(page, { provider: "OpenAI", name, displayName: "o5 mini", input: "1.1", output: "4.4", contextWindow: "200000" });
     // Disabled: the mock fleet does not serve it, and other specs' "auto" calls must not pick it.
     await add.getByLabel("Enabled").uncheck();
     await add.getByLabel("Reasoning effort").check();

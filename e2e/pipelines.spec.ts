@@ -124,6 +124,53 @@ test.describe("pipelines", () => {
     await expect(page.getByTestId("run-cost-unattributed")).toHaveCount(0);
   });
 
+  test("with the team held to one request a minute, a run started here waits for it, and a second start is refused saying how long to wait", async ({ page, browser }) => {
+    test.setTimeout(90_000);
+    await page.goto("/t/demo/pipelines/new");
+    const builder = page.getByTestId("pipeline-builder");
+    const name = `Rate-limited ${Date.now()}`;
+    await builder.getByLabel("Name").fill(name);
+    await builder.getByRole("button", { name: "Create pipeline" }).click();
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+    const pipelineUrl = page.url();
+
+    const admin = await browser.newContext({ storageState: stateFile("admin") });
+    const a = await admin.newPage();
+    const setTeamRpm = async (rpm: string) => {
+      await a.goto("/t/demo/admin/keys");
+      const form = a.getByTestId("team-limits-form");
+      await form.getByLabel("Requests / minute").fill(rpm);
+      await form.getByRole("button", { name: "Save team limits" }).click();
+      await expect(form.getByRole("status")).toBeVisible();
+    };
+    // Both starts in one minute: not in its last 20 s.
+    while (Date.now() % 60_000 > 40_000) await page.waitForTimeout(1_000);
+    await setTeamRpm("1");
+    try {
+      const start = async () => {
+        await page.getByTestId("run-form").getByLabel("Input").fill("Name three rivers.");
+        await page.getByRole("button", { name: "Run pipeline" }).click();
+      };
+      await start();
+      await expect(page).toHaveURL(/\/pipelines\/runs\/[0-9a-f-]{36}$/);
+      // The start was this minute's one request: the step waits for the next minute, and says so.
+      await expect(page.getByTestId("step-waiting")).toContainText(/Waiting for the rate limit — retrying in \d+ s\. This team made its 1 requests this minute\./);
+      const runUrl = page.url();
+
+      await page.goto(pipelineUrl);
+      await start();
+      await expect(page.getByTestId("run-form").getByRole("alert")).toHaveText(/^This team made its 1 requests this minute\. Retry in \d+ s, or ask an admin to raise the limit\.$/);
+      await expect(page).toHaveURL(pipelineUrl);
+
+      await page.goto(runUrl);
+      await page.getByRole("button", { name: "Cancel run" }).click();
+      await expect(page.getByTestId("run-status")).toHaveText("cancelled");
+    } finally {
+      await setTeamRpm("");
+      await admin.close();
+    }
+  });
+
   test("an unknown pipeline or run is a real 404, not a page that says so with 200", async ({ page }) => {
     const zero = "00000000-0000-0000-0000-000000000000";
     for (const path of [`/t/demo/pipelines/${zero}`, `/t/demo/pipelines/runs/${zero}`]) {
