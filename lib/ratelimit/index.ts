@@ -6,6 +6,8 @@ import { rateLimitWindows, teams } from "@/db/schema";
 /** One limited thing: an API key or a team, with its per-minute limits (null = unlimited). */
 export type Bucket = { key: string; label: string; rpm: number | null; tpm: number | null };
 
+const RATE_LIMITED = Symbol.for("mission-control.RateLimitedError");
+
 export class RateLimitedError extends Error {
   constructor(
     message: string,
@@ -15,6 +17,16 @@ export class RateLimitedError extends Error {
   ) {
     super(message);
     this.name = "RateLimitedError";
+    (this as unknown as Record<symbol, boolean>)[RATE_LIMITED] = true;
+  }
+
+  /**
+   * This module exists twice in the one process, in server.ts's imports and in Next's bundle
+   * (ARCHITECTURE.md), and the one RateLimiter on globalThis throws its own copy's error: a
+   * dashboard-started run's step, run by the bundle's runner, must still know it for a rate limit.
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[RATE_LIMITED] === true;
   }
 }
 
