@@ -126,12 +126,7 @@ test.describe("pipelines", () => {
 
   test("with the team held to one request a minute, a run started here waits for it, and a second start is refused saying how long to wait", async ({ page, browser }) => {
     test.setTimeout(90_000);
-    await page.goto("/t/demo/pipelines/new");
-    const builder = page.getByTestId("pipeline-builder");
-    const name = `Rate-limited ${Date.now()}`;
-    await builder.getByLabel("Name").fill(name);
-    await builder.getByRole("button", { name: "Create pipeline" }).click();
-    await expect(page.getByRole("heading", { name })).toBeVisible();
+    await buildPipeline(page, "Rate-limited");
     const pipelineUrl = page.url();
 
     const admin = await browser.newContext({ storageState: stateFile("admin") });
