@@ -57,6 +57,11 @@ export interface ModelUsage {
   errors: Record<ErrorKind, number>;
   prompt_tokens: number;
   completion_tokens: number;
+  /**
+   * What the vendor bills, also for requests that ended early (README "Counting rule"): the requests
+   * whose answer began, and their prompt and completion tokens (reasoning included).
+   */
+  bill: { requests: number; prompt_tokens: number; completion_tokens: number };
 }
 
 export interface FleetUsage {
@@ -93,6 +98,7 @@ function emptyUsage(): ModelUsage {
     },
     prompt_tokens: 0,
     completion_tokens: 0,
+    bill: { requests: 0, prompt_tokens: 0, completion_tokens: 0 },
   };
 }
 
@@ -207,8 +213,19 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
   function tracker(res: ServerResponse) {
     let model: string | null = null;
     let settled = false;
+    let billed: { prompt: number; completion: number } | null = null;
     const rows = () => (model === null ? [totals] : [totals, usage.get(model)!]);
     const self = {
+      /** Raises what the vendor bills this request to these totals: once its answer began, and as it goes on. */
+      bill(prompt: number, completion: number) {
+        const before = billed ?? { prompt: 0, completion: 0 };
+        for (const u of rows()) {
+          if (!billed) u.bill.requests++;
+          u.bill.prompt_tokens += prompt - before.prompt;
+          u.bill.completion_tokens += completion - before.completion;
+        }
+        billed = { prompt, completion };
+      },
       setModel(name: string) {
         model = name;
         if (!usage.has(name)) usage.set(name, emptyUsage());
@@ -357,13 +374,11 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
     let stopSequence: string | null = null;
     let toolCalls: Reply["toolCalls"] = [];
     // A reasoning model thinks before it answers, as long as reasoning_effort says (Claude: its whole
-    // thinking.budget_tokens); the thinking is billed as output, and max_tokens counts it.
+    // thinking.budget_tokens); the thinking is billed as output, and max_tokens counts it. OpenAI's
+    // reasoning stops at max_completion_tokens / max_tokens, leaving an empty answer cut for length.
     const thinking = dialect === "anthropic" && (body.thinking as { type?: unknown } | undefined)?.type === "enabled";
-    const reasoningTokens = thinking
-      ? (body.thinking as { budget_tokens: number }).budget_tokens
-      : dialect === "openai" && typeof body.reasoning_effort === "string"
-        ? (REASONING_TOKENS[body.reasoning_effort] ?? 0)
-        : 0;
+    const effortTokens = dialect === "openai" && typeof body.reasoning_effort === "string" ? (REASONING_TOKENS[body.reasoning_effort] ?? 0) : 0;
+    const reasoningTokens = thinking ? (body.thinking as { budget_tokens: number }).budget_tokens : Math.min(effortTokens, maxTokens ?? Infinity);
     const format = dialect === "openai" ? (body.response_format as { type?: string; json_schema?: { schema?: unknown } } | null | undefined) : undefined;
     if (force) {
       const call = forcedToolCall(force.tools, force.name, prompt, answerFor(cfg.name, cfg.tier, prompt));
@@ -381,8 +396,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         text = text.slice(0, text.indexOf(first));
         stopSequence = first;
       }
-      if (maxTokens !== null && estimateTokens(text) > maxTokens - (thinking ? reasoningTokens : 0)) {
-        text = text.slice(0, (maxTokens - (thinking ? reasoningTokens : 0)) * CHARS_PER_TOKEN);
+      if (maxTokens !== null && estimateTokens(text) > maxTokens - reasoningTokens) {
+        text = text.slice(0, (maxTokens - reasoningTokens) * CHARS_PER_TOKEN);
         finish = "length";
       }
     }
@@ -414,6 +429,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           return;
         }
         const { json, usageReported } = completeBody(dialect, ctx);
+        t.bill(promptTokens, completionTokens);
         res.on("finish", () => t.settle("ok", usageReported ? { prompt: promptTokens, completion: completionTokens } : undefined));
         sendJson(res, 200, json, requestIdHeader(dialect, id));
       });
@@ -625,9 +641,12 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         ...requestIdHeader(dialect, c.id),
       });
       res.write(head());
+      // The answer has begun: the prompt and the reasoning before it are billed, then each piece sent.
+      c.t.bill(c.promptTokens, c.reasoningTokens);
       const start = Date.now();
       let sent = 0;
       let sentTokens = 0;
+      let sentText = "";
       const tps = cfg.tokensPerSecond;
       const tick = () => {
         if (res.destroyed) return;
@@ -638,8 +657,10 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
           if (sent === dropAt) break;
           out += piece(parts[sent]);
           sentTokens += estimateTokens(parts[sent]);
+          sentText += parts[sent];
           sent++;
         }
+        c.t.bill(c.promptTokens, c.reasoningTokens + estimateTokens(sentText));
         if (sent === dropAt) {
           c.t.settle("drop");
           // Let what was written reach the client first, so the stream visibly stops mid-way.
@@ -648,6 +669,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         }
         if (sent >= parts.length && sent !== dropAt) {
           const { text, usageReported } = tail();
+          c.t.bill(c.promptTokens, c.completionTokens);
           res.on("finish", () => c.t.settle("ok", usageReported ? { prompt: c.promptTokens, completion: c.completionTokens } : undefined));
           res.end(out + text);
           return;
@@ -700,7 +722,7 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
   }
 
   function usageSnapshot(): FleetUsage {
-    const clone = (u: ModelUsage): ModelUsage => ({ ...u, errors: { ...u.errors } });
+    const clone = (u: ModelUsage): ModelUsage => ({ ...u, errors: { ...u.errors }, bill: { ...u.bill } });
     return { models: Object.fromEntries([...usage].map(([k, v]) => [k, clone(v)])), totals: clone(totals) };
   }
 
