@@ -11,7 +11,12 @@ export const requestStatusEnum = pgEnum("request_status", ["ok", "error", "refus
  * `estimated` says they are ours (the prompt as the budget hold estimated it unless the provider
  * reported it, the answer from the text received), not a provider's count.
  */
-export type FailedAttempt = { model: string; error: string; inputTokens?: number; outputTokens?: number; costMicros?: number; estimated?: boolean };
+/**
+ * A model tried before the one a row names (or, on a failed row, the last one). An attempt whose answer
+ * had begun carries what it is billed; `estimated` when the provider reported no usage, and
+ * `reasoningTokensAtMost` when its `outputTokens` include hidden reasoning billed at the most it could be.
+ */
+export type FailedAttempt = { model: string; error: string; inputTokens?: number; outputTokens?: number; costMicros?: number; estimated?: boolean; reasoningTokensAtMost?: number };
 
 /** One row per delegated call, written exactly once when the call ends. Append-only. */
 export const requests = pgTable(

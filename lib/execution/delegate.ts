@@ -8,7 +8,8 @@ import type { AnalyseInput } from "@/lib/analysis/types";
 import { reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
+import { callModel, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
+import { reasoningAtMost } from "@/lib/providers/reasoning";
 import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
@@ -384,7 +385,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
-      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptTokens, fm) });
+      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptTokens, fm, { effort: effortFor(fm), maxOut, mostOut: mostOutput(fm) }) });
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {
@@ -492,10 +493,17 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // A free (local) model's part is billed too, at $0: its tokens are the row's, as the rollup files them.
   const charged = tried.some((a) => a.costMicros !== undefined) ? { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, costMicros: billed.costMicros, response: lastError?.partial?.text ?? null } : {};
   const estimated = tried.some((a) => a.estimated);
+  const reasoning = tried.reduce((n, a) => n + (a.reasoningTokensAtMost ?? 0), 0);
   const chargeNote = finishedAfterStop
     ? ` The request was not streamed, so the provider finished the answer and it is billed: ${billed.inputTokens} prompt + ${billed.outputTokens} answer tokens, ${formatUsd(billed.costMicros)}; it is kept in the request's history.`
     : billed.costMicros > 0
-      ? ` The part already generated is billed: ${estimated ? "about " : ""}${billed.inputTokens} prompt + ${billed.outputTokens} answer tokens, ${formatUsd(billed.costMicros)}${estimated ? " (estimated: the provider reported no usage for a call that ended early)" : ""}.`
+      ? ` The part already generated is billed: ${estimated ? "about " : ""}${billed.inputTokens} prompt + ${billed.outputTokens} ${reasoning ? "output" : "answer"} tokens, ${formatUsd(billed.costMicros)}${
+          reasoning
+            ? ` (estimated: the provider reported no usage for a call that ended early, so its hidden reasoning is billed at the most the provider could have billed, ${reasoning} of those output tokens)`
+            : estimated
+              ? " (estimated: the provider reported no usage for a call that ended early)"
+              : ""
+        }.`
       : "";
   const kind = lastError?.kind ?? "server";
   // A caller who stops a call has not seen the model fail: nothing to learn (the models tried
@@ -539,15 +547,31 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
 }
 
 /**
- * What a failed attempt is billed: nothing unless its answer had begun (vendors do not bill a call
- * that produced nothing); else the prompt — the provider's count if it sent one before the break,
- * else the estimate the budget hold used — and the answer as far as it came, at the model's prices.
+ * What a failed attempt is billed: nothing unless its answer had begun (vendors bill no call that
+ * they had not started answering); else the prompt — the provider's count if it sent one before the
+ * break, else the estimate the code uses everywhere — and the answer as far as it came, at the
+ * model's prices. When the provider reported no output count, a reasoning attempt's hidden reasoning
+ * is billed at the most it could be (`reasoningAtMost`): a vendor bills it whole, and the text
+ * received does not show it. Never more output than the attempt's allowance, which the hold covers.
  */
-function billedPart(partial: PartialOutput | undefined, promptTokens: number, fm: FleetModel): Omit<FailedAttempt, "model" | "error"> {
-  if (!partial?.text) return {};
+function billedPart(
+  partial: PartialOutput | undefined,
+  promptTokens: number,
+  fm: FleetModel,
+  allowance: { effort: ReasoningEffort | undefined; maxOut: number; mostOut: number },
+): Omit<FailedAttempt, "model" | "error"> {
+  if (!partial) return {};
   const inputTokens = partial.inputTokens ?? promptTokens;
-  const outputTokens = partial.outputTokens ?? estimateTokens(partial.text);
-  return { inputTokens, outputTokens, costMicros: costMicros({ inputTokens, outputTokens }, prices(fm)), estimated: partial.inputTokens === null || partial.outputTokens === null };
+  const answerTokens = estimateTokens(partial.text);
+  const reasoning = partial.outputTokens === null ? reasoningAtMost(fm.config.kind, allowance.effort, allowance.maxOut, answerTokens) : 0;
+  const outputTokens = partial.outputTokens ?? Math.min(answerTokens + reasoning, allowance.mostOut);
+  return {
+    inputTokens,
+    outputTokens,
+    costMicros: costMicros({ inputTokens, outputTokens }, prices(fm)),
+    estimated: partial.inputTokens === null || partial.outputTokens === null,
+    ...(reasoning ? { reasoningTokensAtMost: reasoning } : {}),
+  };
 }
 
 function billedTotal(tried: FailedAttempt[]) {

@@ -210,7 +210,8 @@ describe(`reasoning effort is the model's flag, which an admin sets (${driverNam
     });
     // grok-3-mini, the catalog's reasoning model, is left out: only the admin's flag can make R1 eligible.
     const c = new OpenAI({ baseURL: fx.api, apiKey: await keyFor([R1, "gpt-4.1-mini", "llama3.1:8b"]), maxRetries: 0 });
-    const think = (reasoning_effort: "low" | "high") => c.chat.completions.create({ model: "auto", messages: math, reasoning_effort }).withResponse();
+    // The reasoning counts inside max_tokens (as OpenAI's does): room for 1,024 reasoning tokens and the answer.
+    const think = (reasoning_effort: "low" | "high") => c.chat.completions.create({ model: "auto", messages: math, reasoning_effort, max_tokens: 2048 }).withResponse();
     const { data: high, response } = await think("high");
     const { data: low } = await think("low");
     expect([high.model, low.model]).toEqual([R1, R1]);

@@ -77,13 +77,14 @@ describe(`reasoning_effort and a message's name: carried, mapped or refused, nev
   const usageOf = async (p: Promise<OpenAI.ChatCompletion>) => (await p).usage!;
 
   it('reasoning_effort reaches a reasoning model, which thinks as long as it says; "auto" picks among them', async () => {
-    const think = (reasoning_effort: "low" | "high", model = "grok-3-mini") => suite.client.chat.completions.create({ model, messages: ask, reasoning_effort });
+    // The reasoning counts inside max_tokens (as OpenAI's does): room for 1,024 reasoning tokens and the answer.
+    const think = (reasoning_effort: "low" | "high", model = "grok-3-mini") => suite.client.chat.completions.create({ model, messages: ask, reasoning_effort, max_tokens: 2048 });
     const low = await think("low");
     const high = await think("high");
     expect(high.choices[0].message.content).toBe(low.choices[0].message.content);
     // The fleet spends 64 reasoning tokens at low and 1,024 at high, billed as output.
     expect(high.usage!.completion_tokens - low.usage!.completion_tokens).toBe(1024 - 64);
-    const { data: auto, response } = await suite.client.chat.completions.create({ model: "auto", messages: ask, reasoning_effort: "high" }).withResponse();
+    const { data: auto, response } = await suite.client.chat.completions.create({ model: "auto", messages: ask, reasoning_effort: "high", max_tokens: 2048 }).withResponse();
     expect(auto.model).toBe("grok-3-mini");
     expect(auto.usage!.completion_tokens).toBe(high.usage!.completion_tokens);
     const [row] = await suite.fx.db.select().from(requests).where(eq(requests.id, response.headers.get("x-mc-request-id")!));

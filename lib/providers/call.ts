@@ -210,7 +210,7 @@ class Deadline {
   }
 }
 
-/** A stream that failed after output began, carrying what it had produced (Deadline.error unwraps it). */
+/** A stream that failed after its answer began, carrying what it had produced (Deadline.error unwraps it). */
 class BrokenStream extends Error {
   constructor(
     override readonly cause: unknown,
@@ -220,11 +220,14 @@ class BrokenStream extends Error {
   }
 }
 
-/** `err` as thrown, or wrapped with the output received so far when there was some. */
-function brokenAt(err: unknown, text: string, toolCalls: Iterable<ToolCallOut>, inputTokens: number | null = null, outputTokens: number | null = null): unknown {
+/**
+ * `err` as thrown, or — once the answer began (its first event arrived: the provider bills from
+ * there, also before any text) — wrapped with the output received so far.
+ */
+function brokenAt(err: unknown, began: boolean, text: string, toolCalls: Iterable<ToolCallOut>, inputTokens: number | null = null, outputTokens: number | null = null): unknown {
   let out = text;
   for (const c of toolCalls) if (c) out += (c.name ?? "") + c.arguments; // OpenAI's slots may have holes
-  return out ? new BrokenStream(err, { text: out, inputTokens, outputTokens }) : err;
+  return began || out ? new BrokenStream(err, { text: out, inputTokens, outputTokens }) : err;
 }
 
 /**
@@ -394,10 +397,12 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
   let finishReason: string | null = null;
   let usage: CallUsage | null = null;
   let id: string | undefined;
+  let began = false;
   const toolCalls: ToolCallOut[] = [];
   try {
     for await (const chunk of stream) {
       deadline.touch();
+      began = true;
       id ??= chunk.id;
       if (chunk.usage) {
         usage = {
@@ -422,9 +427,9 @@ async function* streamOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenera
       }
     }
   } catch (e) {
-    throw brokenAt(e, text, toolCalls);
+    throw brokenAt(e, began, text, toolCalls);
   }
-  if (!usage) throw brokenAt(new ProviderError("stream_dropped", "The stream ended without reporting usage"), text, toolCalls);
+  if (!usage) throw brokenAt(new ProviderError("stream_dropped", "The stream ended without reporting usage"), began, text, toolCalls);
   yield { type: "done", text, usage, finishReason, raw: { id, toolCalls: toolCalls.length > 0 ? toolCalls : undefined } };
 }
 
@@ -450,9 +455,11 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   // Thinking blocks by index: not the answer, kept whole (thinking, signature, redacted data) in raw.thinking.
   const thinking = new Map<number, ThinkingBlock>();
   let reportedOutput: number | null = null;
+  let began = false;
   try {
     for await (const event of stream) {
       deadline.touch();
+      began = true;
       switch (event.type) {
         case "message_start": {
           const u = event.message.usage;
@@ -494,10 +501,10 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
       }
     }
   } catch (e) {
-    throw brokenAt(e, text, toolCalls.values(), inputTokens, reportedOutput);
+    throw brokenAt(e, began, text, toolCalls.values(), inputTokens, reportedOutput);
   }
   if (!stopped || inputTokens === null || outputTokens === null) {
-    throw brokenAt(new ProviderError("stream_dropped", "The stream ended before message_stop"), text, toolCalls.values(), inputTokens, reportedOutput);
+    throw brokenAt(new ProviderError("stream_dropped", "The stream ended before message_stop"), began, text, toolCalls.values(), inputTokens, reportedOutput);
   }
   // A tool without parameters streams no input at all; its input is {}.
   const calls = [...toolCalls.values()].map((c) => ({ ...c, arguments: c.arguments || "{}" }));

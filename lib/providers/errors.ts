@@ -39,9 +39,11 @@ export const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set([
 
 /**
  * What a streamed answer had produced when it broke (a dropped connection, a timeout, the caller
- * going away): vendors bill the prompt and the part generated, so the call is charged for it.
- * `text` is the answer text and tool-call arguments received; the token counts are the provider's
- * own when it reported them before the break (Anthropic's message_start), else null.
+ * going away) after it began — its first event arrived, so the provider had started answering:
+ * vendors then bill the prompt, any hidden reasoning and the part generated, so the call is charged
+ * for them. `text` is the answer text and tool-call arguments received ("" when none came yet); the
+ * token counts are the provider's own when it reported them before the break (Anthropic's
+ * message_start, message_delta), else null.
  */
 export type PartialOutput = { text: string; inputTokens: number | null; outputTokens: number | null };
 
@@ -51,7 +53,7 @@ export class ProviderError extends Error {
   readonly retryable: boolean;
   readonly status?: number;
   readonly retryAfterMs?: number;
-  /** Set when the stream broke after output began (see PartialOutput). */
+  /** Set when the stream broke after the answer began (see PartialOutput). */
   partial?: PartialOutput;
 
   constructor(

@@ -30,6 +30,18 @@ export function thinkingBudget(kind: string, effort: ReasoningEffort | undefined
 export const THINKING_KEPT_HOURS = 24;
 
 /**
+ * The most hidden reasoning a call can have been billed for when it ended early, before the provider
+ * reported its usage: a Claude model's whole thinking budget (thought before the answer, and only a
+ * summary of it is streamed), an OpenAI-compatible reasoning model's output allowance beyond the
+ * answer tokens received (its reasoning counts inside max_completion_tokens), else 0.
+ */
+export function reasoningAtMost(kind: string, effort: ReasoningEffort | undefined, maxOutputTokens: number, answerTokens: number): number {
+  if (effort === undefined || effort === "none") return 0;
+  if (kind === "anthropic") return thinkingBudget(kind, effort);
+  return takesReasoningEffort(kind) ? Math.max(0, maxOutputTokens - answerTokens) : 0;
+}
+
+/**
  * Mistral's reasoning models answer with thinking chunks inside the message's content, which the
  * adapter does not tell apart from the answer: no reasoning_effort is sent to a Mistral model, and
  * its flag cannot be ticked.
