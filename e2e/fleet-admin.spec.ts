@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { stateFile } from "./helpers";
+import { saveForm, stateFile } from "./helpers";
 
 test.describe("providers and models admin", () => {
   test.use({ storageState: stateFile("admin") });
@@ -88,13 +88,8 @@ test.describe("routing settings", () => {
   test.use({ storageState: stateFile("owner") });
 
   test("a judge model grades the unified API's answers: score and was_optimal_choice appear, and go back to null without it", async ({ page }) => {
-    const setJudge = async (model: string) => {
-      await page.goto("/t/labs/admin/routing");
-      const form = page.getByTestId("routing-settings");
-      await form.getByLabel("Judge model").selectOption(model);
-      await form.getByRole("button", { name: "Save routing settings" }).click();
-      await expect(form.getByText("Saved; the next call uses these settings.")).toBeVisible();
-    };
+    const setJudge = (model: string) =>
+      saveForm(page, { url: "/t/labs/admin/routing", formId: "routing-settings", button: "Save routing settings", saved: "Saved; the next call uses these settings.", fill: (form) => form.getByLabel("Judge model").selectOption(model) });
     await setJudge("gpt-4.1");
     await page.reload();
     await expect(page.getByTestId("routing-settings").getByLabel("Judge model")).toHaveValue("gpt-4.1");

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
 export type DemoRole = (typeof ROLES)[number];
@@ -66,4 +66,16 @@ export async function addMember(page: Page, email: string, role: DemoRole) {
   await form.getByLabel("Role").selectOption(role);
   await form.getByRole("button", { name: "Add member" }).click();
   await expect(page.getByText(`${email} was added to the team.`)).toBeVisible();
+}
+
+/**
+ * Opens `url`, fills the form with test id `formId` (`fill`), presses its `button` and waits for its
+ * confirmation (`saved`: text shown in the form, or the form's status line when not given).
+ */
+export async function saveForm(page: Page, opts: { url: string; formId: string; button: string; saved?: string; fill: (form: Locator) => Promise<unknown> }) {
+  await page.goto(opts.url);
+  const form = page.getByTestId(opts.formId);
+  await opts.fill(form);
+  await form.getByRole("button", { name: opts.button }).click();
+  await expect(opts.saved === undefined ? form.getByRole("status") : form.getByText(opts.saved)).toBeVisible();
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { configureFleet as fleetConfig, createBudget, deleteBudget, stateFile } from "./helpers";
+import { configureFleet as fleetConfig, createBudget, deleteBudget, saveForm, stateFile } from "./helpers";
 
 test.describe("pipelines", () => {
   test.use({ storageState: stateFile("member") });
@@ -131,13 +131,7 @@ test.describe("pipelines", () => {
 
     const admin = await browser.newContext({ storageState: stateFile("admin") });
     const a = await admin.newPage();
-    const setTeamRpm = async (rpm: string) => {
-      await a.goto("/t/demo/admin/keys");
-      const form = a.getByTestId("team-limits-form");
-      await form.getByLabel("Requests / minute").fill(rpm);
-      await form.getByRole("button", { name: "Save team limits" }).click();
-      await expect(form.getByRole("status")).toBeVisible();
-    };
+    const setTeamRpm = (rpm: string) => saveForm(a, { url: "/t/demo/admin/keys", formId: "team-limits-form", button: "Save team limits", fill: (form) => form.getByLabel("Requests / minute").fill(rpm) });
     // Both starts in one minute: not in its last 20 s.
     while (Date.now() % 60_000 > 40_000) await page.waitForTimeout(1_000);
     await setTeamRpm("1");
@@ -215,13 +209,7 @@ test.describe("pipelines: what a step's model, a failure and a copy look like", 
   test.use({ storageState: stateFile("admin") });
 
   test("a step on a model disabled since saving shows as not available (not as auto), and saving says what to do", async ({ page }) => {
-    const setEnabled = async (on: boolean) => {
-      await page.goto("/t/demo/admin/models");
-      const form = page.getByTestId("model-mistral-large-latest");
-      await form.getByLabel("Enabled").setChecked(on);
-      await form.getByRole("button", { name: "Save" }).click();
-      await expect(form.getByText("Saved.")).toBeVisible();
-    };
+    const setEnabled = (on: boolean) => saveForm(page, { url: "/t/demo/admin/models", formId: "model-mistral-large-latest", button: "Save", saved: "Saved.", fill: (form) => form.getByLabel("Enabled").setChecked(on) });
     await buildPipeline(page, "Large model", { edit: async () => void (await page.getByTestId("builder-step-0").getByLabel("Model").selectOption("mistral-large-latest")) });
     const pipelineUrl = page.url();
     await setEnabled(false);
