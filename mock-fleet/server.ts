@@ -396,8 +396,10 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
         text = text.slice(0, text.indexOf(first));
         stopSequence = first;
       }
-      if (maxTokens !== null && estimateTokens(text) > maxTokens - reasoningTokens) {
-        text = text.slice(0, (maxTokens - reasoningTokens) * CHARS_PER_TOKEN);
+      // What the reasoning leaves of the allowance is the answer's.
+      const room = maxTokens === null ? Infinity : maxTokens - reasoningTokens;
+      if (estimateTokens(text) > room) {
+        text = text.slice(0, room * CHARS_PER_TOKEN);
         finish = "length";
       }
     }
