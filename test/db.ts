@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Db } from "@/db";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { rowsOf, type Db } from "@/db";
 import { openScratchDb } from "@/db/scratch";
 
 /**
@@ -36,4 +38,32 @@ export async function countStatements<T>(db: Db, fn: () => Promise<T>, opts: { e
   } finally {
     client[method] = original;
   }
+}
+
+/** Postgres only: how many of this database's backends are waiting for a lock. */
+export const lockWaits = async (db: Db) =>
+  rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n;
+
+/**
+ * Postgres only: holds `lock table <table> in share mode` on a connection of its own until the
+ * returned `release()`, so writes to the table wait there — to stop a transaction half-way and race
+ * another one against it.
+ */
+export async function holdTable(table: string) {
+  const client = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let taken!: () => void;
+  const isTaken = new Promise<void>((r) => (taken = r));
+  const done = client.begin(async (tx) => {
+    await tx.unsafe(`lock table ${table} in share mode`);
+    taken();
+    await released;
+  });
+  await isTaken;
+  return async () => {
+    release();
+    await done;
+    await client.end();
+  };
 }

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { memberships, teams, type Role, type Team } from "@/db/schema";
+import { ForbiddenError, requireScope, type Scope } from "./scopes";
 
 type G = { __mcTestUserId?: string | null };
 const g = globalThis as G;
@@ -32,4 +33,22 @@ export async function teamContext(db: Db, userId: string, team: { id?: string; s
     .where(cond)
     .limit(1);
   return row ? { userId, team: row.team, role: row.role } : null;
+}
+
+/**
+ * Locks a member's membership row until the transaction `t` ends (FOR SHARE) and checks, on the
+ * row as it now is, that they still hold `scope`. What the transaction then writes in their name
+ * belongs to a member: a removal running meanwhile waits for the commit and then finds it with the
+ * rest of theirs (lib/teams `removeMember`), and a removal that came first leaves no row, so the
+ * write is refused: "You are no longer a member of this team, so <refused>." (An action's
+ * membership check runs before the transaction and locks nothing, so it cannot do this alone.)
+ */
+export async function lockMembership(t: Db, m: { teamId: string; userId: string; scope: Scope; refused: string }) {
+  const [row] = await t
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, m.teamId), eq(memberships.userId, m.userId)))
+    .for("share");
+  if (!row) throw new ForbiddenError(`You are no longer a member of this team, so ${m.refused}.`);
+  requireScope(row, m.scope);
 }

@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { inTransaction, type Db } from "@/db";
-import { budgets, memberships, teams } from "@/db/schema";
+import { budgets, teams } from "@/db/schema";
 import { createApiKey, forgetApiKey, revokeApiKey, rotateApiKey } from "@/lib/auth/api-keys";
-import { ForbiddenError, requireScope } from "@/lib/auth/scopes";
+import { lockMembership } from "@/lib/auth/session";
 import { invalidateBudgets } from "@/lib/budgets";
 import { startOfPeriod } from "@/lib/budgets/period";
 import { loadFleet } from "@/lib/execution/fleet";
@@ -14,22 +14,10 @@ import type { createKeySchema, teamLimitsSchema } from "./schemas";
 
 type Actor = { teamId: string; actorUserId: string | null };
 
-/**
- * Locks the acting member's membership row until the transaction ends (FOR SHARE) and checks,
- * on the row as it now is, that they may still write keys. A key written under this lock belongs
- * to a member: a removal running meanwhile waits for the commit and then revokes the key with the
- * rest of theirs (lib/teams `removeMember`), and a removal that came first leaves no row, so the key
- * is refused. (The action's membership check ran before the transaction and locked nothing.)
- */
+/** Holds the acting member's membership while a key is written in their name (lib/auth `lockMembership`). */
 async function lockKeyWriter(t: Db, actor: Actor, doing: string) {
   if (!actor.actorUserId) return; // the CLI's keys have no creator, and no membership to outlive
-  const [m] = await t
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.teamId, actor.teamId), eq(memberships.userId, actor.actorUserId)))
-    .for("share");
-  if (!m) throw new ForbiddenError(`You are no longer a member of this team, so the key was not ${doing}.`);
-  requireScope(m, "keys:write");
+  await lockMembership(t, { teamId: actor.teamId, userId: actor.actorUserId, scope: "keys:write", refused: `the key was not ${doing}` });
 }
 
 /**

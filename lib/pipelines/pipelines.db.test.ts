@@ -15,7 +15,7 @@ import { formatUsd } from "@/lib/format";
 import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { createTeam, removeMember } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
-import { countStatements, driverName, freshDb } from "@/test/db";
+import { countStatements, driverName, freshDb, holdTable, lockWaits } from "@/test/db";
 import { startRunAction } from "./actions";
 import { executeRun } from "./runner";
 import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
@@ -699,6 +699,73 @@ describe(`removing a member on ${driverName}`, () => {
       await stopPipelineRunner();
       await startPipelineRunner({ db, concurrency: 4 });
     }
+  });
+});
+
+describe(`a run started from the dashboard as its starter is removed, on ${driverName}`, () => {
+  const refusal = "You are no longer a member of this team, so the run was not started.";
+  const removedReason = (email: string) => `Cancelled because ${email} was removed from the team.`;
+  async function newMember(name: string) {
+    const user = await createUser(db, { name, email: `${name.toLowerCase()}-${Date.now()}@t.test`, password: "password-123" });
+    await db.insert(memberships).values({ teamId, userId: user.id, role: "member" });
+    return user;
+  }
+  const remove = (memberId: string) => removeMember(db, { teamId, userId: memberId, actorUserId: userId, actorRole: "owner" });
+  const runsBy = (memberId: string) => db.$count(pipelineRuns, eq(pipelineRuns.startedBy, memberId));
+  const onePrompt: StepDef[] = [{ key: "write", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 0, template: "Write at length: {{input}}" }];
+
+  it("is refused once the removal has happened, saying why, and writes no run", async () => {
+    const ines = await newMember("Ines");
+    const p = await createPipeline(db, { teamId, userId, name: "after removal", steps: onePrompt });
+    await remove(ines.id);
+    // As the start action whose membership check passed just before the removal would go on.
+    await expect(startRun(db, { teamId, pipelineId: p.id, input: "too late", userId: ines.id })).rejects.toThrow(refusal);
+    expect(await runsBy(ines.id)).toBe(0);
+  });
+
+  // Two transactions at once need two connections: PGlite has one, and runs transactions one after another.
+  describe.skipIf(driverName !== "postgres")("racing over two connections (postgres)", () => {
+    let pipelineId: string;
+    beforeEach(async () => {
+      // Slow enough that a run the removal should cancel cannot finish first.
+      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+      pipelineId = (await createPipeline(db, { teamId, userId, name: `raced ${Date.now()}`, steps: onePrompt })).id;
+    });
+    afterEach(async () => {
+      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+    });
+
+    it("a start first: the removal waits for its commit and cancels the run with the member's others", async () => {
+      const jon = await newMember("Jon");
+      const release = await holdTable("pipeline_steps");
+      // The run row is written, uncommitted; the start then waits to write its steps.
+      const starting = startRun(db, { teamId, pipelineId, input: "a long essay on bread", userId: jon.id });
+      await until(async () => (await lockWaits(db)) === 1);
+      const removing = remove(jon.id);
+      // Unless the start holds Jon's membership, the removal ends now, before the run exists for it.
+      await Promise.race([removing, until(async () => (await lockWaits(db)) === 2)]);
+      await release();
+      const started = await starting;
+      expect((await removing).cancelledRuns).toBe(1);
+      expect(await waitForRun(db, teamId, started.id, 5_000)).toMatchObject({ status: "cancelled", error: removedReason(jon.email) });
+    });
+
+    it("a removal first: the start waits for its commit and is refused, saying why", async () => {
+      const kim = await newMember("Kim");
+      const release = await holdTable("audit_log");
+      // The membership is deleted, uncommitted; the removal then waits to write its audit entry.
+      const removing = remove(kim.id);
+      await until(async () => (await lockWaits(db)) === 1);
+      const starting = startRun(db, { teamId, pipelineId, input: "a long essay on bread", userId: kim.id }).then(
+        () => "started",
+        (e: Error) => e.message,
+      );
+      await Promise.race([starting, until(async () => (await lockWaits(db)) === 2)]);
+      await release();
+      expect((await removing).cancelledRuns).toBe(0);
+      expect(await starting).toBe(refusal);
+      expect(await runsBy(kim.id)).toBe(0);
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db";
+import { inTransaction, type Db } from "@/db";
 import { models, pipelineRuns, pipelines, pipelineSteps, ratings, type Pipeline } from "@/db/schema";
+import { lockMembership } from "@/lib/auth/session";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
 import { rateLimiter, teamBuckets } from "@/lib/ratelimit";
@@ -160,8 +161,9 @@ export async function listRuns(db: Db, teamId: string, opts: { pipelineId?: stri
  * Starts a run of a saved pipeline: one run row and one pending row per step (each carrying its
  * definition as it is now, so editing the pipeline later does not change this run), then hands
  * the run to the runner. Returns at once; follow progress with `getRun`. Refuses with the budget's
- * `BudgetExceededError` (402) when a hard budget cannot hold even the first stage's calls, and a
- * start without an API key (the dashboard's) with `RateLimitedError` past the team's requests per minute.
+ * `BudgetExceededError` (402) when a hard budget cannot hold even the first stage's calls, a
+ * start without an API key (the dashboard's) with `RateLimitedError` past the team's requests per
+ * minute, and a start by a `userId` no longer a member (or without `pipelines:run`) with `ForbiddenError`.
  */
 export async function startRun(db: Db, input: { teamId: string; pipelineId: string; input: string; userId?: string | null; apiKeyId?: string | null }): Promise<RunView> {
   const p = await getPipeline(db, input.teamId, input.pipelineId);
@@ -172,7 +174,10 @@ export async function startRun(db: Db, input: { teamId: string; pipelineId: stri
   // A start from the dashboard is one of the team's requests, as a start through the API is one of
   // the key's and the team's (the gateway admits it): past the limit it is refused, saying when to retry.
   if (!input.apiKeyId) await rateLimiter().admit(db, await teamBuckets(db, input.teamId));
-  const runId = await db.transaction(async (tx) => {
+  const runId = await inTransaction(db, async (tx) => {
+    // A dashboard start is its starter's: removing them cancels it, whether it commits before the
+    // removal or is refused after it (lib/auth `lockMembership`).
+    if (input.userId) await lockMembership(tx, { teamId: input.teamId, userId: input.userId, scope: "pipelines:run", refused: "the run was not started" });
     const [run] = await tx.insert(pipelineRuns).values({ pipelineId: p.id, teamId: input.teamId, input: input.input, startedBy: input.userId ?? null }).returning({ id: pipelineRuns.id });
     await tx.insert(pipelineSteps).values(
       (p.steps as StepDef[]).map((def, i) => ({

@@ -2,16 +2,14 @@
  * Removing a member takes away what they could still do in the team: the API keys they created
  * stop working on the gateway, and the invitations they sent can no longer be accepted.
  */
-import { and, eq, sql } from "drizzle-orm";
-import postgres from "postgres";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { rowsOf } from "@/db";
 import { apiKeys, auditLog, invitations, memberships } from "@/db/schema";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
 import { createTeamKey, rotateTeamKey } from "@/lib/keys/service";
-import { driverName } from "@/test/db";
+import { driverName, holdTable, lockWaits as waitingForLocks } from "@/test/db";
 import { removeMemberAction } from "./actions";
 import { acceptInvitation, addMember, createTeam, removalEffects, removeMember } from "./service";
 
@@ -136,33 +134,12 @@ describe(`a key written by a member being removed (${driverName})`, () => {
 
 // Two transactions at once need two connections: PGlite has one, and runs transactions one after another.
 describe.skipIf(driverName !== "postgres")("a key written while its creator is being removed (postgres: two connections)", () => {
-  /** How many of this database's backends are waiting for a lock. */
-  const lockWaits = async () =>
-    rowsOf<{ n: number }>(await fx.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0].n;
+  const lockWaits = () => waitingForLocks(fx.db);
   const until = async (cond: () => Promise<boolean>, ms = 10_000) => {
     for (const end = Date.now() + ms; !(await cond()); await new Promise((r) => setTimeout(r, 20))) {
       if (Date.now() > end) throw new Error("condition not met in time");
     }
   };
-  /** Holds `lock table <table> in share mode` on a connection of its own until `release()`: writes to the table wait. */
-  async function holdTable(table: "budgets" | "audit_log") {
-    const client = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let taken!: () => void;
-    const isTaken = new Promise<void>((r) => (taken = r));
-    const done = client.begin(async (tx) => {
-      await tx.unsafe(`lock table ${table} in share mode`);
-      taken();
-      await released;
-    });
-    await isTaken;
-    return async () => {
-      release();
-      await done;
-      await client.end();
-    };
-  }
   const remove = (userId: string) => removeMember(fx.db, { teamId: fx.team.id, userId, actorUserId: fx.user.id, actorRole: "owner" });
 
   it("a key written first: the removal waits for its commit and revokes it with the rest", async () => {
