@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { baseURL } from "../playwright.config";
-import { addMember, stateFile } from "./helpers";
+import { addMember, buildPipeline, configureFleet, stateFile } from "./helpers";
 
 test.describe("owner manages members", () => {
   test.use({ storageState: stateFile("owner") });
@@ -64,6 +64,36 @@ test.describe("owner manages members", () => {
     for (const key of secrets) expect((await models(key)).status).toBe(401);
     await page.goto("/t/labs/admin/keys");
     for (const name of [ciBot, notebook]) await expect(page.getByTestId(`key-${name}`)).toContainText("revoked");
+  });
+
+  test("removing a member cancels the pipeline run they have running and says so", async ({ page, browser }) => {
+    test.slow(); // two sessions, a pipeline built and run, a removal
+    await addMember(page, "admin@demo.local", "member");
+    // Slow the run's first step so it is still running when they are removed.
+    expect((await configureFleet({ models: { "mistral-small-latest": { tokensPerSecond: 5 } } })).ok).toBe(true);
+    try {
+      const ctx = await browser.newContext({ storageState: stateFile("admin") });
+      const admin = await ctx.newPage();
+      await buildPipeline(admin, "Removed starter's", { team: "labs", template: "summarise-analyse-optimise" });
+      await admin.getByTestId("run-form").getByLabel("Input").fill("Sales rose 12% in March; two suppliers were late.");
+      await admin.getByRole("button", { name: "Run pipeline" }).click();
+      await expect(admin).toHaveURL(/\/t\/labs\/pipelines\/runs\/[0-9a-f-]{36}$/);
+      await expect(admin.getByTestId("step-summarize")).toHaveAttribute("data-status", "running", { timeout: 20_000 });
+      const runPath = new URL(admin.url()).pathname;
+      await ctx.close();
+
+      await page.reload();
+      page.once("dialog", (d) => void d.accept());
+      await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
+      await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+      await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from Labs." })).toContainText("Cancelled their 1 queued or running pipeline run.");
+
+      await page.goto(runPath);
+      await expect(page.getByTestId("run-status")).toHaveText("cancelled");
+      await expect(page.getByTestId("run-error")).toHaveText("Cancelled because admin@demo.local was removed from the team.");
+    } finally {
+      await configureFleet({ models: { "mistral-small-latest": { tokensPerSecond: 800 } } });
+    }
   });
 
   test("adding someone twice says they are already a member", async ({ page }) => {

@@ -79,3 +79,14 @@ export async function saveForm(page: Page, opts: { url: string; formId: string; 
   await form.getByRole("button", { name: opts.button }).click();
   await expect(opts.saved === undefined ? form.getByRole("status") : form.getByText(opts.saved)).toBeVisible();
 }
+
+/** Builds a pipeline in `team`'s builder (blank, or from a template), lets `edit` change its steps, creates it and returns its name. */
+export async function buildPipeline(page: Page, prefix: string, opts: { team?: string; template?: string; edit?: () => Promise<void> } = {}) {
+  await page.goto(`/t/${opts.team ?? "demo"}/pipelines/new${opts.template ? `?template=${opts.template}` : ""}`);
+  const name = `${prefix} ${Date.now()}`;
+  await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
+  await opts.edit?.();
+  await page.getByRole("button", { name: "Create pipeline" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  return name;
+}

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { configureFleet as fleetConfig, createBudget, deleteBudget, saveForm, stateFile } from "./helpers";
+import { buildPipeline, configureFleet as fleetConfig, createBudget, deleteBudget, saveForm, stateFile } from "./helpers";
 
 test.describe("pipelines", () => {
   test.use({ storageState: stateFile("member") });
@@ -192,17 +192,6 @@ async function runFailing(page: Page, input: string, fault: "server" | "drop") {
   } finally {
     await fleetConfig({ defaults: { errorRates: { [fault]: 0 } } });
   }
-}
-
-/** Builds a pipeline in the builder (blank, or from a template), lets `edit` change its steps, creates it and returns its name. */
-async function buildPipeline(page: Page, prefix: string, opts: { template?: string; edit?: () => Promise<void> } = {}) {
-  await page.goto(`/t/demo/pipelines/new${opts.template ? `?template=${opts.template}` : ""}`);
-  const name = `${prefix} ${Date.now()}`;
-  await page.getByTestId("pipeline-builder").getByLabel("Name").fill(name);
-  await opts.edit?.();
-  await page.getByRole("button", { name: "Create pipeline" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-  return name;
 }
 
 test.describe("pipelines: what a step's model, a failure and a copy look like", () => {

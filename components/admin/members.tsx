@@ -21,6 +21,14 @@ export function removalSummary(keys: string[], invitations: string[]): string {
   return parts.filter(Boolean).join("; and ");
 }
 
+/** What the Members page says once a removal is done: what it revoked and the pipeline runs it cancelled, as the server did them. */
+export function removalResult(email: string, team: string, done: { revokedKeys: string[]; revokedInvitations: string[]; cancelledRuns: number }): string {
+  const revoked = removalSummary(done.revokedKeys, done.revokedInvitations);
+  const runs = done.cancelledRuns ? `cancelled their ${count(done.cancelledRuns, "queued or running pipeline run")}` : "";
+  const also = [revoked ? `revoked ${revoked}` : "", runs].filter(Boolean).join("; and ");
+  return `${email} was removed from ${team}.${also ? ` ${also[0].toUpperCase()}${also.slice(1)}.` : ""}`;
+}
+
 export function AddMemberForm() {
   const team = useTeam();
   const canOwner = useHasScope("members:owner");
@@ -142,9 +150,8 @@ export function MembersTable({ members, me, removalEffects = {} }: { members: Me
                         if (!confirm(`Remove ${m.email} from ${team.name}?${also ? `\n\nRemoving ${m.name ?? m.email} also revokes ${also}.` : ""}`)) return;
                         run(async () => {
                           const res = await removeMemberAction({ teamId: team.id, userId: m.userId });
-                          // What was revoked, as the server did it: a key made after the page loaded is named too.
-                          const done = res.ok ? removalSummary(res.data.revokedKeys, res.data.revokedInvitations) : "";
-                          return { ...res, done: `${m.email} was removed from ${team.name}.${done ? ` Revoked ${done}.` : ""}` };
+                          // What was revoked and cancelled, as the server did it: a key made after the page loaded is named too.
+                          return { ...res, done: res.ok ? removalResult(m.email, team.name, res.data) : undefined };
                         });
                       }}
                     >
