@@ -30,6 +30,7 @@ type ModelRow = {
 
 const perM = (micros: number | null) => (micros === null ? "" : String(micros / 1_000_000));
 const TIERS = ["free", "low", "medium", "high"];
+const KEEP_PROVIDER = ["providerId"];
 
 /** `kind`: the provider's kind, which decides what reasoning effort means for the model (or that it cannot be ticked). */
 function ModelFields({ m, fe, kind }: { m?: ModelRow; fe?: Record<string, string[]>; kind: string }) {
@@ -122,15 +123,15 @@ export function ModelsAdmin({ models, providers }: { models: ModelRow[]; provide
   const team = useTeam();
   const [state, action, pending] = useFormAction(createModelAction);
   const [providerId, setProviderId] = useState(providers[0]?.id ?? "");
-  const form = useResetOnSuccess(state);
+  // Emptied after an add but for the provider, so several models are added to one without picking it again.
+  const form = useResetOnSuccess(state, KEEP_PROVIDER);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-3">
       {models.map((m) => (
         <ModelRowForm key={m.id} m={m} />
       ))}
-      {/* Emptied after an add; the provider goes back to the first too, which the select's state must follow. */}
-      <form ref={form} onSubmit={action} onReset={() => setProviderId(providers[0]?.id ?? "")} className="space-y-2 rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
+      <form ref={form} onSubmit={action} className="space-y-2 rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
         <h3 className="font-medium">Add a model</h3>
         <input type="hidden" name="teamId" value={team.id} />
         <div className="grid gap-2 sm:grid-cols-4">

@@ -20,13 +20,20 @@ export function useFormAction<S>(action: (prev: S | null, form: FormData) => Pro
 /**
  * A ref for a form that adds something: the form empties once its action succeeds, ready for the
  * next one (and a second click cannot add the same thing again); a refused submission keeps what
- * was typed.
+ * was typed. The fields named in `keep` keep their value through the reset (the provider a series of
+ * models is added to); a controlled field among them thus stays as its state says.
  */
-export function useResetOnSuccess(state: { ok: boolean } | null) {
+export function useResetOnSuccess(state: { ok: boolean } | null, keep: readonly string[] = []) {
   const form = useRef<HTMLFormElement>(null);
   useEffect(() => {
-    if (state?.ok) form.current?.reset();
-  }, [state]);
+    const f = form.current;
+    if (!state?.ok || !f) return;
+    const fields = keep.map((name) => f.elements.namedItem(name)).filter((el) => el instanceof HTMLInputElement || el instanceof HTMLSelectElement);
+    const values = fields.map((el) => el.value);
+    f.reset();
+    fields.forEach((el, i) => (el.value = values[i]));
+    // Once per result, so not on `keep`: a new array each render would empty the form again.
+  }, [state]); // eslint-disable-line react-hooks/exhaustive-deps
   return form;
 }
 
