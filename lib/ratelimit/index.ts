@@ -2,12 +2,16 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { ttlCache } from "@/db/cache";
 import { rateLimitWindows, teams } from "@/db/schema";
+import { brandError } from "@/lib/errors";
 
 /** One limited thing: an API key or a team, with its per-minute limits (null = unlimited). */
 export type Bucket = { key: string; label: string; rpm: number | null; tpm: number | null };
 
-const RATE_LIMITED = Symbol.for("mission-control.RateLimitedError");
-
+/**
+ * A request or call over a per-minute limit. Branded (brandError): the one RateLimiter on globalThis
+ * throws the copy of this class that made it, and the other copy's callers must still know it — a
+ * dashboard-started run's step waits for the limit instead of failing with "Internal error: …".
+ */
 export class RateLimitedError extends Error {
   constructor(
     message: string,
@@ -17,18 +21,9 @@ export class RateLimitedError extends Error {
   ) {
     super(message);
     this.name = "RateLimitedError";
-    (this as unknown as Record<symbol, boolean>)[RATE_LIMITED] = true;
-  }
-
-  /**
-   * This module exists twice in the one process, in server.ts's imports and in Next's bundle
-   * (ARCHITECTURE.md), and the one RateLimiter on globalThis throws its own copy's error: a
-   * dashboard-started run's step, run by the bundle's runner, must still know it for a rate limit.
-   */
-  static [Symbol.hasInstance](x: unknown): boolean {
-    return typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[RATE_LIMITED] === true;
   }
 }
+brandError(RateLimitedError, "RateLimitedError");
 
 const WINDOW_MS = 60_000;
 /** How soon tokens given back (or used beyond a hold) are written to the shared row. */
@@ -257,6 +252,9 @@ export class RateLimiter {
   }
 }
 
+// One per process, whichever copy of this module made it (ARCHITECTURE.md, "The data plane"). What an
+// object on globalThis throws reaches the other copy's `instanceof`: only branded errors (brandError,
+// lib/errors.ts, which lists the rule) may be thrown from it — here RateLimitedError.
 const g = globalThis as { __mcRateLimiter?: RateLimiter };
 export const rateLimiter = () => (g.__mcRateLimiter ??= new RateLimiter());
 
