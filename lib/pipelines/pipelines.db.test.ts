@@ -16,6 +16,7 @@ import { costMicros, estimateMessagesTokens } from "@/lib/providers/cost";
 import { createTeam, removeMember } from "@/lib/teams/service";
 import { startMockFleet } from "@/mock-fleet/server";
 import { countStatements, driverName, freshDb, holdTable, lockWaits } from "@/test/db";
+import { withOtherCopysRateLimiter } from "@/test/other-copy";
 import { startRunAction } from "./actions";
 import { executeRun } from "./runner";
 import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
@@ -622,32 +623,44 @@ describe(`a rate-limited step on ${driverName}`, () => {
   });
 });
 
-describe(`a run started from the dashboard on ${driverName}`, () => {
-  it("counts against the team's request limit: its steps wait for it, and a start past it is refused saying how long to wait", async () => {
-    const t = await limitedTeam();
-    secondsBeforeMinuteTurns(40);
-    setTestSession(userId);
-    try {
-      const input = "Write a slogan for a bakery.";
-      const first = await startRunAction({ teamId: t.teamId, pipelineId: t.pipelineId, input });
-      if (!first.ok) throw new Error(first.error);
-      // The start took this minute's one request, so the first step waits for the next minute.
-      await until(async () => !!(await getRun(db, t.teamId, first.data.runId))!.steps[0].waiting, 10_000);
-      expect((await getRun(db, t.teamId, first.data.runId))!.steps[0].waiting!.message).toMatch(/^Waiting for the rate limit — retrying in (39|40) s\. This team made its 1 requests this minute\.$/);
+/** A dashboard start's first step waits for the team's one request a minute, and a second start is refused saying how long to wait. */
+async function dashboardStartsCountAgainstTheLimit() {
+  const t = await limitedTeam();
+  secondsBeforeMinuteTurns(40);
+  setTestSession(userId);
+  try {
+    const input = "Write a slogan for a bakery.";
+    const first = await startRunAction({ teamId: t.teamId, pipelineId: t.pipelineId, input });
+    if (!first.ok) throw new Error(first.error);
+    // The start took this minute's one request, so the first step waits for the next minute (and does not fail).
+    const firstStep = async () => (await getRun(db, t.teamId, first.data.runId))!.steps[0];
+    await until(async () => !!(await firstStep()).waiting || (await firstStep()).status === "failed", 10_000);
+    const step = await firstStep();
+    expect({ status: step.status, error: step.error, waiting: step.waiting?.message }).toEqual({
+      status: "running",
+      error: null,
+      waiting: expect.stringMatching(/^Waiting for the rate limit — retrying in (39|40) s\. This team made its 1 requests this minute\.$/),
+    });
 
-      const runsBefore = await db.$count(pipelineRuns, eq(pipelineRuns.teamId, t.teamId));
-      expect(await startRunAction({ teamId: t.teamId, pipelineId: t.pipelineId, input })).toEqual({
-        ok: false,
-        error: expect.stringMatching(/^This team made its 1 requests this minute\. Retry in (39|40) s, or ask an admin to raise the limit\.$/),
-      });
-      expect(await db.$count(pipelineRuns, eq(pipelineRuns.teamId, t.teamId))).toBe(runsBefore);
-      expect((await fleet.usage()).totals.requests).toBe(0);
-      await cancelRun(db, t.teamId, first.data.runId);
-      expect((await waitForRun(db, t.teamId, first.data.runId, 5_000)).status).toBe("cancelled");
-    } finally {
-      setTestSession(undefined);
-    }
-  });
+    const runsBefore = await db.$count(pipelineRuns, eq(pipelineRuns.teamId, t.teamId));
+    expect(await startRunAction({ teamId: t.teamId, pipelineId: t.pipelineId, input })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^This team made its 1 requests this minute\. Retry in (39|40) s, or ask an admin to raise the limit\.$/),
+    });
+    expect(await db.$count(pipelineRuns, eq(pipelineRuns.teamId, t.teamId))).toBe(runsBefore);
+    expect((await fleet.usage()).totals.requests).toBe(0);
+    await cancelRun(db, t.teamId, first.data.runId);
+    expect((await waitForRun(db, t.teamId, first.data.runId, 5_000)).status).toBe("cancelled");
+  } finally {
+    setTestSession(undefined);
+  }
+}
+
+describe(`a run started from the dashboard on ${driverName}`, () => {
+  it("counts against the team's request limit: its steps wait for it, and a start past it is refused saying how long to wait", dashboardStartsCountAgainstTheLimit);
+
+  it("does the same when the process's one RateLimiter was made by the other copy of lib/ (server.ts's /api/v1 before Next's bundle), whose RateLimitedError it throws", () =>
+    withOtherCopysRateLimiter(dashboardStartsCountAgainstTheLimit));
 });
 
 describe(`removing a member on ${driverName}`, () => {

@@ -7,6 +7,7 @@ import { setTeamLimits } from "@/lib/keys/service";
 import { createTeam } from "@/lib/teams/service";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
 import { driverName } from "@/test/db";
+import { withOtherCopysRateLimiter } from "@/test/other-copy";
 import { invalidateTeamLimits, RateLimitedError, RateLimiter, rateLimiter, type Bucket } from "./index";
 
 let fx: GatewayFixture;
@@ -74,8 +75,10 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect(row.tokens).toBeLessThanOrEqual(1000);
   });
 
-  it("the API answers 429 with Retry-After past a key's requests per minute, recording nothing for it", async () => {
-    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name: "slow", requestsPerMinute: 2 });
+  /** Two calls within a key's 2 requests a minute, then a 429 with Retry-After, recording nothing for it. */
+  async function thirdCallIsRefused(name: string) {
+    await inOneWindow();
+    const { key } = await createApiKey(fx.db, { teamId: fx.team.id, name, requestsPerMinute: 2 });
     const call = () =>
       fetch(`${fx.api}/chat/completions`, {
         method: "POST",
@@ -86,11 +89,15 @@ describe(`rate limits shared through rate_limit_windows (${driverName})`, () => 
     expect((await call()).status).toBe(200);
     const before = (await fx.db.select({ n: count() }).from(requests))[0].n;
     const res = await call();
-    expect(res.status).toBe(429);
+    expect({ status: res.status, error: (await res.json()).error }).toEqual({ status: 429, error: expect.objectContaining({ type: "rate_limit_exceeded", message: expect.stringMatching(new RegExp(`^API key "${name}" made its 2 requests this minute`)) }) });
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect((await res.json()).error.type).toBe("rate_limit_exceeded");
     expect((await fx.db.select({ n: count() }).from(requests))[0].n).toBe(before);
-  });
+  }
+
+  it("the API answers 429 with Retry-After past a key's requests per minute, recording nothing for it", () => thirdCallIsRefused("slow"));
+
+  it("answers the same 429, not a 500, when the process's one RateLimiter was made by the other copy of lib/ (Next's bundle before server.ts's /api/v1)", () =>
+    withOtherCopysRateLimiter(() => thirdCallIsRefused("slow elsewhere")));
 
   it("a rotated key goes on with what its old key used this minute, through any number of rotations", async () => {
     await inOneWindow();
