@@ -363,6 +363,8 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         model: fm.model.name,
         messages,
         maxTokens: maxOut,
+        // A Claude model's thinking budget shrinks to what its window leaves (the hold keeps the full one).
+        contextWindow: fm.model.contextWindow,
         ...input.generation,
         reasoningEffort: effortFor(fm),
         thinkingBlocks,

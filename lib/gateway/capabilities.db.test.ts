@@ -284,6 +284,34 @@ describe(`reasoning effort is the model's flag, which an admin sets (${driverNam
       expect(await badRequests()).toEqual({});
     });
 
+    it("a long prompt near Sonnet's window with reasoning_effort xhigh: Claude itself answers, thinking with what the window leaves (not refused, no fallback)", async () => {
+      const WINDOW = 16_000;
+      const [row] = await fx.db.select().from(models).where(eq(models.name, SONNET));
+      const windowOf = (contextWindow: number) =>
+        updateModel(fx.db, actor(), {
+          modelId: row.id, enabled: row.enabled, contextWindow, inputPriceMicros: row.inputPriceMicros, outputPriceMicros: row.outputPriceMicros, cachedInputPriceMicros: row.cachedInputPriceMicros,
+          strengths: row.strengths, optimalFor: row.optimalFor, costTier: row.costTier, toolCalling: row.toolCalling, imageInput: row.imageInput, reasoningEffort: row.reasoningEffort,
+        });
+      await windowOf(WINDOW);
+      await fx.fleet.configure({ models: { [SONNET]: { contextWindow: WINDOW } } });
+      try {
+        const long = [{ role: "user" as const, content: `Summarise this log. ${"line ok; ".repeat(4_000)}` }];
+        const plain = await client.chat.completions.create({ model: SONNET, messages: long });
+        // The answer's 1,024 tokens and the full xhigh budget would pass the window with this prompt.
+        expect(plain.usage!.prompt_tokens + 1_024 + THINKING_BUDGET_TOKENS.xhigh).toBeGreaterThan(WINDOW);
+        const { data: thought, response } = await client.chat.completions.create({ model: SONNET, messages: long, reasoning_effort: "xhigh" }).withResponse();
+        expect(thought.model).toBe(SONNET);
+        expect(thought.choices[0].message.content).toBe(plain.choices[0].message.content);
+        // The fleet thinks its whole budget: what the window leaves beside the prompt and the answer's 1,024 tokens.
+        expect(thought.usage!.completion_tokens - plain.usage!.completion_tokens).toBe(WINDOW - plain.usage!.prompt_tokens - 1_024);
+        expect(await rowOf(response.headers.get("x-mc-request-id")!)).toMatchObject({ status: "ok", model: SONNET });
+        expect(await badRequests()).toEqual({});
+      } finally {
+        await windowOf(row.contextWindow);
+        await fx.fleet.configure({ models: { [SONNET]: { contextWindow: row.contextWindow } } });
+      }
+    });
+
     it("the budget hold covers the thinking: a hard budget just too small for the call with its thinking budget refuses it with 402, before any provider call", async () => {
       const maxTokens = 100;
       const prompt = estimateMessagesTokens(math);

@@ -534,6 +534,50 @@ describe("reasoning_effort on a Claude model is extended thinking", () => {
     expect((await usage()).totals.ok).toBe(1);
   });
 
+  describe("near the context window", () => {
+    const WINDOW = 12_000;
+    const messages: ChatMessage[] = [{ role: "user", content: `${task} ${"word ".repeat(6_000)}` }];
+    const prompt = estimateMessagesTokens(messages);
+    beforeEach(async () => {
+      await configure({ models: { [SONNET]: { contextWindow: WINDOW } } });
+    });
+    afterAll(async () => {
+      await configure({ models: { [SONNET]: { contextWindow: 200_000 } } });
+    });
+
+    it.each([true, false])("the thinking budget shrinks to what the window leaves beside the prompt and the answer, and Claude answers (stream: %s)", async (stream) => {
+      const base = opts("anthropic", { model: SONNET, stream, messages, maxTokens: 1_000 });
+      // Prompt + answer + the full xhigh budget would pass the window: Anthropic would refuse it.
+      expect(prompt + 1_000 + THINKING_BUDGET_TOKENS.xhigh).toBeGreaterThan(WINDOW);
+      const plain = await completeModel({ ...base, contextWindow: WINDOW });
+      const done = await completeModel({ ...base, contextWindow: WINDOW, reasoningEffort: "xhigh" });
+      expect(done.text).toBe(plain.text);
+      // The fleet thinks its whole budget, billed as output: the budget Claude received is what the window leaves.
+      const shrunk = WINDOW - prompt - 1_000;
+      expect(shrunk).toBeGreaterThanOrEqual(1_024);
+      expect(done.usage.outputTokens).toBe(plain.usage.outputTokens + shrunk);
+      expect(anthropicRequest({ ...base, contextWindow: WINDOW, reasoningEffort: "xhigh" })).toMatchObject({ max_tokens: 1_000 + shrunk, thinking: { type: "enabled", budget_tokens: shrunk } });
+      // A budget that fits is sent as it is.
+      expect(anthropicRequest({ ...base, contextWindow: WINDOW, reasoningEffort: "low" })).toMatchObject({ max_tokens: 1_000 + THINKING_BUDGET_TOKENS.low, thinking: { budget_tokens: THINKING_BUDGET_TOKENS.low } });
+      expect((await usage()).totals.errors.bad_request).toBe(0);
+    });
+
+    it("when not even Anthropic's 1,024 thinking tokens fit, the call is refused before it is sent, saying what to change, retryable for a fallback", async () => {
+      const maxTokens = WINDOW - prompt - 1_000;
+      const err = await failure(completeModel(opts("anthropic", { model: SONNET, messages, maxTokens, contextWindow: WINDOW, reasoningEffort: "minimal" })));
+      expect(err).toMatchObject({ kind: "context_length", retryable: true });
+      expect(err.message).toBe(
+        `reasoning_effort on an Anthropic model is extended thinking, which needs at least 1,024 thinking tokens in the context window beside the prompt and the answer: ` +
+          `${SONNET}'s window is 12,000 tokens, and the prompt (about ${prompt.toLocaleString("en-US")}) with the answer's max_tokens (${maxTokens.toLocaleString("en-US")}) leaves 1,000. ` +
+          "Send a shorter prompt or a lower max_tokens, leave reasoning_effort out, or choose a model with a larger context window.",
+      );
+      expect((await usage()).totals.requests).toBe(0);
+      // Without reasoning_effort the same call fits and is answered.
+      await completeModel(opts("anthropic", { model: SONNET, messages, maxTokens, contextWindow: WINDOW }));
+      expect((await usage()).totals.ok).toBe(1);
+    });
+  });
+
   describe("a tool loop: the thinking of a turn that called tools comes back in raw.thinking, and goes first in that turn when sent with thinkingBlocks", () => {
     const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
     const asked = `Use the get_weather tool for Paris ${REDACTED_THINKING_TRIGGER}`;

@@ -3,7 +3,8 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
 import { classifyError, ProviderError, withoutKey, type PartialOutput } from "./errors";
-import { THINKING_KEPT_HOURS, thinkingBudget, type ReasoningEffort } from "./reasoning";
+import { THINKING_BUDGET_TOKENS, THINKING_KEPT_HOURS, thinkingBudget, type ReasoningEffort } from "./reasoning";
+import { estimateMessagesTokens, estimateTokens } from "./tokens";
 
 export type { ProviderConfig } from "./client";
 
@@ -97,7 +98,7 @@ export interface GenerationOptions {
   /**
    * For reasoning models (the `models` row's `reasoning_effort` flag), sent as it is to OpenAI-compatible
    * providers; delegate() sends it to no other model. Anthropic models get extended thinking instead:
-   * `thinking` with `thinkingBudget(effort)` tokens, on top of `maxTokens` (see `anthropicMaxTokens`).
+   * `thinking` with `thinkingBudget(effort)` tokens, on top of `maxTokens` (see `fittedThinkingBudget`).
    */
   reasoningEffort?: ReasoningEffort;
 }
@@ -107,6 +108,11 @@ export interface CallOptions extends GenerationOptions {
   model: string;
   messages: ChatMessage[];
   maxTokens?: number;
+  /**
+   * The model's context window (its `models` row), where known: a Claude call's thinking budget is
+   * shrunk to what it leaves beside the prompt and `maxTokens` (`fittedThinkingBudget`).
+   */
+  contextWindow?: number;
   /** Longest wait for the provider to make progress: the first byte, then each next chunk. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -134,9 +140,28 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Anthropic requires max_tokens; this is its value when the caller gives none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
-/** Anthropic's max_tokens counts thinking and answer together (and must exceed the budget): the answer's allowance plus the budget. */
-export function anthropicMaxTokens(opts: Pick<CallOptions, "maxTokens" | "reasoningEffort">): number {
-  return (opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS) + thinkingBudget("anthropic", opts.reasoningEffort);
+/**
+ * The thinking budget a Claude call sends: the effort's (`thinkingBudget`), shrunk to what the model's
+ * context window leaves beside the prompt (estimated, tool definitions included) and the answer's
+ * allowance, as Anthropic refuses prompt + max_tokens (answer + budget) beyond the window. Never below
+ * Anthropic's floor of 1,024: when that does not fit either, the call is refused for this model before
+ * it is sent, retryable so a fallback may answer. 0 when the call does not think.
+ */
+export function fittedThinkingBudget(opts: Pick<CallOptions, "messages" | "tools" | "maxTokens" | "contextWindow" | "reasoningEffort"> & { model?: string }): number {
+  const budget = thinkingBudget("anthropic", opts.reasoningEffort);
+  if (!budget || opts.contextWindow === undefined) return budget;
+  const prompt = estimateMessagesTokens(opts.messages) + (opts.tools === undefined ? 0 : estimateTokens(JSON.stringify(opts.tools)));
+  const answer = opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
+  const room = opts.contextWindow - prompt - answer;
+  if (room >= THINKING_BUDGET_TOKENS.minimal) return Math.min(budget, room);
+  const n = (x: number) => x.toLocaleString("en-US");
+  throw new ProviderError(
+    "context_length",
+    `reasoning_effort on an Anthropic model is extended thinking, which needs at least ${n(THINKING_BUDGET_TOKENS.minimal)} thinking tokens in the context window beside the prompt and the answer: ` +
+      `${opts.model ?? "the model"}'s window is ${n(opts.contextWindow)} tokens, and the prompt (about ${n(prompt)}) with the answer's max_tokens (${n(answer)}) leaves ${n(Math.max(0, room))}. ` +
+      "Send a shorter prompt or a lower max_tokens, leave reasoning_effort out, or choose a model with a larger context window.",
+    { retryable: true },
+  );
 }
 
 const OPENAI_COMPATIBLE: ReadonlySet<ProviderKind> = new Set(["openai", "xai", "mistral", "ollama"]);
@@ -349,7 +374,7 @@ async function* onceOpenAI(opts: CallOptions, deadline: Deadline): AsyncGenerato
 async function* onceAnthropic(opts: CallOptions, deadline: Deadline): AsyncGenerator<CallEvent> {
   const request = anthropicRequest(opts);
   const res = await anthropicClient(opts.provider).messages.create(
-    { model: opts.model, max_tokens: anthropicMaxTokens(opts), ...request },
+    { model: opts.model, ...request },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
   const jsonTool = jsonAnswerTool(opts.responseFormat)?.name ?? null;
@@ -437,7 +462,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   const client = anthropicClient(opts.provider);
   const request = anthropicRequest(opts);
   const stream = await client.messages.create(
-    { model: opts.model, max_tokens: anthropicMaxTokens(opts), ...request, stream: true },
+    { model: opts.model, ...request, stream: true },
     { signal: deadline.controller.signal, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, headers: opts.headers },
   );
   // A JSON response_format is a forced tool here: its input, streamed as JSON text, is the answer.
@@ -519,7 +544,7 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
 }
 
 // temperature and top_p are gone from the SDK's types (newer models refuse them); the models in the catalog take them.
-type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "messages" | "system" | "tools" | "tool_choice" | "stop_sequences" | "thinking"> & { temperature?: number; top_p?: number };
+type AnthropicRequest = Pick<Anthropic.MessageCreateParamsNonStreaming, "max_tokens" | "messages" | "system" | "tools" | "tool_choice" | "stop_sequences" | "thinking"> & { temperature?: number; top_p?: number };
 
 /** What Anthropic cannot take as OpenAI sends it: refused before the call, retryable so a fallback of another provider may answer. */
 const unsupported = (message: string) => new ProviderError("bad_request", message, { retryable: true });
@@ -543,13 +568,13 @@ function jsonAnswerTool(format: ResponseFormat | undefined): Anthropic.Tool | nu
  * response_format a tool the model must call. `seed` has no Anthropic counterpart and is not sent
  * (OpenAI's own seed is best effort).
  */
-export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks"> & GenerationOptions): AnthropicRequest {
+export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks" | "maxTokens" | "contextWindow"> & { model?: string } & GenerationOptions): AnthropicRequest {
   if (opts.temperature !== undefined && opts.temperature > 1) {
     throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
   }
   if (opts.stop?.some((s) => !s.trim())) throw unsupported("Anthropic models refuse stop sequences that are only whitespace (such as \"\\n\"); send stop sequences with visible characters, or choose a model of another provider.");
-  const budget = thinkingBudget("anthropic", opts.reasoningEffort);
-  if (budget) refuseWithThinking(opts);
+  if (thinkingBudget("anthropic", opts.reasoningEffort)) refuseWithThinking(opts);
+  const budget = fittedThinkingBudget(opts);
   const jsonTool = jsonAnswerTool(opts.responseFormat);
   if (jsonTool && opts.tools !== undefined) throw unsupported("A JSON response_format together with tools is not available on Anthropic models (it is sent to them as a tool); send one of the two, or choose a model of another provider.");
   const said = speakerMessages(opts.messages);
@@ -588,6 +613,8 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
   let choice: Anthropic.ToolChoice | undefined = jsonTool ? { type: "tool", name: jsonTool.name } : called.length ? { type: "none" } : tools?.length ? anthropicToolChoice(opts.toolChoice) : undefined;
   if (opts.parallelToolCalls === false && tools?.length && choice?.type !== "none") choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   return {
+    // max_tokens counts thinking and answer together (and must exceed the budget): the answer's allowance plus the budget.
+    max_tokens: (opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS) + budget,
     messages,
     ...(system ? { system } : {}),
     ...(tools ? { tools } : {}),
