@@ -83,9 +83,15 @@ test.describe("owner manages members", () => {
       await ctx.close();
 
       await page.reload();
-      page.once("dialog", (d) => void d.accept());
+      let asked = "";
+      page.once("dialog", (d) => {
+        asked = d.message();
+        void d.accept();
+      });
       await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
       await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+      // The confirmation said so before: the run counts as the keys do.
+      expect(asked).toContain("Removing Demo Admin also cancels their 1 queued or running pipeline run.");
       await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from Labs." })).toContainText("Cancelled their 1 queued or running pipeline run.");
 
       await page.goto(runPath);

@@ -21,11 +21,19 @@ export function removalSummary(keys: string[], invitations: string[]): string {
   return parts.filter(Boolean).join("; and ");
 }
 
+/**
+ * What a removal takes away besides the membership, before it ("revokes …; and cancels their 2 queued
+ * or running pipeline runs") or after it (`done`: "revoked …; and cancelled …"); "" when nothing.
+ */
+export function removalAlso(e: RemovalEffects, done: boolean): string {
+  const revoked = removalSummary(e.keys, e.invitations);
+  const runs = e.runs ? `${done ? "cancelled" : "cancels"} their ${count(e.runs, "queued or running pipeline run")}` : "";
+  return [revoked ? `${done ? "revoked" : "revokes"} ${revoked}` : "", runs].filter(Boolean).join("; and ");
+}
+
 /** What the Members page says once a removal is done: what it revoked and the pipeline runs it cancelled, as the server did them. */
 export function removalResult(email: string, team: string, done: { revokedKeys: string[]; revokedInvitations: string[]; cancelledRuns: number }): string {
-  const revoked = removalSummary(done.revokedKeys, done.revokedInvitations);
-  const runs = done.cancelledRuns ? `cancelled their ${count(done.cancelledRuns, "queued or running pipeline run")}` : "";
-  const also = [revoked ? `revoked ${revoked}` : "", runs].filter(Boolean).join("; and ");
+  const also = removalAlso({ keys: done.revokedKeys, invitations: done.revokedInvitations, runs: done.cancelledRuns }, true);
   return `${email} was removed from ${team}.${also ? ` ${also[0].toUpperCase()}${also.slice(1)}.` : ""}`;
 }
 
@@ -146,8 +154,8 @@ export function MembersTable({ members, me, removalEffects = {} }: { members: Me
                       disabled={pending || locked}
                       onClick={() => {
                         const effects = removalEffects[m.userId];
-                        const also = effects ? removalSummary(effects.keys, effects.invitations) : "";
-                        if (!confirm(`Remove ${m.email} from ${team.name}?${also ? `\n\nRemoving ${m.name ?? m.email} also revokes ${also}.` : ""}`)) return;
+                        const also = effects ? removalAlso(effects, false) : "";
+                        if (!confirm(`Remove ${m.email} from ${team.name}?${also ? `\n\nRemoving ${m.name ?? m.email} also ${also}.` : ""}`)) return;
                         run(async () => {
                           const res = await removeMemberAction({ teamId: team.id, userId: m.userId });
                           // What was revoked and cancelled, as the server did it: a key made after the page loaded is named too.

@@ -282,6 +282,9 @@ export async function cancelRun(db: Db, teamId: string, runId: string): Promise<
 
 export type CancelRequest = { id: string; status: RunStatus };
 
+/** A team's runs that a cancel can still stop: queued or running. */
+export const cancellableRuns = (teamId: string) => and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.status, ["queued", "running"]));
+
 /**
  * The first half of a cancel: marks the team's queued and running runs that `which` picks, with
  * `reason` as the run's error (shown on its page), and returns them for `finishCancels`. Split so
@@ -291,7 +294,7 @@ export function requestCancels(db: Db, teamId: string, which: SQL, reason?: stri
   return db
     .update(pipelineRuns)
     .set({ cancelRequested: true, ...(reason ? { error: reason } : {}) })
-    .where(and(eq(pipelineRuns.teamId, teamId), inArray(pipelineRuns.status, ["queued", "running"]), which))
+    .where(and(cancellableRuns(teamId), which))
     .returning({ id: pipelineRuns.id, status: pipelineRuns.status });
 }
 

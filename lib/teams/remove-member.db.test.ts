@@ -4,7 +4,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiKeys, auditLog, invitations, memberships } from "@/db/schema";
+import { apiKeys, auditLog, invitations, memberships, pipelineRuns, pipelines } from "@/db/schema";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import { startGatewayFixture, type GatewayFixture } from "@/lib/gateway/test-server";
@@ -57,7 +57,7 @@ describe(`removing a member revokes their keys and invitations (${driverName})`,
 
     // Used once before the removal, so this process's key cache holds them as active.
     for (const k of [ciBot, notebook, ownersKey, elsewhere]) expect((await models(k.key)).status, k.name).toBe(200);
-    expect((await removalEffects(fx.db, fx.team.id))[dana.id]).toEqual({ keys: ["ci-bot", "notebook"], invitations: [invitee] });
+    expect((await removalEffects(fx.db, fx.team.id))[dana.id]).toEqual({ keys: ["ci-bot", "notebook"], invitations: [invitee], runs: 0 });
 
     setTestSession(fx.user.id);
     const res = await removeMemberAction({ teamId: fx.team.id, userId: dana.id });
@@ -89,6 +89,24 @@ describe(`removing a member revokes their keys and invitations (${driverName})`,
     });
     expect(log.filter((l) => l.action === "key.revoke" && l.details.reason === "member.remove").map((l) => l.target).sort()).toEqual(["ci-bot", "notebook"]);
     expect(log.some((l) => l.action === "member.invite.revoke" && l.target === invitee)).toBe(true);
+  });
+
+  it("the confirmation counts the queued and running pipeline runs the member started from the dashboard, as many as the removal cancels", async () => {
+    const finn = await newAdmin("Finn");
+    const [p] = await fx.db.insert(pipelines).values({ teamId: fx.team.id, name: "essay", steps: [], createdBy: finn.id }).returning();
+    const run = (startedBy: string | null, status: "queued" | "running" | "succeeded" | "cancelled") => ({ pipelineId: p.id, teamId: fx.team.id, input: "bread", startedBy, status });
+    // His queued and running runs count; his finished ones, the owner's and a key's (no starter) do not.
+    await fx.db.insert(pipelineRuns).values([run(finn.id, "running"), run(finn.id, "queued"), run(finn.id, "succeeded"), run(finn.id, "cancelled"), run(fx.user.id, "queued"), run(null, "running")]);
+    const effects = await removalEffects(fx.db, fx.team.id);
+    // Finn created no key and sent no invitation: the runs alone put him in the list.
+    expect(effects[finn.id]).toEqual({ keys: [], invitations: [], runs: 2 });
+    expect(effects[fx.user.id]?.runs).toBe(1);
+
+    setTestSession(fx.user.id);
+    expect(await removeMemberAction({ teamId: fx.team.id, userId: finn.id })).toMatchObject({ ok: true, data: { cancelledRuns: 2 } });
+    // The owner's run is not touched.
+    expect((await removalEffects(fx.db, fx.team.id))[fx.user.id]?.runs).toBe(1);
+    await fx.db.delete(pipelines).where(eq(pipelines.id, p.id));
   });
 
   it("a rotated key goes with whoever holds its active end: the rotator's new key stays, a key the member rotated goes", async () => {

@@ -6,7 +6,7 @@ import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { moveBudgetPeriodsToZone } from "@/lib/budgets/service";
 import { rebuildTeamRollup } from "@/lib/execution/record";
-import { finishCancels, requestCancels } from "@/lib/pipelines/service";
+import { cancellableRuns, finishCancels, requestCancels } from "@/lib/pipelines/service";
 import { zoneName } from "@/lib/zone";
 
 export async function audit(db: Db, entry: { teamId: string | null; actorUserId: string | null; action: string; target?: string; details?: Record<string, unknown> }) {
@@ -106,21 +106,29 @@ export async function changeRole(db: Db, input: { teamId: string; userId: string
 /** A team's active API keys that a person created. */
 const activeCreatedKeys = (teamId: string) => and(eq(apiKeys.teamId, teamId), isNull(apiKeys.revokedAt), isNotNull(apiKeys.createdBy));
 
-export type RemovalEffects = { keys: string[]; invitations: string[] };
+export type RemovalEffects = { keys: string[]; invitations: string[]; runs: number };
 
 /**
- * What removing each member would also revoke: the active API keys they created in the team
- * (by name) and the pending invitations they sent (by email). Shown before the admin confirms.
+ * What removing each member would also revoke and cancel: the active API keys they created in the
+ * team (by name), the pending invitations they sent (by email) and how many queued or running
+ * pipeline runs they started from the dashboard. Shown before the admin confirms.
  */
 export async function removalEffects(db: Db, teamId: string): Promise<Record<string, RemovalEffects>> {
-  const [keys, invites] = await Promise.all([
+  const [keys, invites, runs] = await Promise.all([
     db.select({ userId: apiKeys.createdBy, name: apiKeys.name }).from(apiKeys).where(activeCreatedKeys(teamId)).orderBy(asc(apiKeys.name)),
     db.select({ userId: invitations.invitedBy, email: invitations.email }).from(invitations).where(and(pendingInvitations(teamId), isNotNull(invitations.invitedBy))).orderBy(asc(invitations.email)),
+    // Every member's count in one statement, as removeMember picks them (requestCancels).
+    db
+      .select({ userId: pipelineRuns.startedBy, n: sql<number>`count(*)::int` })
+      .from(pipelineRuns)
+      .where(and(cancellableRuns(teamId), isNotNull(pipelineRuns.startedBy)))
+      .groupBy(pipelineRuns.startedBy),
   ]);
   const out: Record<string, RemovalEffects> = {};
-  const of = (userId: string) => (out[userId] ??= { keys: [], invitations: [] });
+  const of = (userId: string) => (out[userId] ??= { keys: [], invitations: [], runs: 0 });
   for (const k of keys) of(k.userId!).keys.push(k.name);
   for (const i of invites) of(i.userId!).invitations.push(i.email);
+  for (const r of runs) of(r.userId!).runs = Number(r.n);
   return out;
 }
 
