@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { baseURL } from "../playwright.config";
-import { addMember, buildPipeline, configureFleet, stateFile } from "./helpers";
+import { addMember, buildPipeline, configureFleet, removeMember, stateFile } from "./helpers";
 
 test.describe("owner manages members", () => {
   test.use({ storageState: stateFile("owner") });
@@ -16,9 +16,7 @@ test.describe("owner manages members", () => {
     await page.reload();
     await expect(page.getByTestId("member-admin@demo.local").getByRole("combobox")).toHaveValue("member");
 
-    page.once("dialog", (d) => d.accept());
-    await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
-    await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+    await removeMember(page, "admin@demo.local");
     await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from" })).toBeVisible();
   });
 
@@ -50,13 +48,7 @@ test.describe("owner manages members", () => {
 
     await page.reload();
     await expect(page.getByRole("listitem").filter({ hasText: invitee })).toHaveCount(1);
-    let asked = "";
-    page.once("dialog", (d) => {
-      asked = d.message();
-      void d.accept();
-    });
-    await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
-    await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+    const asked = await removeMember(page, "admin@demo.local");
     expect(asked).toContain(`Removing Demo Admin also revokes 2 API keys: ${ciBot}, ${notebook}; and 1 pending invitation they sent: ${invitee}.`);
     await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from Labs." })).toContainText(`Revoked 2 API keys: ${ciBot}, ${notebook}`);
     await expect(page.getByRole("listitem").filter({ hasText: invitee })).toHaveCount(0);
@@ -83,13 +75,7 @@ test.describe("owner manages members", () => {
       await ctx.close();
 
       await page.reload();
-      let asked = "";
-      page.once("dialog", (d) => {
-        asked = d.message();
-        void d.accept();
-      });
-      await page.getByTestId("member-admin@demo.local").getByRole("button", { name: "Remove" }).click();
-      await expect(page.getByTestId("member-admin@demo.local")).toHaveCount(0);
+      const asked = await removeMember(page, "admin@demo.local");
       // The confirmation said so before: the run counts as the keys do.
       expect(asked).toContain("Removing Demo Admin also cancels their 1 queued or running pipeline run.");
       await expect(page.getByRole("status").filter({ hasText: "admin@demo.local was removed from Labs." })).toContainText("Cancelled their 1 queued or running pipeline run.");

@@ -90,3 +90,15 @@ export async function buildPipeline(page: Page, prefix: string, opts: { team?: s
   await expect(page.getByRole("heading", { name })).toBeVisible();
   return name;
 }
+
+/** Removes `email` from the team on the Members page in view, accepting the confirmation; returns what it asked. */
+export async function removeMember(page: Page, email: string): Promise<string> {
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await page.getByTestId(`member-${email}`).getByRole("button", { name: "Remove" }).click();
+  await expect(page.getByTestId(`member-${email}`)).toHaveCount(0);
+  return asked;
+}
