@@ -565,7 +565,7 @@ function billedPart(
   if (!partial) return {};
   const inputTokens = partial.inputTokens ?? promptTokens;
   const answerTokens = estimateTokens(partial.text);
-  const reasoning = partial.outputTokens === null ? reasoningAtMost(fm.config.kind, allowance.effort, allowance.maxOut, answerTokens) : 0;
+  const reasoning = partial.outputTokens === null ? reasoningAtMost(fm.config.kind, allowance.effort, allowance.maxOut, answerTokens, partial.thinkingBudget) : 0;
   const outputTokens = partial.outputTokens ?? Math.min(answerTokens + reasoning, allowance.mostOut);
   return {
     inputTokens,

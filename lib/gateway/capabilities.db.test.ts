@@ -306,9 +306,18 @@ describe(`reasoning effort is the model's flag, which an admin sets (${driverNam
         expect(thought.usage!.completion_tokens - plain.usage!.completion_tokens).toBe(WINDOW - plain.usage!.prompt_tokens - 1_024);
         expect(await rowOf(response.headers.get("x-mc-request-id")!)).toMatchObject({ status: "ok", model: SONNET });
         expect(await badRequests()).toEqual({});
+
+        // The same call's stream breaks: its hidden thinking is billed at the budget it was sent, not the full xhigh one.
+        await fx.fleet.configure({ models: { [SONNET]: { errorRates: { rateLimit: 0, server: 0, timeout: 0, drop: 1 } } } });
+        const { data: broken, response: brokenRes } = await client.chat.completions.create({ model: SONNET, messages: long, reasoning_effort: "xhigh", stream: true }).withResponse();
+        await (async () => {
+          for await (const _ of broken);
+        })().catch(() => undefined);
+        const attempt = (await rowOf(brokenRes.headers.get("x-mc-request-id")!)).fallbacksTried.find((a) => a.model === SONNET);
+        expect(attempt).toMatchObject({ estimated: true, reasoningTokensAtMost: WINDOW - plain.usage!.prompt_tokens - 1_024 });
       } finally {
         await windowOf(row.contextWindow);
-        await fx.fleet.configure({ models: { [SONNET]: { contextWindow: row.contextWindow } } });
+        await fx.fleet.configure({ models: { [SONNET]: { contextWindow: row.contextWindow, errorRates: { rateLimit: 0, server: 0, timeout: 0, drop: 0 } } } });
       }
     });
 

@@ -249,10 +249,10 @@ class BrokenStream extends Error {
  * `err` as thrown, or — once the answer began (its first event arrived: the provider bills from
  * there, also before any text) — wrapped with the output received so far.
  */
-function brokenAt(err: unknown, began: boolean, text: string, toolCalls: Iterable<ToolCallOut>, inputTokens: number | null = null, outputTokens: number | null = null): unknown {
+function brokenAt(err: unknown, began: boolean, text: string, toolCalls: Iterable<ToolCallOut>, known: Partial<Omit<PartialOutput, "text">> = {}): unknown {
   let out = text;
   for (const c of toolCalls) if (c) out += (c.name ?? "") + c.arguments; // OpenAI's slots may have holes
-  return began || out ? new BrokenStream(err, { text: out, inputTokens, outputTokens }) : err;
+  return began || out ? new BrokenStream(err, { inputTokens: null, outputTokens: null, ...known, text: out }) : err;
 }
 
 /**
@@ -479,6 +479,8 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
   const toolCalls = new Map<number, ToolCallOut>();
   // Thinking blocks by index: not the answer, kept whole (thinking, signature, redacted data) in raw.thinking.
   const thinking = new Map<number, ThinkingBlock>();
+  // What the hidden thinking of a stream that breaks can have come to at most: the budget sent (fitted to the window).
+  const sentBudget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : undefined;
   let reportedOutput: number | null = null;
   let began = false;
   try {
@@ -526,10 +528,10 @@ async function* streamAnthropic(opts: CallOptions, deadline: Deadline): AsyncGen
       }
     }
   } catch (e) {
-    throw brokenAt(e, began, text, toolCalls.values(), inputTokens, reportedOutput);
+    throw brokenAt(e, began, text, toolCalls.values(), { inputTokens, outputTokens: reportedOutput, thinkingBudget: sentBudget });
   }
   if (!stopped || inputTokens === null || outputTokens === null) {
-    throw brokenAt(new ProviderError("stream_dropped", "The stream ended before message_stop"), began, text, toolCalls.values(), inputTokens, reportedOutput);
+    throw brokenAt(new ProviderError("stream_dropped", "The stream ended before message_stop"), began, text, toolCalls.values(), { inputTokens, outputTokens: reportedOutput, thinkingBudget: sentBudget });
   }
   // A tool without parameters streams no input at all; its input is {}.
   const calls = [...toolCalls.values()].map((c) => ({ ...c, arguments: c.arguments || "{}" }));

@@ -45,7 +45,13 @@ export const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set([
  * token counts are the provider's own when it reported them before the break (Anthropic's
  * message_start, message_delta), else null.
  */
-export type PartialOutput = { text: string; inputTokens: number | null; outputTokens: number | null };
+export type PartialOutput = {
+  text: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** A Claude call with extended thinking: the thinking budget it was sent (its hidden thinking came to at most this). */
+  thinkingBudget?: number;
+};
 
 export class ProviderError extends Error {
   override readonly name = "ProviderError";

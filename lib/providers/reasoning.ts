@@ -31,13 +31,14 @@ export const THINKING_KEPT_HOURS = 24;
 
 /**
  * The most hidden reasoning a call can have been billed for when it ended early, before the provider
- * reported its usage: a Claude model's whole thinking budget (thought before the answer, and only a
- * summary of it is streamed), an OpenAI-compatible reasoning model's output allowance beyond the
- * answer tokens received (its reasoning counts inside max_completion_tokens), else 0.
+ * reported its usage: a Claude model's whole thinking budget — the one it was sent (`sentBudget`, which
+ * may be shrunk to fit the context window), else the effort's — as it thinks before the answer and only
+ * a summary is streamed; an OpenAI-compatible reasoning model's output allowance beyond the answer
+ * tokens received (its reasoning counts inside max_completion_tokens); else 0.
  */
-export function reasoningAtMost(kind: string, effort: ReasoningEffort | undefined, maxOutputTokens: number, answerTokens: number): number {
+export function reasoningAtMost(kind: string, effort: ReasoningEffort | undefined, maxOutputTokens: number, answerTokens: number, sentBudget?: number): number {
   if (effort === undefined || effort === "none") return 0;
-  if (kind === "anthropic") return thinkingBudget(kind, effort);
+  if (kind === "anthropic") return sentBudget ?? thinkingBudget(kind, effort);
   return takesReasoningEffort(kind) ? Math.max(0, maxOutputTokens - answerTokens) : 0;
 }
 
