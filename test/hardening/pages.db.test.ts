@@ -62,10 +62,11 @@ function teamPages(): { file: string; params: string[] }[] {
   return out.sort((a, b) => a.file.localeCompare(b.file));
 }
 
-async function objectsOf(t: Team): Promise<Objects> {
-  const p = await createPipeline(db, { teamId: t.id, userId: owner, name: `${t.slug} pipeline`, description: "", steps: [{ key: "s1", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Say {{input}}" }] });
-  const run = await startRun(db, { teamId: t.id, pipelineId: p.id, input: "hi", userId: owner });
-  const { requestId } = await delegate(db, { teamId: t.id, userId: owner, source: "playground", model: "gpt-4.1-mini", task: "What is 2 + 2?" });
+/** A pipeline, a run and a request of team `t`, made by its owner `by`. */
+async function objectsOf(t: Team, by: string): Promise<Objects> {
+  const p = await createPipeline(db, { teamId: t.id, userId: by, name: `${t.slug} pipeline`, description: "", steps: [{ key: "s1", kind: "prompt", model: "gpt-4.1-mini", group: 0, template: "Say {{input}}" }] });
+  const run = await startRun(db, { teamId: t.id, pipelineId: p.id, input: "hi", userId: by });
+  const { requestId } = await delegate(db, { teamId: t.id, userId: by, source: "playground", model: "gpt-4.1-mini", task: "What is 2 + 2?" });
   return { id: requestId, pipelineId: p.id, runId: run.id };
 }
 
@@ -76,9 +77,10 @@ beforeAll(async () => {
   invalidateFleet();
   owner = (await createUser(db, { name: "Owner", email: "owner@pages.test", password: "password-123" })).id;
   A = await createTeam(db, { name: "Alpha", slug: "alpha", ownerId: owner });
-  B = await createTeam(db, { name: "Bravo", slug: "bravo", ownerId: (await createUser(db, { name: "B", email: "b@pages.test", password: "password-123" })).id });
-  objs.A = await objectsOf(A);
-  objs.B = await objectsOf(B);
+  const bOwner = (await createUser(db, { name: "B", email: "b@pages.test", password: "password-123" })).id;
+  B = await createTeam(db, { name: "Bravo", slug: "bravo", ownerId: bOwner });
+  objs.A = await objectsOf(A, owner);
+  objs.B = await objectsOf(B, bOwner);
 });
 afterAll(async () => {
   setTestSession(undefined);
