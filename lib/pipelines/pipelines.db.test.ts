@@ -1,6 +1,6 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db";
+import { closeDb, rowsOf } from "@/db";
 import { invalidateBudgets } from "@/lib/budgets";
 import { apiKeys, budgets, memberships, models, pipelineRuns, pipelineSteps, ratings, requestPayloads, requests, teams } from "@/db/schema";
 import { seedFleet } from "@/db/seed";
@@ -401,6 +401,40 @@ describe(`pipelines on ${driverName}`, () => {
     const again = await waitForRun(db, teamId, run.id);
     expect(again.status).toBe("succeeded");
     expect(again.steps[0].attempts).toBe(1);
+  });
+
+  it("a run that ends commits its whole cost with its status: a reader never sees it cancelled or failed at a cost short of its calls", async () => {
+    // What the row holds at the moment its status turns final, as any reader could see it then.
+    await db.execute(sql`create table run_endings (run_id uuid, status text, cost_micros bigint)`);
+    await db.execute(sql`create function log_run_ending() returns trigger language plpgsql as $$
+      begin
+        if new.status in ('cancelled', 'failed', 'succeeded') and old.status is distinct from new.status then
+          insert into run_endings values (new.id, new.status, new.cost_micros);
+        end if;
+        return new;
+      end $$`);
+    await db.execute(sql`create trigger log_run_ending after update on pipeline_runs for each row execute function log_run_ending()`);
+    try {
+      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+      const p = await createPipeline(db, { teamId, userId, name: "ends with its cost", steps: threeSteps });
+      const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a detailed plan for a bake sale with many sections.", userId });
+      await until(async () => {
+        const r = await getRun(db, teamId, started.id);
+        return r!.steps[1].status === "running" && (r!.steps[1].output?.length ?? 0) > 0;
+      });
+      await cancelRun(db, teamId, started.id);
+      const run = await waitForRun(db, teamId, started.id);
+      // The mid-step call was billed; the run's cost is both steps' calls.
+      expect(run.steps[1].costMicros).toBeGreaterThan(0);
+      const total = (await db.select({ c: sql<string>`coalesce(sum(${requests.costMicros}), 0)` }).from(requests).where(eq(requests.pipelineRunId, run.id)))[0].c;
+      const rows = rowsOf<{ status: string; cost_micros: string }>(await db.execute(sql`select status, cost_micros from run_endings where run_id = ${run.id}`));
+      expect(rows.map((r) => [r.status, Number(r.cost_micros)])).toEqual([["cancelled", Number(total)]]);
+    } finally {
+      await db.execute(sql`drop trigger log_run_ending on pipeline_runs`);
+      await db.execute(sql`drop function log_run_ending()`);
+      await db.execute(sql`drop table run_endings`);
+      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+    }
   });
 
   it("runs a parallel stage's steps at the same time", async () => {

@@ -395,7 +395,7 @@ function omitText<T extends { text: string }>(x: T): Omit<T, "text"> {
  * of its steps' last attempts. Each row is written before its call returns; the team and the
  * run's start bound the read to the (team_id, created_at) index.
  */
-async function refreshRunCost(db: Db, runId: string) {
+async function refreshRunCost(db: Pick<Db, "update">, runId: string) {
   await db
     .update(pipelineRuns)
     .set({
@@ -419,9 +419,10 @@ async function finishFailed(db: Db, runId: string, reason: string) {
       .update(pipelineSteps)
       .set({ status: "skipped", error: "Not run: an earlier step stopped the run." })
       .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
+    // The cost with the status, in one commit: a reader that sees the run ended sees its whole cost.
+    await refreshRunCost(tx, runId);
     await tx.update(pipelineRuns).set({ status: "failed", error: reason, finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
   });
-  await refreshRunCost(db, runId);
 }
 
 export async function finishCancelled(db: Db, runId: string) {
@@ -430,9 +431,9 @@ export async function finishCancelled(db: Db, runId: string) {
       .update(pipelineSteps)
       .set({ status: "cancelled", error: "Cancelled before it ran.", finishedAt: sql`now()` })
       .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
+    await refreshRunCost(tx, runId);
     await tx.update(pipelineRuns).set({ status: "cancelled", finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
   });
-  await refreshRunCost(db, runId);
 }
 
 /**
