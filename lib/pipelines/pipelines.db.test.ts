@@ -47,6 +47,22 @@ const threeSteps: StepDef[] = [
   { key: "optimize", kind: "prompt", model: "grok-3-mini", group: 2, template: "Summary:\n{{steps.summarize}}\nAnalysis:\n{{steps.analyze.output}}\nPropose improvements." },
 ];
 
+/** Haiku streams slowly enough that a test can act while its answer is still coming; `fastHaiku` undoes it. */
+const slowHaiku = () => fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+const fastHaiku = () => fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+
+/** Starts, as `by`, a run of a new `threeSteps` pipeline on slow Haiku; returns it once its Haiku step (the second) has streamed some output. */
+async function startRunMidStep(name: string, by = userId): Promise<RunView> {
+  await slowHaiku();
+  const p = await createPipeline(db, { teamId, userId, name, steps: threeSteps });
+  const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a detailed plan for a bake sale with many sections.", userId: by });
+  await until(async () => {
+    const r = (await getRun(db, teamId, started.id))!;
+    return r.steps[1].status === "running" && (r.steps[1].output?.length ?? 0) > 0;
+  });
+  return started;
+}
+
 beforeAll(async () => {
   process.env.MC_PIPELINE_LEASE_MS = "2000";
   db = (await freshDb()).db;
@@ -382,13 +398,7 @@ describe(`pipelines on ${driverName}`, () => {
   });
 
   it("streams a step's output into its row, can be cancelled mid-step, and a cancelled run can be retried", async () => {
-    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
-    const p = await createPipeline(db, { teamId, userId, name: "slow", steps: threeSteps });
-    const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a detailed plan for a bake sale with many sections.", userId });
-    await until(async () => {
-      const r = await getRun(db, teamId, started.id);
-      return r!.steps[1].status === "running" && (r!.steps[1].output?.length ?? 0) > 0;
-    });
+    const started = await startRunMidStep("slow");
     const mid = (await getRun(db, teamId, started.id))!;
     expect(mid.progress.done).toBe(1);
     await cancelRun(db, teamId, started.id);
@@ -396,7 +406,7 @@ describe(`pipelines on ${driverName}`, () => {
     expect(run.status).toBe("cancelled");
     expect(run.steps.map((s) => s.status)).toEqual(["succeeded", "cancelled", "cancelled"]);
 
-    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+    await fastHaiku();
     await retryStep(db, { teamId, runId: run.id, stepKey: "analyze" });
     const again = await waitForRun(db, teamId, run.id);
     expect(again.status).toBe("succeeded");
@@ -415,13 +425,7 @@ describe(`pipelines on ${driverName}`, () => {
       end $$`);
     await db.execute(sql`create trigger log_run_ending after update on pipeline_runs for each row execute function log_run_ending()`);
     try {
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
-      const p = await createPipeline(db, { teamId, userId, name: "ends with its cost", steps: threeSteps });
-      const started = await startRun(db, { teamId, pipelineId: p.id, input: "Write a detailed plan for a bake sale with many sections.", userId });
-      await until(async () => {
-        const r = await getRun(db, teamId, started.id);
-        return r!.steps[1].status === "running" && (r!.steps[1].output?.length ?? 0) > 0;
-      });
+      const started = await startRunMidStep("ends with its cost");
       await cancelRun(db, teamId, started.id);
       const run = await waitForRun(db, teamId, started.id);
       // The mid-step call was billed; the run's cost is both steps' calls.
@@ -433,7 +437,7 @@ describe(`pipelines on ${driverName}`, () => {
       await db.execute(sql`drop trigger log_run_ending on pipeline_runs`);
       await db.execute(sql`drop function log_run_ending()`);
       await db.execute(sql`drop table run_endings`);
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+      await fastHaiku();
     }
   });
 
@@ -704,16 +708,10 @@ describe(`removing a member on ${driverName}`, () => {
     await stopPipelineRunner();
     await startPipelineRunner({ db, concurrency: 1 });
     try {
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
-      const p = await createPipeline(db, { teamId, userId, name: "slow, then removed", steps: threeSteps });
-      const input = "Write a detailed plan for a bake sale with many sections.";
-      const running = await startRun(db, { teamId, pipelineId: p.id, input, userId: rosa.id });
-      await until(async () => {
-        const r = (await getRun(db, teamId, running.id))!;
-        return r.steps[1].status === "running" && (r.steps[1].output?.length ?? 0) > 0;
-      });
-      const queued = await startRun(db, { teamId, pipelineId: p.id, input, userId: rosa.id });
-      const owners = await startRun(db, { teamId, pipelineId: p.id, input, userId });
+      const running = await startRunMidStep("slow, then removed", rosa.id);
+      const { pipelineId, input } = running;
+      const queued = await startRun(db, { teamId, pipelineId, input, userId: rosa.id });
+      const owners = await startRun(db, { teamId, pipelineId, input, userId });
       expect((await getRun(db, teamId, queued.id))!.status).toBe("queued");
 
       const t0 = Date.now();
@@ -740,7 +738,7 @@ describe(`removing a member on ${driverName}`, () => {
       expect(removed).toMatchObject({ cancelledRuns: 2 });
 
       // The owner's run, queued behind them, runs to the end.
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+      await fastHaiku();
       expect((await waitForRun(db, teamId, owners.id)).status).toBe("succeeded");
     } finally {
       await stopPipelineRunner();
@@ -775,11 +773,11 @@ describe(`a run started from the dashboard as its starter is removed, on ${drive
     let pipelineId: string;
     beforeEach(async () => {
       // Slow enough that a run the removal should cancel cannot finish first.
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+      await slowHaiku();
       pipelineId = (await createPipeline(db, { teamId, userId, name: `raced ${Date.now()}`, steps: onePrompt })).id;
     });
     afterEach(async () => {
-      await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 0 } } });
+      await fastHaiku();
     });
 
     it("a start first: the removal waits for its commit and cancels the run with the member's others", async () => {
@@ -824,7 +822,7 @@ async function queuedBehindSlowRun(name: string, inputs: string[], check: (first
   await stopPipelineRunner();
   await startPipelineRunner({ db, concurrency: 1 });
   try {
-    await fleet.configure({ models: { "claude-3-5-haiku-20241022": { tokensPerSecond: 40, latencyMs: 5 } } });
+    await slowHaiku();
     const p = await createPipeline(db, { teamId, userId, name, steps: [{ key: "long", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 0, template: "Write a detailed plan with many sections about {{input}}" }] });
     const first = await startRun(db, { teamId, pipelineId: p.id, input: "a bake sale", userId });
     await until(async () => (await getRun(db, teamId, first.id))!.status === "running");
