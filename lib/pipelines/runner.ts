@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db";
 import { apiKeys, pipelineRuns, pipelineSteps, requests } from "@/db/schema";
 import { callerCostMicros, delegateStream, type DelegateEvent, type DelegateResult } from "@/lib/execution/delegate";
@@ -407,33 +408,33 @@ async function refreshRunCost(db: Pick<Db, "update">, runId: string) {
 
 const active = inArray(pipelineRuns.status, ["queued", "running"]);
 
-async function finishSucceeded(db: Db, runId: string, last: StepRow[]) {
+/** How a run ends: its status, with its output or the reason it stopped. */
+type RunEnd = { status: "succeeded"; output: string | null; error: null } | { status: "failed"; error: string } | { status: "cancelled" };
+
+/**
+ * Ends a run that is still active. Its steps still pending take `pending` (a stopped run's steps
+ * say why they never ran), its cost is refreshed and its status set, in one commit: a reader that
+ * sees the run ended sees its whole cost.
+ */
+async function endRun(db: Db, runId: string, end: RunEnd, pending?: PgUpdateSetSource<typeof pipelineSteps>) {
+  await db.transaction(async (tx) => {
+    if (pending) await tx.update(pipelineSteps).set(pending).where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
+    await refreshRunCost(tx, runId);
+    await tx.update(pipelineRuns).set({ ...end, finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
+  });
+}
+
+function finishSucceeded(db: Db, runId: string, last: StepRow[]) {
   const output = last.length === 1 ? last[0].output : last.map((s) => `## ${s.stepKey}\n\n${s.output ?? ""}`).join("\n\n");
-  await refreshRunCost(db, runId);
-  await db.update(pipelineRuns).set({ status: "succeeded", output, error: null, finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
+  return endRun(db, runId, { status: "succeeded", output, error: null });
 }
 
-async function finishFailed(db: Db, runId: string, reason: string) {
-  await db.transaction(async (tx) => {
-    await tx
-      .update(pipelineSteps)
-      .set({ status: "skipped", error: "Not run: an earlier step stopped the run." })
-      .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
-    // The cost with the status, in one commit: a reader that sees the run ended sees its whole cost.
-    await refreshRunCost(tx, runId);
-    await tx.update(pipelineRuns).set({ status: "failed", error: reason, finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
-  });
+function finishFailed(db: Db, runId: string, reason: string) {
+  return endRun(db, runId, { status: "failed", error: reason }, { status: "skipped", error: "Not run: an earlier step stopped the run." });
 }
 
-export async function finishCancelled(db: Db, runId: string) {
-  await db.transaction(async (tx) => {
-    await tx
-      .update(pipelineSteps)
-      .set({ status: "cancelled", error: "Cancelled before it ran.", finishedAt: sql`now()` })
-      .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "pending")));
-    await refreshRunCost(tx, runId);
-    await tx.update(pipelineRuns).set({ status: "cancelled", finishedAt: sql`now()` }).where(and(eq(pipelineRuns.id, runId), active));
-  });
+export function finishCancelled(db: Db, runId: string) {
+  return endRun(db, runId, { status: "cancelled" }, { status: "cancelled", error: "Cancelled before it ran.", finishedAt: sql`now()` });
 }
 
 /**
