@@ -10,7 +10,7 @@ import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
 import { reasoningAtMost } from "@/lib/providers/reasoning";
-import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { countImages } from "@/lib/providers/tokens";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import { capabilityReasons, capabilityWithout, capabilityWords, combineAllowLists, eligibilityOf, eligibleModels, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
@@ -352,16 +352,22 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     kept ??= findThinking(db, input.teamId, ids).catch((e: unknown) => (console.error("[thinking] could not read kept thinking", e), []));
     return thinkingOf(await kept, fm.model.name);
   };
+  // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
+  // definitions to a model that is sent them), handed to it rather than made again.
+  const promptWithTools = promptTokens + estimateToolsTokens(input.tools);
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
   for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
     let emitted = false;
     try {
       const thinkingBlocks = await keptThinking(fm);
+      // Tools under tool_choice "none" do not rule a model out; one without tool calling is not sent them.
+      const sendsTools = supports(fm.candidate, "tools");
       for await (const ev of callModel({
         provider: fm.config,
         model: fm.model.name,
         messages,
+        promptTokens: sendsTools ? promptWithTools : promptTokens,
         maxTokens: maxOut,
         // A Claude model's thinking budget shrinks to what its window leaves (the hold keeps the full one).
         contextWindow: fm.model.contextWindow,
@@ -373,8 +379,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         // connection does not take back what it bills. So the caller's stop does not cut it (we
         // could not tell what was billed); it runs to its end and is billed as the answer it was.
         signal: input.stream === false ? undefined : input.signal,
-        // Tools under tool_choice "none" do not rule a model out; one without tool calling is not sent them.
-        ...(supports(fm.candidate, "tools") ? { tools: input.tools, toolChoice: input.toolChoice } : {}),
+        ...(sendsTools ? { tools: input.tools, toolChoice: input.toolChoice } : {}),
         headers: input.providerHeaders,
         stream: input.stream !== false,
       })) {

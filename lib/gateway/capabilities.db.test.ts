@@ -8,7 +8,7 @@ import { createModel, createProvider, updateModel } from "@/lib/execution/admin"
 import { formatUsd } from "@/lib/format";
 import { THINKING_BUDGET_TOKENS } from "@/lib/providers/call";
 import { DEFAULT_CATALOG, pricesFor } from "@/lib/providers/catalog";
-import { costMicros, estimateMessagesTokens, maxCostMicros } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateToolsTokens, maxCostMicros } from "@/lib/providers/cost";
 import { thinkingFor } from "@/mock-fleet/answers";
 import { driverName } from "@/test/db";
 import { startGatewayFixture, type GatewayFixture } from "./test-server";
@@ -306,6 +306,12 @@ describe(`reasoning effort is the model's flag, which an admin sets (${driverNam
         expect(thought.usage!.completion_tokens - plain.usage!.completion_tokens).toBe(WINDOW - plain.usage!.prompt_tokens - 1_024);
         expect(await rowOf(response.headers.get("x-mc-request-id")!)).toMatchObject({ status: "ok", model: SONNET });
         expect(await badRequests()).toEqual({});
+
+        // Tool definitions are prompt too: the thinking gets what the window leaves beside them as well.
+        const withTools = { model: SONNET, messages: long, tools: [weather], tool_choice: "none" as const };
+        const plainWithTools = await client.chat.completions.create(withTools);
+        const thoughtWithTools = await client.chat.completions.create({ ...withTools, reasoning_effort: "xhigh" });
+        expect(thoughtWithTools.usage!.completion_tokens - plainWithTools.usage!.completion_tokens).toBe(WINDOW - plain.usage!.prompt_tokens - estimateToolsTokens([weather]) - 1_024);
 
         // The same call's stream breaks: its hidden thinking is billed at the budget it was sent, not the full xhigh one.
         await fx.fleet.configure({ models: { [SONNET]: { errorRates: { rateLimit: 0, server: 0, timeout: 0, drop: 1 } } } });

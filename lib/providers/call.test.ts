@@ -557,6 +557,8 @@ describe("reasoning_effort on a Claude model is extended thinking", () => {
       expect(shrunk).toBeGreaterThanOrEqual(1_024);
       expect(done.usage.outputTokens).toBe(plain.usage.outputTokens + shrunk);
       expect(anthropicRequest({ ...base, contextWindow: WINDOW, reasoningEffort: "xhigh" })).toMatchObject({ max_tokens: 1_000 + shrunk, thinking: { type: "enabled", budget_tokens: shrunk } });
+      // The caller's estimate of the prompt, where it sends one (delegate's), is the one the budget leaves room for.
+      expect(anthropicRequest({ ...base, contextWindow: WINDOW, reasoningEffort: "xhigh", promptTokens: prompt + 100 })).toMatchObject({ thinking: { budget_tokens: shrunk - 100 } });
       // A budget that fits is sent as it is.
       expect(anthropicRequest({ ...base, contextWindow: WINDOW, reasoningEffort: "low" })).toMatchObject({ max_tokens: 1_000 + THINKING_BUDGET_TOKENS.low, thinking: { budget_tokens: THINKING_BUDGET_TOKENS.low } });
       expect((await usage()).totals.errors.bad_request).toBe(0);

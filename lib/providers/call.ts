@@ -4,7 +4,7 @@ import type { ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, type ProviderConfig } from "./client";
 import { classifyError, ProviderError, withoutKey, type PartialOutput } from "./errors";
 import { THINKING_BUDGET_TOKENS, THINKING_KEPT_HOURS, thinkingBudget, type ReasoningEffort } from "./reasoning";
-import { estimateMessagesTokens, estimateTokens } from "./tokens";
+import { estimateMessagesTokens, estimateToolsTokens } from "./tokens";
 
 export type { ProviderConfig } from "./client";
 
@@ -113,6 +113,11 @@ export interface CallOptions extends GenerationOptions {
    * shrunk to what it leaves beside the prompt and `maxTokens` (`fittedThinkingBudget`).
    */
   contextWindow?: number;
+  /**
+   * The prompt's estimate (`estimateMessagesTokens` of `messages` plus `estimateToolsTokens` of the
+   * `tools` sent), where the caller has it already; computed from them when absent.
+   */
+  promptTokens?: number;
   /** Longest wait for the provider to make progress: the first byte, then each next chunk. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -147,10 +152,10 @@ export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
  * Anthropic's floor of 1,024: when that does not fit either, the call is refused for this model before
  * it is sent, retryable so a fallback may answer. 0 when the call does not think.
  */
-export function fittedThinkingBudget(opts: Pick<CallOptions, "messages" | "tools" | "maxTokens" | "contextWindow" | "reasoningEffort"> & { model?: string }): number {
+export function fittedThinkingBudget(opts: Pick<CallOptions, "messages" | "tools" | "promptTokens" | "maxTokens" | "contextWindow" | "reasoningEffort"> & { model?: string }): number {
   const budget = thinkingBudget("anthropic", opts.reasoningEffort);
   if (!budget || opts.contextWindow === undefined) return budget;
-  const prompt = estimateMessagesTokens(opts.messages) + (opts.tools === undefined ? 0 : estimateTokens(JSON.stringify(opts.tools)));
+  const prompt = opts.promptTokens ?? estimateMessagesTokens(opts.messages) + estimateToolsTokens(opts.tools);
   const answer = opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
   const room = opts.contextWindow - prompt - answer;
   if (room >= THINKING_BUDGET_TOKENS.minimal) return Math.min(budget, room);
@@ -570,7 +575,7 @@ function jsonAnswerTool(format: ResponseFormat | undefined): Anthropic.Tool | nu
  * response_format a tool the model must call. `seed` has no Anthropic counterpart and is not sent
  * (OpenAI's own seed is best effort).
  */
-export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks" | "maxTokens" | "contextWindow"> & { model?: string } & GenerationOptions): AnthropicRequest {
+export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks" | "promptTokens" | "maxTokens" | "contextWindow"> & { model?: string } & GenerationOptions): AnthropicRequest {
   if (opts.temperature !== undefined && opts.temperature > 1) {
     throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
   }

@@ -1,6 +1,6 @@
 import type { ModelPrices } from "./catalog";
 
-export { estimateTokens, estimateMessagesTokens, promptTokensAtMost } from "./tokens";
+export { estimateTokens, estimateMessagesTokens, estimateToolsTokens, promptTokensAtMost } from "./tokens";
 
 export interface TokenUsage {
   /** All prompt tokens, cached ones included (OpenAI's prompt_tokens; Anthropic's input + cache reads). */

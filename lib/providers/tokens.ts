@@ -60,6 +60,11 @@ export function estimateMessagesTokens(messages: readonly CountedMessage[]): num
   return countMessages(messages, estimateTokens, false);
 }
 
+/** Estimated prompt tokens of a request's tool definitions (billed as prompt; `estimateMessagesTokens` leaves them out). */
+export function estimateToolsTokens(tools: unknown): number {
+  return tools === undefined ? 0 : estimateTokens(JSON.stringify(tools));
+}
+
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** UTF-8 length of `text` (Buffer is not in the browser, where this file also runs). */
