@@ -38,12 +38,8 @@ async function main() {
   (await import("./lib/execution/spool")).startRequestSpool(handle.db);
 
   if (config.demo) {
-    const { seedDemo } = await import("./db/seed");
-    const seeded = await seedDemo(handle.db, { mockFleetUrl: config.MOCK_FLEET_URL });
-    const { DEMO_USERS } = await import("./db/seed");
-    console.log(seeded ? `Demo data created (${seeded.history} labelled demo requests).` : "Demo data present.");
-    console.log("Demo sign-ins (password = <role>-demo-pass):");
-    for (const u of DEMO_USERS) console.log(`  ${u.role.padEnd(6)}  ${u.email}  /  ${u.password}`);
+    const { seedDemoAndSay } = await import("./db/seed");
+    await seedDemoAndSay(handle.db, config.MOCK_FLEET_URL);
   }
 
   const app = next({ dev, hostname: config.HOSTNAME, port: config.PORT });

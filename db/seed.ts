@@ -101,6 +101,15 @@ const DEMO_TASKS: { domain: string; prompt: string }[] = [
   { domain: "chat", prompt: "Suggest a name for our internal tooling channel." },
 ];
 
+/** Seeds the demo (as `seedDemo`) and prints what it did and the demo sign-ins: the app's start and `npm run db:seed` say the same. */
+export async function seedDemoAndSay(db: Db, mockFleetUrl: string, log: (line: string) => void = console.log) {
+  const seeded = await seedDemo(db, { mockFleetUrl });
+  log(seeded ? `Demo data created (${seeded.history} labelled demo requests).` : "Demo data present.");
+  log(`Demo sign-ins (password = <role>${DEMO_PASSWORD_SUFFIX}):`);
+  for (const u of DEMO_USERS) log(`  ${u.role.padEnd(6)}  ${u.email}  /  ${u.password}`);
+  return seeded;
+}
+
 /**
  * The demo organisation: two teams (`demo`, `labs`), one user per role, the fleet, a monthly
  * budget and a little history. Every row it writes is flagged as demo data (`is_demo`, source
