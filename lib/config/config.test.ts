@@ -32,6 +32,10 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ MC_TEAM_RPM: "1O0", MC_API_MAX_BODY_BYTES: "10", MC_PIPELINE_WORKER: "no", MC_BUDGET_SETTINGS_TTL_MS: "1.5" })).toThrow(
       /MC_TEAM_RPM: must be a whole number of requests per minute[\s\S]*MC_BUDGET_SETTINGS_TTL_MS: must be a whole number[\s\S]*MC_PIPELINE_WORKER: must be 0 or 1[\s\S]*MC_API_MAX_BODY_BYTES: must be at least 1024/,
     );
+    expect(() => parseConfig({ MC_PIPELINE_RATE_LIMIT_WAIT_MS: "2m", MC_BUDGET_IDLE_MS: "0", MC_MOCK_FLEET: "off" })).toThrow(
+      /MC_PIPELINE_RATE_LIMIT_WAIT_MS: must be a whole number of milliseconds[\s\S]*MC_BUDGET_IDLE_MS: must be at least 1[\s\S]*MC_MOCK_FLEET: must be 0 or 1/,
+    );
+    expect(parseConfig({ MC_PIPELINE_RATE_LIMIT_WAIT_MS: "0", MC_MOCK_FLEET: "0" })).toMatchObject({ MC_PIPELINE_RATE_LIMIT_WAIT_MS: 0, MC_MOCK_FLEET: "0" });
     const ok = parseConfig({ MC_TEAM_RPM: "600", MC_BUDGET_SETTINGS_TTL_MS: "0", MC_API_MAX_BODY_BYTES: "", MC_PIPELINE_WORKER: "0" });
     expect([ok.MC_TEAM_RPM, ok.MC_BUDGET_SETTINGS_TTL_MS, ok.MC_API_MAX_BODY_BYTES, ok.MC_PIPELINE_WORKER]).toEqual([600, 0, undefined, "0"]);
   });

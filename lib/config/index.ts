@@ -51,6 +51,9 @@ const schema = z.object({
   MC_PIPELINE_LEASE_MS: wholeNumber(1, "milliseconds, e.g. 30000"),
   MC_API_MAX_BODY_BYTES: wholeNumber(1024, "bytes, e.g. 1048576"),
   MC_WEBHOOK_POLL_MS: wholeNumber(1, "milliseconds, e.g. 10000"),
+  MC_PIPELINE_RATE_LIMIT_WAIT_MS: wholeNumber(0, "milliseconds, e.g. 120000 (0 fails a rate-limited step at once)"),
+  MC_BUDGET_IDLE_MS: wholeNumber(1, "milliseconds, e.g. 2000"),
+  MC_MOCK_FLEET: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], { message: "must be 0 or 1" }).optional()),
 }).transform((c) => ({ ...c, MOCK_FLEET_URL: c.MOCK_FLEET_URL ?? `http://127.0.0.1:${c.MOCK_FLEET_PORT || 4010}` }));
 
 export type Config = z.infer<typeof schema> & {
