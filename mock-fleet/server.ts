@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { answerFor, forcedToolCall, jsonAnswer, REDACTED_THINKING_TRIGGER, thinkingFor, type MockToolCall } from "./answers";
 import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from "./fleet";
 import { hash32, mulberry32 } from "./prng";
+import { imagesIn, type BilledImage } from "./images";
 import { bytePromptTokens, CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, chosenTool, forcedTool, imagesIn, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
+import { anthropicRequestError, capabilityError, chosenTool, forcedTool, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -70,7 +71,7 @@ export interface FleetUsage {
 }
 
 type Dialect = "openai" | "anthropic" | "ollama";
-type Message = { role: string; content: string; name?: string; images: number };
+type Message = { role: string; content: string; name?: string; images: BilledImage[] };
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const FORCED: Record<string, Fault> = {
@@ -327,8 +328,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       ...(dialect === "openai" && typeof m?.name === "string" && m.name ? { name: m.name } : {}),
       images: imagesIn(m),
     }));
-    if (dialect === "anthropic" && body.system !== undefined) messages.unshift({ role: "system", content: textOf(body.system), images: 0 });
-    const promptTokens = cfg.bytePromptTokens ? bytePromptTokens(messages, body.tools) : estimateMessagesTokens(messages);
+    if (dialect === "anthropic" && body.system !== undefined) messages.unshift({ role: "system", content: textOf(body.system), images: [] });
+    const promptTokens = cfg.bytePromptTokens ? bytePromptTokens(messages, body.tools, modelName) : estimateMessagesTokens(messages, modelName);
     const options = (body.options ?? {}) as Record<string, unknown>;
     const maxRaw = dialect === "ollama" ? options.num_predict : (body.max_completion_tokens ?? body.max_tokens);
     const maxTokens = typeof maxRaw === "number" && maxRaw > 0 ? Math.floor(maxRaw) : null;

@@ -1,3 +1,5 @@
+import { imageTokens, type BilledImage } from "./images";
+
 /**
  * Deterministic token estimate used by the mock fleet to bill requests: about 4 characters per
  * token, one per wide character (CJK, kana, hangul — as real vendors' tokenizers come close to),
@@ -8,8 +10,6 @@
 export const CHARS_PER_TOKEN = 4;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 export const REQUEST_OVERHEAD_TOKENS = 3;
-/** Billed per image, whatever its size (the same figure as lib/providers/tokens.ts). */
-export const IMAGE_TOKENS = 1_600;
 
 export function estimateTokens(text: string): number {
   let wide = 0;
@@ -17,20 +17,27 @@ export function estimateTokens(text: string): number {
   return Math.ceil((text.length - wide) / CHARS_PER_TOKEN + wide);
 }
 
-type Counted = { content: string; name?: string; images?: number };
+type Counted = { content: string; name?: string; images?: BilledImage[] };
 
-/** The one walk both counts share: overheads, images, and each text (content; a name costs its tokens plus one) counted by `text`. */
-function countMessages(messages: Counted[], text: (s: string) => number): number {
+/**
+ * The one walk both counts share: overheads, images (as `model`'s vendor bills them, images.ts), and
+ * each text (content; a name costs its tokens plus one) counted by `text`.
+ */
+function countMessages(messages: Counted[], model: string, text: (s: string) => number): number {
   let n = REQUEST_OVERHEAD_TOKENS;
-  for (const m of messages) n += MESSAGE_OVERHEAD_TOKENS + text(m.content) + (m.name ? text(m.name) + 1 : 0) + IMAGE_TOKENS * (m.images ?? 0);
+  for (const m of messages) {
+    n += MESSAGE_OVERHEAD_TOKENS + text(m.content) + (m.name ? text(m.name) + 1 : 0);
+    for (const image of m.images ?? []) n += imageTokens(model, image);
+  }
   return n;
 }
 
-export function estimateMessagesTokens(messages: Counted[]): number {
-  return countMessages(messages, estimateTokens);
+/** A request's prompt tokens on `model` (left out: a model with no known image rule). */
+export function estimateMessagesTokens(messages: Counted[], model = ""): number {
+  return countMessages(messages, model, estimateTokens);
 }
 
 /** Prompt tokens at one per UTF-8 byte of the text (a model with `bytePromptTokens`), overheads and images as above. */
-export function bytePromptTokens(messages: Counted[], tools: unknown): number {
-  return countMessages(messages, (s) => Buffer.byteLength(s)) + (tools === undefined ? 0 : Buffer.byteLength(JSON.stringify(tools)));
+export function bytePromptTokens(messages: Counted[], tools: unknown, model = ""): number {
+  return countMessages(messages, model, (s) => Buffer.byteLength(s)) + (tools === undefined ? 0 : Buffer.byteLength(JSON.stringify(tools)));
 }

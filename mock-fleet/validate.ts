@@ -1,4 +1,5 @@
 import type { OfferedTool } from "./answers";
+import { imagesIn } from "./images";
 
 /**
  * Request-shape checks the real APIs make, so a client that sends the wrong shape fails here too
@@ -183,14 +184,6 @@ export function openaiRequestError(body: Obj): string | null {
   return null;
 }
 
-/** How many images a message carries: OpenAI `image_url` parts, Anthropic `image` blocks, Ollama's native `images`. */
-export function imagesIn(message: unknown): number {
-  if (!isObj(message)) return 0;
-  const native = Array.isArray(message.images) ? message.images.length : 0;
-  const parts = Array.isArray(message.content) ? message.content.filter((p) => isObj(p) && (p.type === "image_url" || p.type === "image")).length : 0;
-  return native + parts;
-}
-
 /**
  * The vendor's 400 for a request the model cannot take: tools for a model without tool calling,
  * an image for a model without image input. Null when it can. Wordings after the vendors'.
@@ -201,7 +194,7 @@ export function capabilityError(vendor: string, model: { name: string; toolCalli
     if (vendor === "mistral") return `Function calling is not enabled for model ${model.name}`;
     return `tools is not supported with model ${model.name}.`;
   }
-  if (!model.imageInput && Array.isArray(body.messages) && body.messages.some((m) => imagesIn(m) > 0)) {
+  if (!model.imageInput && Array.isArray(body.messages) && body.messages.some((m) => imagesIn(m).length > 0)) {
     if (vendor === "ollama") return `model ${model.name} does not support image input`;
     if (vendor === "anthropic") return `messages: model ${model.name} does not support image input`;
     return `Invalid content type. image_url is only supported by certain models; ${model.name} does not read images.`;

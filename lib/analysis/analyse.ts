@@ -2,7 +2,7 @@ import { FNV_OFFSET as FNV_OFFSET_, fnvStep, hashString, type SparseVector } fro
 
 const FNV_OFFSET = FNV_OFFSET_;
 import * as kw from "./keywords";
-import { estimateTokens as estimateTokens_, imageTokens } from "@/lib/providers/tokens";
+import { estimateTokens as estimateTokens_ } from "@/lib/providers/tokens";
 import { detectPrivacy } from "./privacy";
 import {
   DOMAINS,
@@ -282,20 +282,19 @@ export function analyse(input: AnalyseInput): TaskProfile {
 
   // Size.
   const turnTokens = input.conversation ? estimateTokens(input.conversation) : 0;
-  // Images count as the budget hold counts them (lib/providers/tokens), in the part that is never trimmed.
-  const images = input.images ?? 0;
-  const picTokens = imageTokens(images);
-  const taskTokens = estimateTokens(task) + turnTokens + picTokens;
+  // Images are not counted here: what one costs depends on the model (lib/providers/images), so the
+  // router adds them per candidate to the part that is never trimmed.
+  const images = input.images ?? [];
+  const taskTokens = estimateTokens(task) + turnTokens;
   let trimmableTokens = input.context ? estimateTokens(input.context) : 0;
   for (const f of input.files ?? []) trimmableTokens += estimateTokens(f.content) + estimateTokens(f.path) + 4;
   const contextTokens = taskTokens + trimmableTokens;
-  const of = [turnTokens ? `${turnTokens} the conversation's other turns` : "", images ? `${picTokens} for ${images} image${images > 1 ? "s" : ""}` : ""].filter(Boolean).join(", ");
-  features.push({ name: "contextTokens", value: contextTokens, why: `task ${taskTokens}${of ? ` (of which ${of})` : ""} + context/files ${trimmableTokens} tokens (≈4 characters a token)` });
-  // Complexity and answer length follow the text: a picture makes neither the task harder nor the answer longer.
-  const textTokens = contextTokens - picTokens;
+  const of = turnTokens ? ` (of which ${turnTokens} the conversation's other turns)` : "";
+  const pics = images.length ? ` + ${images.length} image${images.length > 1 ? "s" : ""}, counted per model` : "";
+  features.push({ name: "contextTokens", value: contextTokens, why: `task ${taskTokens}${of} + context/files ${trimmableTokens} tokens (≈4 characters a token)${pics}` });
 
   // Complexity: length, structure, hard words, domain.
-  const sizePart = Math.min(1, Math.log10(1 + textTokens) / 4) * 0.35;
+  const sizePart = Math.min(1, Math.log10(1 + contextTokens) / 4) * 0.35;
   const structurePart = Math.min(0.2, (sc.listItems + Math.max(0, sc.questions - 1)) * 0.04);
   const hardPart = Math.min(0.3, sc.hard * 0.08);
   const domainPart = domain === "math" || domain === "analysis" || domain === "planning" || domain === "debug" ? 0.1 : domain === "code" ? 0.07 : 0;
@@ -309,7 +308,7 @@ export function analyse(input: AnalyseInput): TaskProfile {
 
   const base = OUTPUT_BASE[domain];
   const expectedOutputTokens = Math.round(
-    domain === "translation" ? Math.max(50, textTokens * 1.1) : domain === "summary" ? Math.min(base, 50 + textTokens * 0.2) : base * (0.6 + cscore),
+    domain === "translation" ? Math.max(50, contextTokens * 1.1) : domain === "summary" ? Math.min(base, 50 + contextTokens * 0.2) : base * (0.6 + cscore),
   );
 
   // Quality requirement.
@@ -366,6 +365,7 @@ export function analyse(input: AnalyseInput): TaskProfile {
     contextTokens,
     taskTokens,
     trimmableTokens,
+    images,
     expectedOutputTokens,
     quality: { requirement, source: qsource },
     timeSensitivity: maxTimeMs !== undefined ? { level: tlevel, maxTimeMs } : { level: tlevel },

@@ -1,3 +1,4 @@
+import type { ImageRef } from "@/lib/providers/images";
 import type { SparseVector } from "./hash";
 
 /** Task domains shared by analysis, routing and learning (same values as lib/providers' Domain). */
@@ -44,8 +45,8 @@ export interface AnalyseInput {
    * Not read for the domain, which is the task's.
    */
   conversation?: string;
-  /** Images in the messages (`image_url` parts): each counted at lib/providers' fixed estimate, like the task never trimmed. */
-  images?: number;
+  /** Images in the messages (`image_url` parts) with their sizes where known (`imagesOf`): the router counts them per model. */
+  images?: readonly ImageRef[];
   constraints?: { maxTokens?: number; maxCostMicros?: number; maxTimeMs?: number };
   priority?: Priority;
   qualityRequirement?: QualityRequirement;
@@ -67,12 +68,17 @@ export interface TaskProfile {
   /** 0..1: how clearly the winning domain beat the runner-up. */
   domainConfidence: number;
   complexity: { score: number; level: ComplexityLevel };
-  /** Estimated input tokens: task + images + context + files. */
+  /** Estimated input tokens of the text: task + context + files (images are counted per model: `images`). */
   contextTokens: number;
-  /** Tokens of the task text with a conversation's other turns and its images: the part that can never be trimmed. */
+  /** Tokens of the task text with a conversation's other turns: with the images, the part that can never be trimmed. */
   taskTokens: number;
   /** Tokens of context + files: the part the optimiser may trim or summarise. */
   trimmableTokens: number;
+  /**
+   * The request's images (size where read, detail): never trimmed, and counted per model, as vendors
+   * bill one picture anywhere from 85 to 48,169 tokens (`imageTokensOn` in lib/providers/images).
+   */
+  images: readonly ImageRef[];
   /** Estimated answer length, used for cost and max_tokens checks. */
   expectedOutputTokens: number;
   quality: { requirement: QualityRequirement; source: "input" | "inferred" | "default" };

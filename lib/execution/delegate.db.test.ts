@@ -7,7 +7,8 @@ import { seedFleet } from "@/db/seed";
 import { createUser } from "@/lib/auth/users";
 import { createTeam } from "@/lib/teams/service";
 import { costMicros } from "@/lib/providers/cost";
-import { estimateTokens, IMAGE_TOKENS, imageTokens } from "@/lib/providers/tokens";
+import { imageTokensFor } from "@/lib/providers/images";
+import { estimateTokens } from "@/lib/providers/tokens";
 import { startMockFleet } from "@/mock-fleet/server";
 import { driverName, freshDb } from "@/test/db";
 import { callerCostMicros, delegate, delegateStream, invalidateTeamSettings, type DelegateEvent } from "./delegate";
@@ -178,12 +179,14 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
 
   it("counts a request's images in its size: one whose images overflow the named model's window is refused before any call, not sent and charged", async () => {
     const window = (await db.select().from(models).where(eq(models.name, "gpt-4o-mini")))[0].contextWindow;
-    const images = Math.ceil(window / IMAGE_TOKENS);
+    // An image too short to size counts at gpt-4o mini's most: 48,169 tokens.
+    const perImage = imageTokensFor("gpt-4o-mini", { size: null });
+    const images = Math.ceil(window / perImage);
     const parts = [{ type: "text" as const, text: "Compare these." }, ...Array.from({ length: images }, () => ({ type: "image_url" as const, image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }))];
     const before = (await fleet.usage()).totals.requests;
     const e = await delegate(db, { teamId, source: "openai", messages: [{ role: "user", content: "Compare these.", parts }], model: "gpt-4o-mini" }).catch((x) => x);
     expect(e).toBeInstanceOf(DelegateError);
-    expect(e.message).toContain(`context window ${window} tokens leaves no room for the task (${estimateTokens("Compare these.") + imageTokens(images)})`);
+    expect(e.message).toContain(`context window ${window} tokens leaves no room for the task (${estimateTokens("Compare these.") + images * perImage})`);
     expect(await rowOf(e.requestId)).toMatchObject({ status: "refused", costMicros: 0 });
     expect((await fleet.usage()).totals.requests).toBe(before);
   });

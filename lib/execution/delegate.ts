@@ -11,7 +11,7 @@ import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
 import { reasoningAtMost } from "@/lib/providers/reasoning";
 import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
-import { countImages } from "@/lib/providers/tokens";
+import { imagesOf } from "@/lib/providers/images";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import { capabilityReasons, capabilityWithout, capabilityWords, combineAllowLists, eligibilityOf, eligibleModels, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
@@ -195,7 +195,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     context: input.context,
     files: input.files,
     conversation: conversationText(input),
-    images: countImages(input.messages ?? []),
+    images: imagesOf(input.messages ?? []),
     constraints: input.constraints,
     priority: input.priority,
     qualityRequirement: input.qualityRequirement,
@@ -275,7 +275,15 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     }
   }
   const messages = buildMessages(input, ctx);
-  const promptTokens = estimateMessagesTokens(messages);
+  // A prompt's images count as each model's vendor bills them (lib/providers/images), so its estimate
+  // and its bound are per model; each is counted once.
+  const prompts = new Map<string, { estimate: number; atMost: number }>();
+  const promptOf = (model: string) => {
+    let p = prompts.get(model);
+    if (!p) prompts.set(model, (p = { estimate: estimateMessagesTokens(messages, model), atMost: promptTokensAtMost(messages, input.tools, model) }));
+    return p;
+  };
+  const promptTokens = promptOf(decision.model).estimate;
   // max_tokens counts the prompt and the answer together: the answer gets what the prompt leaves.
   const maxTokens = input.constraints?.maxTokens;
   if (input.maxOutputTokens === undefined && maxTokens !== undefined && maxTokens - promptTokens < 1) {
@@ -290,15 +298,14 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const effortFor = (f: FleetModel) => (supports(f.candidate, "reasoning") ? input.generation?.reasoningEffort : undefined);
   // A Claude model thinks on top of maxOut (extended thinking, billed as output): its most output is more.
   const mostOutput = (f: FleetModel) => maxOut + thinkingBudget(f.config.kind, effortFor(f));
-  tokens.settle = await input.tokenGate?.(promptTokens + Math.max(...chain.map(mostOutput)));
+  tokens.settle = await input.tokenGate?.(Math.max(...chain.map((f) => promptOf(f.model.name).estimate + mostOutput(f))));
 
   // Reserve the most any model in the chain could cost, once, for the whole fallback chain. When the
   // budget cannot hold that but can hold the chosen model, keep only the fallbacks no dearer than it
   // (a free model is not refused because a paid fallback would not fit), and say so.
   // The hold is what the call can be billed at most: its prompt at the most tokens its text can be
   // (promptTokensAtMost), not the estimate, which a real tokenizer can pass (lib/budgets/README.md).
-  const promptAtMost = promptTokensAtMost(messages, input.tools);
-  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptAtMost, mostOutput(f), prices(f))));
+  const holdOf = (c: FleetModel[]) => Math.max(...c.map((f) => maxCostMicros(promptOf(f.model.name).atMost, mostOutput(f), prices(f))));
   const who = { teamId: input.teamId, userId: input.userId, apiKeyId: input.apiKeyId };
   const routed = performance.now();
   let reservation: Reservation;
@@ -354,7 +361,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   };
   // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
   // definitions to a model that is sent them), handed to it rather than made again.
-  const promptWithTools = promptTokens + estimateToolsTokens(input.tools);
+  const toolsTokens = estimateToolsTokens(input.tools);
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
   for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
@@ -367,7 +374,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         provider: fm.config,
         model: fm.model.name,
         messages,
-        promptTokens: sendsTools ? promptWithTools : promptTokens,
+        promptTokens: promptOf(fm.model.name).estimate + (sendsTools ? toolsTokens : 0),
         maxTokens: maxOut,
         // A Claude model's thinking budget shrinks to what its window leaves (the hold keeps the full one).
         contextWindow: fm.model.contextWindow,
@@ -392,7 +399,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
-      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptTokens, fm, { effort: effortFor(fm), maxOut, mostOut: mostOutput(fm) }) });
+      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptOf(fm.model.name).estimate, fm, { effort: effortFor(fm), maxOut, mostOut: mostOutput(fm) }) });
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {

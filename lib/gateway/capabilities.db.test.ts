@@ -53,7 +53,7 @@ describe(`capability-aware routing on /chat/completions (${driverName})`, () => 
     expect(canSee.has(r.model)).toBe(true);
     expect(r.choices[0].message.content?.length).toBeGreaterThan(0);
     // The image reached the provider and was billed (the fleet counts it only in the vendor's shape).
-    expect(r.usage!.prompt_tokens).toBe(estimateMessagesTokens([{ content: "What is in this picture?", parts: picture.content }]));
+    expect(r.usage!.prompt_tokens).toBe(estimateMessagesTokens([{ content: "What is in this picture?", parts: picture.content }], r.model));
     const row = await rowOf(response.headers.get("x-mc-request-id")!);
     expect(row.selectionReason).toMatch(/Needs image input \(a message has image_url parts\): only models that support it were considered\./);
     expect(await badRequests()).toEqual({});
@@ -91,7 +91,7 @@ describe(`capability-aware routing on /chat/completions (${driverName})`, () => 
   it("an image reaches a Claude model as an image block", async () => {
     const r = await client.chat.completions.create({ model: "claude-sonnet-4-20250514", messages: [{ role: "system", content: "Be brief." }, picture] });
     expect(r.choices[0].finish_reason).toBe("stop");
-    expect(r.usage!.prompt_tokens).toBe(estimateMessagesTokens([{ content: "Be brief." }, { content: "What is in this picture?", parts: picture.content }]));
+    expect(r.usage!.prompt_tokens).toBe(estimateMessagesTokens([{ content: "Be brief." }, { content: "What is in this picture?", parts: picture.content }], r.model));
   });
 
   it("tools to an explicit model without tool calling: 400 naming it; with tool_choice none it answers and the tools are not sent", async () => {

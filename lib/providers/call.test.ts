@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockFleet, type MockFleet } from "../../mock-fleet/server";
 import { REDACTED_THINKING_TRIGGER, thinkingFor } from "../../mock-fleet/answers";
+import { dataUrl, png as pngOf } from "../../mock-fleet/test-images";
 import { anthropicRequest, callModel, completeModel, mistralToolCallId, testConnection, THINKING_BUDGET_TOKENS, type CallOptions, type ChatMessage, type ThinkingBlock, type ToolCallOut } from "./call";
 import { defaultProviders, type ProviderKind } from "./catalog";
 import { anthropicClient, openaiClient, resetProviderClients } from "./client";
@@ -386,7 +387,7 @@ describe("tools through every SDK path", () => {
 });
 
 describe("images through the SDK paths", () => {
-  const png = "data:image/png;base64,iVBORw0KGgo=";
+  const png = dataUrl(pngOf(1000, 1000));
   const look: ChatMessage = { role: "user", content: "What is in this picture?", parts: [{ type: "text", text: "What is in this picture?" }, { type: "image_url", image_url: { url: png } }] };
 
   it.each([
@@ -397,8 +398,8 @@ describe("images through the SDK paths", () => {
     for (const stream of [true, false]) {
       const d = await completeModel(opts(kind, { model, messages: [look], stream }));
       expect(d.text.length).toBeGreaterThan(0);
-      // The fleet bills an image only when it found one in the vendor's own shape.
-      expect(d.usage.inputTokens).toBe(estimateMessagesTokens([look]));
+      // The fleet bills an image only when it found one in the vendor's own shape, by its size as that vendor does.
+      expect(d.usage.inputTokens).toBe(estimateMessagesTokens([look], model));
     }
   });
 
@@ -413,7 +414,7 @@ describe("images through the SDK paths", () => {
     expect(req.messages[0].content).toEqual([
       { type: "image", source: { type: "url", url: "https://example.com/a.jpg" } },
       { type: "text", text: "What is in this picture?" },
-      { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: png.slice(png.indexOf(",") + 1) } },
     ]);
     expect(() => anthropicRequest({ messages: [{ ...look, parts: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] })).toThrow(/image\/bmp; Anthropic models read image\/jpeg, image\/png/);
   });
@@ -432,7 +433,7 @@ describe("images through the SDK paths", () => {
   it("a named speaker opens its message's text for Claude, images and all; reasoning_effort becomes extended thinking there, not dropped", () => {
     const req = anthropicRequest({ messages: [{ role: "system", name: "ops", content: "Be brief." }, { ...look, name: "Ada" }, { role: "assistant", name: "bot", content: "A cat." }] });
     expect(req.system).toBe("ops: Be brief.");
-    expect(req.messages[0].content).toEqual([{ type: "text", text: "Ada: What is in this picture?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }]);
+    expect(req.messages[0].content).toEqual([{ type: "text", text: "Ada: What is in this picture?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: png.slice(png.indexOf(",") + 1) } }]);
     expect(req.messages[1]).toEqual({ role: "assistant", content: "bot: A cat." });
     expect(anthropicRequest({ messages: [look], reasoningEffort: "high" }).thinking).toEqual({ type: "enabled", budget_tokens: THINKING_BUDGET_TOKENS.high });
     expect(anthropicRequest({ messages: [look], reasoningEffort: "none" })).not.toHaveProperty("thinking");

@@ -155,7 +155,7 @@ export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 export function fittedThinkingBudget(opts: Pick<CallOptions, "messages" | "tools" | "promptTokens" | "maxTokens" | "contextWindow" | "reasoningEffort"> & { model?: string }): number {
   const budget = thinkingBudget("anthropic", opts.reasoningEffort);
   if (!budget || opts.contextWindow === undefined) return budget;
-  const prompt = opts.promptTokens ?? estimateMessagesTokens(opts.messages) + estimateToolsTokens(opts.tools);
+  const prompt = opts.promptTokens ?? estimateMessagesTokens(opts.messages, opts.model) + estimateToolsTokens(opts.tools);
   const answer = opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
   const room = opts.contextWindow - prompt - answer;
   if (room >= THINKING_BUDGET_TOKENS.minimal) return Math.min(budget, room);

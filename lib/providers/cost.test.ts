@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { imagesIn } from "../../mock-fleet/images";
+import { dataUrl, png } from "../../mock-fleet/test-images";
 import * as fleetTokens from "../../mock-fleet/tokens";
 import { findCatalogModel } from "./catalog";
 import fc from "fast-check";
@@ -76,10 +78,11 @@ describe("estimateTokens", () => {
     for (const t of texts) expect(estimateTokens(t)).toBe(fleetTokens.estimateTokens(t));
     const msgs = texts.map((content) => ({ content }));
     expect(estimateMessagesTokens(msgs)).toBe(fleetTokens.estimateMessagesTokens(msgs));
-    const image = { type: "image_url" as const, image_url: { url: "data:image/png;base64,AAAA" } };
+    const image = { type: "image_url" as const, image_url: { url: dataUrl(png(1024, 1024)) } };
     const withImages = [{ content: "Compare these", parts: [{ type: "text" as const, text: "Compare these" }, image, image] }];
-    expect(estimateMessagesTokens(withImages)).toBe(fleetTokens.estimateMessagesTokens([{ content: "Compare these", images: 2 }]));
-    expect(estimateMessagesTokens(withImages)).toBeGreaterThan(estimateMessagesTokens([{ content: "Compare these" }]) + 2 * 500);
+    for (const model of ["gpt-4.1", "gpt-4o-mini", "claude-sonnet-4-20250514"]) {
+      expect(estimateMessagesTokens(withImages, model)).toBe(fleetTokens.estimateMessagesTokens([{ content: "Compare these", images: imagesIn({ content: withImages[0].parts }) }], model));
+    }
   });
 });
 

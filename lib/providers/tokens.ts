@@ -1,3 +1,5 @@
+import { imageTokensOn, imagesOf, type ImagePart } from "./images";
+
 /**
  * Token estimate for prompts before a call (budget reservations, context-window checks, the
  * analyser's sizing: one rule for all). No tokenizer ships with the app, so this is about
@@ -10,12 +12,6 @@
 export const CHARS_PER_TOKEN = 4;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 export const REQUEST_OVERHEAD_TOKENS = 3;
-/**
- * An image, whatever its size: about what Anthropic bills for one of 1.15 megapixels, the most it
- * reads without scaling down (OpenAI bills a high-detail 1024×1024 image at 765 with GPT-4o).
- */
-export const IMAGE_TOKENS = 1_600;
-
 /** Code units from here up count one token each. */
 export const WIDE_CHAR_FROM = 0x2e80;
 const WIDE = /[\u2e80-\uffff]/;
@@ -29,25 +25,16 @@ export function estimateTokens(text: string): number {
   return Math.ceil((text.length - wide) / CHARS_PER_TOKEN + wide);
 }
 
-/** Images (`image_url` parts) in a chat request's messages. */
-export function countImages(messages: readonly { content: string; parts?: readonly { type: string }[] }[]): number {
-  let n = 0;
-  for (const m of messages) for (const p of m.parts ?? []) if (p.type === "image_url") n++;
-  return n;
-}
-
-/** Estimated prompt tokens of `images` images: the one rule for budget holds and the router's sizing. */
-export const imageTokens = (images: number): number => images * IMAGE_TOKENS;
-
-type CountedMessage = { content: string; name?: string; parts?: readonly { type: string }[]; tool_calls?: unknown };
+type CountedMessage = { content: string; name?: string; parts?: readonly ImagePart[]; tool_calls?: unknown };
 
 /**
  * The one walk over a request's messages that both counts share: the request's and each message's
- * overhead, images, and each text (content, a participant's name — its tokens plus one, as OpenAI
- * counts it — and, for the bound, the tool calls' JSON) counted by `text`.
+ * overhead, images (as `model`'s vendor bills them: images.ts), and each text (content, a
+ * participant's name — its tokens plus one, as OpenAI counts it — and, for the bound, the tool
+ * calls' JSON) counted by `text`.
  */
-function countMessages(messages: readonly CountedMessage[], text: (s: string) => number, toolCalls: boolean): number {
-  let n = REQUEST_OVERHEAD_TOKENS + imageTokens(countImages(messages));
+function countMessages(messages: readonly CountedMessage[], text: (s: string) => number, toolCalls: boolean, model: string | undefined): number {
+  let n = REQUEST_OVERHEAD_TOKENS + imageTokensOn(model, imagesOf(messages));
   for (const m of messages) {
     n += MESSAGE_OVERHEAD_TOKENS + text(m.content) + (m.name ? text(m.name) + 1 : 0);
     if (toolCalls && m.tool_calls !== undefined) n += text(JSON.stringify(m.tool_calls));
@@ -55,9 +42,12 @@ function countMessages(messages: readonly CountedMessage[], text: (s: string) =>
   return n;
 }
 
-/** Estimated prompt tokens of a whole chat request, system message, names and images included. */
-export function estimateMessagesTokens(messages: readonly CountedMessage[]): number {
-  return countMessages(messages, estimateTokens, false);
+/**
+ * Estimated prompt tokens of a whole chat request on `model`, system message, names and images
+ * included (no model: images at the bound for a model with no known rule).
+ */
+export function estimateMessagesTokens(messages: readonly CountedMessage[], model?: string): number {
+  return countMessages(messages, estimateTokens, false, model);
 }
 
 /** Estimated prompt tokens of a request's tool definitions (billed as prompt; `estimateMessagesTokens` leaves them out). */
@@ -88,9 +78,9 @@ export function utf8Bytes(text: string): number {
  * tokenizer counts about 2× it for JSON with ids, 2.7× for base64, 1.7× for digits and 2.3–4× for
  * Devanagari (measured with OpenAI's o200k and cl100k encodings), so a hold sized by it could be
  * passed by what the call is billed. Tool definitions and the tool calls in the conversation are
- * billed as prompt too and count here; the estimate leaves them out. Images count at IMAGE_TOKENS
- * each, an estimate (no image's size is read here), not a bound.
+ * billed as prompt too and count here; the estimate leaves them out. Images count as `model`'s vendor
+ * bills them (images.ts): the exact count for a size read from a data URL, else the rule's most.
  */
-export function promptTokensAtMost(messages: readonly CountedMessage[], tools?: unknown): number {
-  return countMessages(messages, utf8Bytes, true) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
+export function promptTokensAtMost(messages: readonly CountedMessage[], tools?: unknown, model?: string): number {
+  return countMessages(messages, utf8Bytes, true, model) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
 }

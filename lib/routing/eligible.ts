@@ -1,4 +1,5 @@
 import { capabilityLabels, capabilityReasons, capabilityWithout, capabilityWords, lacking, type Capability } from "./capabilities";
+import { imageTokensOn, type ImageRef } from "@/lib/providers/images";
 import type { RouteCandidate, RouteRefusal } from "./types";
 
 /** What decides whether a model may take a request at all, before any scoring. */
@@ -9,9 +10,14 @@ export interface EligibilityRequest {
   privacy?: { private: boolean; reasons: string[] };
   /** `requiredCapabilities(request)`. */
   needs?: readonly Capability[];
-  /** The part of the request that cannot be trimmed: the task and room for its answer must fit the window. */
-  fit?: { taskTokens: number; outputTokens: number };
+  /** The part of the request that cannot be trimmed: the task (its images counted per model) and room for its answer must fit the window. */
+  fit?: TaskFit;
 }
+
+export type TaskFit = { taskTokens: number; outputTokens: number; images?: readonly ImageRef[] };
+
+/** The task's tokens on model `c`: its text, and its images as `c`'s vendor bills them (lib/providers/images). */
+export const taskTokensOn = (c: Pick<RouteCandidate, "id">, fit: Omit<TaskFit, "outputTokens">): number => fit.taskTokens + imageTokensOn(c.id, fit.images ?? []);
 
 export type Exclusion = { id: string; why: string };
 
@@ -74,20 +80,23 @@ export function eligibleModels(candidates: readonly RouteCandidate[], req: Eligi
     pool = able;
   }
 
-  if (req.fit) {
-    const floor = req.fit.taskTokens + req.fit.outputTokens;
-    const fitting = pool.filter((c) => c.contextWindow >= floor);
+  const fit = req.fit;
+  if (fit) {
+    const fits = (c: RouteCandidate) => c.contextWindow >= taskTokensOn(c, fit) + fit.outputTokens;
     for (const c of pool) {
-      if (c.contextWindow < floor) excluded.push({ id: c.id, why: `context window ${c.contextWindow} tokens leaves no room for the task (${req.fit.taskTokens}), its answer (~${req.fit.outputTokens}) and any context` });
+      if (!fits(c)) excluded.push({ id: c.id, why: `context window ${c.contextWindow} tokens leaves no room for the task (${taskTokensOn(c, fit)}), its answer (~${fit.outputTokens}) and any context` });
     }
-    if (fitting.length === 0) return refused("context_too_large", contextTooLargeMessage(req.fit, Math.max(...pool.map((c) => c.contextWindow))));
-    pool = fitting;
+    if (!pool.some(fits)) return refused("context_too_large", contextTooLargeMessage(fit, pool));
+    pool = pool.filter(fits);
   }
   return { models: pool, excluded };
 }
 
-export function contextTooLargeMessage(fit: { taskTokens: number; outputTokens: number }, largestWindow: number): string {
-  return `The task needs about ${fit.taskTokens + fit.outputTokens} tokens (task ${fit.taskTokens} + answer ~${fit.outputTokens}), more than the largest usable context window (${largestWindow}). Split the task into parts, move material into context (which can be trimmed), or enable a model with a larger window.`;
+/** Why no model's window holds the task: its size on the model with the largest window (where images count per model). */
+export function contextTooLargeMessage(fit: TaskFit, models: readonly RouteCandidate[]): string {
+  const largest = models.reduce((a, b) => (b.contextWindow > a.contextWindow ? b : a));
+  const task = taskTokensOn(largest, fit);
+  return `The task needs about ${task + fit.outputTokens} tokens (task ${task} + answer ~${fit.outputTokens}), more than the largest usable context window (${largest.contextWindow}). Split the task into parts, move material into context (which can be trimmed), or enable a model with a larger window.`;
 }
 
 /** "a, b, c, and 2 more". */

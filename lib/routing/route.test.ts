@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyse } from "@/lib/analysis";
 import { emptySnapshot, seededRng } from "@/lib/learning";
-import { countImages, estimateMessagesTokens, estimateTokens, IMAGE_TOKENS, imageTokens } from "@/lib/providers/tokens";
+import { imagesOf, imageTokensFor } from "@/lib/providers/images";
+import { estimateMessagesTokens, estimateTokens } from "@/lib/providers/tokens";
+import { dataUrl, png } from "../../mock-fleet/test-images";
 import { contextBudget, isRefusal, requiredCapabilities, route, trimText, type Capability, type RouteCandidate, type RouteDecision } from "./index";
 import { candidate } from "./testing";
 
@@ -327,33 +329,49 @@ describe("route: capability filter", () => {
   });
 });
 
-describe("route: images count towards size and cost", () => {
+describe("route: images count towards size and cost, per model", () => {
   const vision = [
-    model("small-vision", { contextWindow: 16_000, inputPerMTokMicros: 100_000, outputPerMTokMicros: 400_000, imageInput: true }),
-    model("big-vision", { contextWindow: 200_000, inputPerMTokMicros: 3_000_000, outputPerMTokMicros: 15_000_000, imageInput: true }),
+    model("gpt-4.1-mini", { contextWindow: 16_000, inputPerMTokMicros: 400_000, outputPerMTokMicros: 1_600_000, imageInput: true }),
+    model("claude-sonnet-4-20250514", { contextWindow: 200_000, inputPerMTokMicros: 3_000_000, outputPerMTokMicros: 15_000_000, imageInput: true }),
   ];
   const text = "What differs between these screenshots?";
-  const request = (images: number) => [{ role: "user", content: text, parts: [{ type: "text" }, ...Array.from({ length: images }, () => ({ type: "image_url" }))] }];
-  // As delegate() sizes a request: the analyser counts the images the budget hold counts.
-  const routeRequest = (images: number, preference?: string) => {
-    const messages = request(images);
-    return decided(route(analyse({ task: text, images: countImages(messages) }), vision, ctx({ needs: requiredCapabilities({ messages }), preference })));
-  };
-  const tooMany = Math.ceil(16_000 / IMAGE_TOKENS);
+  const request = (images: number, url = "https://example.com/shot.png") => [
+    { role: "user", content: text, parts: [{ type: "text", text }, ...Array.from({ length: images }, () => ({ type: "image_url", image_url: { url } }))] },
+  ];
+  // As delegate() sizes a request: the analyser carries the images, the router counts them per model.
+  const routeRequest = (messages: ReturnType<typeof request>, candidates = vision, o: Partial<Parameters<typeof route>[2]> = {}) =>
+    decided(route(analyse({ task: text, images: imagesOf(messages) }), candidates, ctx({ needs: requiredCapabilities({ messages }), ...o })));
+  // An image by URL cannot be sized: each counts at the model's most (gpt-4.1 mini: 1,536 patches × 1.62).
+  const tooMany = Math.ceil(16_000 / imageTokensFor("gpt-4.1-mini", { size: null }));
 
   it("an image-heavy request goes to a model whose window holds its images, not to one it would overflow", () => {
-    expect(routeRequest(1).model).toBe("small-vision");
-    const d = routeRequest(tooMany);
-    expect(d.model).toBe("big-vision");
-    expect(d.excluded.map((e) => e.id)).toContain("small-vision");
-    expect(d.reason).toContain(`~${estimateTokens(text) + imageTokens(tooMany)} tokens in`);
+    expect(routeRequest(request(1)).model).toBe("gpt-4.1-mini");
+    const d = routeRequest(request(tooMany));
+    expect(d.model).toBe("claude-sonnet-4-20250514");
+    expect(d.excluded.map((e) => e.id)).toContain("gpt-4.1-mini");
+    expect(d.reason).toContain(`~${estimateTokens(text) + tooMany * 1_600} tokens in`);
   });
 
-  it("the estimated cost includes the images at the model's input price, as the budget hold counts them", () => {
-    const withImages = routeRequest(tooMany, "big-vision");
-    const without = routeRequest(0, "big-vision");
-    const held = estimateMessagesTokens(request(tooMany)) - estimateMessagesTokens(request(0));
-    expect(held).toBe(imageTokens(tooMany));
-    expect(withImages.estimatedCostMicros - without.estimatedCostMicros).toBeCloseTo((held * vision[1].inputPerMTokMicros) / 1e6, 6);
+  it("the estimated cost includes the images at the model's input price, as the budget hold counts them on that model", () => {
+    const claude = vision[1];
+    const withImages = routeRequest(request(tooMany), vision, { preference: claude.id });
+    const without = routeRequest(request(0), vision, { preference: claude.id });
+    const held = estimateMessagesTokens(request(tooMany), claude.id) - estimateMessagesTokens(request(0), claude.id);
+    expect(held).toBe(tooMany * 1_600);
+    expect(withImages.estimatedCostMicros - without.estimatedCostMicros).toBeCloseTo((held * claude.inputPerMTokMicros) / 1e6, 6);
+  });
+
+  it("an image task on gpt-4o-mini is not cheap: it bills a 1024×1024 image at 25,501 tokens, so the cheapest choice is another model", () => {
+    const minis = [
+      model("gpt-4o-mini", { inputPerMTokMicros: 150_000, outputPerMTokMicros: 600_000, imageInput: true }),
+      model("gpt-4.1-mini", { inputPerMTokMicros: 400_000, outputPerMTokMicros: 1_600_000, imageInput: true }),
+    ];
+    const cheapest = { settings: { qualityVsCost: 0 } };
+    expect(routeRequest(request(0), minis, cheapest).model).toBe("gpt-4o-mini");
+    const d = routeRequest(request(1, dataUrl(png(1024, 1024))), minis, cheapest);
+    expect(d.model).toBe("gpt-4.1-mini");
+    const cost = Object.fromEntries(d.scored.map((s) => [s.id, s.costMicros]));
+    expect(cost["gpt-4o-mini"]).toBeGreaterThan((25_501 * 150_000) / 1e6);
+    expect(cost["gpt-4.1-mini"]).toBeLessThan(cost["gpt-4o-mini"]);
   });
 });

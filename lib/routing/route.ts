@@ -2,7 +2,7 @@ import type { TaskProfile } from "@/lib/analysis";
 import { DEFAULT_EXPLORATION, explorationChoice, qualityEstimate, type QualityEstimate } from "@/lib/learning";
 import { formatUsd } from "@/lib/format";
 import { capabilityLabels, capabilityReasons, capabilityWords } from "./capabilities";
-import { contextTooLargeMessage, eligibleModels, type EligibilityRequest } from "./eligible";
+import { contextTooLargeMessage, eligibleModels, taskTokensOn, type EligibilityRequest } from "./eligible";
 import { contextBudget } from "./trim";
 import type { RouteCandidate, RouteContext, RouteDecision, RouteRefusal, ScoredCandidate, TrimPlan } from "./types";
 
@@ -69,7 +69,7 @@ export function eligibilityOf(profile: TaskProfile, ctx: Pick<RouteContext, "set
   const output = maxTokens !== undefined ? Math.min(profile.expectedOutputTokens, Math.max(1, Math.floor(maxTokens / 4))) : profile.expectedOutputTokens;
   return {
     output,
-    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], fit: { taskTokens: profile.taskTokens, outputTokens: output } },
+    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], fit: { taskTokens: profile.taskTokens, outputTokens: output, images: profile.images } },
   };
 }
 
@@ -98,9 +98,12 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   const maxTokens = profile.cost.maxTokens;
   const gate = eligibleModels(candidates, eligibility);
   for (const x of gate.excluded) exclude(x.id, x.why);
+  const fit = eligibility.fit!;
+  // Images count per model: the task is as small as it is on the model that bills them least.
+  const leastTask = Math.min(...candidates.map((c) => taskTokensOn(c, fit)));
   const tooSmall =
-    maxTokens !== undefined && profile.taskTokens + output > maxTokens
-      ? refuse("max_tokens_too_small", `max_tokens is ${maxTokens}, but the task alone is about ${profile.taskTokens} tokens and the answer needs room too (~${output}). Raise max_tokens to at least ${profile.taskTokens + output}, or shorten the task.`)
+    maxTokens !== undefined && leastTask + output > maxTokens
+      ? refuse("max_tokens_too_small", `max_tokens is ${maxTokens}, but the task alone is about ${leastTask} tokens and the answer needs room too (~${output}). Raise max_tokens to at least ${leastTask + output}, or shorten the task.`)
       : undefined;
   if (gate.refusal && gate.refusal.code !== "context_too_large") return gate.refusal;
   if (tooSmall) return tooSmall;
@@ -111,13 +114,14 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   // The context (context + files) may be trimmed to what the window and max_tokens leave.
   const sized: Eligible[] = [];
   for (const c of gate.models) {
-    const b = contextBudget({ taskTokens: profile.taskTokens, trimmableTokens: profile.trimmableTokens, outputTokens: output, contextWindow: c.contextWindow, maxTokens });
-    if (b.fits) sized.push({ c, cost: estimateCostMicros(c, profile.contextTokens, output) });
+    const task = taskTokensOn(c, fit);
+    const b = contextBudget({ taskTokens: task, trimmableTokens: profile.trimmableTokens, outputTokens: output, contextWindow: c.contextWindow, maxTokens });
+    if (b.fits) sized.push({ c, cost: estimateCostMicros(c, task + profile.trimmableTokens, output) });
     else if (b.keepTokens > 0) {
-      sized.push({ c, cost: estimateCostMicros(c, profile.taskTokens + b.keepTokens, output), trim: { keepTokens: b.keepTokens, limit: b.limit } });
-    } else exclude(c.id, `its context window (${c.contextWindow} tokens) or max_tokens leaves no room for any context beside the task (${profile.taskTokens}) and its answer (~${output})`);
+      sized.push({ c, cost: estimateCostMicros(c, task + b.keepTokens, output), trim: { keepTokens: b.keepTokens, limit: b.limit } });
+    } else exclude(c.id, `its context window (${c.contextWindow} tokens) or max_tokens leaves no room for any context beside the task (${task}) and its answer (~${output})`);
   }
-  if (sized.length === 0) return refuse("context_too_large", contextTooLargeMessage(eligibility.fit!, Math.max(...gate.models.map((c) => c.contextWindow))));
+  if (sized.length === 0) return refuse("context_too_large", contextTooLargeMessage(fit, gate.models));
 
   // 4. max_cost and max_time.
   let eligible = sized;
@@ -256,7 +260,7 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
           ? `prior: lists ${profile.domain} as a strength${chosen.e.c.costTier in TIER_PRIOR ? `, ${chosen.e.c.costTier} tier` : ""}, no ratings yet`
           : `prior only${chosen.e.c.costTier in TIER_PRIOR ? `, ${chosen.e.c.costTier} tier` : ""}, no ratings yet`;
   const parts = [
-    preferred ? `Chose ${chosen.id} because it was requested explicitly.` : `Chose ${chosen.id} for a ${profile.complexity.level} ${profile.domain} task (~${profile.contextTokens} tokens in, ~${output} out).`,
+    preferred ? `Chose ${chosen.id} because it was requested explicitly.` : `Chose ${chosen.id} for a ${profile.complexity.level} ${profile.domain} task (~${taskTokensOn(chosen.e.c, fit) + profile.trimmableTokens} tokens in, ~${output} out).`,
     `Expected quality ${chosen.quality.toFixed(2)} (${src}) at ~${formatUsd(chosen.costMicros)}.`,
   ];
   if (!preferred && runnerUp) {
