@@ -55,3 +55,45 @@ describe("models without a capability answer like the vendors: 400, nothing bill
     expect((await r.json()).error.message).toBe("imageInput must be true or false");
   });
 });
+
+describe("an output allowance above the model's limit gets the vendor's 400, nothing billed", () => {
+  const hi = [{ role: "user" as const, content: "hi" }];
+
+  it("OpenAI: max_tokens or max_completion_tokens above gpt-4o-mini's 16,384, in OpenAI's words naming the field sent", async () => {
+    const a = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: hi, max_tokens: 16_385 }).catch((e: unknown) => e);
+    expect(a).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((a as Error).message).toMatch(/max_tokens is too large: 16385\. This model supports at most 16384 completion tokens, whereas you provided 16385\./);
+    const b = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: hi, max_completion_tokens: 50_000 }).catch((e: unknown) => e);
+    expect((b as Error).message).toMatch(/max_completion_tokens is too large: 50000\. This model supports at most 16384/);
+    expect((await usage()).models["gpt-4o-mini"]).toMatchObject({ ok: 0, errors: expect.objectContaining({ bad_request: 2 }), bill: { requests: 0, prompt_tokens: 0, completion_tokens: 0 } });
+    expect((await openai.chat.completions.create({ model: "gpt-4o-mini", messages: hi, max_tokens: 16_384 })).choices[0].message.content!.length).toBeGreaterThan(0);
+  });
+
+  it("Anthropic: max_tokens above Claude 3.5 Haiku's 8,192; with thinking, max_tokens (budget included) above Sonnet 4's 64,000", async () => {
+    const a = await anthropic.messages.create({ model: "claude-3-5-haiku-20241022", max_tokens: 10_000, messages: hi }).catch((e: unknown) => e);
+    expect(a).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((a as Error).message).toMatch(/max_tokens: 10000 > 8192, which is the maximum allowed number of output tokens for claude-3-5-haiku-20241022/);
+    const sonnet = "claude-sonnet-4-20250514";
+    // A timeout of its own, as the app sends: without, the SDK refuses so large a max_tokens unstreamed.
+    const think = (max_tokens: number) => anthropic.messages.create({ model: sonnet, max_tokens, thinking: { type: "enabled", budget_tokens: 40_000 }, messages: hi }, { timeout: 10_000 });
+    const b = await think(64_001).catch((e: unknown) => e);
+    expect((b as Error).message).toMatch(/max_tokens: 64001 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-20250514/);
+    expect((await think(64_000)).usage.output_tokens).toBeGreaterThan(40_000);
+  });
+
+  it("no limit but the window for a model without one (Ollama, or one cleared through the control plane); the limit is set through it too", async () => {
+    expect((await openai.chat.completions.create({ model: "llama3.1:8b", messages: hi, max_tokens: 100_000 })).choices[0].message.content!.length).toBeGreaterThan(0);
+    const set = (maxOutputTokens: unknown) => fetch(`${fleet.url}/__fleet/config`, { method: "POST", body: JSON.stringify({ models: { "llama3.1:8b": { maxOutputTokens } } }) });
+    expect((await set(2048)).status).toBe(200);
+    try {
+      const err = await openai.chat.completions.create({ model: "llama3.1:8b", messages: hi, max_tokens: 2049 }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/supports at most 2048 completion tokens/);
+      const bad = await set(0);
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error.message).toBe("maxOutputTokens must be a whole number >= 1, or null for none");
+    } finally {
+      expect((await set(null)).status).toBe(200);
+    }
+    expect((await openai.chat.completions.create({ model: "llama3.1:8b", messages: hi, max_tokens: 2049 })).choices[0].message.content!.length).toBeGreaterThan(0);
+  });
+});

@@ -98,8 +98,9 @@ describe("OpenAI-shaped errors", () => {
   });
 
   it("400 context_length_exceeded when prompt plus max_tokens exceeds the window", async () => {
+    // A max_tokens within gpt-4o-mini's 16,384 output tokens (above it is refused for that first), with a prompt of ~120,000 tokens.
     const err = await client.chat.completions
-      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 200_000 })
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "word ".repeat(96_000) }], max_tokens: 16_000 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     const e = err as InstanceType<typeof OpenAI.BadRequestError>;

@@ -5,7 +5,7 @@ import { defaultFleet, NO_ERRORS, type ErrorRates, type FleetModelConfig } from 
 import { hash32, mulberry32 } from "./prng";
 import { imagesIn, type BilledImage } from "./images";
 import { bytePromptTokens, CHARS_PER_TOKEN, estimateMessagesTokens, estimateTokens } from "./tokens";
-import { anthropicRequestError, capabilityError, chosenTool, forcedTool, mistralExtraField, mistralToolCallIdError, openaiRequestError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
+import { anthropicRequestError, capabilityError, chosenTool, forcedTool, mistralExtraField, mistralToolCallIdError, openaiRequestError, outputLimitError, REASONING_TOKENS, reasoningEffortError, thinkingError } from "./validate";
 
 export type { FleetModelConfig, ErrorRates } from "./fleet";
 
@@ -337,6 +337,8 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
 
     const forced = FORCED[String(req.headers["x-mock-fail"] ?? "").toLowerCase()] ?? null;
     if (!forced) {
+      const tooLong = dialect === "ollama" ? null : outputLimitError(dialect, cfg, body);
+      if (tooLong) return fail(res, t, dialect, "bad_request", 400, tooLong);
       const window = cfg.contextWindow;
       if (dialect === "anthropic" && promptTokens > window) {
         return fail(res, t, dialect, "bad_request", 400, `prompt is too long: ${promptTokens} tokens > ${window} maximum`);
@@ -742,6 +744,13 @@ export async function startMockFleet(opts: MockFleetOptions = {}): Promise<MockF
       next.tier = patch.tier as FleetModelConfig["tier"];
     }
     if (patch.vendor !== undefined) next.vendor = patch.vendor as FleetModelConfig["vendor"];
+    if (patch.maxOutputTokens !== undefined) {
+      const v = patch.maxOutputTokens;
+      // null: no output limit but the window.
+      if (v !== null && (typeof v !== "number" || !Number.isInteger(v) || v < 1)) throw new HttpError(400, "maxOutputTokens must be a whole number >= 1, or null for none");
+      if (v === null) delete next.maxOutputTokens;
+      else next.maxOutputTokens = v;
+    }
     for (const k of ["toolCalling", "imageInput", "reasoningEffort", "bytePromptTokens"] as const) {
       if (patch[k] === undefined) continue;
       if (typeof patch[k] !== "boolean") throw new HttpError(400, `${k} must be true or false`);

@@ -248,6 +248,20 @@ export function chosenTool(dialect: "openai" | "anthropic", body: Obj, lastText:
   return name !== undefined && tools.some((t) => t.name === name) ? { tools, name } : null;
 }
 
+/**
+ * The vendor's 400 for an output allowance above the model's limit (`maxOutputTokens`), or null:
+ * Anthropic's `max_tokens` (which counts the thinking budget too), OpenAI's `max_completion_tokens`
+ * or `max_tokens`. Wordings after the vendors'.
+ */
+export function outputLimitError(dialect: "openai" | "anthropic", model: { name: string; maxOutputTokens?: number }, body: Obj): string | null {
+  const limit = model.maxOutputTokens;
+  const field = dialect === "openai" && body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+  const asked = body[field];
+  if (limit === undefined || typeof asked !== "number" || asked <= limit) return null;
+  if (dialect === "anthropic") return `max_tokens: ${asked} > ${limit}, which is the maximum allowed number of output tokens for ${model.name}`;
+  return `${field} is too large: ${asked}. This model supports at most ${limit} completion tokens, whereas you provided ${asked}.`;
+}
+
 /** Reasoning tokens a reasoning model spends before answering, by reasoning_effort. */
 export const REASONING_TOKENS: Record<string, number> = { none: 0, minimal: 16, low: 64, medium: 256, high: 1024, xhigh: 2048 };
 

@@ -34,9 +34,9 @@ describe("DEFAULT_CATALOG", () => {
     }
   });
 
-  it("matches the mock fleet model for model (name, vendor, context window, tool calling, image input, reasoning effort)", () => {
-    const fleet = DEFAULT_FLEET.map((f) => [f.name, f.vendor, f.contextWindow, f.toolCalling, f.imageInput, f.reasoningEffort]);
-    expect(fleet).toEqual(DEFAULT_CATALOG.map((m) => [m.model, m.provider, m.contextWindow, m.toolCalling, m.imageInput, m.reasoningEffort]));
+  it("matches the mock fleet model for model (name, vendor, context window, output limit, tool calling, image input, reasoning effort)", () => {
+    const fleet = DEFAULT_FLEET.map((f) => [f.name, f.vendor, f.contextWindow, f.maxOutputTokens ?? null, f.toolCalling, f.imageInput, f.reasoningEffort]);
+    expect(fleet).toEqual(DEFAULT_CATALOG.map((m) => [m.model, m.provider, m.contextWindow, m.maxOutputTokens, m.toolCalling, m.imageInput, m.reasoningEffort]));
   });
 
   it("refuses a model without a price instead of treating it as free", () => {

@@ -14,6 +14,8 @@ export interface CatalogModel {
   model: string;
   displayName: string;
   contextWindow: number;
+  /** Most output tokens one answer may have (the vendor's documented limit); null where the vendor documents none. */
+  maxOutputTokens: number | null;
   /** Integer micro-dollars per million tokens. */
   inputPerMTokMicros: number;
   outputPerMTokMicros: number;
@@ -71,6 +73,11 @@ type Spec = Omit<CatalogModel, keyof ModelPrices | "costTier">;
  * and are not listed), and Claude Sonnet 4 has extended thinking, which a reasoning_effort becomes for
  * Anthropic models (lib/providers/call.ts; Claude 3.5 Haiku has none). They seed the `models` row's
  * flags of a new installation, which an admin changes in Admin → Models and the router reads.
+ *
+ * maxOutputTokens, the most one answer may have, from the vendors' model pages: GPT-4.1 and 4.1 mini
+ * 32,768, GPT-4o mini 16,384, Claude Sonnet 4 64,000, Claude 3.5 Haiku 8,192. xAI and Mistral state
+ * no output limit apart from the context window for these models, and Ollama has none (num_predict is
+ * bounded by the window), so theirs is null — unknown: only the window bounds a request to them.
  */
 const SPECS: Spec[] = [
   {
@@ -78,6 +85,7 @@ const SPECS: Spec[] = [
     model: "gpt-4.1",
     displayName: "GPT-4.1",
     contextWindow: 1_047_576,
+    maxOutputTokens: 32_768,
     strengths: ["code", "debug", "analysis", "planning", "docs", "math"],
     optimalFor: ["code", "planning"],
     local: false,
@@ -90,6 +98,7 @@ const SPECS: Spec[] = [
     model: "gpt-4.1-mini",
     displayName: "GPT-4.1 mini",
     contextWindow: 1_047_576,
+    maxOutputTokens: 32_768,
     strengths: ["code", "docs", "summary", "analysis", "chat"],
     optimalFor: ["docs", "summary"],
     local: false,
@@ -102,6 +111,7 @@ const SPECS: Spec[] = [
     model: "gpt-4o-mini",
     displayName: "GPT-4o mini",
     contextWindow: 128_000,
+    maxOutputTokens: 16_384,
     strengths: ["chat", "summary", "translation"],
     optimalFor: ["chat", "translation"],
     local: false,
@@ -114,6 +124,7 @@ const SPECS: Spec[] = [
     model: "claude-sonnet-4-20250514",
     displayName: "Claude Sonnet 4",
     contextWindow: 200_000,
+    maxOutputTokens: 64_000,
     strengths: ["code", "debug", "analysis", "planning", "creative", "docs"],
     optimalFor: ["debug", "analysis"],
     local: false,
@@ -126,6 +137,7 @@ const SPECS: Spec[] = [
     model: "claude-3-5-haiku-20241022",
     displayName: "Claude 3.5 Haiku",
     contextWindow: 200_000,
+    maxOutputTokens: 8_192,
     strengths: ["summary", "chat", "code", "translation"],
     optimalFor: ["summary"],
     local: false,
@@ -138,6 +150,7 @@ const SPECS: Spec[] = [
     model: "grok-3",
     displayName: "Grok 3",
     contextWindow: 131_072,
+    maxOutputTokens: null,
     strengths: ["analysis", "math", "planning", "creative", "chat"],
     optimalFor: ["creative"],
     local: false,
@@ -150,6 +163,7 @@ const SPECS: Spec[] = [
     model: "grok-3-mini",
     displayName: "Grok 3 mini",
     contextWindow: 131_072,
+    maxOutputTokens: null,
     strengths: ["math", "analysis", "chat"],
     optimalFor: ["math"],
     local: false,
@@ -162,6 +176,7 @@ const SPECS: Spec[] = [
     model: "mistral-large-latest",
     displayName: "Mistral Large",
     contextWindow: 131_072,
+    maxOutputTokens: null,
     strengths: ["translation", "analysis", "docs", "code", "creative"],
     optimalFor: ["translation"],
     local: false,
@@ -174,6 +189,7 @@ const SPECS: Spec[] = [
     model: "mistral-small-latest",
     displayName: "Mistral Small",
     contextWindow: 131_072,
+    maxOutputTokens: null,
     strengths: ["chat", "summary", "translation"],
     optimalFor: ["chat", "summary"],
     local: false,
@@ -186,6 +202,7 @@ const SPECS: Spec[] = [
     model: "codestral-latest",
     displayName: "Codestral",
     contextWindow: 256_000,
+    maxOutputTokens: null,
     strengths: ["code", "debug"],
     optimalFor: ["code"],
     local: false,
@@ -198,6 +215,7 @@ const SPECS: Spec[] = [
     model: "llama3.1:8b",
     displayName: "Llama 3.1 8B (local)",
     contextWindow: 131_072,
+    maxOutputTokens: null,
     strengths: ["chat", "summary"],
     optimalFor: ["chat"],
     local: true,
@@ -210,6 +228,7 @@ const SPECS: Spec[] = [
     model: "qwen2.5-coder:7b",
     displayName: "Qwen2.5 Coder 7B (local)",
     contextWindow: 32_768,
+    maxOutputTokens: null,
     strengths: ["code", "debug"],
     optimalFor: ["code"],
     local: true,
