@@ -47,7 +47,7 @@ const COMMANDS = {
   "run-status": { usage: "mc run-status <run-id> [--json]", about: "show a run", options: { json }, run: runStatus },
   cancel: { usage: "mc cancel <run-id> [--json]", about: "cancel a queued or running pipeline run (Ctrl-C during mc run does the same)", options: { json }, run: cancelRun },
   spend: { usage: "mc spend [--days n] [--json]", about: "usage, cost by model, budgets (--days 1–366, default 30)", options: { days: { type: "string" }, json }, run: spend },
-  models: { usage: "mc models [--json]", about: "models this key may use, with what each can do (tools, images, reasoning_effort) and its context window", options: { json }, run: models },
+  models: { usage: "mc models [--json]", about: "models this key may use, with what each can do (tools, images, reasoning_effort), its context window and its output limit", options: { json }, run: models },
   rate: {
     usage: "mc rate <request-id> <up|down|1-5> [--comment text] [--json]",
     about: "rate an earlier request: thumbs up/down or 1–5 stars",
@@ -361,7 +361,7 @@ async function models(rest) {
   if (opt.json) return out.write(JSON.stringify(data, null, 2) + "\n");
   const width = Math.max(...data.map((m) => m.id.length));
   for (const m of data) {
-    const about = m.id === "auto" ? "the router chooses, per request, among the models below that can take it" : [capabilitiesOf(m), m.context_window ? `${tokensShort(m.context_window)} context` : ""].filter(Boolean).join(" · ");
+    const about = m.id === "auto" ? "the router chooses, per request, among the models below that can take it" : [capabilitiesOf(m), m.context_window ? `${tokensShort(m.context_window)} context` : "", m.max_output_tokens ? `${tokensShort(m.max_output_tokens)} out` : ""].filter(Boolean).join(" · ");
     out.write(`${m.id.padEnd(width)}  ${dim((m.owned_by ?? "").padEnd(16))}  ${about}`.trimEnd() + "\n");
   }
 }

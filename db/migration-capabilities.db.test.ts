@@ -173,3 +173,19 @@ describe(`migration 0010_pipeline_runs_active_idx on ${driverName}`, () => {
     expect(rows.every((r) => r.running === 1 && r.mine === 1)).toBe(true);
   });
 });
+
+describe(`migration 0012_model_max_output_tokens on ${driverName}`, () => {
+  it("gives the catalog's existing models their documented output limits and leaves the rest unknown (null)", async () => {
+    const { db, migrateToLatest } = await databaseAt("0011_thinking_blocks");
+    const [{ id: providerId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'Lab', 'http://127.0.0.1:9/v1') returning id`));
+    for (const name of [...DEFAULT_CATALOG.map((m) => m.model), "lab-model"]) {
+      await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${providerId}, ${name}, ${name}, 8192, 0, 0)`);
+    }
+
+    await migrateToLatest();
+    const rows = rowsOf<{ name: string; max_output_tokens: number | null }>(await db.execute(sql`select name, max_output_tokens from models`));
+    const limits = Object.fromEntries(rows.map((r) => [r.name, r.max_output_tokens]));
+    expect(limits).toEqual({ ...Object.fromEntries(DEFAULT_CATALOG.map((m) => [m.model, m.maxOutputTokens])), "lab-model": null });
+    expect(Object.values(limits).filter((v) => v !== null)).toHaveLength(5);
+  });
+});

@@ -65,6 +65,7 @@ export async function seedFleet(db: Db, opts: { mockFleetUrl: string; env?: Reco
         name: m.model,
         displayName: m.displayName,
         contextWindow: m.contextWindow,
+        maxOutputTokens: m.maxOutputTokens,
         inputPriceMicros: m.inputPerMTokMicros,
         outputPriceMicros: m.outputPerMTokMicros,
         cachedInputPriceMicros: m.cachedInputPerMTokMicros,

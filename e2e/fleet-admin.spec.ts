@@ -251,6 +251,27 @@ test.describe("model capabilities", () => {
     await expect(page.getByTestId(`model-${second}`)).toContainText("Mistral");
   });
 
+  test("max output tokens: above the window it is refused beside the field; a model added with one shows it on the Models page", async ({ page }) => {
+    test.slow(); // three page loads and two adds
+    const name = `capped-${Date.now().toString(36)}`;
+    const add = await fillAddModel(page, { provider: "OpenAI", name, displayName: "Capped", input: "1", output: "2", contextWindow: "32000" });
+    // Disabled: the mock fleet does not serve it, and other specs' "auto" calls must not pick it.
+    await add.getByLabel("Enabled").uncheck();
+    await add.getByLabel("Max output tokens").fill("64000");
+    await add.getByRole("button", { name: "Add model" }).click();
+    await expect(add.getByText("Enter at most 32,000, the context window, or leave it empty if the provider does not say.")).toBeVisible();
+    await expect(page.getByTestId(`model-${name}`)).toHaveCount(0);
+    await add.getByLabel("Max output tokens").fill("16000");
+    await add.getByRole("button", { name: "Add model" }).click();
+    await expect(add.getByRole("status")).toContainText(`${name} was added to OpenAI.`);
+    await expect(page.getByTestId(`model-${name}`).getByLabel("Max output tokens")).toHaveValue("16000");
+    await page.goto("/t/demo/models");
+    const maxOutput = (model: string) => page.getByTestId(`caps-${model}`).getByTestId("max-output");
+    await expect(maxOutput(name)).toHaveText("16,000");
+    await expect(maxOutput("claude-3-5-haiku-20241022")).toHaveText("8,192");
+    await expect(maxOutput("grok-3")).toHaveText("unknown");
+  });
+
   test("an admin adds a reasoning model with reasoning effort ticked, the Models page shows it, and unticking it there shows too", async ({ page }) => {
     test.slow(); // five page loads and two saves: near the default 30 s on a busy 2-core machine
     const name = `o5-mini-${Date.now().toString(36)}`;

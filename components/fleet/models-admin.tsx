@@ -17,6 +17,7 @@ type ModelRow = {
   providerKind: string;
   enabled: boolean;
   contextWindow: number;
+  maxOutputTokens: number | null;
   inputPriceMicros: number;
   outputPriceMicros: number;
   cachedInputPriceMicros: number | null;
@@ -48,6 +49,9 @@ function ModelFields({ m, fe, kind }: { m?: ModelRow; fe?: Record<string, string
       </Field>
       <Field label="Context window" error={fe?.contextWindow}>
         <Input name="contextWindow" inputMode="numeric" defaultValue={m?.contextWindow ?? ""} />
+      </Field>
+      <Field label="Max output tokens" error={fe?.maxOutputTokens} hint="Most tokens one answer may have; empty if the provider does not say">
+        <Input name="maxOutputTokens" inputMode="numeric" defaultValue={m?.maxOutputTokens ?? ""} placeholder="unknown" />
       </Field>
       <Field label="Cost tier" error={fe?.costTier}>
         <Select name="costTier" defaultValue={m?.costTier ?? "medium"}>

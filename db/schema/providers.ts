@@ -33,6 +33,8 @@ export const models = pgTable(
     name: text("name").notNull(),
     displayName: text("display_name").notNull(),
     contextWindow: integer("context_window").notNull(),
+    /** Most output tokens one answer may have (the vendor's limit); null = unknown, only the window bounds it. The router sends no request that needs more. */
+    maxOutputTokens: integer("max_output_tokens"),
     /** Prices in integer micro-dollars per million tokens. */
     inputPriceMicros: bigint("input_price_micros", { mode: "number" }).notNull(),
     outputPriceMicros: bigint("output_price_micros", { mode: "number" }).notNull(),

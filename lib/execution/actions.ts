@@ -9,6 +9,7 @@ import { createModelSchema, createProviderSchema, modelLabels, providerLabels, u
 const toPatch = (i: {
   enabled: boolean;
   contextWindow: number;
+  maxOutputTokens?: number | null;
   inputPrice: number;
   outputPrice: number;
   cachedInputPrice: number | null;
@@ -21,6 +22,7 @@ const toPatch = (i: {
 }) => ({
   enabled: i.enabled,
   contextWindow: i.contextWindow,
+  maxOutputTokens: i.maxOutputTokens,
   inputPriceMicros: i.inputPrice,
   outputPriceMicros: i.outputPrice,
   cachedInputPriceMicros: i.cachedInputPrice,

@@ -134,6 +134,32 @@ describe(`providers and models admin on ${driverName}`, () => {
     }
   });
 
+  it("Admin → Models' max output tokens: saved, audited and read by the router at once; above the window refused on save and on add; emptied, unknown", async () => {
+    setTestSession(admin);
+    const [m] = await db.select().from(models).where(eq(models.name, "claude-3-5-haiku-20241022"));
+    expect(m.maxOutputTokens).toBe(8_192);
+    const form = { teamId, modelId: m.id, enabled: "on", contextWindow: "200000", inputPrice: "0.8", outputPrice: "4", cachedInputPrice: "", strengths: m.strengths.join(", "), optimalFor: "", costTier: "medium", toolCalling: "on" };
+    const limit = async () => (await loadFleet(db)).byName.get(m.name)!.candidate.maxOutputTokens;
+    expect(await updateModelAction({ ...form, maxOutputTokens: "4096" })).toMatchObject({ ok: true });
+    expect(await limit()).toBe(4_096);
+    const over = await updateModelAction({ ...form, contextWindow: "32000", maxOutputTokens: "64000" });
+    expect(over).toMatchObject({
+      ok: false,
+      error: "Max output tokens (64,000) cannot be more than the context window (32,000): the answer shares the window with its prompt.",
+      fieldErrors: { maxOutputTokens: ["Enter at most 32,000, the context window, or leave it empty if the provider does not say."] },
+    });
+    expect((await db.select().from(models).where(eq(models.id, m.id)))[0]).toMatchObject({ contextWindow: 200_000, maxOutputTokens: 4_096 });
+    const added = await createModelAction({ ...form, modelId: undefined, providerId: m.providerId, name: "claude-tiny", displayName: "Tiny", contextWindow: "4096", maxOutputTokens: "8192" });
+    expect(added).toMatchObject({ ok: false, fieldErrors: { maxOutputTokens: [expect.stringMatching(/^Enter at most 4,096/)] } });
+    expect(await db.select().from(models).where(eq(models.name, "claude-tiny"))).toEqual([]);
+    // Emptied: unknown, and no request is kept from the model for its size.
+    expect(await updateModelAction({ ...form, maxOutputTokens: "" })).toMatchObject({ ok: true });
+    expect(await limit()).toBeNull();
+    const log = await db.select().from(auditLog).where(and(eq(auditLog.action, "model.update"), eq(auditLog.target, m.name)));
+    expect(log.map((l) => (l.details as Record<string, unknown>).maxOutputTokens)).toEqual(expect.arrayContaining([{ from: 8_192, to: 4_096 }, { from: 4_096, to: null }]));
+    expect(await updateModelAction({ ...form, maxOutputTokens: "8192" })).toMatchObject({ ok: true });
+  });
+
   it("refuses strengths the router cannot match, naming them, and leaves the model as it was", async () => {
     setTestSession(admin);
     const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1-mini"));

@@ -129,6 +129,8 @@ export type ModelPatch = {
   modelId: string;
   enabled: boolean;
   contextWindow: number;
+  /** Null: unknown. Absent: left as it is (a new model's is unknown). */
+  maxOutputTokens?: number | null;
   inputPriceMicros: number;
   outputPriceMicros: number;
   cachedInputPriceMicros: number | null;
@@ -145,14 +147,26 @@ function refuseReasoningEffort(kind: ProviderKind, on: boolean) {
   if (on && !takesReasoningEffort(kind)) throw new UserError(reasoningEffortHelp(kind), { reasoningEffort: ["Untick reasoning effort for this provider's models."] });
 }
 
+/** An answer shares the window with its prompt, so a limit above the window is a typo. */
+function refuseOutputOverWindow(input: { contextWindow: number; maxOutputTokens?: number | null }) {
+  if (input.maxOutputTokens == null || input.maxOutputTokens <= input.contextWindow) return;
+  const n = (x: number) => x.toLocaleString("en-US");
+  throw new UserError(`Max output tokens (${n(input.maxOutputTokens)}) cannot be more than the context window (${n(input.contextWindow)}): the answer shares the window with its prompt.`, {
+    maxOutputTokens: [`Enter at most ${n(input.contextWindow)}, the context window, or leave it empty if the provider does not say.`],
+  });
+}
+
 export async function updateModel(db: Db, actor: Actor, input: ModelPatch) {
   const [found] = await db.select({ m: models, kind: providers.kind }).from(models).innerJoin(providers, eq(providers.id, models.providerId)).where(eq(models.id, input.modelId));
   if (!found) throw new NotFoundError("That model does not exist.");
   const before = found.m;
   refuseReasoningEffort(found.kind, input.reasoningEffort);
+  refuseOutputOverWindow(input);
   const { modelId, ...patch } = input;
   const changed = Object.fromEntries(
-    Object.entries(patch).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify((before as Record<string, unknown>)[k])).map(([k, v]) => [k, { from: (before as Record<string, unknown>)[k], to: v }]),
+    Object.entries(patch)
+      .filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify((before as Record<string, unknown>)[k]))
+      .map(([k, v]) => [k, { from: (before as Record<string, unknown>)[k], to: v }]),
   );
   await inTransaction(db, async (t) => {
     await t.update(models).set({ ...patch, updatedAt: new Date() }).where(eq(models.id, modelId));
@@ -165,6 +179,7 @@ export async function createModel(db: Db, actor: Actor, input: Omit<ModelPatch, 
   const [p] = await db.select().from(providers).where(eq(providers.id, input.providerId));
   if (!p) throw new NotFoundError("That provider does not exist.");
   refuseReasoningEffort(p.kind, input.reasoningEffort);
+  refuseOutputOverWindow(input);
   const taken = await db.select({ id: models.id }).from(models).where(eq(models.name, input.name));
   if (taken.length) throw new UserError(`A model named "${input.name}" already exists.`, { name: ["Model names are unique across providers."] });
   const row = await inTransaction(db, async (t) => {

@@ -8,12 +8,31 @@ import type { AnalyseInput } from "@/lib/analysis/types";
 import { reserve, settleInMemory, type Reservation } from "@/lib/budgets";
 import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
-import { callModel, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
-import { reasoningAtMost } from "@/lib/providers/reasoning";
+import { callModel, fitThinkingBudget, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
+import { leastThinkingBudget, reasoningAtMost } from "@/lib/providers/reasoning";
 import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
 import { imagesOf } from "@/lib/providers/images";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
-import { capabilityReasons, capabilityWithout, capabilityWords, combineAllowLists, eligibilityOf, eligibleModels, isRefusal, lacking, requiredCapabilities, route, supports, trimContext, type Capability, type RouteDecision } from "@/lib/routing";
+import {
+  answerRoom,
+  capabilityReasons,
+  capabilityWithout,
+  capabilityWords,
+  combineAllowLists,
+  eligibilityOf,
+  eligibleModels,
+  isRefusal,
+  lacking,
+  outputLimitWhy,
+  requiredCapabilities,
+  route,
+  supports,
+  trimContext,
+  type Capability,
+  type OutputAsk,
+  type RouteCandidate,
+  type RouteDecision,
+} from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
 import { loadFleet, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
@@ -232,6 +251,13 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const [fleet, settings, learned] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId)]);
   const explicit = input.model && input.model !== "auto" ? input.model : undefined;
   const candidates = [...fleet.byName.values()].map((f) => f.candidate);
+  // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
+  const effortOf = (c: RouteCandidate) => (supports(c, "reasoning") ? input.generation?.reasoningEffort : undefined);
+  // A Claude model that thinks needs its least thinking budget beside the answer within its output limit.
+  const thinksAtLeast = (c: RouteCandidate) => leastThinkingBudget(c.provider, effortOf(c));
+  // An answer's allowance the caller asked for, which a model's output limit must hold. /delegate's
+  // max_tokens, prompt and answer together, is a ceiling instead: its share is lowered to each model's limit below.
+  const output: OutputAsk | undefined = input.maxOutputTokens === undefined ? undefined : { tokens: input.maxOutputTokens, beyond: thinksAtLeast };
   const routeCtx = {
     learned,
     // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring;
@@ -240,6 +266,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     preference: explicit,
     rng: explicit ? undefined : Math.random,
     needs: requiredCapabilities({ ...input, reasoningEffort: input.generation?.reasoningEffort }),
+    output,
   };
   if (explicit) {
     const fm = fleet.byName.get(explicit);
@@ -247,11 +274,11 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     if (!fm.candidate.enabled) {
       return fail(new ModelUnavailableError(`Model "${explicit}" is disabled${fm.provider.enabled ? "" : ` (its provider ${fm.provider.name} is disabled)`}. Choose another model or "auto", or ask an admin to enable it.`));
     }
+    // The models the router could give the request to instead, for the refusal to name.
+    const able = () => eligibleModels(candidates, eligibilityOf(profile, routeCtx).eligibility).models.map((c) => c.id);
     const missing = lacking(fm.candidate, routeCtx.needs);
-    if (missing.length) {
-      const able = eligibleModels(candidates, eligibilityOf(profile, routeCtx).eligibility).models.map((c) => c.id);
-      return fail(new ModelUnavailableError(lacksMessage(explicit, missing, able), PARAM_OF[missing[0]]));
-    }
+    if (missing.length) return fail(new ModelUnavailableError(lacksMessage(explicit, missing, able()), PARAM_OF[missing[0]]));
+    if (output && answerRoom(fm.candidate, output) < output.tokens) return fail(new ModelUnavailableError(outputLimitMessage(fm.candidate, output, able()), "max_tokens"));
   }
   const decision = route(profile, candidates, routeCtx);
   if (isRefusal(decision)) return fail(new RoutingRefusedError(decision.message, decision.code));
@@ -294,10 +321,27 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   }
   const maxOut = input.maxOutputTokens ?? (maxTokens !== undefined ? maxTokens - promptTokens : DEFAULT_MAX_OUTPUT);
   let chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
-  // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
-  const effortFor = (f: FleetModel) => (supports(f.candidate, "reasoning") ? input.generation?.reasoningEffort : undefined);
-  // A Claude model thinks on top of maxOut (extended thinking, billed as output): its most output is more.
-  const mostOutput = (f: FleetModel) => maxOut + thinkingBudget(f.config.kind, effortFor(f));
+  const effortFor = (f: FleetModel) => effortOf(f.candidate);
+  // The answer's allowance sent to each model: the one asked for (the router chose models that hold
+  // it), else the default or /delegate's share lowered to what the model's output limit leaves.
+  const allowance = (f: FleetModel) => input.maxOutputTokens ?? Math.max(1, Math.min(maxOut, answerRoom(f.candidate, { beyond: thinksAtLeast })));
+  // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
+  // definitions to a model that is sent them), handed to it rather than made again.
+  const toolsTokens = estimateToolsTokens(input.tools);
+  const promptSent = (f: FleetModel) => promptOf(f.model.name).estimate + (supports(f.candidate, "tools") ? toolsTokens : 0);
+  // A Claude model thinks on top of its allowance (extended thinking, billed as output): its most output
+  // is more, by the budget it is sent — shrunk to fit its window and output limit. When not even the
+  // floor fits, it is refused before it is sent, and nothing more is held for it.
+  const sentThinking = (f: FleetModel) =>
+    fitThinkingBudget({
+      messages,
+      promptTokens: promptSent(f),
+      maxTokens: allowance(f),
+      contextWindow: f.model.contextWindow,
+      maxOutputTokens: f.model.maxOutputTokens ?? undefined,
+      reasoningEffort: f.config.kind === "anthropic" ? effortFor(f) : undefined,
+    }) ?? 0;
+  const mostOutput = (f: FleetModel) => allowance(f) + sentThinking(f);
   tokens.settle = await input.tokenGate?.(Math.max(...chain.map((f) => promptOf(f.model.name).estimate + mostOutput(f))));
 
   // Reserve the most any model in the chain could cost, once, for the whole fallback chain. When the
@@ -359,9 +403,6 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     kept ??= findThinking(db, input.teamId, ids).catch((e: unknown) => (console.error("[thinking] could not read kept thinking", e), []));
     return thinkingOf(await kept, fm.model.name);
   };
-  // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
-  // definitions to a model that is sent them), handed to it rather than made again.
-  const toolsTokens = estimateToolsTokens(input.tools);
   let answered: { fm: FleetModel; done: DoneEvent } | null = null;
   for (let i = 0; i < chain.length && !answered; i++) {
     const fm = chain[i];
@@ -374,10 +415,11 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
         provider: fm.config,
         model: fm.model.name,
         messages,
-        promptTokens: promptOf(fm.model.name).estimate + (sendsTools ? toolsTokens : 0),
-        maxTokens: maxOut,
-        // A Claude model's thinking budget shrinks to what its window leaves (the hold keeps the full one).
+        promptTokens: promptSent(fm),
+        maxTokens: allowance(fm),
+        // A Claude model's thinking budget shrinks to what its window and output limit leave (as the hold's did).
         contextWindow: fm.model.contextWindow,
+        maxOutputTokens: fm.model.maxOutputTokens ?? undefined,
         ...input.generation,
         reasoningEffort: effortFor(fm),
         thinkingBlocks,
@@ -399,7 +441,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
-      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptOf(fm.model.name).estimate, fm, { effort: effortFor(fm), maxOut, mostOut: mostOutput(fm) }) });
+      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptOf(fm.model.name).estimate, fm, { effort: effortFor(fm), maxOut: allowance(fm), mostOut: mostOutput(fm) }) });
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {
@@ -613,8 +655,10 @@ async function summariseContext(
   fleet: Awaited<ReturnType<typeof loadFleet>>,
 ) {
   const material = [ctx.context ?? "", ...(ctx.files ?? []).map((f) => `File ${f.path}:\n${f.content}`)].filter(Boolean).join("\n\n");
-  const window = fleet.byName.get(summariser)?.model.contextWindow ?? 0;
-  if (estimateMessagesTokens([{ content: material }]) + toTokens + 200 > window) return null;
+  const model = fleet.byName.get(summariser)?.model;
+  if (estimateMessagesTokens([{ content: material }]) + toTokens + 200 > (model?.contextWindow ?? 0)) return null;
+  // A summary shorter than the room still fits: no longer than the summariser can answer in one response.
+  const most = Math.min(toTokens, model?.maxOutputTokens ?? Infinity);
   try {
     const r = await delegate(db, {
       teamId: input.teamId,
@@ -627,9 +671,9 @@ async function summariseContext(
       // local models) and its key's allow-list hold for the summary too.
       contextTags: input.contextTags,
       modelAllowList: input.modelAllowList,
-      task: `Condense the material below to at most ${toTokens} tokens. Keep every fact, name, number and instruction needed for this task: ${task.slice(0, 1000)}`,
+      task: `Condense the material below to at most ${most} tokens. Keep every fact, name, number and instruction needed for this task: ${task.slice(0, 1000)}`,
       context: material,
-      maxOutputTokens: toTokens,
+      maxOutputTokens: most,
       noSummarise: true,
       signal: input.signal,
       providerHeaders: input.providerHeaders,
@@ -682,6 +726,14 @@ function findUnstorable(input: DelegateInput): { where: string; what: string } |
 
 /** The request field behind each capability, for the `param` of a named model's refusal. */
 const PARAM_OF: Record<Capability, string> = { tools: "tools", tool_history: "messages", images: "messages", reasoning: "reasoning_effort" };
+
+/** Why an explicitly named model cannot give the answer's allowance asked for, and the models that can (`able`). */
+function outputLimitMessage(c: RouteCandidate, ask: OutputAsk, able: string[]): string {
+  const sorted = [...able].sort();
+  const most = Math.max(0, answerRoom(c, ask)).toLocaleString("en-US");
+  const instead = sorted.length ? `use a model that can (${sorted.slice(0, 5).join(", ")}${sorted.length > 5 ? ", …" : ""}) or "auto"` : "no enabled, allowed model can: ask an admin to enable one (Admin → Models)";
+  return `Model "${c.id}" ${outputLimitWhy(c, ask)}. Lower max_tokens to ${most} or less, or ${instead}.`;
+}
 
 /** Why an explicitly named model cannot take the request, and the models the router could give it to instead (`able`). */
 function lacksMessage(model: string, missing: Capability[], able: string[]): string {

@@ -36,6 +36,7 @@ export async function loadFleet(db: Db): Promise<Fleet> {
           local: p.local,
           enabled: m.enabled && p.enabled,
           contextWindow: m.contextWindow,
+          maxOutputTokens: m.maxOutputTokens,
           inputPerMTokMicros: m.inputPriceMicros,
           outputPerMTokMicros: m.outputPriceMicros,
           strengths: m.strengths,

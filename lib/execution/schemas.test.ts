@@ -38,6 +38,18 @@ describe("model form", () => {
     expect(refusal(updateModelSchema, { ...modelForm, contextWindow: "lots" }, modelLabels).summary).toBe("Context window: Enter the context window in tokens, e.g. 128000.");
     expect(refusal(updateModelSchema, { ...modelForm, contextWindow: "1e308" }, modelLabels).fieldErrors.contextWindow[0]).toBe("Context windows are at most 10,000,000 tokens.");
   });
+
+  it("max output tokens: empty is unknown (null), not sent is left as it is, else a positive whole number, refused in words", () => {
+    expect(updateModelSchema.parse(modelForm).maxOutputTokens).toBeUndefined();
+    expect(updateModelSchema.parse({ ...modelForm, maxOutputTokens: "" }).maxOutputTokens).toBeNull();
+    expect(updateModelSchema.parse({ ...modelForm, maxOutputTokens: " " }).maxOutputTokens).toBeNull();
+    expect(updateModelSchema.parse({ ...modelForm, maxOutputTokens: "16384" }).maxOutputTokens).toBe(16_384);
+    const positive = "An answer may have at least 1 token: enter a positive number, or leave it empty if the provider does not say.";
+    expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "0" }, modelLabels).summary).toBe(`Max output tokens: ${positive}`);
+    expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "-5" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe(positive);
+    expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "8k" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe("Enter the most tokens one answer may have, e.g. 32768, or leave it empty if the provider does not say.");
+    expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "1.5" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe("Use a whole number of tokens.");
+  });
 });
 
 describe("routing settings form", () => {

@@ -36,6 +36,17 @@ const modelFields = {
       .max(10_000_000, "Context windows are at most 10,000,000 tokens.")
       .int("Use a whole number of tokens."),
   ),
+  // Empty = unknown (null): only the context window then bounds a request's answer; not sent = left as it is.
+  // Not above the window: createModel / updateModel check it.
+  maxOutputTokens: z.preprocess(
+    (v) => (v === undefined ? undefined : (typedNumber(v) ?? null)),
+    formNumber({ required: "", notNumber: "Enter the most tokens one answer may have, e.g. 32768, or leave it empty if the provider does not say." })
+      .min(1, "An answer may have at least 1 token: enter a positive number, or leave it empty if the provider does not say.")
+      .max(10_000_000, "Output limits are at most 10,000,000 tokens.")
+      .int("Use a whole number of tokens.")
+      .nullable()
+      .optional(),
+  ),
   inputPrice: dollars,
   outputPrice: dollars,
   cachedInputPrice: optionalDollars,
@@ -56,6 +67,7 @@ export const modelLabels = {
   outputPrice: "Output $/M",
   cachedInputPrice: "Cached input $/M",
   contextWindow: "Context window",
+  maxOutputTokens: "Max output tokens",
   costTier: "Cost tier",
   strengths: "Strengths",
   optimalFor: "Optimal for",

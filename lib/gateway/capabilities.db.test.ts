@@ -351,3 +351,85 @@ describe(`reasoning effort is the model's flag, which an admin sets (${driverNam
     });
   });
 });
+
+describe(`output limits: no model is sent more max_tokens than it can answer (${driverName})`, () => {
+  const HAIKU = "claude-3-5-haiku-20241022";
+  const SONNET = "claude-sonnet-4-20250514";
+  const summary = [{ role: "user" as const, content: "Summarise the release notes of the last three versions in detail." }];
+
+  it('model "auto" with max_tokens 10,000 never lands on Claude 3.5 Haiku (8,192), which the task would otherwise get, and is answered', async () => {
+    // Haiku is the cheaper of the two and lists summaries as a strength: without the limit it wins.
+    const key = await keyFor([HAIKU, SONNET]);
+    const haikuAsked = async () => (await fx.fleet.usage()).models[HAIKU]?.requests ?? 0;
+    const before = await haikuAsked();
+    for (let i = 0; i < 3; i++) {
+      const res = await post({ model: "auto", messages: summary, max_tokens: 10_000 }, key);
+      expect(res.status).toBe(200);
+      expect((await res.json()).model).toBe(SONNET);
+      expect((await rowOf(res.headers.get("x-mc-request-id")!)).fallbacksTried).toEqual([]);
+    }
+    expect(await haikuAsked()).toBe(before);
+    // Within Haiku's limit it is Haiku's again.
+    expect((await (await post({ model: "auto", messages: summary, max_tokens: 8_192 }, key)).json()).model).toBe(HAIKU);
+    expect(await badRequests()).toEqual({});
+  });
+
+  it("naming Claude 3.5 Haiku with max_tokens 10,000: 400 on max_tokens naming its limit, nothing sent; with more than any allowed model can answer, a 422 saying the most", async () => {
+    const before = (await fx.fleet.usage()).totals.requests;
+    for (const stream of [false, true]) {
+      const res = await post({ model: HAIKU, messages: summary, max_tokens: 10_000, stream });
+      expect(res.status).toBe(400);
+      const { error } = await res.json();
+      expect(error.param).toBe("max_tokens");
+      expect(error.message).toMatch(new RegExp(`^Model "${HAIKU}" answers at most 8,192 tokens in one response, and max_tokens is 10,000\\. Lower max_tokens to 8,192 or less, or use a model that can \\(.*\\) or "auto"\\.$`));
+    }
+    const auto = await post({ model: "auto", messages: summary, max_tokens: 50_000 }, await keyFor(["gpt-4.1", "gpt-4o-mini", HAIKU]));
+    expect(auto.status).toBe(422);
+    const { error } = await auto.json();
+    expect(error.code).toBe("max_tokens_too_large");
+    expect(error.message).toMatch(/^max_tokens 50,000 is more than any enabled, allowed model can answer in one response \(the most is 32,768, gpt-4\.1\)\. Lower max_tokens to 32,768 or less,/);
+    expect((await fx.fleet.usage()).totals.requests).toBe(before);
+  });
+
+  it("reasoning_effort xhigh with max_tokens 50,000 on Claude Sonnet 4: the thinking shrinks to the 14,000 its 64,000 leave, Claude answers, and the hold is for what was sent", async () => {
+    const math = [{ role: "user" as const, content: "What is 17 * 23?" }];
+    const prompt = estimateMessagesTokens(math);
+    const sonnetPrices = pricesFor("anthropic", SONNET);
+    // A hard budget that holds the call as sent (answer + shrunk thinking = 64,000; the prompt at the most its text can be), not with the full xhigh budget.
+    const sent = maxCostMicros(prompt + 100, 64_000, sonnetPrices);
+    expect(maxCostMicros(prompt, 50_000 + THINKING_BUDGET_TOKENS.xhigh, sonnetPrices)).toBeGreaterThan(sent);
+    const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "output limit hold", createdBy: fx.user.id, modelAllowList: [SONNET] });
+    await fx.db.insert(budgets).values({ teamId: fx.team.id, scope: "key", apiKeyId: row.id, name: "as sent", limitMicros: sent, periodStart: new Date() });
+    invalidateBudgets(fx.team.id);
+    const plain = await client.chat.completions.create({ model: SONNET, messages: math, max_tokens: 50_000 });
+    const thought = await new OpenAI({ baseURL: fx.api, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: SONNET, messages: math, max_tokens: 50_000, reasoning_effort: "xhigh" });
+    expect(thought.model).toBe(SONNET);
+    expect(thought.usage!.completion_tokens - plain.usage!.completion_tokens).toBe(64_000 - 50_000);
+    expect(await badRequests()).toEqual({});
+
+    // Not even Anthropic's 1,024 thinking tokens beside 63,500: refused on max_tokens before any call.
+    const before = (await fx.fleet.usage()).totals.requests;
+    const res = await post({ model: SONNET, messages: math, max_tokens: 63_500, reasoning_effort: "low" });
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.param).toBe("max_tokens");
+    expect(error.message).toMatch(/^Model "claude-sonnet-4-20250514" answers at most 64,000 tokens in one response, 1,024 of them at least thinking for reasoning_effort, and max_tokens is 63,500\. Lower max_tokens to 62,976 or less/);
+    expect((await fx.fleet.usage()).totals.requests).toBe(before);
+  });
+
+  it("/delegate's max_tokens, prompt and answer together, is a ceiling: the answer's share sent to Claude 3.5 Haiku is its 8,192, and the hold is sized for that", async () => {
+    const task = "Summarise the design of a budget reservation in two sentences.";
+    const prompt = estimateMessagesTokens([{ content: task }]);
+    const haikuPrices = pricesFor("anthropic", HAIKU);
+    // Enough for Haiku's 8,192 output tokens (the prompt at the most its text can be), far short of the 99,000 the ceiling would leave.
+    const limit = maxCostMicros(prompt + 100, 8_192, haikuPrices);
+    expect(maxCostMicros(prompt, 100_000 - prompt, haikuPrices)).toBeGreaterThan(limit);
+    const { key, row } = await createApiKey(fx.db, { teamId: fx.team.id, name: "delegate ceiling", createdBy: fx.user.id, modelAllowList: [HAIKU] });
+    await fx.db.insert(budgets).values({ teamId: fx.team.id, scope: "key", apiKeyId: row.id, name: "haiku's output", limitMicros: limit, periodStart: new Date() });
+    invalidateBudgets(fx.team.id);
+    const res = await post({ task: { description: task }, context: { constraints: { max_tokens: 100_000 } }, preferences: { model_preference: HAIKU } }, key, "/delegate");
+    expect(res.status).toBe(200);
+    expect((await res.json()).execution_info.selected_model).toBe(HAIKU);
+    expect(await badRequests()).toEqual({});
+  });
+});

@@ -56,10 +56,10 @@ describe(`the mc CLI over the REST API (${driverName})`, () => {
     expect((await mc(["spend", "--days", "1"])).stdout).toContain(`${json.totals.requests} requests (${json.totals.errors} failed or refused)`);
     const listing = (await mc(["models"])).stdout;
     expect(listing).toMatch(/^auto {2,}mission-control {2,}the router chooses, per request, among the models below that can take it$/m);
-    // What each model can do besides text, and its window, as GET /models says.
-    expect(listing).toMatch(/^gpt-4\.1-mini {2,}openai {2,}tools, images · 1M context$/m);
+    // What each model can do besides text, its window and its output limit where known, as GET /models says.
+    expect(listing).toMatch(/^gpt-4\.1-mini {2,}openai {2,}tools, images · 1M context · 33k out$/m);
     expect(listing).toMatch(/^grok-3-mini {2,}xai {2,}tools, reasoning_effort · 131k context$/m);
-    expect(listing).toMatch(/^claude-3-5-haiku-20241022 {2,}anthropic {2,}tools · 200k context$/m);
+    expect(listing).toMatch(/^claude-3-5-haiku-20241022 {2,}anthropic {2,}tools · 200k context · 8k out$/m);
     const listed = await mc(["models", "--json"]);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout).map((m: { id: string }) => m.id)).toContain("gpt-4.1-mini");

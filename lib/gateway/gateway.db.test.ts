@@ -120,10 +120,10 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
     await expect(client.models.retrieve("no-such-model")).rejects.toMatchObject({ status: 404 });
   });
 
-  it("each model says what it can do and its window, in extra fields the openai SDK's models.list() keeps", async () => {
+  it("each model says what it can do, its window and its output limit, in extra fields the openai SDK's models.list() keeps", async () => {
     const page = await client.models.list();
     expect(page.data[0]).toEqual({ id: "auto", object: "model", created: 0, owned_by: "mission-control" });
-    type Listed = OpenAI.Model & { capabilities?: Record<string, boolean>; context_window?: number };
+    type Listed = OpenAI.Model & { capabilities?: Record<string, boolean>; context_window?: number; max_output_tokens?: number | null };
     const byId = new Map(page.data.map((m) => [m.id, m as Listed]));
     for (const m of DEFAULT_CATALOG) {
       const listed = byId.get(m.model)!;
@@ -131,15 +131,16 @@ describe(`OpenAI-compatible API with the real openai SDK (${driverName})`, () =>
       expect(listed).toMatchObject({ object: "model", created: expect.any(Number), owned_by: m.provider });
       expect(listed.capabilities).toEqual({ tool_calling: m.toolCalling, image_input: m.imageInput, reasoning_effort: m.reasoningEffort });
       expect(listed.context_window).toBe(m.contextWindow);
+      expect(listed.max_output_tokens).toBe(m.maxOutputTokens);
     }
     expect(byId.get("grok-3-mini")!.capabilities).toEqual({ tool_calling: true, image_input: false, reasoning_effort: true });
-    expect(await client.models.retrieve("claude-3-5-haiku-20241022")).toMatchObject({ capabilities: { tool_calling: true, image_input: false, reasoning_effort: false }, context_window: 200_000 });
+    expect(await client.models.retrieve("claude-3-5-haiku-20241022")).toMatchObject({ capabilities: { tool_calling: true, image_input: false, reasoning_effort: false }, context_window: 200_000, max_output_tokens: 8_192 });
     // The OpenAPI document describes the list with the same schema the answer is checked against here.
     const raw = await (await fetch(`${fx.api}/models`, { headers: { authorization: `Bearer ${fx.key}` } })).json();
     expect(() => modelListSchema.parse(raw)).not.toThrow();
     const doc = await (await fetch(`${fx.api}/openapi.json`)).json();
     expect(doc.paths["/models"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ModelList" });
-    expect(Object.keys(doc.components.schemas.Model.properties)).toEqual(["id", "object", "created", "owned_by", "capabilities", "context_window"]);
+    expect(Object.keys(doc.components.schemas.Model.properties)).toEqual(["id", "object", "created", "owned_by", "capabilities", "context_window", "max_output_tokens"]);
   });
 
   it("refuses an unknown model with 404 model_not_found in OpenAI's error shape", async () => {

@@ -156,11 +156,12 @@ export async function chatCompletions(db: Db, req: IncomingMessage, res: ServerR
 
 /**
  * What a model can do, beside OpenAI's id / object / created / owned_by (extra fields, which the
- * SDKs keep): the capabilities the router filters on and the window a request must fit.
+ * SDKs keep): the capabilities the router filters on, the window a request must fit and the most one answer may have.
  */
 const modelInfo = (f: FleetModel) => ({
   capabilities: { tool_calling: f.candidate.toolCalling === true, image_input: f.candidate.imageInput === true, reasoning_effort: f.candidate.reasoningEffort === true },
   context_window: f.model.contextWindow,
+  max_output_tokens: f.model.maxOutputTokens,
 });
 
 /** The models this key may use: enabled and within the team's and the key's allow-lists (eligibleModels), with their capabilities. */

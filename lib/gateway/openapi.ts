@@ -27,7 +27,7 @@ const errorSchema = {
         code: {
           ...nullable(str),
           description:
-            "The type, or for a routing refusal (422, type routing_refused) why no model could take it: missing_capability, private_needs_local, no_candidates, over_max_cost, over_max_time, preference_unavailable, max_tokens_too_small.",
+            "The type, or for a routing refusal (422, type routing_refused) why no model could take it: missing_capability, private_needs_local, no_candidates, over_max_cost, over_max_time, preference_unavailable, max_tokens_too_small, max_tokens_too_large.",
         },
       },
     },
@@ -216,7 +216,7 @@ export function openApiDocument() {
         get: {
           operationId: "listModels",
           summary: "Models this key may use, plus `auto`, with what each can do",
-          description: "OpenAI's list shape; each model also carries `capabilities` (tool_calling, image_input, reasoning_effort: the model's flags, set in Admin → Models) and `context_window`, extra fields OpenAI's SDKs keep.",
+          description: "OpenAI's list shape; each model also carries `capabilities` (tool_calling, image_input, reasoning_effort: the model's flags, set in Admin → Models), `context_window` and `max_output_tokens` (null when unknown), extra fields OpenAI's SDKs keep.",
           responses: { 200: { description: "The models", content: json("ModelList") }, ...errors(401) },
         },
       },

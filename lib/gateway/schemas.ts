@@ -190,6 +190,7 @@ export const modelEntrySchema = z
       .optional()
       .describe('What the model can do besides text; "auto" routes each request only to models that have what it needs (absent on auto).'),
     context_window: z.number().int().optional().describe("Tokens, prompt and answer together (absent on auto)."),
+    max_output_tokens: z.number().int().nullable().optional().describe("Most tokens one answer may have (max_tokens above it is refused); null when unknown (absent on auto)."),
   })
   .describe("A model this key may use.");
 export const modelListSchema = z.strictObject({ object: z.literal("list"), data: z.array(modelEntrySchema) }).describe('GET /models: "auto" first, then the models this key may use.');

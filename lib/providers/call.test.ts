@@ -581,6 +581,37 @@ describe("reasoning_effort on a Claude model is extended thinking", () => {
     });
   });
 
+  describe("near the output limit (Claude Sonnet 4 answers at most 64,000 tokens, thinking included)", () => {
+    const LIMIT = 64_000;
+
+    it.each([true, false])("the thinking budget shrinks to what the output limit leaves beside the answer, and Claude answers instead of the vendor's 400 (stream: %s)", async (stream) => {
+      const base = opts("anthropic", { model: SONNET, stream, maxTokens: 50_000, contextWindow: 200_000 });
+      expect(50_000 + THINKING_BUDGET_TOKENS.xhigh).toBeGreaterThan(LIMIT);
+      const plain = await completeModel(base);
+      const done = await completeModel({ ...base, maxOutputTokens: LIMIT, reasoningEffort: "xhigh" });
+      expect(done.text).toBe(plain.text);
+      expect(done.usage.outputTokens).toBe(plain.usage.outputTokens + (LIMIT - 50_000));
+      expect(anthropicRequest({ ...base, maxOutputTokens: LIMIT, reasoningEffort: "xhigh" })).toMatchObject({ max_tokens: LIMIT, thinking: { budget_tokens: LIMIT - 50_000 } });
+      expect((await usage()).totals.errors.bad_request).toBe(0);
+    });
+
+    it("when not even 1,024 thinking tokens fit beside the answer, the call is refused before it is sent, saying what to change, retryable for a fallback", async () => {
+      const err = await failure(completeModel(opts("anthropic", { model: SONNET, maxTokens: 63_500, maxOutputTokens: LIMIT, reasoningEffort: "low" })));
+      expect(err).toMatchObject({ kind: "bad_request", retryable: true });
+      expect(err.message).toBe(
+        "reasoning_effort on an Anthropic model is extended thinking, which needs at least 1,024 thinking tokens within the model's output limit beside the answer: " +
+          `${SONNET} answers at most 64,000 tokens in one response, thinking included, and the answer's max_tokens (63,500) leaves 500. ` +
+          "Send a max_tokens of at most 62,976, leave reasoning_effort out, or choose a model with a larger output limit.",
+      );
+      expect((await usage()).totals.requests).toBe(0);
+    });
+
+    it("Anthropic's default allowance (4,096) is lowered to a smaller output limit", () => {
+      expect(anthropicRequest({ messages: [{ role: "user", content: "hi" }], maxOutputTokens: 2_048 }).max_tokens).toBe(2_048);
+      expect(anthropicRequest({ messages: [{ role: "user", content: "hi" }], maxOutputTokens: LIMIT }).max_tokens).toBe(4_096);
+    });
+  });
+
   describe("a tool loop: the thinking of a turn that called tools comes back in raw.thinking, and goes first in that turn when sent with thinkingBlocks", () => {
     const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
     const asked = `Use the get_weather tool for Paris ${REDACTED_THINKING_TRIGGER}`;

@@ -118,6 +118,11 @@ export interface CallOptions extends GenerationOptions {
    * `tools` sent), where the caller has it already; computed from them when absent.
    */
   promptTokens?: number;
+  /**
+   * The model's output limit (its `models` row), where known: a Claude call's thinking budget is also
+   * shrunk to what it leaves beside `maxTokens`, and Anthropic's default allowance never passes it.
+   */
+  maxOutputTokens?: number;
   /** Longest wait for the provider to make progress: the first byte, then each next chunk. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -145,25 +150,57 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Anthropic requires max_tokens; this is its value when the caller gives none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
+type ThinkingOptions = Pick<CallOptions, "messages" | "tools" | "promptTokens" | "maxTokens" | "contextWindow" | "maxOutputTokens" | "reasoningEffort"> & { model?: string };
+
+/** The answer's allowance a Claude call sends: the caller's, else Anthropic's default within the model's output limit. */
+export const anthropicAnswerTokens = (opts: Pick<CallOptions, "maxTokens" | "maxOutputTokens">) => opts.maxTokens ?? Math.min(DEFAULT_ANTHROPIC_MAX_TOKENS, opts.maxOutputTokens ?? Infinity);
+
+/** What bounds a Claude call's thinking budget: the room the window and the output limit leave beside the prompt and the answer. */
+function thinkingRoom(opts: ThinkingOptions) {
+  const prompt = opts.promptTokens ?? estimateMessagesTokens(opts.messages, opts.model) + estimateToolsTokens(opts.tools);
+  const answer = anthropicAnswerTokens(opts);
+  const window = opts.contextWindow === undefined ? Infinity : opts.contextWindow - prompt - answer;
+  const output = opts.maxOutputTokens === undefined ? Infinity : opts.maxOutputTokens - answer;
+  return { prompt, answer, window, output, room: Math.min(window, output) };
+}
+
 /**
  * The thinking budget a Claude call sends: the effort's (`thinkingBudget`), shrunk to what the model's
  * context window leaves beside the prompt (estimated, tool definitions included) and the answer's
- * allowance, as Anthropic refuses prompt + max_tokens (answer + budget) beyond the window. Never below
- * Anthropic's floor of 1,024: when that does not fit either, the call is refused for this model before
- * it is sent, retryable so a fallback may answer. 0 when the call does not think.
+ * allowance, and to what its output limit leaves beside that allowance — Anthropic refuses prompt +
+ * max_tokens (answer + budget) beyond the window, and max_tokens beyond the output limit. Null when
+ * Anthropic's floor of 1,024 does not fit; 0 when the call does not think.
  */
-export function fittedThinkingBudget(opts: Pick<CallOptions, "messages" | "tools" | "promptTokens" | "maxTokens" | "contextWindow" | "reasoningEffort"> & { model?: string }): number {
+export function fitThinkingBudget(opts: ThinkingOptions): number | null {
   const budget = thinkingBudget("anthropic", opts.reasoningEffort);
-  if (!budget || opts.contextWindow === undefined) return budget;
-  const prompt = opts.promptTokens ?? estimateMessagesTokens(opts.messages, opts.model) + estimateToolsTokens(opts.tools);
-  const answer = opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
-  const room = opts.contextWindow - prompt - answer;
-  if (room >= THINKING_BUDGET_TOKENS.minimal) return Math.min(budget, room);
+  if (!budget) return 0;
+  const { room } = thinkingRoom(opts);
+  return room >= THINKING_BUDGET_TOKENS.minimal ? Math.min(budget, room) : null;
+}
+
+/**
+ * `fitThinkingBudget`, or when the floor does not fit, the call refused for this model before it is
+ * sent, saying which limit leaves too little: retryable, so a fallback may answer.
+ */
+export function fittedThinkingBudget(opts: ThinkingOptions): number {
+  const fitted = fitThinkingBudget(opts);
+  if (fitted !== null) return fitted;
+  const { prompt, answer, window, output } = thinkingRoom(opts);
   const n = (x: number) => x.toLocaleString("en-US");
+  const what = `reasoning_effort on an Anthropic model is extended thinking, which needs at least ${n(THINKING_BUDGET_TOKENS.minimal)} thinking tokens`;
+  const model = opts.model ?? "the model";
+  if (output < THINKING_BUDGET_TOKENS.minimal) {
+    throw new ProviderError(
+      "bad_request",
+      `${what} within the model's output limit beside the answer: ${model} answers at most ${n(opts.maxOutputTokens!)} tokens in one response, thinking included, and the answer's max_tokens (${n(answer)}) leaves ${n(Math.max(0, output))}. ` +
+        `Send a max_tokens of at most ${n(opts.maxOutputTokens! - THINKING_BUDGET_TOKENS.minimal)}, leave reasoning_effort out, or choose a model with a larger output limit.`,
+      { retryable: true },
+    );
+  }
   throw new ProviderError(
     "context_length",
-    `reasoning_effort on an Anthropic model is extended thinking, which needs at least ${n(THINKING_BUDGET_TOKENS.minimal)} thinking tokens in the context window beside the prompt and the answer: ` +
-      `${opts.model ?? "the model"}'s window is ${n(opts.contextWindow)} tokens, and the prompt (about ${n(prompt)}) with the answer's max_tokens (${n(answer)}) leaves ${n(Math.max(0, room))}. ` +
+    `${what} in the context window beside the prompt and the answer: ` +
+      `${model}'s window is ${n(opts.contextWindow!)} tokens, and the prompt (about ${n(prompt)}) with the answer's max_tokens (${n(answer)}) leaves ${n(Math.max(0, window))}. ` +
       "Send a shorter prompt or a lower max_tokens, leave reasoning_effort out, or choose a model with a larger context window.",
     { retryable: true },
   );
@@ -575,7 +612,9 @@ function jsonAnswerTool(format: ResponseFormat | undefined): Anthropic.Tool | nu
  * response_format a tool the model must call. `seed` has no Anthropic counterpart and is not sent
  * (OpenAI's own seed is best effort).
  */
-export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks" | "promptTokens" | "maxTokens" | "contextWindow"> & { model?: string } & GenerationOptions): AnthropicRequest {
+export function anthropicRequest(
+  opts: Pick<CallOptions, "messages" | "tools" | "toolChoice" | "thinkingBlocks" | "promptTokens" | "maxTokens" | "contextWindow" | "maxOutputTokens"> & { model?: string } & GenerationOptions,
+): AnthropicRequest {
   if (opts.temperature !== undefined && opts.temperature > 1) {
     throw unsupported(`temperature ${opts.temperature} is above 1, the most Anthropic models accept (OpenAI's scale goes to 2); send 0–1, or choose a model of another provider.`);
   }
@@ -621,7 +660,7 @@ export function anthropicRequest(opts: Pick<CallOptions, "messages" | "tools" | 
   if (opts.parallelToolCalls === false && tools?.length && choice?.type !== "none") choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   return {
     // max_tokens counts thinking and answer together (and must exceed the budget): the answer's allowance plus the budget.
-    max_tokens: (opts.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS) + budget,
+    max_tokens: anthropicAnswerTokens(opts) + budget,
     messages,
     ...(system ? { system } : {}),
     ...(tools ? { tools } : {}),

@@ -23,6 +23,15 @@ export function thinkingBudget(kind: string, effort: ReasoningEffort | undefined
 }
 
 /**
+ * The least a call spends beyond its answer's allowance: Anthropic's floor of 1,024 thinking tokens,
+ * to which a Claude model's budget may shrink to fit (lib/providers/call.ts `fitThinkingBudget`), when
+ * it thinks; else 0. A model's output limit must hold it beside the answer.
+ */
+export function leastThinkingBudget(kind: string, effort: ReasoningEffort | undefined): number {
+  return thinkingBudget(kind, effort) ? THINKING_BUDGET_TOKENS.minimal : 0;
+}
+
+/**
  * How long Mission Control keeps the thinking of a Claude answer that called tools (by the team and
  * the tool call ids), for the conversation's next turn to send back; older thinking is not looked up
  * and is pruned. An agent loop's next turn follows within seconds or minutes.

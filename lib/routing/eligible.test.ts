@@ -88,6 +88,64 @@ describe("eligibleModels: the one candidate filter", () => {
   });
 });
 
+describe("eligibleModels: the output limit holds the answer's allowance asked for", () => {
+  // As the catalog has them: GPT-4.1 32,768, GPT-4o mini 16,384, Claude Sonnet 4 64,000 (it thinks), Claude 3.5 Haiku 8,192; grok's unknown.
+  const LIMITS: RouteCandidate[] = [
+    model("gpt-4.1", { maxOutputTokens: 32_768 }),
+    model("gpt-4o-mini", { maxOutputTokens: 16_384 }),
+    model("claude-sonnet", { provider: "anthropic", maxOutputTokens: 64_000, reasoningEffort: true }),
+    model("claude-haiku", { provider: "anthropic", maxOutputTokens: 8_192 }),
+    model("grok-3", { maxOutputTokens: null }),
+  ];
+  const thinksOnClaude = (c: RouteCandidate) => (c.provider === "anthropic" ? 1_024 : 0);
+
+  it("rules out the models that cannot answer that many tokens, saying so; a model whose limit is unknown stays", () => {
+    const r = eligibleModels(LIMITS, { output: { tokens: 10_000 } });
+    expect(ids(r)).toEqual(["gpt-4.1", "gpt-4o-mini", "claude-sonnet", "grok-3"]);
+    expect(r.excluded).toEqual([{ id: "claude-haiku", why: "answers at most 8,192 tokens in one response, and max_tokens is 10,000" }]);
+    expect(ids(eligibleModels(LIMITS, { output: { tokens: 8_192 } }))).toEqual(ids({ models: LIMITS }));
+  });
+
+  it("a model that thinks beside the answer needs room for its least thinking budget too", () => {
+    const r = eligibleModels(LIMITS, { output: { tokens: 63_000, beyond: thinksOnClaude } });
+    expect(ids(r)).toEqual(["grok-3"]);
+    expect(r.excluded.find((x) => x.id === "claude-sonnet")!.why).toBe("answers at most 64,000 tokens in one response, 1,024 of them at least thinking for reasoning_effort, and max_tokens is 63,000");
+    expect(ids(eligibleModels(LIMITS, { output: { tokens: 62_976, beyond: thinksOnClaude } }))).toContain("claude-sonnet");
+  });
+
+  it("when no model can, the refusal names the most any can answer, which model, and what to change", () => {
+    const known = LIMITS.filter((c) => c.id !== "grok-3");
+    expect(eligibleModels(known, { output: { tokens: 70_000 } }).refusal).toEqual({
+      refused: true,
+      code: "max_tokens_too_large",
+      message:
+        "max_tokens 70,000 is more than any enabled, allowed model can answer in one response (the most is 64,000, claude-sonnet). " +
+        "Lower max_tokens to 64,000 or less, or enable and allow a model with a larger output limit (Admin → Models shows each model's).",
+    });
+    const gpt = eligibleModels(known, { output: { tokens: 50_000 }, allowList: ["gpt-4.1", "gpt-4o-mini"] }).refusal!;
+    expect(gpt.message).toMatch(/^max_tokens 50,000 is more than any enabled, allowed model can answer in one response \(the most is 32,768, gpt-4\.1\)\. Lower max_tokens to 32,768 or less,/);
+    const thinking = eligibleModels(known, { output: { tokens: 64_000, beyond: thinksOnClaude }, allowList: ["claude-sonnet"] }).refusal!;
+    expect(thinking.message).toMatch(/\(the most is 62,976, claude-sonnet beside the 1,024 tokens it thinks at least for reasoning_effort\)\. Lower max_tokens to 62,976 or less, or leave reasoning_effort out,/);
+  });
+
+  it("route() refuses with it, and never picks a model that cannot answer the allowance (property)", () => {
+    const profile = analyse({ task: "Summarise the design document in detail." });
+    const settings = { qualityVsCost: 0.5 };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 80_000 }), fc.boolean(), (tokens, withGrok) => {
+        const fleet = withGrok ? LIMITS : LIMITS.filter((c) => c.id !== "grok-3");
+        const output = { tokens, beyond: thinksOnClaude };
+        const r = route(profile, fleet, { learned: emptySnapshot(), settings, output, rng: seededRng(tokens) });
+        if (isRefusal(r)) return r.code === "max_tokens_too_large" && !withGrok && tokens > 62_976;
+        return [r.model, ...r.fallbacks].every((id) => {
+          const c = fleet.find((x) => x.id === id)!;
+          return c.maxOutputTokens == null || c.maxOutputTokens - thinksOnClaude(c) >= tokens;
+        });
+      }),
+    );
+  });
+});
+
 describe("combineAllowLists", () => {
   it("a model must be on both lists; no list allows all; lists with nothing in common allow nothing", () => {
     expect(combineAllowLists([], [])).toBeUndefined();

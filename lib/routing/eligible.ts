@@ -1,6 +1,6 @@
 import { capabilityLabels, capabilityReasons, capabilityWithout, capabilityWords, lacking, type Capability } from "./capabilities";
 import { imageTokensOn, type ImageRef } from "@/lib/providers/images";
-import type { RouteCandidate, RouteRefusal } from "./types";
+import type { OutputAsk, RouteCandidate, RouteRefusal } from "./types";
 
 /** What decides whether a model may take a request at all, before any scoring. */
 export interface EligibilityRequest {
@@ -10,6 +10,8 @@ export interface EligibilityRequest {
   privacy?: { private: boolean; reasons: string[] };
   /** `requiredCapabilities(request)`. */
   needs?: readonly Capability[];
+  /** The answer's allowance the caller asked for: a model's output limit must hold it. */
+  output?: OutputAsk;
   /** The part of the request that cannot be trimmed: the task (its images counted per model) and room for its answer must fit the window. */
   fit?: TaskFit;
 }
@@ -36,8 +38,9 @@ const NOT_ALLOWED = "not among the allowed models (the team's routing settings o
  * The one candidate filter: which models may take a request. route() scores only these; an
  * explicitly named model's refusal and the pipelines' strong tier list from the same answer, so
  * what they say always matches what the router would do. In order, each never relaxed:
- * enabled → allow-list → privacy (local only) → capabilities → the window holds the task and its
- * answer. When a step leaves nothing, `refusal` says which step and what to change.
+ * enabled → allow-list → privacy (local only) → capabilities → the output limit holds the answer's
+ * allowance asked for → the window holds the task and its answer. When a step leaves nothing,
+ * `refusal` says which step and what to change.
  */
 export function eligibleModels(candidates: readonly RouteCandidate[], req: EligibilityRequest): Eligibility {
   const excluded: Exclusion[] = [];
@@ -80,6 +83,14 @@ export function eligibleModels(candidates: readonly RouteCandidate[], req: Eligi
     pool = able;
   }
 
+  const ask = req.output;
+  if (ask) {
+    const able = pool.filter((c) => answerRoom(c, ask) >= ask.tokens);
+    for (const c of pool) if (answerRoom(c, ask) < ask.tokens) excluded.push({ id: c.id, why: outputLimitWhy(c, ask) });
+    if (able.length === 0) return refused("max_tokens_too_large", maxTokensTooLargeMessage(pool, ask, priv));
+    pool = able;
+  }
+
   const fit = req.fit;
   if (fit) {
     const fits = (c: RouteCandidate) => c.contextWindow >= taskTokensOn(c, fit) + fit.outputTokens;
@@ -90,6 +101,32 @@ export function eligibleModels(candidates: readonly RouteCandidate[], req: Eligi
     pool = pool.filter(fits);
   }
   return { models: pool, excluded };
+}
+
+const n = (x: number) => x.toLocaleString("en-US");
+
+/** The most answer tokens `c` can give: its output limit less what it spends beyond the answer; Infinity when the limit is unknown. */
+export function answerRoom(c: RouteCandidate, ask: Pick<OutputAsk, "beyond">): number {
+  return c.maxOutputTokens == null ? Infinity : c.maxOutputTokens - (ask.beyond?.(c) ?? 0);
+}
+
+/** Why `c` cannot give the allowance: "answers at most 8,192 tokens in one response, and max_tokens is 10,000". */
+export function outputLimitWhy(c: RouteCandidate, ask: OutputAsk): string {
+  const beyond = ask.beyond?.(c) ?? 0;
+  const thinking = beyond ? `, ${n(beyond)} of them at least thinking for reasoning_effort` : "";
+  return `answers at most ${n(c.maxOutputTokens!)} tokens in one response${thinking}, and max_tokens is ${n(ask.tokens)}`;
+}
+
+/** The max_tokens_too_large refusal: the most any model it may use can answer, which one, and what to change. */
+function maxTokensTooLargeMessage(pool: RouteCandidate[], ask: OutputAsk, priv: boolean): string {
+  const best = pool.reduce((a, b) => (answerRoom(b, ask) > answerRoom(a, ask) ? b : a));
+  const most = Math.max(0, answerRoom(best, ask));
+  const beyond = ask.beyond?.(best) ?? 0;
+  const thinking = beyond ? ` beside the ${n(beyond)} tokens it thinks at least for reasoning_effort` : "";
+  return (
+    `max_tokens ${n(ask.tokens)} is more than any enabled, allowed${priv ? " local" : ""} model can answer in one response (the most is ${n(most)}, ${best.id}${thinking}). ` +
+    `Lower max_tokens to ${n(most)} or less${beyond ? ", or leave reasoning_effort out" : ""}, or enable and allow a model with a larger output limit (Admin → Models shows each model's).`
+  );
 }
 
 /** Why no model's window holds the task: its size on the model with the largest window (where images count per model). */

@@ -1,5 +1,5 @@
 export { route, isRefusal, lambdaFor, effectiveKnob, estimateCostMicros, eligibilityOf } from "./route";
-export { eligibleModels, combineAllowLists, type Eligibility, type EligibilityRequest, type Exclusion } from "./eligible";
+export { eligibleModels, combineAllowLists, answerRoom, outputLimitWhy, type Eligibility, type EligibilityRequest, type Exclusion } from "./eligible";
 export { contextBudget, trimText, trimContext } from "./trim";
 export * from "./types";
 export {

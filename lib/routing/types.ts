@@ -10,6 +10,8 @@ export interface RouteCandidate extends CapabilityFlags {
   enabled: boolean;
   /** Tokens, input + output. */
   contextWindow: number;
+  /** Most output tokens one answer may have; null or absent: unknown, only the window bounds it. */
+  maxOutputTokens?: number | null;
   inputPerMTokMicros: number;
   outputPerMTokMicros: number;
   /** Domains the model is known to be good at (a prior before any rating). */
@@ -42,6 +44,17 @@ export interface RouteContext {
   rng?: () => number;
   /** What the request needs besides text (`requiredCapabilities`): models without it are ruled out. */
   needs?: Capability[];
+  /** The answer's allowance the caller asked for (`OutputAsk`): models whose output limit cannot give it are ruled out. */
+  output?: OutputAsk;
+}
+
+/**
+ * An output allowance a caller asked for (its max_tokens for the answer), and what a model spends
+ * beyond it at least (`beyond`: Claude's least thinking budget for reasoning_effort; else 0).
+ */
+export interface OutputAsk {
+  tokens: number;
+  beyond?: (c: RouteCandidate) => number;
 }
 
 export interface TrimPlan {
@@ -92,6 +105,7 @@ export type RefusalCode =
   | "missing_capability"
   | "context_too_large"
   | "max_tokens_too_small"
+  | "max_tokens_too_large"
   | "over_max_cost"
   | "over_max_time"
   | "preference_unavailable";

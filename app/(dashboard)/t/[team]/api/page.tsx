@@ -69,8 +69,8 @@ export default async function ApiPage({ params }: { params: Promise<{ team: stri
           <Card title="Errors">
             <p className="text-sm text-zinc-600 dark:text-zinc-400">
               Errors are JSON: <code>{`{"error":{"type","message","param"}}`}</code> — 400 bad input (the field is in <code>param</code>), 401 missing or revoked key, 402 budget, 404 unknown model, 413 body over 1 MB, 422 no model can take the request (<code>code</code> says why: <code>missing_capability</code> names the models that lack the tool calling, image
-              input or reasoning effort it needs, and what to enable), 429 rate limit (with <code>Retry-After</code>). <code>GET /api/v1/models</code> lists each model&apos;s{" "}
-              <code>capabilities</code> and <code>context_window</code>.
+              input or reasoning effort it needs, and what to enable; <code>max_tokens_too_large</code> the most any allowed model can answer in one response), 429 rate limit (with <code>Retry-After</code>). <code>GET /api/v1/models</code> lists each model&apos;s{" "}
+              <code>capabilities</code>, <code>context_window</code> and <code>max_output_tokens</code>.
             </p>
           </Card>
           <details className="rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">

@@ -122,6 +122,9 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                 <th className="py-1">Model</th>
                 <th className="py-1">Provider</th>
                 <th className="py-1 text-right">Context</th>
+                <th className="py-1 text-right" title="Most output tokens one answer may have; requests asking for more go only to models that can give it">
+                  Max output
+                </th>
                 <th className="py-1 text-right">Input</th>
                 <th className="py-1 text-right">Output</th>
                 <th className="py-1 pl-4">Tier</th>
@@ -149,6 +152,9 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                     {provider} {local && <Badge tone="green">local</Badge>}
                   </td>
                   <td className="py-1.5 text-right">{formatInt(m.contextWindow)}</td>
+                  <td className="py-1.5 text-right" data-testid="max-output">
+                    {m.maxOutputTokens === null ? <span className="text-zinc-400">unknown</span> : formatInt(m.maxOutputTokens)}
+                  </td>
                   <td className="py-1.5 text-right">{formatUsd(m.inputPriceMicros)}</td>
                   <td className="py-1.5 text-right">{formatUsd(m.outputPriceMicros)}</td>
                   <td className="py-1.5 pl-4">{m.costTier}</td>

@@ -23,6 +23,7 @@ export default async function ModelsAdminPage({ params }: { params: Promise<{ te
           providerKind,
           enabled: m.enabled,
           contextWindow: m.contextWindow,
+          maxOutputTokens: m.maxOutputTokens,
           inputPriceMicros: m.inputPriceMicros,
           outputPriceMicros: m.outputPriceMicros,
           cachedInputPriceMicros: m.cachedInputPriceMicros,

@@ -1,0 +1,3 @@
+ALTER TABLE "models" ADD COLUMN "max_output_tokens" integer;--> statement-breakpoint
+-- Existing rows of the built-in catalog get its documented output limits (lib/providers/catalog.ts); the catalog's xAI, Mistral and Ollama models, and models an admin added, stay unknown (null) until the admin sets one.
+UPDATE "models" SET "max_output_tokens" = CASE "name" WHEN 'gpt-4.1' THEN 32768 WHEN 'gpt-4.1-mini' THEN 32768 WHEN 'gpt-4o-mini' THEN 16384 WHEN 'claude-sonnet-4-20250514' THEN 64000 WHEN 'claude-3-5-haiku-20241022' THEN 8192 END WHERE "name" IN ('gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'claude-sonnet-4-20250514', 'claude-3-5-haiku-20241022');
