@@ -41,15 +41,20 @@ async function databaseAt(lastTag: string) {
   return { db: h.db, migrateToLatest: () => migrate(migrationsFolder) };
 }
 
+/** An installation from before a migration: the catalog's models and one an admin added ("lab-model"), with only the columns every migration has. */
+async function addCatalogAndLabModels(db: Awaited<ReturnType<typeof databaseAt>>["db"]) {
+  const [{ id: providerId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'Lab', 'http://127.0.0.1:9/v1') returning id`));
+  for (const name of [...DEFAULT_CATALOG.map((m) => m.model), "lab-model"]) {
+    await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${providerId}, ${name}, ${name}, 8192, 0, 0)`);
+  }
+}
+
 describe(`migration 0005_model_capabilities on ${driverName}`, () => {
   it("gives the catalog's existing models their documented capabilities and leaves an admin's model without them", async () => {
     const { db, migrateToLatest } = await databaseAt("0004_ratings_one_per_rater");
 
     // An installation from before: the catalog's rows and a model an admin added, without the columns.
-    const [{ id: providerId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'Lab', 'http://127.0.0.1:9/v1') returning id`));
-    for (const name of [...DEFAULT_CATALOG.map((m) => m.model), "lab-model"]) {
-      await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${providerId}, ${name}, ${name}, 8192, 0, 0)`);
-    }
+    await addCatalogAndLabModels(db);
 
     await migrateToLatest();
     const rows = rowsOf<{ name: string; tool_calling: boolean; image_input: boolean }>(await db.execute(sql`select name, tool_calling, image_input from models order by name`));
@@ -177,10 +182,7 @@ describe(`migration 0010_pipeline_runs_active_idx on ${driverName}`, () => {
 describe(`migration 0012_model_max_output_tokens on ${driverName}`, () => {
   it("gives the catalog's existing models their documented output limits and leaves the rest unknown (null)", async () => {
     const { db, migrateToLatest } = await databaseAt("0011_thinking_blocks");
-    const [{ id: providerId }] = rowsOf<{ id: string }>(await db.execute(sql`insert into providers (kind, name, base_url) values ('openai_compatible', 'Lab', 'http://127.0.0.1:9/v1') returning id`));
-    for (const name of [...DEFAULT_CATALOG.map((m) => m.model), "lab-model"]) {
-      await db.execute(sql`insert into models (provider_id, name, display_name, context_window, input_price_micros, output_price_micros) values (${providerId}, ${name}, ${name}, 8192, 0, 0)`);
-    }
+    await addCatalogAndLabModels(db);
 
     await migrateToLatest();
     const rows = rowsOf<{ name: string; max_output_tokens: number | null }>(await db.execute(sql`select name, max_output_tokens from models`));

@@ -153,7 +153,7 @@ export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 type ThinkingOptions = Pick<CallOptions, "messages" | "tools" | "promptTokens" | "maxTokens" | "contextWindow" | "maxOutputTokens" | "reasoningEffort"> & { model?: string };
 
 /** The answer's allowance a Claude call sends: the caller's, else Anthropic's default within the model's output limit. */
-export const anthropicAnswerTokens = (opts: Pick<CallOptions, "maxTokens" | "maxOutputTokens">) => opts.maxTokens ?? Math.min(DEFAULT_ANTHROPIC_MAX_TOKENS, opts.maxOutputTokens ?? Infinity);
+const anthropicAnswerTokens = (opts: Pick<CallOptions, "maxTokens" | "maxOutputTokens">) => opts.maxTokens ?? Math.min(DEFAULT_ANTHROPIC_MAX_TOKENS, opts.maxOutputTokens ?? Infinity);
 
 /** What bounds a Claude call's thinking budget: the room the window and the output limit leave beside the prompt and the answer. */
 function thinkingRoom(opts: ThinkingOptions) {
