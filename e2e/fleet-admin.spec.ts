@@ -259,7 +259,7 @@ test.describe("model capabilities", () => {
     await add.getByLabel("Enabled").uncheck();
     await add.getByLabel("Max output tokens").fill("64000");
     await add.getByRole("button", { name: "Add model" }).click();
-    await expect(add.getByText("Enter at most 32,000, the context window, or leave it empty if the provider does not say.")).toBeVisible();
+    await expect(add.getByText("Enter 32,000 or less (the model's window), or leave it empty if unknown.")).toBeVisible();
     await expect(page.getByTestId(`model-${name}`)).toHaveCount(0);
     await add.getByLabel("Max output tokens").fill("16000");
     await add.getByRole("button", { name: "Add model" }).click();

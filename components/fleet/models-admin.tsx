@@ -50,7 +50,7 @@ function ModelFields({ m, fe, kind }: { m?: ModelRow; fe?: Record<string, string
       <Field label="Context window" error={fe?.contextWindow}>
         <Input name="contextWindow" inputMode="numeric" defaultValue={m?.contextWindow ?? ""} />
       </Field>
-      <Field label="Max output tokens" error={fe?.maxOutputTokens} hint="Most tokens one answer may have; empty if the provider does not say">
+      <Field label="Max output tokens" error={fe?.maxOutputTokens} hint="Most tokens one answer may have; empty if unknown">
         <Input name="maxOutputTokens" inputMode="numeric" defaultValue={m?.maxOutputTokens ?? ""} placeholder="unknown" />
       </Field>
       <Field label="Cost tier" error={fe?.costTier}>

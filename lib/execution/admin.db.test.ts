@@ -146,11 +146,11 @@ describe(`providers and models admin on ${driverName}`, () => {
     expect(over).toMatchObject({
       ok: false,
       error: "Max output tokens (64,000) cannot be more than the context window (32,000): the answer shares the window with its prompt.",
-      fieldErrors: { maxOutputTokens: ["Enter at most 32,000, the context window, or leave it empty if the provider does not say."] },
+      fieldErrors: { maxOutputTokens: ["Enter 32,000 or less (the model's window), or leave it empty if unknown."] },
     });
     expect((await db.select().from(models).where(eq(models.id, m.id)))[0]).toMatchObject({ contextWindow: 200_000, maxOutputTokens: 4_096 });
     const added = await createModelAction({ ...form, modelId: undefined, providerId: m.providerId, name: "claude-tiny", displayName: "Tiny", contextWindow: "4096", maxOutputTokens: "8192" });
-    expect(added).toMatchObject({ ok: false, fieldErrors: { maxOutputTokens: [expect.stringMatching(/^Enter at most 4,096/)] } });
+    expect(added).toMatchObject({ ok: false, fieldErrors: { maxOutputTokens: [expect.stringMatching(/^Enter 4,096 or less/)] } });
     expect(await db.select().from(models).where(eq(models.name, "claude-tiny"))).toEqual([]);
     // Emptied: unknown, and no request is kept from the model for its size.
     expect(await updateModelAction({ ...form, maxOutputTokens: "" })).toMatchObject({ ok: true });

@@ -152,7 +152,7 @@ function refuseOutputOverWindow(input: { contextWindow: number; maxOutputTokens?
   if (input.maxOutputTokens == null || input.maxOutputTokens <= input.contextWindow) return;
   const n = (x: number) => x.toLocaleString("en-US");
   throw new UserError(`Max output tokens (${n(input.maxOutputTokens)}) cannot be more than the context window (${n(input.contextWindow)}): the answer shares the window with its prompt.`, {
-    maxOutputTokens: [`Enter at most ${n(input.contextWindow)}, the context window, or leave it empty if the provider does not say.`],
+    maxOutputTokens: [`Enter ${n(input.contextWindow)} or less (the model's window), or leave it empty if unknown.`],
   });
 }
 

@@ -44,10 +44,10 @@ describe("model form", () => {
     expect(updateModelSchema.parse({ ...modelForm, maxOutputTokens: "" }).maxOutputTokens).toBeNull();
     expect(updateModelSchema.parse({ ...modelForm, maxOutputTokens: " " }).maxOutputTokens).toBeNull();
     expect(updateModelSchema.parse({ ...modelForm, maxOutputTokens: "16384" }).maxOutputTokens).toBe(16_384);
-    const positive = "An answer may have at least 1 token: enter a positive number, or leave it empty if the provider does not say.";
+    const positive = "An answer may have at least 1 token: enter a positive number, or leave it empty if unknown.";
     expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "0" }, modelLabels).summary).toBe(`Max output tokens: ${positive}`);
     expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "-5" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe(positive);
-    expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "8k" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe("Enter the most tokens one answer may have, e.g. 32768, or leave it empty if the provider does not say.");
+    expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "8k" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe("Enter the most tokens one answer may have, e.g. 32768, or leave it empty if unknown.");
     expect(refusal(updateModelSchema, { ...modelForm, maxOutputTokens: "1.5" }, modelLabels).fieldErrors.maxOutputTokens[0]).toBe("Use a whole number of tokens.");
   });
 });

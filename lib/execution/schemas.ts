@@ -40,8 +40,8 @@ const modelFields = {
   // Not above the window: createModel / updateModel check it.
   maxOutputTokens: z.preprocess(
     (v) => (v === undefined ? undefined : (typedNumber(v) ?? null)),
-    formNumber({ required: "", notNumber: "Enter the most tokens one answer may have, e.g. 32768, or leave it empty if the provider does not say." })
-      .min(1, "An answer may have at least 1 token: enter a positive number, or leave it empty if the provider does not say.")
+    formNumber({ required: "", notNumber: "Enter the most tokens one answer may have, e.g. 32768, or leave it empty if unknown." })
+      .min(1, "An answer may have at least 1 token: enter a positive number, or leave it empty if unknown.")
       .max(10_000_000, "Output limits are at most 10,000,000 tokens.")
       .int("Use a whole number of tokens.")
       .nullable()
