@@ -141,6 +141,10 @@ describe(`pipelines on ${driverName}`, () => {
     const unknown = await refuse([{ key: "a", kind: "prompt", model: "gpt-9", group: 0, template: "{{input}}" }]);
     expect(unknown.fieldErrors!["steps.0.model"][0]).toContain('Unknown model "gpt-9"');
 
+    // The catalog's output limit, read from the models table: Claude 3.5 Haiku answers at most 8,192 tokens.
+    const long = await refuse([{ key: "a", kind: "prompt", model: "claude-3-5-haiku-20241022", group: 0, template: "{{input}}", maxOutputTokens: 10_000 }]);
+    expect(long.fieldErrors!["steps.0.maxOutputTokens"][0]).toContain("claude-3-5-haiku-20241022 answers at most 8,192 tokens in one response");
+
     const cap = await refuse([{ key: "a", kind: "prompt", model: "gpt-4.1", group: 0, template: "x".repeat(4000) + "{{input}}", maxCostMicros: 100 }]);
     expect(cap.fieldErrors!["steps.0.maxCostMicros"][0]).toMatch(/^Step "a" is over its cost cap: the template's fixed text alone costs at least \$0\.\d+ on gpt-4\.1, more than the cap of \$0\.00010\./);
 

@@ -76,7 +76,7 @@ function waitingView(w: StepDetails["waiting"]): StepView["waiting"] {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 async function modelInfo(db: Db): Promise<Map<string, ModelInfo>> {
-  const rows = await db.select({ name: models.name, enabled: models.enabled, inputPriceMicros: models.inputPriceMicros, outputPriceMicros: models.outputPriceMicros }).from(models);
+  const rows = await db.select({ name: models.name, enabled: models.enabled, inputPriceMicros: models.inputPriceMicros, outputPriceMicros: models.outputPriceMicros, maxOutputTokens: models.maxOutputTokens }).from(models);
   return new Map(rows.map((r) => [r.name, r]));
 }
 

@@ -6,7 +6,7 @@ import { findCycle, stagesOf, validateSteps, type ModelInfo } from "./validate";
 const step = (key: string, template: string, group: number, extra: Partial<StepDef> = {}): StepDef => ({ key, kind: "prompt", model: "auto", template, group, ...extra });
 const fleet = new Map<string, ModelInfo>([
   ["cheap", { name: "cheap", enabled: true, inputPriceMicros: 150_000, outputPriceMicros: 600_000 }],
-  ["dear", { name: "dear", enabled: true, inputPriceMicros: 15_000_000, outputPriceMicros: 75_000_000 }],
+  ["dear", { name: "dear", enabled: true, inputPriceMicros: 15_000_000, outputPriceMicros: 75_000_000, maxOutputTokens: 8192 }],
 ]);
 
 describe("templates", () => {
@@ -46,6 +46,14 @@ describe("definition checks", () => {
     );
     expect(validateSteps([step("a", text, 0, { model: "dear", maxCostMicros: 15_070 })], fleet)["steps.0.maxCostMicros"][0]).toContain("costs at least $0.01508 on dear, more than the cap of $0.01507.");
     expect(validateSteps([step("a", text, 0, { model: "cheap", maxCostMicros: 1000 })], fleet)).toEqual({});
+  });
+  it("refuses an output limit above what the step's named model answers in one response; auto and a model of unknown limit pass", () => {
+    expect(validateSteps([step("a", "{{input}}", 0, { model: "dear", maxOutputTokens: 10_000 })], fleet)["steps.0.maxOutputTokens"]).toEqual([
+      'dear answers at most 8,192 tokens in one response, below this step\'s output limit of 10,000. Lower the limit to 8,192 or less, or choose another model or "auto".',
+    ]);
+    expect(validateSteps([step("a", "{{input}}", 0, { kind: "synthesis", model: "dear", strongModel: "cheap", maxOutputTokens: 10_000 })], fleet)["steps.0.maxOutputTokens"]).toHaveLength(1);
+    expect(validateSteps([step("a", "{{input}}", 0, { model: "dear", maxOutputTokens: 8192 })], fleet)).toEqual({});
+    expect(validateSteps([step("a", "{{input}}", 0, { model: "cheap", maxOutputTokens: 30_000 }), step("b", "{{input}}", 0, { maxOutputTokens: 30_000 })], fleet)).toEqual({});
   });
   it("orders stages by group number", () => {
     expect(stagesOf([step("b", "", 2), step("a", "", 0), step("c", "", 2)]).map((s) => s.map((x) => x.key))).toEqual([["a"], ["b", "c"]]);

@@ -3,14 +3,16 @@ import { formatUsdApart } from "@/lib/format";
 import type { StepDef } from "./schemas";
 import { staticText, stepRefs, templateRefs } from "./template";
 
-export type ModelInfo = { name: string; enabled: boolean; inputPriceMicros: number; outputPriceMicros: number };
+/** `maxOutputTokens`: the most the model answers in one response; null or absent when unknown. */
+export type ModelInfo = { name: string; enabled: boolean; inputPriceMicros: number; outputPriceMicros: number; maxOutputTokens?: number | null };
 export type FieldErrors = Record<string, string[]>;
 
 /**
  * What can be known wrong with a definition when it is saved: duplicate keys, a template naming a
  * missing step or an unknown placeholder, a cycle, a step reading a step that does not run
- * before it, an unknown or disabled model, and a cost cap that the template's fixed text alone already
- * exceeds at the named model's input price. Everything else (a model disabled later, a budget
+ * before it, an unknown or disabled model, an output limit above what the named model answers in one
+ * response, and a cost cap that the template's fixed text alone already exceeds at the named model's
+ * input price. Everything else (a model disabled later, a budget
  * running out, an answer costing more than an `auto` step's cap) is found when the run gets there.
  */
 export function validateSteps(steps: StepDef[], models: Map<string, ModelInfo> | null): FieldErrors {
@@ -37,6 +39,12 @@ export function validateSteps(steps: StepDef[], models: Map<string, ModelInfo> |
         // Saved, the step could only fail when run: say so now, while the pipeline is being edited.
         else if (!m.enabled) add(`steps.${i}.${field}`, `Model "${name}" is disabled, so this step could not run. Choose another model or "auto", or ask an admin to enable it.`);
       }
+    }
+    // The step's own model writes its answer (a synthesis step's cheap model; the strong one writes instructions).
+    const answering = models && def.model !== "auto" ? models.get(def.model) : undefined;
+    if (def.maxOutputTokens !== undefined && answering?.maxOutputTokens != null && def.maxOutputTokens > answering.maxOutputTokens) {
+      const n = answering.maxOutputTokens.toLocaleString("en-US");
+      add(`steps.${i}.maxOutputTokens`, `${answering.name} answers at most ${n} tokens in one response, below this step's output limit of ${def.maxOutputTokens.toLocaleString("en-US")}. Lower the limit to ${n} or less, or choose another model or "auto".`);
     }
     if (def.kind !== "synthesis" && def.strongModel && def.strongModel !== "auto") {
       add(`steps.${i}.strongModel`, "Only synthesis steps have a strong model; remove it or make the step a synthesis step.");
