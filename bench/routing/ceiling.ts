@@ -17,24 +17,10 @@
  *
  * Usage: npx tsx bench/routing/ceiling.ts <train.jsonl> <test.jsonl> [--shares 0.1,0.25,0.5]
  */
-import { readFileSync } from "node:fs";
 import { analyse } from "@/lib/analysis";
 import { qualityEstimate, warmStart } from "@/lib/learning";
 import { singleModels } from "@/lib/routing/replay";
-import { groupedCeiling, rocAuc } from "./ceiling-math";
-
-type Row = { id: string; dataset: string; prompt: string; outcomes: Record<string, { score: number; cost_usd: number }> };
-
-const read = (path: string): Row[] =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const r = JSON.parse(l) as Partial<Row>;
-      if (typeof r.prompt !== "string" || !r.outcomes) throw new Error(`${path} line ${i + 1}: needs prompt and outcomes`);
-      if (typeof r.dataset !== "string") throw new Error(`${path} line ${i + 1}: this script needs a "dataset" label on every row`);
-      return r as Row;
-    });
+import { labelCeiling, printAucTable, readLabelled as read } from "./labelled";
 
 const [trainPath, testPath] = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
 if (!trainPath || !testPath) {
@@ -50,15 +36,8 @@ const datasets = [...new Set(test.map((r) => r.dataset))].sort();
 const { models, best: bestSingle } = singleModels(test);
 const best = { model: bestSingle.model, quality: bestSingle.quality, cost: bestSingle.cost_usd };
 
-// 1. Label ceiling: per dataset, each model's total cost and total score on its test prompts.
-const groups = datasets.map((d) => {
-  const rows = test.filter((r) => r.dataset === d);
-  return models.map((m) => ({ cost: rows.reduce((s, r) => s + r.outcomes[m].cost_usd, 0), quality: rows.reduce((s, r) => s + r.outcomes[m].score, 0) }));
-});
-const labelCeiling = (budget: number): number | undefined => {
-  const score = groupedCeiling(groups, budget);
-  return score === undefined ? undefined : score / test.length;
-};
+// 1. Label ceiling.
+const ceilingAt = labelCeiling(test, models);
 
 // The per-prompt oracle, for scale: the cheapest best-scoring model on every prompt.
 const oracle = test.reduce(
@@ -76,7 +55,7 @@ console.log(`per-prompt oracle (knows every answer): ${((oracle.q / best.quality
 console.log("label ceiling (knows each prompt's dataset and each model's mean on the test prompts of that dataset):");
 const ceiling: Record<string, number | null> = {};
 for (const share of shares) {
-  const q = labelCeiling(share * best.cost);
+  const q = ceilingAt(share * best.cost);
   ceiling[String(share)] = q === undefined ? null : q / best.quality;
   console.log(`  at ${(share * 100).toFixed(0).padStart(3)} % of the cost: ${q === undefined ? "unreachable" : `${((q / best.quality) * 100).toFixed(1)} % of the quality`}`);
 }
@@ -89,28 +68,14 @@ const estimates = test.map((r) => {
   return Object.fromEntries(models.filter((m) => trainModels.has(m)).map((m) => [m, qualityEstimate(snap, { domain: p.domain, model: m, vector: p.vector }).mean]));
 });
 console.log("ROC AUC of the router's quality estimate for 'this model gets this prompt right' (— = fewer than 5 right or 5 wrong):");
-const fmt = (x: number | undefined) => (x === undefined ? "   —  " : x.toFixed(3).padStart(6));
-console.log(`  ${"model".padEnd(36)} ${datasets.map((d) => d.slice(0, 13).padStart(13)).join(" ")}   all pooled`);
-const within: number[] = [];
-const pooledAll: number[] = [];
-for (const m of models.filter((m) => trainModels.has(m))) {
-  const per = datasets.map((d) =>
-    rocAuc(test.flatMap((r, i) => (r.dataset === d ? [{ p: estimates[i][m], y: r.outcomes[m].score >= 0.5 }] : []))),
-  );
-  const pooled = rocAuc(test.map((r, i) => ({ p: estimates[i][m], y: r.outcomes[m].score >= 0.5 })));
-  for (const a of per) if (a !== undefined) within.push(a);
-  if (pooled !== undefined) pooledAll.push(pooled);
-  console.log(`  ${m.slice(0, 36).padEnd(36)} ${per.map((a) => fmt(a).padStart(13)).join(" ")}   ${fmt(pooled)}`);
-}
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-console.log(`mean AUC within a dataset ${mean(within)?.toFixed(3)} (${within.length} model×dataset cells); pooled over datasets ${mean(pooledAll)?.toFixed(3)}`);
+const auc = printAucTable(test, models.filter((m) => trainModels.has(m)), (i, m) => estimates[i][m]);
 console.log(
   JSON.stringify({
     prompts: test.length,
     best_single: { model: best.model, quality: best.quality, cost_usd: best.cost },
     prompt_oracle: { quality_ratio: oracle.q / best.quality, cost_ratio: oracle.c / best.cost },
     label_ceiling_quality_ratio: ceiling,
-    auc_within_dataset_mean: mean(within),
-    auc_pooled_mean: mean(pooledAll),
+    auc_within_dataset_mean: auc.within,
+    auc_pooled_mean: auc.pooled,
   }),
 );
