@@ -11,7 +11,7 @@ import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, fitThinkingBudget, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
 import { leastThinkingBudget, reasoningAtMost } from "@/lib/providers/reasoning";
 import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
-import { imagesOf } from "@/lib/providers/images";
+import { imagesOf, imageTokensOn } from "@/lib/providers/images";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import {
   answerRoom,
@@ -267,6 +267,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     rng: explicit ? undefined : Math.random,
     needs: requiredCapabilities({ ...input, reasoningEffort: input.generation?.reasoningEffort }),
     output,
+    imageTokens: profile.images.length ? (id: string) => imageTokensOn(id, profile.images) : undefined,
   };
   if (explicit) {
     const fm = fleet.byName.get(explicit);

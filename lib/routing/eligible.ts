@@ -1,5 +1,4 @@
 import { capabilityLabels, capabilityReasons, capabilityWithout, capabilityWords, lacking, type Capability } from "./capabilities";
-import { imageTokensOn, type ImageRef } from "@/lib/providers/images";
 import type { OutputAsk, RouteCandidate, RouteRefusal } from "./types";
 
 /** What decides whether a model may take a request at all, before any scoring. */
@@ -16,10 +15,11 @@ export interface EligibilityRequest {
   fit?: TaskFit;
 }
 
-export type TaskFit = { taskTokens: number; outputTokens: number; images?: readonly ImageRef[] };
+/** `imageTokens`: the request's images on a model, as its vendor bills them (`RouteContext.imageTokens`). */
+export type TaskFit = { taskTokens: number; outputTokens: number; imageTokens?: (id: string) => number };
 
-/** The task's tokens on model `c`: its text, and its images as `c`'s vendor bills them (lib/providers/images). */
-export const taskTokensOn = (c: Pick<RouteCandidate, "id">, fit: Omit<TaskFit, "outputTokens">): number => fit.taskTokens + imageTokensOn(c.id, fit.images ?? []);
+/** The task's tokens on model `c`: its text, and its images as `c`'s vendor bills them. */
+export const taskTokensOn = (c: Pick<RouteCandidate, "id">, fit: Omit<TaskFit, "outputTokens">): number => fit.taskTokens + (fit.imageTokens?.(c.id) ?? 0);
 
 export type Exclusion = { id: string; why: string };
 

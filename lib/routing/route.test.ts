@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyse } from "@/lib/analysis";
 import { emptySnapshot, seededRng } from "@/lib/learning";
-import { imagesOf, imageTokensFor } from "@/lib/providers/images";
+import { imagesOf, imageTokensFor, imageTokensOn } from "@/lib/providers/images";
 import { estimateMessagesTokens, estimateTokens } from "@/lib/providers/tokens";
 import { dataUrl, png } from "../../mock-fleet/test-images";
 import { contextBudget, isRefusal, requiredCapabilities, route, trimText, type Capability, type RouteCandidate, type RouteDecision } from "./index";
@@ -338,9 +338,12 @@ describe("route: images count towards size and cost, per model", () => {
   const request = (images: number, url = "https://example.com/shot.png") => [
     { role: "user", content: text, parts: [{ type: "text", text }, ...Array.from({ length: images }, () => ({ type: "image_url", image_url: { url } }))] },
   ];
-  // As delegate() sizes a request: the analyser carries the images, the router counts them per model.
-  const routeRequest = (messages: ReturnType<typeof request>, candidates = vision, o: Partial<Parameters<typeof route>[2]> = {}) =>
-    decided(route(analyse({ task: text, images: imagesOf(messages) }), candidates, ctx({ needs: requiredCapabilities({ messages }), ...o })));
+  // As delegate() sizes a request: the analyser carries the images, the router counts them per model with the caller's rule.
+  const routeRequest = (messages: ReturnType<typeof request>, candidates = vision, o: Partial<Parameters<typeof route>[2]> = {}) => {
+    const images = imagesOf(messages);
+    const imageTokens = images.length ? (id: string) => imageTokensOn(id, images) : undefined;
+    return decided(route(analyse({ task: text, images }), candidates, ctx({ needs: requiredCapabilities({ messages }), imageTokens, ...o })));
+  };
   // An image by URL cannot be sized: each counts at the model's most (gpt-4.1 mini: 1,536 patches × 1.62).
   const tooMany = Math.ceil(16_000 / imageTokensFor("gpt-4.1-mini", { size: null }));
 

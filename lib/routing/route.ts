@@ -64,12 +64,12 @@ interface Eligible {
  * callers that must explain a refusal (an explicitly named model without a capability) ask the
  * same. `output` is the answer's expected size, capped at a quarter of max_tokens.
  */
-export function eligibilityOf(profile: TaskProfile, ctx: Pick<RouteContext, "settings" | "needs" | "output">): { output: number; eligibility: EligibilityRequest } {
+export function eligibilityOf(profile: TaskProfile, ctx: Pick<RouteContext, "settings" | "needs" | "output" | "imageTokens">): { output: number; eligibility: EligibilityRequest } {
   const maxTokens = profile.cost.maxTokens;
   const output = maxTokens !== undefined ? Math.min(profile.expectedOutputTokens, Math.max(1, Math.floor(maxTokens / 4))) : profile.expectedOutputTokens;
   return {
     output,
-    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], output: ctx.output, fit: { taskTokens: profile.taskTokens, outputTokens: output, images: profile.images } },
+    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], output: ctx.output, fit: { taskTokens: profile.taskTokens, outputTokens: output, imageTokens: ctx.imageTokens } },
   };
 }
 

@@ -46,6 +46,12 @@ export interface RouteContext {
   needs?: Capability[];
   /** The answer's allowance the caller asked for (`OutputAsk`): models whose output limit cannot give it are ruled out. */
   output?: OutputAsk;
+  /**
+   * The request's images on model `id`, in prompt tokens as that model's vendor bills them. The caller
+   * computes it (delegate(): `imageTokensOn` in lib/providers/images), so routing stays free of the
+   * providers' tables; absent when the request has no images.
+   */
+  imageTokens?: (id: string) => number;
 }
 
 /**
