@@ -180,14 +180,17 @@ describe(`migration 0010_pipeline_runs_active_idx on ${driverName}`, () => {
 });
 
 describe(`migration 0012_model_max_output_tokens on ${driverName}`, () => {
-  it("gives the catalog's existing models their documented output limits and leaves the rest unknown (null)", async () => {
+  it("gives the catalog's existing models their documented output limits, never above a window an admin lowered, and leaves the rest unknown (null)", async () => {
     const { db, migrateToLatest } = await databaseAt("0011_thinking_blocks");
     await addCatalogAndLabModels(db);
+    for (const m of DEFAULT_CATALOG) await db.execute(sql`update models set context_window = ${m.contextWindow} where name = ${m.model}`);
+    // An admin had lowered Sonnet 4's window below its 64,000-token output limit.
+    await db.execute(sql`update models set context_window = 32000 where name = 'claude-sonnet-4-20250514'`);
 
     await migrateToLatest();
     const rows = rowsOf<{ name: string; max_output_tokens: number | null }>(await db.execute(sql`select name, max_output_tokens from models`));
     const limits = Object.fromEntries(rows.map((r) => [r.name, r.max_output_tokens]));
-    expect(limits).toEqual({ ...Object.fromEntries(DEFAULT_CATALOG.map((m) => [m.model, m.maxOutputTokens])), "lab-model": null });
+    expect(limits).toEqual({ ...Object.fromEntries(DEFAULT_CATALOG.map((m) => [m.model, m.maxOutputTokens])), "claude-sonnet-4-20250514": 32000, "lab-model": null });
     expect(Object.values(limits).filter((v) => v !== null)).toHaveLength(5);
   });
 });

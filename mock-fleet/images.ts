@@ -58,7 +58,9 @@ function patches({ width, height }: ImageSize): number {
   const shrink = Math.sqrt((32 * 32 * MAX_PATCHES) / (width * height));
   const [x, y] = [(width * shrink) / 32, (height * shrink) / 32];
   const s = shrink * Math.min(Math.floor(x) / x, Math.floor(y) / y);
-  return Math.min(MAX_PATCHES, Math.max(1, Math.ceil((width * s) / 32)) * Math.max(1, Math.ceil((height * s) / 32)));
+  // The scaled sides land on whole patches up to float error (44.00000000000001): that error is not a patch more.
+  const whole = (x: number) => Math.max(1, Math.ceil(x - 1e-9));
+  return Math.min(MAX_PATCHES, whole((width * s) / 32) * whole((height * s) / 32));
 }
 
 function area({ width, height }: ImageSize): number {

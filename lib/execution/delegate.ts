@@ -11,7 +11,7 @@ import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, fitThinkingBudget, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
 import { leastThinkingBudget, reasoningAtMost } from "@/lib/providers/reasoning";
 import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
-import { imagesOf, imageTokensOn } from "@/lib/providers/images";
+import { imageEstimateOn, imagesOf, imageTokensOn } from "@/lib/providers/images";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import {
   answerRoom,
@@ -267,7 +267,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     rng: explicit ? undefined : Math.random,
     needs: requiredCapabilities({ ...input, reasoningEffort: input.generation?.reasoningEffort }),
     output,
-    imageTokens: profile.images.length ? (id: string) => imageTokensOn(id, profile.images) : undefined,
+    imageTokens: profile.images.length ? (id: string) => imageEstimateOn(id, profile.images) : undefined,
   };
   if (explicit) {
     const fm = fleet.byName.get(explicit);
@@ -311,6 +311,9 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     if (!p) prompts.set(model, (p = { estimate: estimateMessagesTokens(messages, model), atMost: promptTokensAtMost(messages, input.tools, model) }));
     return p;
   };
+  // What an early end bills as prompt when the provider reported none: the estimate, its images at
+  // what the vendor can bill (a model with no known rule estimates a picture low but may be billed its most).
+  const billablePrompt = (model: string) => promptOf(model).estimate + imageTokensOn(model, profile.images) - imageEstimateOn(model, profile.images);
   const promptTokens = promptOf(decision.model).estimate;
   // max_tokens counts the prompt and the answer together: the answer gets what the prompt leaves.
   const maxTokens = input.constraints?.maxTokens;
@@ -320,12 +323,13 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       { model: decision.model, selectionReason: decision.reason },
     );
   }
-  const maxOut = input.maxOutputTokens ?? (maxTokens !== undefined ? maxTokens - promptTokens : DEFAULT_MAX_OUTPUT);
+  // /delegate's share for model `f`: what max_tokens leaves beside the prompt as `f` counts it (images count per model).
+  const maxOutOn = (f: FleetModel) => (maxTokens !== undefined ? Math.max(1, maxTokens - promptOf(f.model.name).estimate) : DEFAULT_MAX_OUTPUT);
   let chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
   const effortFor = (f: FleetModel) => effortOf(f.candidate);
   // The answer's allowance sent to each model: the one asked for (the router chose models that hold
   // it), else the default or /delegate's share lowered to what the model's output limit leaves.
-  const allowance = (f: FleetModel) => input.maxOutputTokens ?? Math.max(1, Math.min(maxOut, answerRoom(f.candidate, { beyond: thinksAtLeast })));
+  const allowance = (f: FleetModel) => input.maxOutputTokens ?? Math.max(1, Math.min(maxOutOn(f), answerRoom(f.candidate, { beyond: thinksAtLeast })));
   // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
   // definitions to a model that is sent them), handed to it rather than made again.
   const toolsTokens = estimateToolsTokens(input.tools);
@@ -442,7 +446,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
-      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, promptOf(fm.model.name).estimate, fm, { effort: effortFor(fm), maxOut: allowance(fm), mostOut: mostOutput(fm) }) });
+      tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, billablePrompt(fm.model.name), fm, { effort: effortFor(fm), maxOut: allowance(fm), mostOut: mostOutput(fm) }) });
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as fleetImages from "../../mock-fleet/images";
 import { dataUrl, gif, jpeg, png, webp } from "../../mock-fleet/test-images";
 import { DEFAULT_CATALOG } from "./catalog";
-import { imagesOf, imageSize, imageTokensFor, imageTokensOn, UNKNOWN_MODEL_IMAGE_TOKENS, type ImageDetail } from "./images";
+import { imageEstimateFor, imageEstimateOn, imagesOf, imageSize, imageTokensFor, imageTokensOn, UNKNOWN_MODEL_IMAGE_TOKENS, type ImageDetail } from "./images";
 import { estimateMessagesTokens, promptTokensAtMost } from "./tokens";
 
 const IMAGES = [
@@ -22,6 +22,13 @@ describe("imageSize: the size of a data URL's image from its header", () => {
     const size = imageSize(url);
     expect(size).not.toBeNull();
     expect(size).toEqual(fleetImages.sizeOfBytes(Buffer.from(url.slice(url.indexOf(",") + 1), "base64")));
+  });
+
+  it("gives up on a JPEG whose frame header is behind thousands of fill bytes (a crafted file) instead of walking them all", () => {
+    const jpg = jpeg(640, 480);
+    const padded = Buffer.concat([jpg.subarray(0, 2), Buffer.alloc(5_000, 0xff), jpg.subarray(2)]);
+    expect(imageSize(dataUrl(padded, "image/jpeg"))).toBeNull();
+    expect(imageSize(dataUrl(Buffer.concat([jpg.subarray(0, 2), Buffer.alloc(50, 0xff), jpg.subarray(2)]), "image/jpeg"))).toEqual({ width: 640, height: 480 });
   });
 
   it("reads base64 wrapped in lines, and gives no size for an http(s) URL, text that is not base64 or an unknown format", () => {
@@ -51,8 +58,28 @@ describe("imageTokensFor: an image's prompt tokens as its model's vendor bills t
     expect(imageTokensOn(undefined, [{ size: null }, { size: null }])).toBe(2 * UNKNOWN_MODEL_IMAGE_TOKENS);
   });
 
+  it("counts whole patches when a patch model scales an image down (no extra row from float error)", () => {
+    // 3000×4000 scales to 33 × 44 patches (1,452), as a 4032×3024 photo does; before, 44.00000000000001 made 45 rows.
+    expect(imageTokensFor("gpt-4.1-mini", { size: { width: 3000, height: 4000 } })).toBe(Math.ceil(1452 * 1.62));
+    expect(imageTokensFor("gpt-4.1-mini", { size: { width: 4032, height: 3024 } })).toBe(Math.ceil(1452 * 1.62));
+    // A 2560×1440 screenshot: 52 × 29 patches.
+    expect(imageTokensFor("gpt-4.1-mini", { size: { width: 2560, height: 1440 } })).toBe(Math.ceil(52 * 29 * 1.62));
+  });
+
+  it("estimates an image on a model with no known rule at a typical count, while the hold keeps the bound", () => {
+    // A local vision model an admin added (llava, a 32K window): a 640×480 picture is not 48,169 tokens.
+    expect(imageEstimateFor("llava:13b", { size: { width: 640, height: 480 } })).toBe(Math.ceil((640 * 480) / 750));
+    expect(imageEstimateFor("llava:13b", { size: null })).toBe(1_600);
+    expect(imageEstimateOn(undefined, [{ size: null }, { size: { width: 750, height: 1 } }])).toBe(1_601);
+    expect(imageTokensFor("llava:13b", { size: { width: 640, height: 480 } })).toBe(UNKNOWN_MODEL_IMAGE_TOKENS);
+    // Known rules estimate what they bill.
+    expect(imageEstimateFor("gpt-4o-mini", { size: { width: 1024, height: 1024 } })).toBe(25_501);
+    const llava = [picture(dataUrl(png(640, 480)))];
+    expect(promptTokensAtMost(llava, undefined, "llava:13b") - estimateMessagesTokens(llava, "llava:13b")).toBeGreaterThan(UNKNOWN_MODEL_IMAGE_TOKENS - 500);
+  });
+
   it("agrees exactly with the mock fleet's bill for every catalog model, size and detail", () => {
-    const sizes = [null, { width: 1, height: 1 }, { width: 512, height: 512 }, { width: 1024, height: 1024 }, { width: 2049, height: 513 }, { width: 2050, height: 513 }, { width: 4000, height: 1474 }, { width: 1800, height: 2400 }, { width: 5000, height: 40 }, { width: 20_000, height: 20_000 }];
+    const sizes = [null, { width: 3000, height: 4000 }, { width: 2560, height: 1440 }, { width: 386, height: 3795 }, { width: 1, height: 1 }, { width: 512, height: 512 }, { width: 1024, height: 1024 }, { width: 2049, height: 513 }, { width: 2050, height: 513 }, { width: 4000, height: 1474 }, { width: 1800, height: 2400 }, { width: 5000, height: 40 }, { width: 20_000, height: 20_000 }];
     const models = [...DEFAULT_CATALOG.map((m) => m.model), "gpt-4o", "gpt-4.1-nano", "o4-mini", "claude-opus-4-1", "custom-vision"];
     for (const model of models) {
       for (const size of sizes) {

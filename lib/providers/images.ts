@@ -94,7 +94,9 @@ function patches(size: ImageSize): number {
   const across = (w * shrink) / 32;
   const down = (h * shrink) / 32;
   const s = shrink * Math.min(Math.floor(across) / across, Math.floor(down) / down);
-  return Math.min(MAX_PATCHES, Math.max(1, Math.ceil((w * s) / 32)) * Math.max(1, Math.ceil((h * s) / 32)));
+  // The scaled sides land on whole patches up to float error (44.00000000000001): that error is not a patch more.
+  const whole = (x: number) => Math.max(1, Math.ceil(x - 1e-9));
+  return Math.min(MAX_PATCHES, whole((w * s) / 32) * whole((h * s) / 32));
 }
 
 /** Anthropic's count: long edge to 1,568 at most, then pixels / 750, at most 1,600. */
@@ -114,7 +116,27 @@ export function imageTokensFor(model: string, image: ImageRef): number {
   return area(image.size);
 }
 
-/** The prompt tokens of a request's images on `model` (no model: the unknown model's bound). */
+/**
+ * One image's estimated prompt tokens on `model`: the vendor's count where its rule is known (as
+ * `imageTokensFor`); for a model with no known rule (an admin-added local vision model, say) a typical
+ * count, Anthropic's area rule on its size or 1,600 when the size is unknown — not the 48,169 bound,
+ * which would refuse every image on a small window. What sizes windows, routing and rate limits; the
+ * budget hold keeps the bound (`imageTokensOn`).
+ */
+export function imageEstimateFor(model: string | undefined, image: ImageRef): number {
+  const rule = model === undefined ? UNKNOWN : ruleFor(model);
+  if (rule !== UNKNOWN) return imageTokensFor(model!, image);
+  return image.size ? area(image.size) : ANTHROPIC_MAX;
+}
+
+/** The estimated prompt tokens of a request's images on `model` (`imageEstimateFor` each). */
+export function imageEstimateOn(model: string | undefined, images: readonly ImageRef[]): number {
+  let n = 0;
+  for (const image of images) n += imageEstimateFor(model, image);
+  return n;
+}
+
+/** The prompt tokens of a request's images on `model`, at most as its vendor can bill them (no model: the unknown model's bound). */
 export function imageTokensOn(model: string | undefined, images: readonly ImageRef[]): number {
   let n = 0;
   for (const image of images) n += model === undefined ? UNKNOWN_MODEL_IMAGE_TOKENS : imageTokensFor(model, image);
@@ -197,7 +219,9 @@ function webpSize(b: Uint8Array): ImageSize | null {
 /** A JPEG's size from its first start-of-frame segment (SOF0–SOF15 but DHT, JPG and DAC), walking the segments before it. */
 function jpegSize(read: ByteReader): ImageSize | null {
   let at = 2;
-  for (;;) {
+  // A real JPEG has a few dozen segments before its frame header; a run of fill bytes longer than
+  // this is a crafted file, and each step decodes afresh: give up (the size is then unknown).
+  for (let steps = 0; steps < 1_000; steps++) {
     const seg = read(at, 9);
     if (seg.length < 4 || seg[0] !== 0xff) return null;
     const marker = seg[1];
@@ -208,4 +232,5 @@ function jpegSize(read: ByteReader): ImageSize | null {
       return seg.length < 9 ? null : { width: u16be(seg, 7), height: u16be(seg, 5) };
     } else at += 2 + u16be(seg, 2);
   }
+  return null;
 }

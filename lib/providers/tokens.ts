@@ -1,4 +1,4 @@
-import { imageTokensOn, imagesOf, type ImagePart } from "./images";
+import { imageEstimateOn, imageTokensOn, imagesOf, type ImagePart } from "./images";
 
 /**
  * Token estimate for prompts before a call (budget reservations, context-window checks, the
@@ -33,8 +33,8 @@ type CountedMessage = { content: string; name?: string; parts?: readonly ImagePa
  * participant's name — its tokens plus one, as OpenAI counts it — and, for the bound, the tool
  * calls' JSON) counted by `text`.
  */
-function countMessages(messages: readonly CountedMessage[], text: (s: string) => number, toolCalls: boolean, model: string | undefined): number {
-  let n = REQUEST_OVERHEAD_TOKENS + imageTokensOn(model, imagesOf(messages));
+function countMessages(messages: readonly CountedMessage[], text: (s: string) => number, toolCalls: boolean, model: string | undefined, images: typeof imageTokensOn): number {
+  let n = REQUEST_OVERHEAD_TOKENS + images(model, imagesOf(messages));
   for (const m of messages) {
     n += MESSAGE_OVERHEAD_TOKENS + text(m.content) + (m.name ? text(m.name) + 1 : 0);
     if (toolCalls && m.tool_calls !== undefined) n += text(JSON.stringify(m.tool_calls));
@@ -44,10 +44,10 @@ function countMessages(messages: readonly CountedMessage[], text: (s: string) =>
 
 /**
  * Estimated prompt tokens of a whole chat request on `model`, system message, names and images
- * included (no model: images at the bound for a model with no known rule).
+ * included (images at `imageEstimateFor`: the vendor's count, or a typical one for a model with no known rule).
  */
 export function estimateMessagesTokens(messages: readonly CountedMessage[], model?: string): number {
-  return countMessages(messages, estimateTokens, false, model);
+  return countMessages(messages, estimateTokens, false, model, imageEstimateOn);
 }
 
 /** Estimated prompt tokens of a request's tool definitions (billed as prompt; `estimateMessagesTokens` leaves them out). */
@@ -82,5 +82,5 @@ export function utf8Bytes(text: string): number {
  * bills them (images.ts): the exact count for a size read from a data URL, else the rule's most.
  */
 export function promptTokensAtMost(messages: readonly CountedMessage[], tools?: unknown, model?: string): number {
-  return countMessages(messages, utf8Bytes, true, model) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
+  return countMessages(messages, utf8Bytes, true, model, imageTokensOn) + (tools === undefined ? 0 : utf8Bytes(JSON.stringify(tools)));
 }

@@ -377,4 +377,15 @@ describe("route: images count towards size and cost, per model", () => {
     expect(cost["gpt-4o-mini"]).toBeGreaterThan((25_501 * 150_000) / 1e6);
     expect(cost["gpt-4.1-mini"]).toBeLessThan(cost["gpt-4o-mini"]);
   });
+
+  it("a max_tokens too small for the task and its image is named so, by the models that may take it, not by a disabled one that counts the image smaller", () => {
+    const messages = request(1, dataUrl(png(1024, 1024)));
+    const images = imagesOf(messages);
+    const tight = analyse({ task: text, images, constraints: { maxTokens: 1200 } });
+    const fleet = [model("gpt-4.1", { enabled: false, imageInput: true }), model("claude-sonnet-4-20250514", { contextWindow: 200_000, imageInput: true })];
+    const r = route(tight, fleet, ctx({ needs: ["images"], imageTokens: (id) => imageTokensOn(id, images) }));
+    // gpt-4.1 counts the image 765, Claude 1,399: only Claude may take it, so the task needs more than 1,200.
+    expect(r).toMatchObject({ refused: true, code: "max_tokens_too_small" });
+    expect((r as { message: string }).message).toMatch(/the task alone is about \d+ tokens/);
+  });
 });

@@ -100,8 +100,9 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   const gate = eligibleModels(candidates, eligibility);
   for (const x of gate.excluded) exclude(x.id, x.why);
   const fit = eligibility.fit!;
-  // Images count per model: the task is as small as it is on the model that bills them least.
-  const leastTask = Math.min(...candidates.map((c) => taskTokensOn(c, fit)));
+  // Images count per model: the task is as small as it is on the model that bills them least, of
+  // those that may take it (a disabled or incapable model's smaller count would misname the refusal).
+  const leastTask = Math.min(...(gate.models.length ? gate.models : candidates).map((c) => taskTokensOn(c, fit)));
   const tooSmall =
     maxTokens !== undefined && leastTask + output > maxTokens
       ? refuse("max_tokens_too_small", `max_tokens is ${maxTokens}, but the task alone is about ${leastTask} tokens and the answer needs room too (~${output}). Raise max_tokens to at least ${leastTask + output}, or shorten the task.`)
