@@ -105,9 +105,11 @@ function area(size: ImageSize): number {
   return Math.min(ANTHROPIC_MAX, Math.ceil((size.width * s * size.height * s) / 750));
 }
 
-/** One image's prompt tokens on `model`: its vendor's count for its size, or the rule's most when the size is unknown. */
-export function imageTokensFor(model: string, image: ImageRef): number {
-  const rule = ruleFor(model);
+/** A model's rule, or the unknown model's bound when there is no model. */
+const ruleOf = (model: string | undefined): Rule => (model === undefined ? UNKNOWN : ruleFor(model));
+
+/** One image's prompt tokens under `rule`: its count for the image's size, or the rule's most when the size is unknown. */
+function countBy(rule: Rule, image: ImageRef): number {
   if (rule.kind === "flat") return rule.tokens;
   if (rule.kind === "tiles" && image.detail === "low") return rule.base;
   if (!image.size) return mostOf(rule);
@@ -115,6 +117,9 @@ export function imageTokensFor(model: string, image: ImageRef): number {
   if (rule.kind === "patches") return Math.ceil(patches(image.size) * rule.multiplier);
   return area(image.size);
 }
+
+/** One image's prompt tokens on `model`: its vendor's count for its size, or the rule's most when the size is unknown. */
+export const imageTokensFor = (model: string, image: ImageRef): number => countBy(ruleFor(model), image);
 
 /**
  * One image's estimated prompt tokens on `model`: the vendor's count where its rule is known (as
@@ -124,8 +129,8 @@ export function imageTokensFor(model: string, image: ImageRef): number {
  * budget hold keeps the bound (`imageTokensOn`).
  */
 export function imageEstimateFor(model: string | undefined, image: ImageRef): number {
-  const rule = model === undefined ? UNKNOWN : ruleFor(model);
-  if (rule !== UNKNOWN) return imageTokensFor(model!, image);
+  const rule = ruleOf(model);
+  if (rule !== UNKNOWN) return countBy(rule, image);
   return image.size ? area(image.size) : ANTHROPIC_MAX;
 }
 
@@ -138,8 +143,9 @@ export function imageEstimateOn(model: string | undefined, images: readonly Imag
 
 /** The prompt tokens of a request's images on `model`, at most as its vendor can bill them (no model: the unknown model's bound). */
 export function imageTokensOn(model: string | undefined, images: readonly ImageRef[]): number {
+  const rule = ruleOf(model);
   let n = 0;
-  for (const image of images) n += model === undefined ? UNKNOWN_MODEL_IMAGE_TOKENS : imageTokensFor(model, image);
+  for (const image of images) n += countBy(rule, image);
   return n;
 }
 

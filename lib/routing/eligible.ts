@@ -93,12 +93,14 @@ export function eligibleModels(candidates: readonly RouteCandidate[], req: Eligi
 
   const fit = req.fit;
   if (fit) {
-    const fits = (c: RouteCandidate) => c.contextWindow >= taskTokensOn(c, fit) + fit.outputTokens;
+    const fitting: RouteCandidate[] = [];
     for (const c of pool) {
-      if (!fits(c)) excluded.push({ id: c.id, why: `context window ${c.contextWindow} tokens leaves no room for the task (${taskTokensOn(c, fit)}), its answer (~${fit.outputTokens}) and any context` });
+      const task = taskTokensOn(c, fit);
+      if (c.contextWindow >= task + fit.outputTokens) fitting.push(c);
+      else excluded.push({ id: c.id, why: `context window ${c.contextWindow} tokens leaves no room for the task (${task}), its answer (~${fit.outputTokens}) and any context` });
     }
-    if (!pool.some(fits)) return refused("context_too_large", contextTooLargeMessage(fit, pool));
-    pool = pool.filter(fits);
+    if (fitting.length === 0) return refused("context_too_large", contextTooLargeMessage(fit, pool));
+    pool = fitting;
   }
   return { models: pool, excluded };
 }
