@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { groupedCeiling, rocAuc } from "./ceiling-math";
+import { labelCeiling } from "./labelled";
 
 describe("groupedCeiling", () => {
   // Two groups of 10 prompts. Group A: cheap 6/10 for $1, dear 9/10 for $10. Group B: cheap 5/10
@@ -39,5 +40,24 @@ describe("rocAuc", () => {
   });
   it("is undefined with too few of a class", () => {
     expect(rocAuc(mk([1, 2, 3], [true, true, false]))).toBeUndefined();
+  });
+});
+
+describe("labelCeiling", () => {
+  // One dataset, two prompts: the cheap model scores 0.5 on average and costs nothing, the dear one
+  // scores 1 and costs $1 on the short prompt, $9 on the long one.
+  const row = (id: string, dear: number, cheapScore: number) => ({
+    id,
+    dataset: "d",
+    prompt: id,
+    outcomes: { cheap: { score: cheapScore, cost_usd: 0 }, dear: { score: 1, cost_usd: dear } },
+  });
+  const test = [row("short", 1, 1), row("long", 9, 0)];
+  it("pools a dataset's costs, or spends the dear model on its cheapest prompts first", () => {
+    // Pooled: $1 buys a tenth of the dataset's $10 upgrade (+1 score in all) → (1 + 0.1) / 2.
+    expect(labelCeiling(test, ["cheap", "dear"])(1)).toBeCloseTo(0.55);
+    // Knowing each prompt's cost: $1 buys the short prompt's whole upgrade, worth the dataset's mean gain 0.5.
+    expect(labelCeiling(test, ["cheap", "dear"], { perPromptCost: true })(1)).toBeCloseTo(0.75);
+    expect(labelCeiling(test, ["cheap", "dear"], { perPromptCost: true })(10)).toBeCloseTo(1);
   });
 });

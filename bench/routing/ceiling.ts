@@ -14,6 +14,8 @@
  *    "this model answers this test prompt correctly", per dataset. 0.5 = the estimate orders the
  *    prompts of one dataset no better than chance; then no per-prompt routing inside that dataset
  *    can beat the label ceiling on average.
+ *    Printed beside it: the same oracle when it also knows each prompt's own cost per model (so it
+ *    can buy the dear model for a dataset's cheapest prompts first).
  *
  * Usage: npx tsx bench/routing/ceiling.ts <train.jsonl> <test.jsonl> [--shares 0.1,0.25,0.5]
  */
@@ -38,6 +40,7 @@ const best = { model: bestSingle.model, quality: bestSingle.quality, cost: bestS
 
 // 1. Label ceiling.
 const ceilingAt = labelCeiling(test, models);
+const promptCostCeilingAt = labelCeiling(test, models, { perPromptCost: true });
 
 // The per-prompt oracle, for scale: the cheapest best-scoring model on every prompt.
 const oracle = test.reduce(
@@ -54,10 +57,14 @@ console.log(`best single: ${best.model} quality ${best.quality.toFixed(3)} cost 
 console.log(`per-prompt oracle (knows every answer): ${((oracle.q / best.quality) * 100).toFixed(1)} % of its quality at ${((oracle.c / best.cost) * 100).toFixed(1)} % of its cost`);
 console.log("label ceiling (knows each prompt's dataset and each model's mean on the test prompts of that dataset):");
 const ceiling: Record<string, number | null> = {};
+const promptCostCeiling: Record<string, number | null> = {};
+const pct = (q: number | undefined) => (q === undefined ? "unreachable" : `${((q / best.quality) * 100).toFixed(1)} % of the quality`);
 for (const share of shares) {
   const q = ceilingAt(share * best.cost);
+  const qp = promptCostCeilingAt(share * best.cost);
   ceiling[String(share)] = q === undefined ? null : q / best.quality;
-  console.log(`  at ${(share * 100).toFixed(0).padStart(3)} % of the cost: ${q === undefined ? "unreachable" : `${((q / best.quality) * 100).toFixed(1)} % of the quality`}`);
+  promptCostCeiling[String(share)] = qp === undefined ? null : qp / best.quality;
+  console.log(`  at ${(share * 100).toFixed(0).padStart(3)} % of the cost: ${pct(q)}; knowing each prompt's own costs too: ${pct(qp)}`);
 }
 
 // 2. Within-dataset AUC of the router's own estimate.
@@ -75,6 +82,7 @@ console.log(
     best_single: { model: best.model, quality: best.quality, cost_usd: best.cost },
     prompt_oracle: { quality_ratio: oracle.q / best.quality, cost_ratio: oracle.c / best.cost },
     label_ceiling_quality_ratio: ceiling,
+    label_and_prompt_cost_ceiling_quality_ratio: promptCostCeiling,
     auc_within_dataset_mean: auc.within,
     auc_pooled_mean: auc.pooled,
   }),

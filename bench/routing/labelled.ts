@@ -23,13 +23,25 @@ export const readLabelled = (path: string): Row[] =>
  * Label ceiling: the best mean score on `test` within a total cost `budget` for a router that knows
  * each prompt's dataset and every model's total score and cost on that dataset's test prompts (an
  * oracle), mixing models inside a dataset. Undefined when the budget is below the cheapest choice.
+ * With `perPromptCost`, the oracle also knows what each model costs on each prompt (its score
+ * still only the dataset's mean): it may spend the dear model on a dataset's cheapest prompts
+ * first, which pays wherever cost varies with the prompt (with cost from prompt length, as the
+ * replay estimates it) and quality does not.
  */
-export function labelCeiling(test: Row[], models: string[]): (budget: number) => number | undefined {
+export function labelCeiling(test: Row[], models: string[], opts: { perPromptCost?: boolean } = {}): (budget: number) => number | undefined {
   const datasets = [...new Set(test.map((r) => r.dataset))];
-  const groups = datasets.map((d) => {
-    const rows = test.filter((r) => r.dataset === d);
-    return models.map((m) => ({ cost: rows.reduce((s, r) => s + r.outcomes[m].cost_usd, 0), quality: rows.reduce((s, r) => s + r.outcomes[m].score, 0) }));
-  });
+  const meanScore = new Map(
+    datasets.map((d) => {
+      const rows = test.filter((r) => r.dataset === d);
+      return [d, Object.fromEntries(models.map((m) => [m, rows.reduce((s, r) => s + r.outcomes[m].score, 0) / rows.length]))];
+    }),
+  );
+  const groups = opts.perPromptCost
+    ? test.map((r) => models.map((m) => ({ cost: r.outcomes[m].cost_usd, quality: meanScore.get(r.dataset)![m] })))
+    : datasets.map((d) => {
+        const rows = test.filter((r) => r.dataset === d);
+        return models.map((m) => ({ cost: rows.reduce((s, r) => s + r.outcomes[m].cost_usd, 0), quality: meanScore.get(d)![m] * rows.length }));
+      });
   return (budget) => {
     const score = groupedCeiling(groups, budget);
     return score === undefined ? undefined : score / test.length;
