@@ -125,6 +125,32 @@ describe("models the warm start never saw", () => {
   });
 });
 
+describe("greedy where the exploration scale is 0 (an unknown model, an unfamiliar task)", () => {
+  it("the draw is the expected quality, so exploring never favours a worse model over it", () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ prompt: `Question ${i}: which of these is a mammal? A) whale B) lizard`, outcomes: { old: { score: i % 4 === 0 ? 1 : 0 } } }));
+    const s = warmStart(rows);
+    const rng = seededRng(3);
+    const p0 = analyse({ task: "Question 999: which of these is a mammal? A) whale B) lizard" });
+    const fresh = qualityEstimate(s, { domain: p0.domain, model: "fresh", vector: p0.vector, explorationScale: 0.1 });
+    expect(fresh.sample(rng)).toBe(fresh.mean);
+    const chosen: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const p = analyse({ task: `Question ${100 + i}: which of these is a mammal? A) whale B) lizard`, qualityRequirement: "normal" });
+      // Equal costs: the cost caps never stop exploring, so only the draws decide.
+      const d = route(p, ["old", "fresh"].map((id) => ({ id, provider: id, local: true, enabled: true, contextWindow: 1e9, inputPerMTokMicros: 1, outputPerMTokMicros: 1, strengths: [], costTier: "x", estimatedCostMicros: 10 })), {
+        learned: s,
+        rng,
+        settings: { qualityVsCost: 0.5, exploration: { enabled: true, scale: 0.1, maxExtraCostFraction: 1, maxExtraCostMicros: Infinity } },
+      });
+      if (isRefusal(d)) throw new Error(d.message);
+      chosen.push(d.model);
+      applyOutcome(s, { domain: p.domain, model: d.model, y: d.model === "fresh" ? 1 : i % 4 === 0 ? 1 : 0, vector: p.vector }, { mutate: true });
+    }
+    // "old" is right a quarter of the time, "fresh" always: once tried, "fresh" keeps the task.
+    expect(chosen.slice(-30).filter((m) => m === "fresh").length).toBeGreaterThanOrEqual(28);
+  });
+});
+
 describe("price prior for models the warm start never saw", () => {
   // Train rows with costs: the dear model is right more often than the cheap one.
   const rows = Array.from({ length: 80 }, (_, i) => ({

@@ -183,7 +183,9 @@ export function qualityEstimate(
     evidence: base.evidence,
     source: base.source,
     // The prior part is itself uncertain: draw it from the base posterior, then the neighbours' Beta.
-    sample: (rng) => {
+    // Scale 0 means greedy: the draw is the mean (a Beta with infinite counts would draw NaN, and a
+    // NaN never wins the router's draw, so any other model would be "explored" in its place).
+    sample: scale <= 0 ? () => mean : (rng) => {
       const p = shift !== 0 ? clamp(fam * base.sample(rng) + (1 - fam) * g + shift) : fam * base.sample(rng) + (1 - fam) * g;
       return sampleBeta(Math.max(1e-6, (k * p + a) / scale), Math.max(1e-6, (k * (1 - p) + b) / scale), rng);
     },
@@ -276,7 +278,7 @@ function baseEstimate(
       sd: mean * (1 - mean) * sdLogit,
       evidence: textArm.n,
       source: "text-model",
-      sample: (rng) => sigmoid(l.mean + scale * sdLogit * sampleNormal(rng)),
+      sample: scale <= 0 ? () => mean : (rng) => sigmoid(l.mean + scale * sdLogit * sampleNormal(rng)),
     };
   }
   const prior = q.prior ?? DEFAULT_PRIOR;
@@ -291,7 +293,7 @@ function baseEstimate(
     evidence,
     source: evidence > 0 ? "ratings" : "prior",
     // Scaling the pseudo-counts down widens the draw (more exploration) without moving the mean.
-    sample: (rng) => sampleBeta(a / scale, b / scale, rng),
+    sample: scale <= 0 ? () => mean : (rng) => sampleBeta(a / scale, b / scale, rng),
   };
 }
 
