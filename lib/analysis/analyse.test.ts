@@ -164,6 +164,39 @@ describe("analyse: privacy", () => {
     }
   });
 
+  it("flags a password stated in words or set in an environment variable, in any of the languages, and a private tag however it is spelt", () => {
+    // Each of these went to a remote model: only "password: …" / "password=…" was recognised.
+    for (const task of [
+      "my password is hunter2xyz, is it strong enough?",
+      "the password is 'Tr0ub4dor&3', can you check it?",
+      "Mein Passwort ist Sonnenblume123, ist das sicher?",
+      "Mon mot de passe est Tournesol!2024, est-il assez fort ?",
+      "Mi contraseña es Girasol2024, ¿es segura?",
+      "Minha senha é Girassol2024",
+      "мой пароль — Подсолнух2024",
+      "我的密码是sunflower2024，安全吗？",
+      "パスワードはhimawari2024です",
+      "my api key is abcdef123456",
+      "Why does this fail? DB_PASSWORD=hunter2xyz npm start",
+      "export OPENAI_API_KEY=abcdefghijklmnop",
+      "GITHUB_TOKEN=abcdefghijklmnop1234 in CI",
+    ]) {
+      const p = analyse({ task });
+      expect(p.privacy.private, task).toBe(true);
+      expect(p.privacy.reasons.join(" "), task).not.toMatch(/hunter2|Tr0ub|Sonnenblume|Tournesol|Girasol|Girassol|Подсолнух|sunflower|himawari|abcdef/);
+    }
+    for (const tag of ["private-data", "#private", "local_only", "Sensitive Data", "Confidential!", "vertraulich", "privé", "personal-data"]) {
+      expect(analyse({ task: "Summarise our quarterly plan", contextTags: [tag] }).privacy.private, tag).toBe(true);
+    }
+    // About passwords, not one; and tags that deny privacy or only look alike.
+    for (const task of ["How do I reset my password?", "The password is required for login", "the password is at least 12 characters", "Passwords are hashed with bcrypt", "The secret is consistency"]) {
+      expect(analyse({ task }).privacy.private, task).toBe(false);
+    }
+    for (const tag of ["non-confidential", "public", "not private", "secretary", "priority-high"]) {
+      expect(analyse({ task: "Summarise our quarterly plan", contextTags: [tag] }).privacy.private, tag).toBe(false);
+    }
+  });
+
   it("does not flag example addresses or ordinary numbers", () => {
     expect(analyse({ task: "Send a test mail to user@example.com" }).privacy.private).toBe(false);
     expect(analyse({ task: "What is 1234 + 5678?" }).privacy.private).toBe(false);

@@ -23,7 +23,9 @@ const DIGITS7 = /\d\d\d\d\d\d\d/;
 const SPACED_DIGITS6 = /\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d/;
 const CAPITALS_DIGITS = /[A-Z][A-Z]\d\d/;
 const ASSIGNMENT = /[:=：]/;
-const GATES = [DIGITS4, DIGITS7, SPACED_DIGITS6, CAPITALS_DIGITS, ASSIGNMENT];
+/** the words for "password" that a stated password follows */
+const CREDENTIAL_WORD = /passw|passphrase|passcode|secret|api[ _-]?key|access[ _-]?token|mot de passe|contrase|senha|kennwort|wachtwoord|пароль|密码|密碼|パスワード/i;
+const GATES = [DIGITS4, DIGITS7, SPACED_DIGITS6, CAPITALS_DIGITS, ASSIGNMENT, CREDENTIAL_WORD];
 
 export const DETECTORS: readonly Detector[] = [
   { reason: "a private key block", pre: "-----BEGIN", re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
@@ -38,7 +40,16 @@ export const DETECTORS: readonly Detector[] = [
     gate: ASSIGNMENT,
     // "password" in English, French, Spanish, Portuguese, German, Russian, Chinese and Japanese.
     // \b only works next to ASCII letters, so the other scripts' words stand outside it.
-    re: /(?:\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key|mot de passe|contrase[ñn]a|senha|passwort|kennwort)\b|пароль|密码|密碼|パスワード)["'»]?\s*[:=：]\s*["'«]?[^\s"',;»]{6,}/i,
+    // An environment variable's name ends in the word: DB_PASSWORD=…, OPENAI_API_KEY=…, GITHUB_TOKEN=….
+    re: /(?:(?:\b|_)(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key|mot de passe|contrase[ñn]a|senha|passwort|kennwort|wachtwoord)\b|_(?:token|pass)\b|пароль|密码|密碼|パスワード)["'»]?\s*[:=：]\s*["'«]?[^\s"',;»]{6,}/i,
+  },
+  {
+    reason: "a password stated in the text",
+    gate: CREDENTIAL_WORD,
+    // "my password is hunter2xyz", "Mein Passwort ist Sonnenblume123", "密码是abc12345": the word, a
+    // connecting word of one of these languages, and a value that looks like one (checked below).
+    re: /(?:\b(?:password|passwd|passphrase|passcode|secret|api[ _-]?key|access[ _-]?token|mot de passe|contrase[ñn]a|senha|passwort|kennwort|wachtwoord)\b|пароль|密码|密碼|パスワード)\s*(?:\s(?:is|was|ist|lautet|est|es|era|è|é|это)\s|\s?[—–]\s?|是|为|為|は)\s*["'«„“]?[^\s"',;»“”]{6,}/gi,
+    check: looksLikeAPassword,
   },
   { reason: "a connection string with a password", pre: "://", re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@[^\s]+/i },
   {
@@ -65,6 +76,36 @@ export const DETECTORS: readonly Detector[] = [
 ];
 
 const PRIVATE_TAGS = new Set(["private", "confidential", "secret", "pii", "sensitive", "local-only"]);
+/** The same words in the other languages the analyser reads, and the words a private tag is made of. */
+const PRIVATE_TAG_WORDS = new Set([
+  ...PRIVATE_TAGS,
+  "privé", "privée", "confidentiel", "confidentielle", "privado", "privada", "confidencial", "privato", "privata", "riservato",
+  "privat", "vertraulich", "geheim", "приватно", "конфиденциально", "секретно", "机密", "私密", "機密", "秘密", "社外秘",
+]);
+/** "non-confidential", "not private", "private: false" say the opposite. */
+const NEGATIONS = new Set(["non", "not", "no", "false", "public"]);
+
+/**
+ * Whether a context tag asks for privacy, however it is spelt: "Private", " PRIVATE ", "#private",
+ * "private-data", "local_only", "Sensitive Data", "vertraulich". A tag that names the private
+ * words only to deny them ("non-confidential") does not.
+ */
+export function isPrivateTag(tag: string): boolean {
+  const t = tag.trim().toLowerCase().replace(/[\s_]+/g, "-").replace(/^#+/, "");
+  if (PRIVATE_TAGS.has(t)) return true;
+  const words = t.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  if (words.some((w) => NEGATIONS.has(w))) return false;
+  return words.some((w) => PRIVATE_TAG_WORDS.has(w)) || /(^|-)local-only($|-)/.test(t) || t === "personal-data";
+}
+
+/**
+ * The value after "password is" (the match's last word; in Chinese and Japanese, written without a
+ * space, the whole match, whose other characters are letters) has a digit or a symbol: "the
+ * password is incorrect" or "… is required" is about a password, not one.
+ */
+function looksLikeAPassword(m: string): boolean {
+  return /[0-9!@#$%^&*+=?~]/.test(m.slice(m.search(/\S+$/)));
+}
 
 function dniOk(m: string): boolean {
   const s = m.replace("-", "");
@@ -150,7 +191,7 @@ export function detectPrivacy(input: {
 }): { private: boolean; reasons: string[] } {
   const reasons: string[] = [];
   for (const tag of input.contextTags ?? []) {
-    if (PRIVATE_TAGS.has(tag.trim().toLowerCase())) reasons.push(`tagged "${tag}"`);
+    if (isPrivateTag(tag)) reasons.push(`tagged "${tag}"`);
   }
   detect(input.task, "task", reasons);
   if (input.context) detect(input.context, "context", reasons);

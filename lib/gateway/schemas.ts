@@ -51,7 +51,7 @@ export const delegateRequestSchema = strict({
   task: strict({
     type: z.string().max(100).optional().describe("A hint such as `code`, `debug`, `summary`; honoured when it names a domain."),
     description: z.string().min(1, "Describe the task.").max(200_000),
-    context_tags: z.array(z.string().max(100)).max(50).optional().describe("`private` or `confidential` keep the task on local models."),
+    context_tags: z.array(z.string().max(100)).max(50).optional().describe("`private`, `confidential`, `secret`, `pii`, `sensitive` or `local-only` (any case or spelling such as `private-data`, `#private`, `local_only`) keep the task on local models."),
     priority: priority.optional(),
     quality_requirements: quality.optional(),
   }),
