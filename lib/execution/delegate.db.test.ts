@@ -210,6 +210,36 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     expect(r.usage.inputTokens + r.usage.outputTokens).toBeLessThanOrEqual(1500);
   });
 
+  it("sends a context trimmed to a model's window, or a task near it, as a call the window holds; a max_tokens the window cannot hold is refused before any call", async () => {
+    const window = (await db.select().from(models).where(eq(models.name, "qwen2.5-coder:7b")))[0].contextWindow;
+    const line = (i: number) => `line ${i}: the quick brown fox jumps over the lazy dog.`;
+    // Just over the window: trimmed to what it leaves beside the task and the expected answer. The
+    // default answer allowance (1,024 tokens) was then sent beside it, and the model refused the call.
+    const context = Array.from({ length: 2600 }, (_, i) => line(i)).join(" ");
+    expect(estimateTokens(context)).toBeGreaterThan(window);
+    const trimmed = await delegate(db, { teamId, source: "api", task: "Summarise this log.", context, model: "qwen2.5-coder:7b", noSummarise: true });
+    expect(trimmed.trimmed).toMatch(/^Context trimmed from about \d+ to \d+ tokens/);
+    expect(trimmed.model).toBe("qwen2.5-coder:7b");
+    // A task (not trimmable) that fits with its expected answer but not with the default allowance.
+    const task = `Summarise this log. ${Array.from({ length: 2300 }, (_, i) => line(i)).join(" ")}`;
+    expect(estimateTokens(task) + 1024).toBeGreaterThan(window);
+    expect(estimateTokens(task) + 300).toBeLessThan(window);
+    const near = await delegate(db, { teamId, source: "openai", task, model: "qwen2.5-coder:7b" });
+    expect(near.model).toBe("qwen2.5-coder:7b");
+    expect((await fleet.usage()).models["qwen2.5-coder:7b"].errors.bad_request).toBe(0);
+    // An allowance the caller asked for is not lowered: a model whose window cannot hold it with the prompt is refused, unsent.
+    const before = (await fleet.usage()).totals.requests;
+    const asked = await delegate(db, { teamId, source: "openai", task, model: "qwen2.5-coder:7b", maxOutputTokens: 3000 }).catch((e) => e);
+    expect(asked).toBeInstanceOf(DelegateError);
+    expect(asked.status).toBe(422);
+    expect(asked.message).toMatch(/context window 32768 tokens leaves no room for the task \(\d+\), its answer \(~3000\)/);
+    expect(await rowOf(asked.requestId)).toMatchObject({ status: "refused", costMicros: 0 });
+    expect((await fleet.usage()).totals.requests).toBe(before);
+    // Left to the router, it goes to a model whose window holds both.
+    const auto = await delegate(db, { teamId, source: "openai", task, maxOutputTokens: 3000 });
+    expect(auto.model).not.toBe("qwen2.5-coder:7b");
+  });
+
   it("keeps a private task's context summary on local models, even when they fail", async () => {
     const locals = ["llama3.1:8b", "qwen2.5-coder:7b"];
     await fleet.configure({ models: Object.fromEntries(locals.map((m) => [m, { errorRates: { server: 1 } }])) });

@@ -327,9 +327,13 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const maxOutOn = (f: FleetModel) => (maxTokens !== undefined ? Math.max(1, maxTokens - promptOf(f.model.name).estimate) : DEFAULT_MAX_OUTPUT);
   let chain = [decision.model, ...decision.fallbacks].map((m) => fleet.byName.get(m)!).filter(Boolean);
   const effortFor = (f: FleetModel) => effortOf(f.candidate);
-  // The answer's allowance sent to each model: the one asked for (the router chose models that hold
-  // it), else the default or /delegate's share lowered to what the model's output limit leaves.
-  const allowance = (f: FleetModel) => input.maxOutputTokens ?? Math.max(1, Math.min(maxOutOn(f), answerRoom(f.candidate, { beyond: thinksAtLeast })));
+  // The answer's allowance sent to each model: the one asked for (the router chose models whose window
+  // and output limit hold it), else the default or /delegate's share lowered to what the model's output
+  // limit and its window leave beside the prompt as sent (a context trimmed to the window leaves room
+  // for the expected answer, not the default's; a vendor refuses a prompt and max_tokens over its window).
+  const allowance = (f: FleetModel) =>
+    input.maxOutputTokens ??
+    Math.max(1, Math.min(maxOutOn(f), answerRoom(f.candidate, { beyond: thinksAtLeast }), f.model.contextWindow - promptSent(f) - thinksAtLeast(f.candidate)));
   // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
   // definitions to a model that is sent them), handed to it rather than made again.
   const toolsTokens = estimateToolsTokens(input.tools);

@@ -67,9 +67,12 @@ interface Eligible {
 export function eligibilityOf(profile: TaskProfile, ctx: Pick<RouteContext, "settings" | "needs" | "output" | "imageTokens">): { output: number; eligibility: EligibilityRequest } {
   const maxTokens = profile.cost.maxTokens;
   const output = maxTokens !== undefined ? Math.min(profile.expectedOutputTokens, Math.max(1, Math.floor(maxTokens / 4))) : profile.expectedOutputTokens;
+  // The window must hold an allowance the caller asked for (it is sent as max_tokens, and a vendor
+  // refuses a prompt and max_tokens over the window), not only the answer expected.
+  const room = ctx.output ? Math.max(output, ctx.output.tokens) : output;
   return {
     output,
-    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], output: ctx.output, fit: { taskTokens: profile.taskTokens, outputTokens: output, imageTokens: ctx.imageTokens } },
+    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], output: ctx.output, fit: { taskTokens: profile.taskTokens, outputTokens: room, imageTokens: ctx.imageTokens } },
   };
 }
 
@@ -117,11 +120,11 @@ export function route(profile: TaskProfile, candidates: RouteCandidate[], ctx: R
   const sized: Eligible[] = [];
   for (const c of gate.models) {
     const task = taskTokensOn(c, fit);
-    const b = contextBudget({ taskTokens: task, trimmableTokens: profile.trimmableTokens, outputTokens: output, contextWindow: c.contextWindow, maxTokens });
+    const b = contextBudget({ taskTokens: task, trimmableTokens: profile.trimmableTokens, outputTokens: fit.outputTokens, contextWindow: c.contextWindow, maxTokens });
     if (b.fits) sized.push({ c, cost: estimateCostMicros(c, task + profile.trimmableTokens, output) });
     else if (b.keepTokens > 0) {
       sized.push({ c, cost: estimateCostMicros(c, task + b.keepTokens, output), trim: { keepTokens: b.keepTokens, limit: b.limit } });
-    } else exclude(c.id, `its context window (${c.contextWindow} tokens) or max_tokens leaves no room for any context beside the task (${task}) and its answer (~${output})`);
+    } else exclude(c.id, `its context window (${c.contextWindow} tokens) or max_tokens leaves no room for any context beside the task (${task}) and its answer (~${fit.outputTokens})`);
   }
   if (sized.length === 0) return refuse("context_too_large", contextTooLargeMessage(fit, gate.models));
 
