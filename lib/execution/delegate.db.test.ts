@@ -112,6 +112,42 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     }
   });
 
+  it("learns only from failures that say how a model does: not from a max_time the caller set too short, nor from a request the model's window refused", async () => {
+    const armsOf = async (model: string) => JSON.stringify(Object.entries((await loadSnapshot(db, teamId)).arms).map(([d, byModel]) => [d, byModel[model] ?? null]));
+    const settled = () => new Promise((r) => setTimeout(r, 100)); // learnFrom runs in the background
+    await settled();
+    // Every model the router may pick times out under max_time 20 ms.
+    await fleet.configure({ defaults: { latencyMs: 300 } });
+    try {
+      const before = await Promise.all(["gpt-4o-mini", "mistral-small-latest", "llama3.1:8b", "grok-3-mini"].map(armsOf));
+      const slow = await delegate(db, { teamId, source: "api", task: "Say hello to the team.", constraints: { maxTimeMs: 20 } }).catch((e) => e);
+      expect(slow.message).toMatch(/raise max_time/);
+      const tried: string[] = (await rowOf(slow.requestId)).fallbacksTried.map((t: { model: string }) => t.model);
+      expect(tried.length).toBeGreaterThan(1);
+      await settled();
+      expect(await Promise.all(["gpt-4o-mini", "mistral-small-latest", "llama3.1:8b", "grok-3-mini"].map(armsOf))).toEqual(before);
+    } finally {
+      await fleet.configure({ defaults: { latencyMs: 0 } });
+    }
+    // The vendor's window is smaller than the one Mission Control knows: its refusal is the request's size, not the model's quality.
+    await fleet.configure({ models: { "gpt-4.1-mini": { contextWindow: 50 } } });
+    try {
+      const before = await armsOf("gpt-4.1-mini");
+      const big = await delegate(db, { teamId, source: "api", task: "Summarise: " + "the fox jumps over the dog. ".repeat(40), model: "gpt-4.1-mini" }).catch((e) => e);
+      expect(big.message).toMatch(/maximum context length/);
+      await settled();
+      expect(await armsOf("gpt-4.1-mini")).toBe(before);
+    } finally {
+      await fleet.configure({ models: { "gpt-4.1-mini": { contextWindow: 1047576 } } });
+    }
+    // A provider failing does teach it (the check above can see a change).
+    await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, server: 1 } } } });
+    const before = await armsOf("gpt-4.1-mini");
+    await delegate(db, { teamId, source: "api", task: "Say hello to the team.", model: "gpt-4.1-mini" }).catch((e) => e);
+    await settled();
+    expect(await armsOf("gpt-4.1-mini")).not.toBe(before);
+  });
+
   it("says why no fallback was tried: a stream broken after output began, or a max_time too short", async () => {
     await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 1 } } } });
     const partial = await (async () => {

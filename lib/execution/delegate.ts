@@ -386,6 +386,9 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const calling = performance.now();
 
   const tried: FailedAttempt[] = [];
+  // Per attempt in `tried`: whether its failure says how the model does (teachesAboutModel).
+  const teaches: boolean[] = [];
+  const learnable = (upTo = tried.length) => tried.slice(0, upTo).filter((_, i) => teaches[i]);
   let lastError: ProviderError | null = null;
   let stop: "aborted" | "final" | "partial" | "exhausted" | "budget" = "exhausted";
   // The hold covers one attempt. Before a fallback that follows a billed partial attempt, what that
@@ -451,6 +454,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
       const err = e instanceof ProviderError ? e : new ProviderError("bad_response", (e as Error).message ?? String(e), { retryable: false });
       lastError = err;
       tried.push({ model: fm.model.name, error: `${err.kind}: ${err.message}`.slice(0, 300), ...billedPart(err.partial, billablePrompt(fm.model.name), fm, { effort: effortFor(fm), maxOut: allowance(fm), mostOut: mostOutput(fm) }) });
+      teaches.push(teachesAboutModel(err.kind, input.constraints?.maxTimeMs));
       const next = chain[i + 1];
       const canRestart = !emitted || input.restartAfterPartialOutput !== false;
       if (!err.retryable || !next || !canRestart || input.signal?.aborted) {
@@ -477,6 +481,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     // recorded and billed in full, but the call ends as stopped — its caller never received it.
     const { fm, done } = answered;
     tried.push({ model: fm.model.name, error: "aborted: the caller went away before the answer reached them", inputTokens: done.usage.inputTokens, outputTokens: done.usage.outputTokens, costMicros: costMicros(done.usage, prices(fm)) });
+    teaches.push(false);
     lastError = new ProviderError("aborted", "The caller went away before the answer reached them.", { retryable: false });
     lastError.partial = { text: done.text, inputTokens: done.usage.inputTokens, outputTokens: done.usage.outputTokens };
     finishedAfterStop = true;
@@ -544,7 +549,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     const recorded = performance.now();
     result.timings.recordMs = recorded - answeredAt;
     result.timings.totalMs = recorded - started;
-    if (tried.length) void learnFrom(db, input.teamId, profile, tried, "fallback");
+    if (tried.length) void learnFrom(db, input.teamId, profile, learnable(), "fallback");
     yield { type: "done", result };
     return result;
   }
@@ -574,7 +579,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // A caller who stops a call has not seen the model fail: nothing to learn (the models tried
   // before the stop, if any, did fail).
   const stopped = kind === "aborted" || input.signal?.aborted === true;
-  void learnFrom(db, input.teamId, profile, stopped ? tried.slice(0, -1) : tried, "error");
+  void learnFrom(db, input.teamId, profile, learnable(stopped ? tried.length - 1 : tried.length), "error");
   // Rate limited everywhere is a 429 with the provider's wait, which OpenAI clients back off and retry on.
   const status = kind === "context_length" || kind === "bad_request" ? 400 : kind === "aborted" ? 499 : kind === "timeout" ? 504 : kind === "rate_limit" ? 429 : 502;
   const maxTime = input.constraints?.maxTimeMs;
@@ -765,6 +770,18 @@ function reasonText(d: RouteDecision, trimmed: string | null) {
 function summariseProfile(p: TaskProfile): Record<string, unknown> {
   const { vector: _v, features: _f, domainScores: _d, ...rest } = p;
   return rest;
+}
+
+/**
+ * Whether a failed call says how the model does, and so teaches the router (an error signal, or a
+ * fallback's): its provider failing, rate limiting, timing out or answering garbage does. The
+ * request's own fault (context_length, bad_request), the provider's set-up (auth, not_found), the
+ * caller's stop, and a timeout under a max_time the caller set below the default do not — a caller's
+ * max_time of 1 ms marked every model it tried as bad at the task.
+ */
+function teachesAboutModel(kind: ProviderError["kind"], maxTimeMs: number | undefined): boolean {
+  if (kind === "timeout") return maxTimeMs === undefined || maxTimeMs >= DEFAULT_TIMEOUT_MS;
+  return kind === "server" || kind === "rate_limit" || kind === "bad_response" || kind === "stream_dropped";
 }
 
 async function learnFrom(db: Db, teamId: string, profile: TaskProfile, tried: { model: string }[], signal: "fallback" | "error") {
