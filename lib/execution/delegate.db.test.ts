@@ -14,7 +14,7 @@ import { driverName, freshDb } from "@/test/db";
 import { callerCostMicros, delegate, delegateStream, invalidateTeamSettings, type DelegateEvent } from "./delegate";
 import { DelegateError } from "./errors";
 import { loadSnapshot } from "@/lib/learning/store";
-import { invalidateFleet } from "./fleet";
+import { invalidateFleet, invalidateLatencies } from "./fleet";
 
 let db: Awaited<ReturnType<typeof freshDb>>["db"];
 let fleet: Awaited<ReturnType<typeof startMockFleet>>;
@@ -148,6 +148,23 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     expect(await armsOf("gpt-4.1-mini")).not.toBe(before);
   });
 
+  it("refuses a max_time no model has been seen to meet before calling any, naming the fastest model's measured latency", async () => {
+    const team = (await createTeam(db, { name: "Latency", slug: "latency", ownerId: userId })).id;
+    const only = { teamId: team, source: "api" as const, modelAllowList: ["gpt-4o-mini"] };
+    for (let i = 0; i < 3; i++) await delegate(db, { ...only, task: `Say hello to team ${i}.` });
+    invalidateLatencies();
+    const before = (await fleet.usage()).totals.requests;
+    const err = await delegate(db, { ...only, task: "Say hello to the team.", constraints: { maxTimeMs: 1 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(DelegateError);
+    expect(err.status).toBe(422);
+    expect(err.message).toMatch(/^No eligible model answers within max_time 1 ms: the fastest, gpt-4o-mini, takes about \d+ ms \(p50\)\. Raise max_time/);
+    expect((await fleet.usage()).totals.requests).toBe(before);
+    expect(await rowOf(err.requestId)).toMatchObject({ status: "refused", costMicros: 0 });
+    // A max_time it meets goes through.
+    const ok = await delegate(db, { ...only, task: "Say hello to the team.", constraints: { maxTimeMs: 30_000 } });
+    expect(ok.model).toBe("gpt-4o-mini");
+  });
+
   it("says why no fallback was tried: a stream broken after output began, or a max_time too short", async () => {
     await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 1 } } } });
     const partial = await (async () => {
@@ -158,7 +175,9 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     expect(partial.message).not.toMatch(/Every fallback failed/);
     await fleet.configure({ models: { "gpt-4.1-mini": { errorRates: { ...healthy, drop: 0 } } }, defaults: { latencyMs: 300 } });
     try {
-      const slow = await delegate(db, { teamId, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 50 } }).catch((e) => e);
+      // A team that has no measured latency for the model (else the router refuses max_time before calling it).
+      const fresh = (await createTeam(db, { name: "Unmeasured", slug: "unmeasured", ownerId: userId })).id;
+      const slow = await delegate(db, { teamId: fresh, source: "api", task: "Explain recursion briefly.", model: "gpt-4.1-mini", constraints: { maxTimeMs: 50 } }).catch((e) => e);
       expect(slow).toBeInstanceOf(DelegateError);
       expect(slow.message).toMatch(/No answer came within max_time \(50 ms\); raise max_time\.$/);
     } finally {

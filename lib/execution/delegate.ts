@@ -34,7 +34,7 @@ import {
   type RouteDecision,
 } from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
-import { loadFleet, type FleetModel } from "./fleet";
+import { loadFleet, teamLatencies, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
 import { findThinking, keepThinking, thinkingOf } from "./thinking";
 import { recordRequest } from "./writer";
@@ -248,9 +248,10 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
     throw err;
   };
 
-  const [fleet, settings, learned] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId)]);
+  const [fleet, settings, learned, latency] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId), teamLatencies(db, input.teamId)]);
   const explicit = input.model && input.model !== "auto" ? input.model : undefined;
-  const candidates = [...fleet.byName.values()].map((f) => f.candidate);
+  // Measured latencies, so max_time rules out models that do not answer that fast (and urgent tasks prefer fast ones).
+  const candidates = [...fleet.byName.values()].map((f) => (latency.has(f.model.name) ? { ...f.candidate, p50LatencyMs: latency.get(f.model.name) } : f.candidate));
   // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
   const effortOf = (c: RouteCandidate) => (supports(c, "reasoning") ? input.generation?.reasoningEffort : undefined);
   // A Claude model that thinks needs its least thinking budget beside the answer within its output limit.

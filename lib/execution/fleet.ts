@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
-import type { Db } from "@/db";
+import { eq, sql } from "drizzle-orm";
+import { rowsOf, type Db } from "@/db";
+import { ttlCache } from "@/db/cache";
 import { models, providers, type Model, type Provider } from "@/db/schema";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import type { ProviderConfig } from "@/lib/providers/client";
@@ -61,4 +62,32 @@ export function invalidateFleet() {
   const state = (g.__mcFleet ??= { version: 0 });
   state.version++;
   state.fleet = undefined;
+}
+
+/** How many of a model's latest answered calls its p50 latency is read from. */
+const LATENCY_SAMPLE = 50;
+const latencyCache = ttlCache<Map<string, number>>("__mcLatency", () => 30_000);
+
+/**
+ * Each model's p50 latency (ms) over the team's last 50 answered calls to it, cached for 30 s: what
+ * the router holds `max_time` against (a model no call has measured passes) and urgent tasks are
+ * steered by. One index range read per model (requests by team, model, created_at).
+ */
+export function teamLatencies(db: Db, teamId: string): Promise<Map<string, number>> {
+  return latencyCache.get(teamId, async () => {
+    const rows = rowsOf<{ model: string; p50: number | string | null }>(
+      await db.execute(sql`
+        select m.name as model,
+          (select percentile_cont(0.5) within group (order by x.latency_ms)
+             from (select r.latency_ms from requests r
+                   where r.team_id = ${teamId} and r.model = m.name and r.status = 'ok'
+                   order by r.created_at desc limit ${LATENCY_SAMPLE}) x) as p50
+        from models m`),
+    );
+    return new Map(rows.filter((r) => r.p50 !== null).map((r) => [r.model, Math.round(Number(r.p50))]));
+  });
+}
+
+export function invalidateLatencies() {
+  latencyCache.clear();
 }
