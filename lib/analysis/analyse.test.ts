@@ -185,6 +185,7 @@ describe("analyse: privacy", () => {
       expect(p.privacy.private, task).toBe(true);
       expect(p.privacy.reasons.join(" "), task).not.toMatch(/hunter2|Tr0ub|Sonnenblume|Tournesol|Girasol|Girassol|Подсолнух|sunflower|himawari|abcdef/);
     }
+    expect(analyse({ task: "Is it strong?", conversation: "my password is hunter2xyz" }).privacy.reasons).toEqual(["a password written out in the conversation's other turns"]);
     for (const tag of ["private-data", "#private", "local_only", "Sensitive Data", "Confidential!", "vertraulich", "privé", "personal-data"]) {
       expect(analyse({ task: "Summarise our quarterly plan", contextTags: [tag] }).privacy.private, tag).toBe(true);
     }

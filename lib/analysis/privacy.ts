@@ -44,7 +44,7 @@ export const DETECTORS: readonly Detector[] = [
     re: /(?:(?:\b|_)(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key|mot de passe|contrase[ñn]a|senha|passwort|kennwort|wachtwoord)\b|_(?:token|pass)\b|пароль|密码|密碼|パスワード)["'»]?\s*[:=：]\s*["'«]?[^\s"',;»]{6,}/i,
   },
   {
-    reason: "a password stated in the text",
+    reason: "a password written out",
     gate: CREDENTIAL_WORD,
     // "my password is hunter2xyz", "Mein Passwort ist Sonnenblume123", "密码是abc12345": the word, a
     // connecting word of one of these languages, and a value that looks like one (checked below).
@@ -195,7 +195,7 @@ export function detectPrivacy(input: {
   }
   detect(input.task, "task", reasons);
   if (input.context) detect(input.context, "context", reasons);
-  if (input.conversation) detect(input.conversation, "the conversation's other turns", reasons);
+  if (input.conversation) detect(input.conversation, "conversation's other turns", reasons);
   for (const f of input.files ?? []) {
     if (/(^|\/)(\.env(\.[\w-]+)?|id_rsa|id_ed25519|credentials(\.json)?|\.npmrc|\.pgpass)$/i.test(f.path)) {
       reasons.push(`a secrets file (${f.path})`);

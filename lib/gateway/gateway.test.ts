@@ -4,7 +4,7 @@ import { NotFoundError } from "@/lib/errors";
 import { RateLimitedError } from "@/lib/ratelimit";
 import { errorBody, toApiError } from "./errors";
 import { openApiDocument } from "./openapi";
-import { chatCompletionRequestSchema, delegateRequestSchema } from "./schemas";
+import { chatCompletionRequestSchema, delegateRequestSchema, feedbackRequestSchema } from "./schemas";
 import { structuredDataOf } from "./unified";
 
 describe("toApiError: every failure mapped in one place", () => {
@@ -39,6 +39,17 @@ describe("request schemas", () => {
   it("accept the seed's delegate request and read `medium` priority as normal", () => {
     const r = delegateRequestSchema.parse({ task: { description: "x", priority: "medium", quality_requirements: 0.9 }, preferences: { quality_over_speed: true } });
     expect(r.task.priority).toBe("normal");
+  });
+
+  it("refuse a rating that is not thumbs or 1–5 stars saying what a rating is, not \"Invalid input\"", () => {
+    const id = "6ea3d4f2-2b6a-4536-bbcc-93ca03b1fc48";
+    for (const rating of [3.5, "5", "thumbs_up", 0, 6, undefined]) {
+      const e = toApiError(feedbackRequestSchema.safeParse({ request_id: id, rating }).error);
+      expect(e, String(rating)).toMatchObject({ status: 400, param: "rating" });
+      expect(e.message, String(rating)).toMatch(/^rating: (missing; )?send "up" or "down" \(thumbs\), or a whole number of stars from 1 to 5 as a number/);
+    }
+    expect(feedbackRequestSchema.parse({ request_id: id, rating: 4 }).rating).toBe(4);
+    expect(feedbackRequestSchema.parse({ request_id: id, rating: "down" }).rating).toBe("down");
   });
 
   it("accept OpenAI requests with unknown fields and text parts, refuse n > 1", () => {

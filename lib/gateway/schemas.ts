@@ -195,10 +195,15 @@ export const modelEntrySchema = z
   .describe("A model this key may use.");
 export const modelListSchema = z.strictObject({ object: z.literal("list"), data: z.array(modelEntrySchema) }).describe('GET /models: "auto" first, then the models this key may use.');
 
+const RATING = 'send "up" or "down" (thumbs), or a whole number of stars from 1 to 5 as a number, e.g. 4 (not "4" or 3.5).';
 export const feedbackRequestSchema = z
   .object({
     request_id: z.uuid("request_id must be the response_id (or x-mc-request-id) of an earlier call."),
-    rating: z.union([z.enum(["up", "down"]), z.number().int().min(1).max(5)]).describe('"up" / "down", or 1–5 stars.'),
+    rating: z
+      .union([z.enum(["up", "down"]), z.number().int(RATING).min(1, RATING).max(5, RATING)], {
+        error: (iss) => (iss.input === undefined ? `missing; ${RATING}` : RATING),
+      })
+      .describe('"up" / "down", or 1–5 stars.'),
     comment: z.string().max(5000).optional(),
   })
   .describe("A rating of an earlier request; it feeds the team's learned model quality.");
