@@ -293,6 +293,11 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     // Left to the router, it goes to a model whose window holds both.
     const auto = await delegate(db, { teamId, source: "openai", task, maxOutputTokens: 3000 });
     expect(auto.model).not.toBe("qwen2.5-coder:7b");
+    // An allowance no window holds (models whose output limit is unknown pass that check) is refused, unsent, saying to lower it.
+    const huge = await delegate(db, { teamId, source: "openai", task: "hi", maxOutputTokens: 900_000 }).catch((e) => e);
+    expect(huge).toBeInstanceOf(DelegateError);
+    expect(huge.message).toMatch(/answer ~900000\), more than the largest usable context window \((\d+)\)\. Lower max_tokens to \d+ or less/);
+    expect((await fleet.usage()).totals.requests).toBe(before + 1);
   });
 
   it("keeps a private task's context summary on local models, even when they fail", async () => {

@@ -16,7 +16,13 @@ export interface EligibilityRequest {
 }
 
 /** `imageTokens`: the request's images on a model, as its vendor bills them (`RouteContext.imageTokens`). */
-export type TaskFit = { taskTokens: number; outputTokens: number; imageTokens?: (id: string) => number };
+export type TaskFit = {
+  taskTokens: number;
+  outputTokens: number;
+  imageTokens?: (id: string) => number;
+  /** outputTokens is the allowance the caller asked for (max_tokens), not the answer expected: a refusal says to lower it. */
+  asked?: boolean;
+};
 
 /** The task's tokens on model `c`: its text, and its images as `c`'s vendor bills them. */
 export const taskTokensOn = (c: Pick<RouteCandidate, "id">, fit: Omit<TaskFit, "outputTokens">): number => fit.taskTokens + (fit.imageTokens?.(c.id) ?? 0);
@@ -135,7 +141,8 @@ function maxTokensTooLargeMessage(pool: RouteCandidate[], ask: OutputAsk, priv: 
 export function contextTooLargeMessage(fit: TaskFit, models: readonly RouteCandidate[]): string {
   const largest = models.reduce((a, b) => (b.contextWindow > a.contextWindow ? b : a));
   const task = taskTokensOn(largest, fit);
-  return `The task needs about ${task + fit.outputTokens} tokens (task ${task} + answer ~${fit.outputTokens}), more than the largest usable context window (${largest.contextWindow}). Split the task into parts, move material into context (which can be trimmed), or enable a model with a larger window.`;
+  const lower = fit.asked && largest.contextWindow > task ? `Lower max_tokens to ${largest.contextWindow - task} or less, split` : "Split";
+  return `The task needs about ${task + fit.outputTokens} tokens (task ${task} + answer ~${fit.outputTokens}), more than the largest usable context window (${largest.contextWindow}). ${lower} the task into parts, move material into context (which can be trimmed), or enable a model with a larger window.`;
 }
 
 /** "a, b, c, and 2 more". */

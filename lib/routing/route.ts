@@ -72,7 +72,7 @@ export function eligibilityOf(profile: TaskProfile, ctx: Pick<RouteContext, "set
   const room = ctx.output ? Math.max(output, ctx.output.tokens) : output;
   return {
     output,
-    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], output: ctx.output, fit: { taskTokens: profile.taskTokens, outputTokens: room, imageTokens: ctx.imageTokens } },
+    eligibility: { allowList: ctx.settings.allowList, privacy: profile.privacy, needs: ctx.needs ?? [], output: ctx.output, fit: { taskTokens: profile.taskTokens, outputTokens: room, imageTokens: ctx.imageTokens, asked: room > output } },
   };
 }
 
