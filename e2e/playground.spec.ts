@@ -27,6 +27,44 @@ test.describe("playground", () => {
     await expect(page.getByTestId("ratings-table").getByRole("row").filter({ hasText: task }).getByTestId("rating-value")).toHaveText("up");
   });
 
+  test("the result and its history entry show one rating; a comment typed after rating is saved, a bad one refused", async ({ page }) => {
+    await page.goto("/t/demo/playground");
+    const task = `Name three prime numbers. (rate ${Date.now().toString(36)})`;
+    await page.getByLabel("Task").fill(task);
+    await page.getByLabel("Model", { exact: true }).selectOption("gpt-4.1-mini");
+    await page.getByRole("button", { name: "Run" }).click();
+    const result = page.getByTestId("playground-result");
+    await expect(result.getByTestId("result-figures")).toBeVisible();
+    const item = page.getByTestId("history-item").filter({ hasText: task });
+    await expect(item).toHaveCount(1);
+
+    // Rated in the result: the history entry for the same request shows it too, and the other way round.
+    await result.getByRole("button", { name: "5 stars" }).click();
+    await expect(result.getByText("Rated — thanks")).toBeVisible();
+    await expect(item.getByRole("button", { name: "5 stars" })).toHaveAttribute("aria-pressed", "true");
+    await item.getByRole("button", { name: "Thumbs down" }).click();
+    await expect(result.getByRole("button", { name: "Thumbs down" })).toHaveAttribute("aria-pressed", "true");
+    await expect(result.getByRole("button", { name: "5 stars" })).toHaveAttribute("aria-pressed", "false");
+
+    // A comment added after rating has its own save (Enter works too), and survives a reload.
+    await result.getByLabel("Comment").fill("Lists 1, which is not prime — <b>wrong</b> & “sure”");
+    await expect(result.getByText("Rated — thanks")).toHaveCount(0);
+    await result.getByRole("button", { name: "Save comment" }).click();
+    await expect(result.getByText("Rated — thanks")).toBeVisible();
+    await expect(result.getByRole("button", { name: "Save comment" })).toHaveCount(0);
+    await page.reload();
+    await expect(item.getByLabel("Comment")).toHaveValue("Lists 1, which is not prime — <b>wrong</b> & “sure”");
+    await expect(item.getByRole("button", { name: "Thumbs down" })).toHaveAttribute("aria-pressed", "true");
+
+    // Text the database cannot store is refused with what to fix, not "something went wrong".
+    await item.getByLabel("Comment").fill("pasted\u0000text");
+    await item.getByLabel("Comment").press("Enter");
+    await expect(item.getByRole("alert")).toHaveText(/NUL character.*remove it/);
+    await expect(item.getByText("Rated — thanks")).toHaveCount(0);
+    await page.goto("/t/demo/ratings");
+    await expect(page.getByTestId("ratings-table").getByRole("row").filter({ hasText: task })).toContainText("Lists 1, which is not prime — <b>wrong</b> & “sure”");
+  });
+
   test("instruction synthesis: a strong model writes the steps, a cheap one follows them, the saving is measured", async ({ page }) => {
     await page.goto("/t/demo/playground");
     const panel = page.getByTestId("synthesis-panel");

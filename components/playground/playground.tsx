@@ -5,7 +5,7 @@ import { useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Badge } from "@/components/ui/empty-state";
-import { RatingControls } from "@/components/ratings/rating-controls";
+import { RatingControls, type CurrentRating } from "@/components/ratings/rating-controls";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 import { formatInt, formatMs, formatUsd } from "@/lib/format";
 
@@ -43,7 +43,8 @@ async function readSse(res: Response, on: (event: string, data: any) => void) {
   }
 }
 
-export function Playground({ models }: { models: ModelOption[] }) {
+/** `myRatings`: the viewer's saved ratings of recent runs by request id, so the result shows what the history below it shows. */
+export function Playground({ models, myRatings = {} }: { models: ModelOption[]; myRatings?: Record<string, CurrentRating> }) {
   const team = useTeam();
   const canRun = useHasScope("requests:write");
   const router = useRouter();
@@ -184,7 +185,7 @@ export function Playground({ models }: { models: ModelOption[] }) {
                     <dd>{formatMs(run.latencyMs!)}</dd>
                   </div>
                 </dl>
-                {run.requestId && <RatingControls requestId={run.requestId} />}
+                {run.requestId && <RatingControls requestId={run.requestId} current={myRatings[run.requestId] ?? null} />}
               </>
             )}
           </div>

@@ -6,27 +6,43 @@ import { rateRequestAction } from "@/lib/ratings/actions";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 import { ThumbIcon } from "@/components/ui/icons";
 
-type Current = { kind: "thumbs" | "stars"; value: number; comment?: string | null } | null;
+export type CurrentRating = { kind: "thumbs" | "stars"; value: number; comment?: string | null } | null;
 
-/** Thumbs, 1–5 stars and an optional comment for one result; the router learns from them. */
-export function RatingControls({ requestId, current }: { requestId: string; current?: Current }) {
+const sameRating = (a: CurrentRating, b: CurrentRating) => a === b || (!!a && !!b && a.kind === b.kind && a.value === b.value && (a.comment ?? "") === (b.comment ?? ""));
+
+/**
+ * Thumbs, 1–5 stars and an optional comment for one result; the router learns from them.
+ * `current` is the viewer's saved rating as the server last rendered it: when it changes (the same
+ * result rated through other controls on the page, then refreshed), these controls show it.
+ */
+export function RatingControls({ requestId, current = null }: { requestId: string; current?: CurrentRating }) {
   const team = useTeam();
   const canRate = useHasScope("ratings:write");
   const router = useRouter();
-  const [rating, setRating] = useState<Current>(current ?? null);
+  const [rating, setRating] = useState<CurrentRating>(current);
   const [comment, setComment] = useState(current?.comment ?? "");
+  const [shown, setShown] = useState<CurrentRating>(current);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
+  if (!sameRating(shown, current)) {
+    setShown(current);
+    setRating(current);
+    setComment(current?.comment ?? "");
+  }
   if (!canRate) return null;
   const send = (kind: "thumbs" | "stars", value: number) =>
     start(async () => {
-      const res = await rateRequestAction({ teamId: team.id, requestId, kind, value, comment: comment || undefined });
+      const text = comment.trim();
+      const res = await rateRequestAction({ teamId: team.id, requestId, kind, value, comment: text || undefined });
       if (res.ok) {
-        setRating({ kind, value, comment });
+        setRating({ kind, value, comment: text });
         setError(null);
         router.refresh();
       } else setError(res.error);
     });
+  // A comment typed after rating is saved with the rating as it stands, never dropped unsaved.
+  const commentUnsaved = !!rating && comment.trim() !== (rating.comment ?? "");
+  const saveComment = () => rating && send(rating.kind, rating.value);
   const on = (kind: string, value: number) => rating?.kind === kind && rating.value === value;
   const btn = (active: boolean) => `rounded px-1.5 py-0.5 text-sm ${active ? "bg-indigo-100 dark:bg-indigo-900" : "hover:bg-zinc-100 dark:hover:bg-zinc-800"}`;
   return (
@@ -57,9 +73,21 @@ export function RatingControls({ requestId, current }: { requestId: string; curr
         placeholder="Comment (optional)"
         value={comment}
         onChange={(e) => setComment(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && commentUnsaved && !pending) saveComment();
+        }}
         className="w-48 rounded border border-zinc-300 bg-white px-2 py-0.5 text-xs dark:border-zinc-700 dark:bg-zinc-950"
       />
-      {rating && <span className="text-xs text-emerald-600" role="status">Rated — thanks</span>}
+      {commentUnsaved && (
+        <button type="button" disabled={pending} onClick={saveComment} className="rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
+          Save comment
+        </button>
+      )}
+      {rating && !error && !commentUnsaved && (
+        <span className="text-xs text-emerald-600" role="status">
+          Rated — thanks
+        </span>
+      )}
       {error && (
         <span className="text-xs text-red-600" role="alert">
           {error}

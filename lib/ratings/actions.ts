@@ -10,7 +10,13 @@ const schema = z.object({
   requestId: z.uuid("Choose a request to rate."),
   kind: z.enum(["thumbs", "stars"], { message: "Rate with thumbs or stars." }),
   value: z.coerce.number().int(),
-  comment: z.string().trim().max(2000, "Keep comments under 2,000 characters.").optional(),
+  comment: z
+    .string()
+    .trim()
+    .max(2000, "Keep comments under 2,000 characters.")
+    // Postgres text cannot hold U+0000: refused here with what to fix, not as a failed insert.
+    .refine((c) => !c.includes("\u0000"), "The comment contains a NUL character (U+0000), which cannot be stored; remove it.")
+    .optional(),
 });
 
 const rateInner = teamAction({ schema, scope: "ratings:write" }, async (input, ctx) => {

@@ -17,7 +17,7 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ tea
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Playground</h1>
-      <Playground models={models} />
+      <Playground models={models} myRatings={Object.fromEntries(history.map((h) => [h.id, h.myRating]))} />
       <Card title="Instruction synthesis: a strong model writes the steps, a cheap one follows them">
         <SynthesisPanel models={models.map((m) => ({ name: m.name, label: `${m.displayName} (${m.provider})` }))} />
       </Card>
