@@ -41,11 +41,19 @@ test.describe("pipelines", () => {
     await expect(page.getByTestId("step-optimize").getByTestId("step-metrics")).toContainText("tok");
     await expect(page.getByTestId("run-cost")).not.toHaveText("$0.00");
 
-    const rate = page.getByTestId("step-analyze").getByRole("button", { name: "Good" });
-    await rate.click();
-    await expect(rate).toHaveAttribute("aria-pressed", "true");
+    // A step is rated like any other result: stars and a comment, and thumbs that keep the comment.
+    await analyze.getByLabel("Comment").fill("Misses the supplier risk");
+    await analyze.getByRole("button", { name: "4 stars" }).click();
+    await expect(analyze.getByRole("button", { name: "4 stars" })).toHaveAttribute("aria-pressed", "true");
+    await expect(analyze.getByText("Rated — thanks")).toBeVisible();
     await page.reload();
-    await expect(page.getByTestId("step-analyze").getByRole("button", { name: "Good" })).toHaveAttribute("aria-pressed", "true");
+    await expect(analyze.getByRole("button", { name: "4 stars" })).toHaveAttribute("aria-pressed", "true");
+    await analyze.getByRole("button", { name: "Thumbs up" }).click();
+    await expect(analyze.getByRole("button", { name: "Thumbs up" })).toHaveAttribute("aria-pressed", "true");
+    await page.reload();
+    await expect(analyze.getByRole("button", { name: "Thumbs up" })).toHaveAttribute("aria-pressed", "true");
+    await expect(analyze.getByRole("button", { name: "4 stars" })).toHaveAttribute("aria-pressed", "false");
+    await expect(analyze.getByLabel("Comment")).toHaveValue("Misses the supplier risk");
 
     // A viewer sees the pipeline and the run, but can neither edit, run nor rate.
     const viewer = await browser.newContext({ storageState: stateFile("viewer") });
@@ -57,7 +65,7 @@ test.describe("pipelines", () => {
     await expect(v.getByRole("link", { name: "Duplicate" })).toHaveCount(0);
     await v.goto(page.url());
     await expect(v.getByTestId("run-status")).toHaveText("succeeded");
-    await expect(v.getByRole("button", { name: "Good" })).toHaveCount(0);
+    await expect(v.getByRole("button", { name: "Thumbs up" })).toHaveCount(0);
     await expect(v.getByRole("button", { name: "Run again" })).toHaveCount(0);
     await viewer.close();
   });

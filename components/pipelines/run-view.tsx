@@ -6,8 +6,8 @@ import { useState, useTransition } from "react";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { ThumbIcon } from "@/components/ui/icons";
-import { cancelRunAction, rateStepAction, retryStepAction, startRunAction } from "@/lib/pipelines/actions";
+import { RatingControls } from "@/components/ratings/rating-controls";
+import { cancelRunAction, retryStepAction, startRunAction } from "@/lib/pipelines/actions";
 import type { RunView as Run, StepView } from "@/lib/pipelines/service";
 import { formatUsd } from "@/lib/format";
 import { SavingBox, savingWords } from "./saving";
@@ -138,7 +138,6 @@ export function RunView({ initial, canRerun = false }: { initial: Run; canRerun?
             step={s}
             canRetry={canRun && (run.status === "failed" || run.status === "cancelled") && s.status !== "succeeded" && s.status !== "pending"}
             onRetry={() => act(() => retryStepAction({ teamId: team.id, runId: run.id, stepKey: s.key }))}
-            onRate={(value) => act(() => rateStepAction({ teamId: team.id, runId: run.id, stepKey: s.key, value }))}
             busy={pending}
           />
         ))}
@@ -147,8 +146,7 @@ export function RunView({ initial, canRerun = false }: { initial: Run; canRerun?
   );
 }
 
-function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView; canRetry: boolean; onRetry: () => void; onRate: (v: 0 | 1) => void; busy: boolean }) {
-  const canRate = useHasScope("ratings:write");
+function StepCard({ step: s, canRetry, onRetry, busy }: { step: StepView; canRetry: boolean; onRetry: () => void; busy: boolean }) {
   return (
     <li className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900" data-testid={`step-${s.key}`} data-status={s.status}>
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -171,16 +169,6 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
             <Button variant="secondary" disabled={busy} onClick={onRetry}>
               Retry step
             </Button>
-          )}
-          {canRate && s.status === "succeeded" && s.requestId && (
-            <span className="flex gap-1" aria-label={`Rate step ${s.key}`}>
-              <Button variant={s.myRating === 1 ? "primary" : "secondary"} disabled={busy} onClick={() => onRate(1)} aria-label="Good" aria-pressed={s.myRating === 1}>
-                <ThumbIcon />
-              </Button>
-              <Button variant={s.myRating === 0 ? "primary" : "secondary"} disabled={busy} onClick={() => onRate(0)} aria-label="Bad" aria-pressed={s.myRating === 0}>
-                <ThumbIcon down />
-              </Button>
-            </span>
           )}
         </div>
       </div>
@@ -212,6 +200,12 @@ function StepCard({ step: s, canRetry, onRetry, onRate, busy }: { step: StepView
           {s.output}
           {s.status === "running" && <span className="animate-pulse">▍</span>}
         </pre>
+      )}
+      {/* The same controls as every other result (a synthesis step rates the cheap model's request). */}
+      {s.status === "succeeded" && s.requestId && (
+        <div className="mt-2">
+          <RatingControls requestId={s.requestId} current={s.myRating} />
+        </div>
       )}
     </li>
   );

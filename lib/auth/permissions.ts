@@ -39,7 +39,6 @@ export const ACTION_PERMISSIONS = {
   "lib/pipelines/actions.ts#startRunAction": { kind: "team", scope: "pipelines:run" },
   "lib/pipelines/actions.ts#cancelRunAction": { kind: "team", scope: "pipelines:run" },
   "lib/pipelines/actions.ts#retryStepAction": { kind: "team", scope: "pipelines:run" },
-  "lib/pipelines/actions.ts#rateStepAction": { kind: "team", scope: "ratings:write" },
   "lib/pipelines/actions.ts#runSynthesisAction": { kind: "team", scope: "requests:write" },
   "lib/ratings/actions.ts#rateRequestAction": { kind: "team", scope: "ratings:write" },
   "lib/teams/actions.ts#createTeamAction": { kind: "user" },

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { teamAction } from "@/lib/auth/action";
-import { archivePipeline, cancelRun, createPipeline, rateStep, retryStep, startRun, updatePipeline } from "./service";
+import { archivePipeline, cancelRun, createPipeline, retryStep, startRun, updatePipeline } from "./service";
 import { runSynthesis } from "./synthesis";
 import { synthesisInputSchema } from "./schemas";
 
@@ -68,18 +68,6 @@ export async function retryStepAction(a?: unknown, b?: unknown) {
   return retryInner(a, b);
 }
 
-const rateInner = teamAction(
-  { schema: runRef.extend({ stepKey: z.string().min(1, "Choose a step."), value: z.coerce.number({ error: "Thumbs take 0 or 1." }).int("Thumbs take 0 or 1.").min(0, "Thumbs take 0 or 1.").max(1, "Thumbs take 0 or 1.") }), scope: "ratings:write" },
-  async (input, ctx) => {
-    await rateStep(ctx.db, { teamId: ctx.team.id, runId: input.runId, stepKey: input.stepKey, userId: ctx.userId, rating: { kind: "thumbs", value: input.value as 0 | 1 } });
-    return { value: input.value };
-  },
-);
-export async function rateStepAction(a?: unknown, b?: unknown) {
-  const res = await rateInner(a, b);
-  if (res.ok) revalidatePath("/t/[team]/ratings", "page");
-  return res;
-}
 
 const synthInner = teamAction({ schema: synthesisInputSchema, scope: "requests:write", labels: { task: "Assignment for the cheap model", strongModel: "Strong model", cheapModel: "Cheap model" } }, async (input, ctx) =>
   runSynthesis(ctx.db, { teamId: ctx.team.id, userId: ctx.userId, task: input.task, strongModel: input.strongModel, cheapModel: input.cheapModel, compare: input.compare, source: "playground" }),

@@ -480,7 +480,7 @@ describe(`pipelines on ${driverName}`, () => {
     await rateStep(db, { teamId, runId: run.id, stepKey: "summarize", userId, rating: { kind: "thumbs", value: 1 } });
     const [r] = await db.select().from(ratings).where(eq(ratings.requestId, run.steps[0].requestId!));
     expect(r).toMatchObject({ value: 1, model: "mistral-small-latest", userId });
-    expect((await getRun(db, teamId, run.id, { userId }))!.steps[0].myRating).toBe(1);
+    expect((await getRun(db, teamId, run.id, { userId }))!.steps[0].myRating).toEqual({ kind: "thumbs", value: 1, comment: null });
   });
 });
 

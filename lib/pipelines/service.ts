@@ -42,7 +42,8 @@ export type StepView = {
   finishedAt: string | null;
   instructions: string | null;
   synthesis: StepDetails["synthesis"] | null;
-  myRating: number | null;
+  /** The viewer's own rating of the step's answer (when getRun is given a userId). */
+  myRating: { kind: "thumbs" | "stars"; value: number; comment: string | null } | null;
   /** While a running step waits for a rate limit: which limit, when it tries again, and the line to show. */
   waiting: { limit: string; retryAt: string; retryInSeconds: number; message: string } | null;
 };
@@ -207,11 +208,11 @@ export async function getRun(db: Db, teamId: string, runId: string, opts: { user
   const mine =
     opts.userId && reqIds.length
       ? await db
-          .select({ requestId: ratings.requestId, value: ratings.value, kind: ratings.kind })
+          .select({ requestId: ratings.requestId, value: ratings.value, kind: ratings.kind, comment: ratings.comment })
           .from(ratings)
           .where(and(eq(ratings.teamId, teamId), eq(ratings.userId, opts.userId), inArray(ratings.requestId, reqIds)))
       : [];
-  const rated = new Map(mine.map((r) => [r.requestId, r.kind === "thumbs" ? r.value : r.value >= 4 ? 1 : r.value <= 2 ? 0 : null]));
+  const rated = new Map(mine.map(({ requestId, ...r }) => [requestId, r]));
   const r = row.run;
   const views: StepView[] = steps.map((s) => {
     const d = s.details as StepDetails;

@@ -71,14 +71,6 @@ const fresh = {
   },
   request: async (t: Team) => (await delegate(db, { teamId: t.id, source: "api", task: "What is 2 + 2?", model: "gpt-4.1-mini" })).requestId,
   key: async (t: Team) => (await createTeamKey(db, { ...createKeySchema.parse({ name: `${label(t)} key ${++n}` }), teamId: t.id, actorUserId: t.owner })).id,
-  /** A run whose step finished with an answer (so it can be rated). */
-  doneRun: async (t: Team) => {
-    const runId = await fresh.run(t);
-    const requestId = await fresh.request(t);
-    await db.update(pipelineSteps).set({ status: "succeeded", requestId }).where(eq(pipelineSteps.runId, runId));
-    await db.update(pipelineRuns).set({ status: "succeeded" }).where(eq(pipelineRuns.id, runId));
-    return runId;
-  },
   invitation: async (t: Team, email = `${uniq("inv")}@t.test`) => {
     const token = randomBytes(24).toString("base64url");
     const tokenHash = createHash("sha256").update(token).digest("hex");
@@ -126,7 +118,6 @@ const INPUTS: Record<string, (team: Team, obj: Team, me: { email: string } | nul
   "lib/pipelines/actions.ts#startRunAction": async (t, o) => [{ teamId: t.id, pipelineId: await fresh.pipeline(o), input: "hello" }],
   "lib/pipelines/actions.ts#cancelRunAction": async (t, o) => [{ teamId: t.id, runId: await fresh.run(o) }],
   "lib/pipelines/actions.ts#retryStepAction": async (t, o) => [{ teamId: t.id, runId: await fresh.failedRun(o), stepKey: "s1" }],
-  "lib/pipelines/actions.ts#rateStepAction": async (t, o) => [{ teamId: t.id, runId: await fresh.doneRun(o), stepKey: "s1", value: 1 }],
   "lib/pipelines/actions.ts#runSynthesisAction": async (t) => [{ teamId: t.id, task: "What is 6 * 7?", strongModel: "gpt-4.1-mini", cheapModel: "gpt-4.1-mini" }],
   "lib/ratings/actions.ts#rateRequestAction": async (t, o) => [{ teamId: t.id, requestId: await fresh.request(o), kind: "thumbs", value: 1 }],
   "lib/teams/actions.ts#createTeamAction": async () => [{ name: "New team", slug: uniq("new") }],
