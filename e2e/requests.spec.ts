@@ -105,5 +105,13 @@ test.describe("request history as viewer", () => {
     await page.getByTestId("request-link").first().click();
     await expect(page.getByTestId("detail-model")).toBeVisible();
     await expect(page.getByRole("button", { name: "Thumbs up" })).toHaveCount(0);
+    // The Ratings card says why there is nothing to press, instead of standing empty.
+    await expect(page.getByTestId("ratings-read-only")).toContainText("Your role (viewer) can read ratings but not give them.");
+  });
+
+  test("a Ratings filter on a model nobody rated says so, and the model list shows the filter", async ({ page }) => {
+    await page.goto("/t/demo/ratings?model=no-such-model");
+    await expect(page.getByText("No ratings match these filters")).toBeVisible();
+    await expect(page.getByRole("combobox", { name: "Model" })).toHaveValue("no-such-model");
   });
 });

@@ -32,6 +32,9 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
     db.selectDistinct({ model: ratings.model }).from(ratings).where(eq(ratings.teamId, team.id)),
   ]);
   const rows = page.rows;
+  // The model being filtered on stays selectable (as on Requests): otherwise the list read "All models" over a filtered, empty table.
+  const names = modelNames.flatMap((m) => (m.model ? [m.model] : [])).sort();
+  if (filters.model && !names.includes(filters.model)) names.unshift(filters.model);
   const base = `/t/${slug}/ratings`;
   const filterQuery: Record<string, string> = {};
   if (filters.model) filterQuery.model = filters.model;
@@ -45,8 +48,8 @@ export default async function RatingsPage({ params, searchParams }: { params: Pr
           <span className="block text-xs text-zinc-500">Model</span>
           <select name="model" defaultValue={sp.model ?? ""} className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900">
             <option value="">All models</option>
-            {modelNames.map((m) => (
-              <option key={m.model ?? ""}>{m.model}</option>
+            {names.map((m) => (
+              <option key={m}>{m}</option>
             ))}
           </select>
         </label>

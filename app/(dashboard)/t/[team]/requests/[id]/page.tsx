@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { requirePageTeam } from "@/lib/auth/page";
+import { hasScope } from "@/lib/auth/scopes";
 import { formatWithZone } from "@/lib/zone";
 import { formatInt, formatMs, formatUsd, raterLabel } from "@/lib/format";
 import { estimatedPart, requestDetail } from "@/lib/usage/requests";
@@ -52,7 +53,7 @@ function profileSummary(p: Record<string, unknown> | null): [string, string][] {
 
 export default async function RequestPage({ params }: { params: Promise<{ team: string; id: string }> }) {
   const { team: slug, id } = await params;
-  const { db, team, userId } = await requirePageTeam(slug);
+  const { db, team, userId, role } = await requirePageTeam(slug);
   const d = await requestDetail(db, team.id, id, userId);
   if (!d) notFound();
   const r = d.r;
@@ -159,7 +160,16 @@ export default async function RequestPage({ params }: { params: Promise<{ team: 
         </Card>
       </div>
       <Card title="Ratings">
-        {r.status === "ok" && r.model ? <RatingControls requestId={r.id} current={d.myRating} /> : <p className="text-sm text-zinc-500">Only completed requests can be rated.</p>}
+        {r.status !== "ok" || !r.model ? (
+          <p className="text-sm text-zinc-500">Only completed requests can be rated.</p>
+        ) : hasScope(role, "ratings:write") ? (
+          <RatingControls requestId={r.id} current={d.myRating} />
+        ) : (
+          // Without this line a viewer saw an empty card: no controls, and no ratings to list.
+          <p className="text-sm text-zinc-500" data-testid="ratings-read-only">
+            {d.ratings.length ? "" : "No ratings yet. "}Your role ({role}) can read ratings but not give them.
+          </p>
+        )}
         {d.ratings.length > 0 && (
           <ul className="mt-3 divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="detail-ratings">
             {d.ratings.map((x) => (
