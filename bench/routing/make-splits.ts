@@ -11,6 +11,9 @@
  *   outer-test-blind              outer-test shuffled again, ids replaced, one dataset label for all
  *   *-eqcost                      every model's cost = its mean cost per prompt (same for all prompts)
  *   *-lencost                     every model's cost ∝ prompt length (its mean price per character)
+ *   outer-test-allequal, inner-test-allequal   *-test-renamed with every answer at one price (the
+ *                                 mean over all answers): unknown models, nothing to tell them apart by cost
+ *   outer-test-renamed-eqcost, inner-test-renamed-eqcost   *-test-renamed with *-eqcost's prices
  * The `dataset` field is used here only to build splits; the router never sees it.
  * Usage: npx tsx bench/routing/make-splits.ts <file.jsonl> [outdir] [seed]
  */
@@ -23,8 +26,13 @@ export { shuffle, split } from "@/lib/routing/replay";
 import { shuffle, split } from "@/lib/routing/replay";
 
 /** Replace each answer's cost by a price that does not depend on the answer. */
-export function recost(rows: Row[], mode: "eqcost" | "lencost"): Row[] {
+export function recost(rows: Row[], mode: "eqcost" | "lencost" | "allequal"): Row[] {
   const models = Object.keys(rows[0].outcomes);
+  if (mode === "allequal") {
+    const all = rows.flatMap((r) => Object.values(r.outcomes).map((o) => o.cost_usd));
+    const price = all.reduce((a, b) => a + b, 0) / all.length;
+    return rows.map((r) => ({ ...r, outcomes: Object.fromEntries(Object.entries(r.outcomes).map(([m, o]) => [m, { score: o.score, cost_usd: price }])) }));
+  }
   const totalLen = rows.reduce((s, r) => s + r.prompt.length, 0);
   const price: Record<string, number> = {};
   for (const m of models) {
@@ -89,6 +97,10 @@ if (process.argv[1] && process.argv[1].endsWith("make-splits.ts")) {
     write(`inner-lodo-${ds}-test`, innerTest);
     write(`inner-lodo-${ds}-test-renamed`, renameModels(innerTest, seed + 5));
   }
-  write("outer-test-renamed", renameModels(outerTest, seed + 5));
-  write("inner-test-renamed", renameModels(innerTest, seed + 5));
+  for (const [name, test] of [["outer", outerTest], ["inner", innerTest]] as const) {
+    const renamed = renameModels(test, seed + 5);
+    write(`${name}-test-renamed`, renamed);
+    write(`${name}-test-allequal`, recost(renamed, "allequal"));
+    write(`${name}-test-renamed-eqcost`, recost(renamed, "eqcost"));
+  }
 }
