@@ -33,7 +33,7 @@ test("the simulator replays an uploaded outcomes file and draws the curve agains
   await expect(chart).toBeVisible();
   await expect(chart).toHaveAccessibleDescription(/Router over \d+ knob settings: from [\d.]+ % quality.*Single models: .*(big|small) [\d.]+ % at \$/);
   // The slider stops only at computed settings (SIMULATOR_KNOBS: 0, 0.3, 0.5, …), and its label says which.
-  const slider = page.getByLabel("Quality versus cost");
+  const slider = page.getByLabel("Quality versus cost", { exact: true }); // not the logged ratings' slider
   await slider.focus();
   await slider.press("Home");
   await expect(page.getByTestId("sim-knob")).toHaveText("Quality versus cost: 0.00");
@@ -77,6 +77,54 @@ test("the simulator replays an uploaded outcomes file and draws the curve agains
   await page.getByLabel("Outcomes file").setInputFiles({ name: "ours.jsonl", mimeType: "application/x-ndjson", buffer: outcomesFile(40, ["gpt-4.1", "gpt-4o-mini"]) });
   await page.getByRole("button", { name: "Warm-start this team's router from the file" }).click();
   await expect(page.getByText(/The team's router now starts from 40 prompts and 2 models' outcomes, with the team's own \d+ ratings? applied on top\./)).toBeVisible({ timeout: 60_000 });
+});
+
+test("the simulator replays the team's own rated results: a curve against single models, and the slider moves its point", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  await page.goto("/t/demo/admin/keys");
+  await page.getByTestId("create-key-form").getByLabel("Name").fill(`logged ${Date.now().toString(36)}`);
+  await page.getByTestId("create-key-form").getByRole("button", { name: "Create key" }).click();
+  const headers = { authorization: `Bearer ${(await page.getByTestId("new-api-key").textContent())!.trim()}` };
+  // gpt-4.1 answers and is rated up, gpt-4o-mini (far cheaper) answers and is rated down, alternately.
+  for (let i = 0; i < 16; i++) {
+    const model = i % 2 === 0 ? "gpt-4.1" : "gpt-4o-mini";
+    const call = await page.request.post("/api/v1/chat/completions", { headers, data: { model, messages: [{ role: "user", content: `Summarise in one line: meeting ${i} moved the launch to May.` }] } });
+    expect(call.status()).toBe(200);
+    const rated = await page.request.post("/api/v1/feedback", { headers, data: { request_id: call.headers()["x-mc-request-id"], rating: model === "gpt-4.1" ? "up" : "down" } });
+    expect(rated.ok()).toBe(true);
+  }
+
+  await page.goto("/t/demo/routing");
+  const chart = page.getByTestId("logged-cost-quality-chart");
+  await expect(chart).toBeVisible();
+  await expect(page.getByRole("img", { name: /quality against cost per task/i })).toHaveAccessibleDescription(/Router over \d+ knob settings: .*Single models: .*gpt-4o-mini [\d.]+ % at \$.*gpt-4.1 [\d.]+ % at \$/);
+  await expect(page.getByText(/unbiased only if the logged choices were\s+random/)).toBeVisible();
+  await expect(page.getByTestId("logged-points")).toContainText("gpt-4.1");
+  // Every setting with the number of results that match it (SIMULATOR_KNOBS: 8 settings).
+  await expect(page.getByTestId("logged-settings").locator("tbody tr")).toHaveCount(8);
+
+  const slider = page.getByLabel("Quality versus cost on your logged ratings");
+  await slider.focus();
+  await slider.press("End");
+  await expect(page.getByTestId("logged-knob")).toHaveText("Quality versus cost: 1.00");
+  // At 1 the router settles on the model rated up: most of its results match, and they were rated well.
+  await expect(page.getByTestId("logged-quality")).toHaveText(/^\d+\.\d %$/);
+  const best = Number((await page.getByTestId("logged-quality").textContent())!.replace(" %", ""));
+  expect(best).toBeGreaterThan(50);
+  await expect(page.getByTestId("logged-matched")).toHaveText(/^\d+ of \d+$/);
+  const atBest = [await page.getByTestId("logged-matched").textContent(), await page.getByTestId("logged-cost").textContent()];
+  await slider.press("Home");
+  await expect(page.getByTestId("logged-knob")).toHaveText("Quality versus cost: 0.00");
+  // At 0 it takes the cheapest model: another point (or too few matching results to show one).
+  await expect(page.getByTestId("logged-quality")).not.toHaveText(`${best.toFixed(1)} %`);
+  expect([await page.getByTestId("logged-matched").textContent(), await page.getByTestId("logged-cost").textContent()]).not.toEqual(atBest);
+
+  // A viewer may read it.
+  const ctx = await browser.newContext({ storageState: stateFile("viewer") });
+  const viewer = await ctx.newPage();
+  await viewer.goto("/t/demo/routing");
+  await expect(viewer.getByTestId("logged-cost-quality-chart")).toBeVisible();
+  await ctx.close();
 });
 
 test.describe("a viewer", () => {

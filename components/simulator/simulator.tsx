@@ -7,6 +7,7 @@ import { CostQualityChart } from "@/components/charts/cost-quality";
 import { formatUsd } from "@/lib/format";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { KnobSlider } from "./knob-slider";
 import { useHasScope, useTeam } from "@/components/shell/team-context";
 
 type Result = { file: string; prompts: number; train: number; test: number; singles: SimSingle[]; best_single: SimSingle; points: SimPoint[]; aiq: number; aiq_best_single_hull: number };
@@ -34,7 +35,6 @@ export function Simulator() {
   // The file on screen now: an answer for a file the user has since replaced is dropped.
   const current = useRef<File | null>(null);
   const chart = useMemo(() => (result ? prepareCostQuality(result.points, result.singles) : null), [result]);
-  // The slider moves over the computed settings only, so what it shows is what was replayed.
   const stops = useMemo(() => (result ? knobStops(result.points) : []), [result]);
   const selIndex = stopIndex(stops, knob);
   const sel = stops[selIndex];
@@ -119,27 +119,7 @@ export function Simulator() {
           <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
             <CostQualityChart data={chart} selected={{ knob: sel.knob, cost: sel.cost_usd, quality: Math.round(sel.quality * 10000) / 100 }} />
             <div className="space-y-3 text-sm" data-testid="simulation-figures">
-              <label className="block space-y-1">
-                <span className="font-medium" data-testid="sim-knob">
-                  Quality versus cost: {sel.knob.toFixed(2)}
-                </span>
-                <input
-                  type="range"
-                  min={0}
-                  max={stops.length - 1}
-                  step={1}
-                  value={selIndex}
-                  onChange={(e) => setKnob(stops[Number(e.target.value)].knob)}
-                  className="w-full"
-                  aria-label="Quality versus cost"
-                  aria-valuetext={sel.knob.toFixed(2)}
-                />
-                <span className="flex justify-between text-xs text-zinc-500">
-                  <span>cheaper</span>
-                  <span>{stops.length} computed settings</span>
-                  <span>better</span>
-                </span>
-              </label>
+              <KnobSlider stops={stops} index={selIndex} onKnob={setKnob} />
               <dl className="grid grid-cols-2 gap-2">
                 <dt className="text-zinc-500">Quality</dt>
                 <dd data-testid="sim-quality">{pct(sel.quality)}</dd>

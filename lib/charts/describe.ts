@@ -51,9 +51,12 @@ export function describeStacked(data: StackedPoint[], keys: string[], labels: Re
 
 type CostQualityData = { router: { cost: number; quality: number; knob: number }[]; models: { cost: number; quality: number; model: string }[] };
 
-/** The simulator's chart (lib/charts/simulation.ts prepareCostQuality); quality in percent, cost in dollars. */
-export function describeCostQuality(data: CostQualityData, selected?: { knob: number; cost: number; quality: number }): ChartText {
-  const title = "Routing simulation: quality against total cost, router versus single models";
+/**
+ * The simulator's chart (lib/charts/simulation.ts prepareCostQuality); quality in percent, cost in
+ * dollars: the replay's total (an uploaded file) or per task (the team's logged ratings).
+ */
+export function describeCostQuality(data: CostQualityData, selected?: { knob: number; cost: number; quality: number }, cost: "total cost" | "cost per task" = "total cost"): ChartText {
+  const title = `Routing simulation: quality against ${cost}, router versus single models`;
   const parts: string[] = [];
   const r = data.router;
   if (r.length) {

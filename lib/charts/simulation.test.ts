@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { knobStops, pointAtKnob, prepareCostQuality, qualityAxis, stopIndex } from "./simulation";
+import { knobStops, pointAtKnob, prepareCostQuality, prepareLoggedCurve, qualityAxis, stopIndex } from "./simulation";
 
 describe("prepareCostQuality", () => {
   it("orders the router curve by cost and converts quality to percent", () => {
@@ -40,5 +40,27 @@ describe("the simulator's slider and quality axis", () => {
     expect(qualityAxis([81, 88]).ticks).toEqual([80, 85, 90, 95, 100]);
     expect(qualityAxis([100, 100]).domain).toEqual([96, 100]);
     expect(qualityAxis([90, 104]).domain[1]).toBeGreaterThanOrEqual(104);
+  });
+});
+
+describe("prepareLoggedCurve", () => {
+  it("draws only settings with enough matched results, per task in dollars, and keeps every setting as a slider stop", () => {
+    const r = prepareLoggedCurve(
+      [
+        { knob: 1, matched: 12, quality: 1, costMicros: 1_000 },
+        { knob: 0.5, matched: 4, quality: 0.5, costMicros: 500 }, // too few: not drawn
+        { knob: 0, matched: 12, quality: 0, costMicros: 10 },
+        { knob: 0.3, matched: 0, quality: null, costMicros: null },
+      ],
+      [{ model: "dear", events: 12, quality: 1, costMicros: 1_000 }],
+      5,
+    );
+    expect(r.chart.router).toEqual([
+      { knob: 0, quality: 0, cost: 0.00001 },
+      { knob: 1, quality: 100, cost: 0.001 },
+    ]);
+    expect(r.chart.models).toEqual([{ model: "dear", quality: 100, cost: 0.001 }]);
+    expect(r.drawn).toBe(2);
+    expect(r.stops.map((p) => p.knob)).toEqual([0, 0.3, 0.5, 1]);
   });
 });

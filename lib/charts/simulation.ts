@@ -5,7 +5,7 @@ export type SimSingle = { model: string; quality: number; cost_usd: number };
  * Prepares the cost–quality chart of a simulation: the router's curve ordered by cost (one point
  * per knob setting) and one point per single model; quality in percent, cost in dollars.
  */
-export function prepareCostQuality(points: SimPoint[], singles: SimSingle[]) {
+export function prepareCostQuality<P extends Pick<SimPoint, "knob" | "quality" | "cost_usd">>(points: P[], singles: SimSingle[]) {
   const router = [...points]
     .sort((a, b) => a.cost_usd - b.cost_usd || a.quality - b.quality)
     .map((p) => ({ cost: round(p.cost_usd, 6), quality: round(p.quality * 100, 2), knob: p.knob }));
@@ -52,4 +52,22 @@ export function qualityAxis(values: number[]): { domain: [number, number]; ticks
   const ticks: number[] = [];
   for (let i = 0; lo + i * step <= hi + 1e-9; i++) ticks.push(Number((lo + i * step).toFixed(6)));
   return { domain: [ticks[0], ticks[ticks.length - 1]], ticks };
+}
+
+/** A logged-ratings point (lib/routing/logged-replay.ts): how many results matched, their mean rating and cost per task. */
+export type LoggedSimPoint = { knob: number; matched: number; quality: number | null; costMicros: number | null };
+export type LoggedSimSingle = { model: string; events: number; quality: number; costMicros: number };
+
+/**
+ * The chart and slider of the simulator on logged ratings. Cost is per task (the mean over the
+ * matched results), in dollars. Only settings with at least `minMatched` matched results are drawn;
+ * the slider still stops at every setting, so that a thin one can say how few results it rests on.
+ */
+export function prepareLoggedCurve(points: LoggedSimPoint[], singles: LoggedSimSingle[], minMatched: number) {
+  const drawn = points.filter((p) => p.matched >= minMatched && p.quality !== null && p.costMicros !== null);
+  const chart = prepareCostQuality(
+    drawn.map((p) => ({ knob: p.knob, quality: p.quality!, cost_usd: p.costMicros! / 1_000_000 })),
+    singles.map((m) => ({ model: m.model, quality: m.quality, cost_usd: m.costMicros / 1_000_000 })),
+  );
+  return { chart, drawn: drawn.length, stops: knobStops(points) };
 }

@@ -32,9 +32,10 @@ import {
   type OutputAsk,
   type RouteCandidate,
   type RouteDecision,
+  type RouteSettings,
 } from "@/lib/routing";
 import { DelegateError, KeyRevokedError, ModelUnavailableError, ProviderFailedError, RoutingRefusedError, UnknownModelError } from "./errors";
-import { loadFleet, teamLatencies, type FleetModel } from "./fleet";
+import { fleetCandidates, loadFleet, teamLatencies, type FleetModel } from "./fleet";
 import { LONE_SURROGATE, type RequestRecord } from "./record";
 import { findThinking, keepThinking, thinkingOf } from "./thinking";
 import { recordRequest } from "./writer";
@@ -133,6 +134,19 @@ export function teamRoutingSettings(db: Db, teamId: string): Promise<Settings> {
       explorationCapMicros: row?.explorationCapMicros ?? DEFAULT_EXPLORATION.maxExtraCostMicros,
     };
   });
+}
+
+/**
+ * What route() is told of a team's settings: its knob, its allow-list within the key's, and the
+ * admin's exploration cap (Admin → Routing), which bounds what one call may spend on exploring —
+ * $0 turns exploration off (towards cheaper models too), as the page says.
+ */
+export function routeSettingsOf(settings: Settings, keyAllowList: string[] = []): RouteSettings {
+  return {
+    qualityVsCost: settings.qualityVsCost,
+    allowList: combineAllowLists(settings.allowList, keyAllowList),
+    exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 },
+  };
 }
 
 export function invalidateTeamSettings(teamId: string) {
@@ -251,7 +265,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const [fleet, settings, learned, latency] = await Promise.all([loadFleet(db), teamRoutingSettings(db, input.teamId), loadSnapshot(db, input.teamId), teamLatencies(db, input.teamId)]);
   const explicit = input.model && input.model !== "auto" ? input.model : undefined;
   // Measured latencies, so max_time rules out models that do not answer that fast (and urgent tasks prefer fast ones).
-  const candidates = [...fleet.byName.values()].map((f) => (latency.has(f.model.name) ? { ...f.candidate, p50LatencyMs: latency.get(f.model.name) } : f.candidate));
+  const candidates = fleetCandidates(fleet, latency);
   // reasoning_effort only to a reasoning model; "none" (all it can be here otherwise) is what the others do anyway.
   const effortOf = (c: RouteCandidate) => (supports(c, "reasoning") ? input.generation?.reasoningEffort : undefined);
   // A Claude model that thinks needs its least thinking budget beside the answer within its output limit.
@@ -261,9 +275,7 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   const output: OutputAsk | undefined = input.maxOutputTokens === undefined ? undefined : { tokens: input.maxOutputTokens, beyond: thinksAtLeast };
   const routeCtx = {
     learned,
-    // The admin's exploration cap (Admin → Routing) bounds what one call may spend on exploring;
-    // $0 turns exploration off (towards cheaper models too), as the page says.
-    settings: { qualityVsCost: settings.qualityVsCost, allowList: combineAllowLists(settings.allowList, input.modelAllowList ?? []), exploration: { maxExtraCostMicros: settings.explorationCapMicros, enabled: settings.explorationCapMicros > 0 } },
+    settings: routeSettingsOf(settings, input.modelAllowList),
     preference: explicit,
     rng: explicit ? undefined : Math.random,
     needs: requiredCapabilities({ ...input, reasoningEffort: input.generation?.reasoningEffort }),

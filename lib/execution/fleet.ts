@@ -58,6 +58,11 @@ export async function loadFleet(db: Db): Promise<Fleet> {
   return state.pending;
 }
 
+/** Every model of the fleet as a route candidate, with the team's measured p50 latency where known (`teamLatencies`). */
+export function fleetCandidates(fleet: Fleet, latency: Map<string, number>): RouteCandidate[] {
+  return [...fleet.byName.values()].map((f) => (latency.has(f.model.name) ? { ...f.candidate, p50LatencyMs: latency.get(f.model.name) } : f.candidate));
+}
+
 export function invalidateFleet() {
   const state = (g.__mcFleet ??= { version: 0 });
   state.version++;

@@ -8,7 +8,7 @@ import { updateSnapshot } from "@/lib/learning/store";
 import { NotFoundError, UserError } from "@/lib/errors";
 
 /** A stored rating (kind, value) as the learner reads it. */
-function learnerRating(kind: "thumbs" | "stars", value: number): Rating {
+export function learnerRating(kind: "thumbs" | "stars", value: number): Rating {
   return kind === "thumbs" ? { kind: "thumbs", up: value === 1 } : { kind: "stars", stars: value as 1 | 2 | 3 | 4 | 5 };
 }
 
