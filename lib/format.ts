@@ -47,6 +47,11 @@ export function raterLabel(who: string | null, keyName: string | null): string {
   return who ?? (keyName ? `API key ${keyName}` : "API");
 }
 
+/** A 0..1 share as a whole percentage: 0.456 → "46 %" (the Models page's error rates and ratings). */
+export function formatPct(x: number): string {
+  return `${Math.round(x * 100)} %`;
+}
+
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }

@@ -2,7 +2,8 @@
  * Text alternatives for the charts: a short name and a one-paragraph summary computed from the
  * same prepared data the chart draws, for screen readers (the SVG itself says nothing).
  */
-import { formatUsd } from "@/lib/format";
+import { formatInt, formatMs, formatPct, formatUsd } from "@/lib/format";
+import type { ModelCharts } from "./models";
 import type { StackedPoint } from "./series";
 
 export type ChartText = { title: string; summary: string };
@@ -71,4 +72,42 @@ export function describeCostQuality(data: CostQualityData, selected?: { knob: nu
   }
   if (selected) parts.push(`Selected setting ${selected.knob.toFixed(2)}: ${pct(selected.quality)} at ${usd(selected.cost)}.`);
   return { title, summary: parts.join(" ") || "No simulation points." };
+}
+
+const COST_SCALE_NOTE = { linear: "", log: " (log scale)", symlog: " (log scale from $0)" } as const;
+
+/** The Models page's quality–cost plot (lib/charts/models.ts): each model cheapest first, then what is left out and why. */
+export function describeQualityCost(q: ModelCharts["quality"]): ChartText {
+  const title = `Average rating against cost per task${COST_SCALE_NOTE[q.scale]}`;
+  const plotted = [...q.points]
+    .sort((a, b) => a.costMicros - b.costMicros || (a.model < b.model ? -1 : 1))
+    .map((p) => `${p.model} ${formatPct(p.rating)} from ${formatInt(p.ratings)} rating${p.ratings === 1 ? "" : "s"} at ${formatUsd(Math.round(p.costMicros))} per task`);
+  const parts = [plotted.length ? `${plotted.length} model${plotted.length === 1 ? "" : "s"} plotted: ${plotted.join("; ")}.` : "No model has both a rating and a cost per task."];
+  const left = leftOutText(q);
+  if (left) parts.push(left);
+  return { title, summary: parts.join(" ") };
+}
+
+/** "Left out: 2 models without ratings, 1 rated but without a successful call (no cost per task)." — or "" when none is. */
+export function leftOutText(q: Pick<ModelCharts["quality"], "unrated" | "noCost">): string {
+  const reasons = [
+    q.unrated.length ? `${q.unrated.length} model${q.unrated.length === 1 ? "" : "s"} without ratings` : "",
+    q.noCost.length ? `${q.noCost.length} rated but without a successful call (no cost per task)` : "",
+  ].filter(Boolean);
+  return reasons.length ? `Left out: ${reasons.join(", ")}.` : "";
+}
+
+/** The latency bars: p50 and p95 of successful calls per model, in the table's order. */
+export function describeLatency(l: ModelCharts["latency"]): ChartText {
+  const title = "Latency of successful calls per model, p50 and p95";
+  const parts = l.bars.map((b) => `${b.model} p50 ${formatMs(b.p50)}, p95 ${formatMs(b.p95)}`);
+  const summary = parts.length ? `${parts.join("; ")}.` : "No successful call.";
+  return { title, summary: l.noSuccess.length ? `${summary} Without a successful call: ${l.noSuccess.join(", ")}.` : summary };
+}
+
+/** The error-rate bars: failed calls (fallbacks' rescued attempts included) of all calls per model. */
+export function describeErrorRates(e: ModelCharts["errors"]): ChartText {
+  const title = "Error rate per model";
+  const parts = e.bars.map((b) => `${b.model} ${formatPct(b.rate)} (${formatInt(b.errors)} of ${formatInt(b.requests)} calls)`);
+  return { title, summary: parts.length ? `${parts.join("; ")}.` : "No calls." };
 }

@@ -5,13 +5,13 @@ import { requirePageTeam } from "@/lib/auth/page";
 import { qualityEstimate } from "@/lib/learning";
 import { loadSnapshot } from "@/lib/learning/store";
 import { modelStats } from "@/lib/usage/model-stats";
-import { formatInt, formatMs, formatUsd } from "@/lib/format";
+import { prepareModelCharts } from "@/lib/charts/models";
+import { formatInt, formatMs, formatPct as pct, formatUsd } from "@/lib/format";
 import { Card } from "@/components/ui/card";
 import { Badge, EmptyState } from "@/components/ui/empty-state";
+import { ErrorRateBars, LatencyBars, QualityCostChart } from "@/components/charts/model-charts";
 
 export const metadata = { title: "Models" };
-
-const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 export default async function ModelsPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
@@ -26,6 +26,7 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
     loadSnapshot(db, team.id),
   ]);
   const statOf = new Map(stats.map((s) => [s.model, s]));
+  const charts = prepareModelCharts(rows.map(({ m }) => m.name), stats);
   if (rows.length === 0) {
     return (
       <div className="space-y-6">
@@ -62,18 +63,31 @@ export default async function ModelsPage({ params }: { params: Promise<{ team: s
                       {s?.requests ? pct(s.errors / s.requests) : "—"}
                       {s?.failedOver ? <span className="block text-xs text-zinc-500">{formatInt(s.failedOver)} fell back</span> : null}
                     </td>
-                    <td className="py-1.5 text-right">{s?.p50LatencyMs != null ? `${formatMs(s.p50LatencyMs)} / ${formatMs(s.p95LatencyMs!)}` : "—"}</td>
-                    <td className="py-1.5 text-right">{s?.avgCostMicros != null ? formatUsd(Math.round(s.avgCostMicros)) : "—"}</td>
+                    <td className="py-1.5 text-right" data-testid="latency">{s?.p50LatencyMs != null ? `${formatMs(s.p50LatencyMs)} / ${formatMs(s.p95LatencyMs!)}` : "—"}</td>
+                    <td className="py-1.5 text-right" data-testid="cost-per-task">{s?.avgCostMicros != null ? formatUsd(Math.round(s.avgCostMicros)) : "—"}</td>
                     <td className="py-1.5 text-right" data-testid="ratings-count">
                       {formatInt(s?.ratings ?? 0)}
                     </td>
-                    <td className="py-1.5 text-right">{s?.avgRating != null ? pct(s.avgRating) : "—"}</td>
+                    <td className="py-1.5 text-right" data-testid="avg-rating">{s?.avgRating != null ? pct(s.avgRating) : "—"}</td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
         </div>
+      </Card>
+      <Card title="Charts of the same figures, last 30 days">
+        {charts.hasRequests ? (
+          <div className="grid gap-8 lg:grid-cols-2">
+            <div className="lg:col-span-2">
+              <QualityCostChart data={charts.quality} />
+            </div>
+            <LatencyBars data={charts.latency} />
+            <ErrorRateBars data={charts.errors} />
+          </div>
+        ) : (
+          <EmptyState title="No requests in the last 30 days">The charts appear once this team&apos;s tasks have run; a model&apos;s point on the quality chart once its results are rated.</EmptyState>
+        )}
       </Card>
       <Card title="Learned quality by kind of task">
         <p className="mb-2 text-xs text-zinc-500">
