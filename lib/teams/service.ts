@@ -6,6 +6,7 @@ import { randomToken, sha256 } from "@/lib/crypto/secrets";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { moveBudgetPeriodsToZone } from "@/lib/budgets/service";
 import { rebuildTeamRollup } from "@/lib/execution/record";
+import { DEFAULT_EXPLORATION } from "@/lib/learning";
 import { cancellableRuns, finishCancels, requestCancels } from "@/lib/pipelines/service";
 import { zoneName } from "@/lib/zone";
 
@@ -20,7 +21,8 @@ export async function createTeam(db: Db, input: { name: string; slug: string; ow
     if (taken.length) throw new UserError(`The address "${input.slug}" is taken; choose another.`, { slug: ["This slug is already used by another team."] });
     const [team] = await t.insert(teams).values({ name: input.name, slug: input.slug, isDemo: input.isDemo ?? false }).returning();
     await t.insert(memberships).values({ teamId: team.id, userId: input.ownerId, role: "owner" });
-    await t.insert(routingSettings).values({ teamId: team.id });
+    // The router's stated exploration cap; the column's own default ($1 a decision) predates it.
+    await t.insert(routingSettings).values({ teamId: team.id, explorationCapMicros: DEFAULT_EXPLORATION.maxExtraCostMicros });
     await audit(t, { teamId: team.id, actorUserId: input.ownerId, action: "team.create", target: team.slug });
     return team;
   });

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db";
-import { auditLog, invitations, memberships, teams, users } from "@/db/schema";
+import { auditLog, invitations, memberships, routingSettings, teams, users } from "@/db/schema";
+import { DEFAULT_EXPLORATION } from "@/lib/learning";
 import { setTestSession } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import { driverName, freshDb } from "@/test/db";
@@ -115,6 +116,9 @@ describe(`teams and roles on ${driverName}`, () => {
     expect(res).toEqual({ ok: true, data: { slug: "brand-new" } });
     const [t] = await db.select().from(teams).where(eq(teams.slug, "brand-new"));
     expect(await roleOf(t.id, u.member)).toBe("owner");
+    // Its exploration cap is the router's stated default ($0.02 a decision), not a column default of $1.
+    const [rs] = await db.select().from(routingSettings).where(eq(routingSettings.teamId, t.id));
+    expect(rs.explorationCapMicros).toBe(DEFAULT_EXPLORATION.maxExtraCostMicros);
     const log = await db.select().from(auditLog).where(eq(auditLog.teamId, teamA.id));
     expect(log.map((l) => l.action)).toEqual(expect.arrayContaining(["member.add", "member.invite", "member.role"]));
   });
