@@ -98,6 +98,12 @@ describe("simulateOutcomes", () => {
     expect(() => simulateOutcomes(text, { knobs: [0.5] })).toThrow(/^line 1: outcomes\.gpt-4\.score must be between 0 and 1 \(got -3\)/);
   });
 
+  it("says how many prompts a too-short file has, in words that fit the count", () => {
+    const one = line({ "gpt-4": { score: 1, cost_usd: 0.01 } });
+    expect(() => simulateOutcomes(one, { knobs: [0.5] })).toThrow("The file has 1 prompt; at least 20 are needed to hold some out.");
+    expect(() => simulateOutcomes([one, one].join("\n"), { knobs: [0.5] })).toThrow("The file has 2 prompts; at least 20");
+  });
+
   it("explains empty outcomes instead of failing inside the replay", () => {
     expect(() => simulateOutcomes(Array.from({ length: 25 }, () => line({})).join("\n"), { knobs: [0.5] })).toThrow(/^line 1: outcomes is empty/);
   });

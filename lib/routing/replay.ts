@@ -246,7 +246,7 @@ export function simulateOutcomes(text: string, opts: { seed?: number; maxRows?: 
   const rows = parseReplayFile(text);
   const maxRows = opts.maxRows ?? 3000;
   if (rows.length > maxRows) throw new Error(`The file has ${rows.length} prompts; the simulator takes at most ${maxRows}. Use \`npm run bench:routing\` for larger files.`);
-  if (rows.length < 20) throw new Error(`The file has ${rows.length} prompts; at least 20 are needed to hold some out.`);
+  if (rows.length < 20) throw new Error(`The file has ${rows.length} ${rows.length === 1 ? "prompt" : "prompts"}; at least 20 are needed to hold some out.`);
   const [train, test] = split(rows, opts.seed ?? 20240601);
   const { choices: _c, ...result } = runReplay(train, test, { knobs: opts.knobs ?? SIMULATOR_KNOBS });
   return { ...result, train: train.length, test: test.length };
