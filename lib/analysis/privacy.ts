@@ -23,8 +23,12 @@ const DIGITS7 = /\d\d\d\d\d\d\d/;
 const SPACED_DIGITS6 = /\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d/;
 const CAPITALS_DIGITS = /[A-Z][A-Z]\d\d/;
 const ASSIGNMENT = /[:=：]/;
-/** the words for "password" that a stated password follows */
-const CREDENTIAL_WORD = /passw|passphrase|passcode|secret|api[ _-]?key|access[ _-]?token|mot de passe|contrase|senha|kennwort|wachtwoord|пароль|密码|密碼|パスワード/i;
+/**
+ * The words for "password" that a stated password follows — loosely: "pass" stands for password,
+ * passwd, passphrase, passcode, Passwort and mot de passe (a prefilter may let more through; fewer
+ * and shorter alternatives take this test from ~3 to ~1.6 µs on a 2,000-character task).
+ */
+const CREDENTIAL_WORD = /pass|secret|api[ _-]?key|access[ _-]?token|contrase|senha|kennwort|wachtwoord|пароль|密[码碼]|パスワード/i;
 const GATES = [DIGITS4, DIGITS7, SPACED_DIGITS6, CAPITALS_DIGITS, ASSIGNMENT, CREDENTIAL_WORD];
 
 export const DETECTORS: readonly Detector[] = [
