@@ -207,6 +207,21 @@ describe(`delegate() on ${driverName} through the real SDKs`, () => {
     }
   });
 
+  it("keeps a call within max_cost even when the answer runs longer than the router expected: the allowance sent is what max_cost leaves", async () => {
+    // A short translation: the analyser expects ~50 answer tokens, but the mock answers it with
+    // prose of a hundred or more. max_cost admits the expected answer and not much more.
+    const task = "Translate 'cat' to French.";
+    const [m] = await db.select().from(models).where(eq(models.name, "gpt-4.1"));
+    const price = { inputPerMTokMicros: m.inputPriceMicros, outputPerMTokMicros: m.outputPriceMicros, cachedInputPerMTokMicros: m.cachedInputPriceMicros };
+    const free = await delegate(db, { teamId, userId, source: "api", task, model: "gpt-4.1" });
+    const maxCost = costMicros({ inputTokens: free.usage.inputTokens, outputTokens: 60 }, price);
+    expect(free.costMicros).toBeGreaterThan(maxCost); // unconstrained, this answer costs more than max_cost
+    const r = await delegate(db, { teamId, userId, source: "api", task, model: "gpt-4.1", constraints: { maxCostMicros: maxCost } });
+    expect(r.costMicros).toBeLessThanOrEqual(maxCost);
+    expect(r.finishReason).toBe("length"); // cut at the allowance, as max_tokens would
+    expect((await rowOf(r.requestId)).costMicros).toBeLessThanOrEqual(maxCost);
+  });
+
   it("refuses an unknown model with 404 and records the refusal", async () => {
     const err = await delegate(db, { teamId, userId, source: "api", task: "hi", model: "gpt-9" }).catch((e) => e);
     expect(err).toBeInstanceOf(DelegateError);

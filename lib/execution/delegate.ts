@@ -10,7 +10,7 @@ import { applySignal, DEFAULT_EXPLORATION } from "@/lib/learning";
 import { loadSnapshot, updateSnapshot } from "@/lib/learning/store";
 import { callModel, fitThinkingBudget, thinkingBudget, toolLoopTurns, type ChatMessage, type ChatToolChoice, type DoneEvent, type GenerationOptions, type ReasoningEffort, type ThinkingBlock, type ToolCallOut } from "@/lib/providers/call";
 import { leastThinkingBudget, reasoningAtMost } from "@/lib/providers/reasoning";
-import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, promptTokensAtMost } from "@/lib/providers/cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, estimateToolsTokens, maxCostMicros, outputTokensWithin, promptTokensAtMost } from "@/lib/providers/cost";
 import { imageEstimateOn, imagesOf, imageTokensOn } from "@/lib/providers/images";
 import { ProviderError, type PartialOutput } from "@/lib/providers/errors";
 import {
@@ -344,9 +344,18 @@ async function* run(db: Db, input: DelegateInput, tokens: TokenUse): AsyncGenera
   // and output limit hold it), else the default or /delegate's share lowered to what the model's output
   // limit and its window leave beside the prompt as sent (a context trimmed to the window leaves room
   // for the expected answer, not the default's; a vendor refuses a prompt and max_tokens over its window).
+  // A max_cost caps it too, at what the price leaves beside the prompt (and the least thinking): the
+  // router holds max_cost against the answer it expects, and a longer answer would pass it.
+  const maxCost = input.constraints?.maxCostMicros;
+  const costRoom = (f: FleetModel) => (maxCost === undefined ? Infinity : outputTokensWithin(maxCost, promptSent(f), prices(f)) - thinksAtLeast(f.candidate));
   const allowance = (f: FleetModel) =>
-    input.maxOutputTokens ??
-    Math.max(1, Math.min(maxOutOn(f), answerRoom(f.candidate, { beyond: thinksAtLeast }), f.model.contextWindow - promptSent(f) - thinksAtLeast(f.candidate)));
+    Math.max(
+      1,
+      Math.min(
+        input.maxOutputTokens ?? Math.min(maxOutOn(f), answerRoom(f.candidate, { beyond: thinksAtLeast }), f.model.contextWindow - promptSent(f) - thinksAtLeast(f.candidate)),
+        costRoom(f),
+      ),
+    );
   // The prompt's estimate as the adapter makes it (fittedThinkingBudget: the messages, and the tool
   // definitions to a model that is sent them), handed to it rather than made again.
   const toolsTokens = estimateToolsTokens(input.tools);

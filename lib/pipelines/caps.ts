@@ -1,7 +1,7 @@
 import type { Db } from "@/db";
 import { loadFleet } from "@/lib/execution/fleet";
 import { formatUsdApart } from "@/lib/format";
-import { estimateMessagesTokens } from "@/lib/providers/cost";
+import { estimateMessagesTokens, outputTokensWithin } from "@/lib/providers/cost";
 
 /** A step that cannot run, with the reason shown on the run page. Not a bug: the run stops there. */
 export class StepStopError extends Error {
@@ -31,7 +31,7 @@ export async function outputAllowance(db: Db, opts: { model: string; prompt: str
   if (!fm) return wanted;
   const promptTokens = estimateMessagesTokens([{ content: opts.prompt }]);
   const inputScaled = promptTokens * fm.model.inputPriceMicros;
-  const bound = fm.model.outputPriceMicros > 0 ? Math.floor((opts.capMicros * 1e6 - inputScaled) / fm.model.outputPriceMicros) : wanted;
+  const bound = outputTokensWithin(opts.capMicros, promptTokens, { inputPerMTokMicros: fm.model.inputPriceMicros, outputPerMTokMicros: fm.model.outputPriceMicros, cachedInputPerMTokMicros: fm.model.cachedInputPriceMicros });
   if (bound < MIN_OUTPUT_TOKENS) {
     const [inputCost, cap] = formatUsdApart(Math.ceil(inputScaled / 1e6), opts.capMicros);
     throw new StepStopError(

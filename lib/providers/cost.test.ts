@@ -4,7 +4,7 @@ import { dataUrl, png } from "../../mock-fleet/test-images";
 import * as fleetTokens from "../../mock-fleet/tokens";
 import { findCatalogModel } from "./catalog";
 import fc from "fast-check";
-import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, promptTokensAtMost } from "./cost";
+import { costMicros, estimateMessagesTokens, estimateTokens, maxCostMicros, outputTokensWithin, promptTokensAtMost } from "./cost";
 import { utf8Bytes } from "./tokens";
 
 const gpt41 = findCatalogModel("gpt-4.1")!; // $2 in, $8 out, $0.50 cached
@@ -113,5 +113,22 @@ describe("promptTokensAtMost (what a budget hold is sized by)", () => {
   it("agrees with the mock fleet's one-token-per-byte billing, so a hold covers what such a vendor bills", () => {
     const messages = [{ content: "Résumé — 概要 🚀 ".repeat(40) }, { content: "ok", name: "ada" }];
     expect(promptTokensAtMost(messages)).toBe(fleetTokens.bytePromptTokens(messages, undefined));
+  });
+});
+
+describe("outputTokensWithin", () => {
+  const p = { inputPerMTokMicros: 2_000_000, outputPerMTokMicros: 8_000_000, cachedInputPerMTokMicros: 500_000 };
+  it("is the most output whose bound stays within the budget, and one more token is over it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 20_000 }), (budget, prompt) => {
+        const n = outputTokensWithin(budget, prompt, p);
+        if (maxCostMicros(prompt, 0, p) > budget) return n === 0;
+        return maxCostMicros(prompt, n, p) <= budget && maxCostMicros(prompt, n + 1, p) > budget;
+      }),
+    );
+  });
+  it("is 0 when the prompt alone is over, unbounded when output is free", () => {
+    expect(outputTokensWithin(10, 100_000, p)).toBe(0);
+    expect(outputTokensWithin(10, 1, { ...p, outputPerMTokMicros: 0 })).toBe(Infinity);
   });
 });

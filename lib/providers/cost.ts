@@ -40,6 +40,18 @@ export function costMicros(usage: TokenUsage, prices: ModelPrices): number {
 }
 
 /**
+ * The most output tokens a call may be allowed so that it costs at most `budgetMicros` with
+ * `promptTokens` at the full input price (`maxCostMicros` of the two ≤ the budget): 0 when the
+ * prompt alone costs more, Infinity when the model's output is free.
+ */
+export function outputTokensWithin(budgetMicros: number, promptTokens: number, prices: ModelPrices): number {
+  const left = BigInt(Math.max(0, Math.floor(budgetMicros))) * MICROS_PER_MTOK - count("promptTokens", promptTokens) * count("inputPerMTokMicros", prices.inputPerMTokMicros);
+  if (left < 0n) return 0;
+  const out = count("outputPerMTokMicros", prices.outputPerMTokMicros);
+  return out === 0n ? Infinity : Number(left / out);
+}
+
+/**
  * Upper bound for a budget reservation: every prompt token at the full input price and the whole
  * output allowance used, rounded up, so settlement never exceeds what was reserved.
  */
