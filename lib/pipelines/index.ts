@@ -8,7 +8,6 @@ export {
   getRun,
   listPipelines,
   listRuns,
-  rateStep,
   retryStep,
   startRun,
   updatePipeline,

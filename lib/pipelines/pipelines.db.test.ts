@@ -20,7 +20,8 @@ import { withOtherCopysRateLimiter } from "@/test/other-copy";
 import { startRunAction } from "./actions";
 import { executeRun } from "./runner";
 import { reapOnce, startPipelineRunner, stopPipelineRunner } from "./queue";
-import { archivePipeline, cancelRun, createPipeline, getRun, listPipelines, listRuns, rateStep, retryStep, startRun, updatePipeline, waitForRun, type RunView } from "./service";
+import { archivePipeline, cancelRun, createPipeline, getRun, listPipelines, listRuns, retryStep, startRun, updatePipeline, waitForRun, type RunView } from "./service";
+import { rateRequest } from "@/lib/ratings/service";
 import type { StepDef } from "./schemas";
 import { runSynthesis } from "./synthesis";
 
@@ -477,7 +478,7 @@ describe(`pipelines on ${driverName}`, () => {
   it("rates a step by rating its request", async () => {
     const p = await createPipeline(db, { teamId, userId, name: "rate", steps: threeSteps.slice(0, 1) });
     const run = await waitForRun(db, teamId, (await startRun(db, { teamId, pipelineId: p.id, input: "Rate me.", userId })).id);
-    await rateStep(db, { teamId, runId: run.id, stepKey: "summarize", userId, rating: { kind: "thumbs", value: 1 } });
+    await rateRequest(db, { teamId, requestId: run.steps[0].requestId!, userId, rating: { kind: "thumbs", value: 1 } });
     const [r] = await db.select().from(ratings).where(eq(ratings.requestId, run.steps[0].requestId!));
     expect(r).toMatchObject({ value: 1, model: "mistral-small-latest", userId });
     expect((await getRun(db, teamId, run.id, { userId }))!.steps[0].myRating).toEqual({ kind: "thumbs", value: 1, comment: null });

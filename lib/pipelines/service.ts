@@ -5,7 +5,6 @@ import { lockMembership } from "@/lib/auth/session";
 import { NotFoundError, UserError } from "@/lib/errors";
 import { fieldErrorsOf, plainIssue, summarizeFieldErrors } from "@/lib/forms";
 import { rateLimiter, teamBuckets } from "@/lib/ratelimit";
-import { rateRequest, type RatingInput } from "@/lib/ratings/service";
 import { refuseUnaffordableStart } from "./holds";
 import { dispatchRun, queuedReason, queuedReasons } from "./queue";
 import { abortLocal, finishCancelled, type StepAttempt, type StepDetails } from "./runner";
@@ -328,18 +327,6 @@ export async function retryStep(db: Db, input: { teamId: string; runId: string; 
   });
   await dispatchRun(input.runId);
   return (await getRun(db, input.teamId, input.runId))!;
-}
-
-/** Rates a step by rating the request that produced its output (for synthesis: the cheap model's). */
-export async function rateStep(db: Db, input: { teamId: string; runId: string; stepKey: string; userId: string | null; rating: RatingInput; comment?: string | null }) {
-  const [row] = await db
-    .select({ requestId: pipelineSteps.requestId, status: pipelineSteps.status })
-    .from(pipelineSteps)
-    .innerJoin(pipelineRuns, eq(pipelineRuns.id, pipelineSteps.runId))
-    .where(and(eq(pipelineSteps.runId, input.runId), eq(pipelineSteps.stepKey, input.stepKey), eq(pipelineRuns.teamId, input.teamId)));
-  if (!row) throw new NotFoundError(`No step "${input.stepKey}" in this run.`);
-  if (!row.requestId) throw new UserError("This step has no finished answer to rate yet.");
-  return rateRequest(db, { teamId: input.teamId, requestId: row.requestId, userId: input.userId, rating: input.rating, comment: input.comment });
 }
 
 /** For tests and scripts: resolves when the run reaches a final status (or throws after `timeoutMs`). */
