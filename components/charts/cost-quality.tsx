@@ -13,8 +13,10 @@ function SelectedMarker({ cx, cy }: { cx?: number; cy?: number }) {
   return <path d={`M${cx},${cy - r}L${cx + r},${cy}L${cx},${cy + r}L${cx - r},${cy}Z`} fill="#dc2626" stroke="#fff" strokeWidth={2} />;
 }
 
-/** Dollars on the cost axis; below a cent as formatUsd writes them ($0.000037), where three decimals would read $0.000. */
-const costTick = (v: number) => (v === 0 ? "$0" : v < 0.01 ? formatUsd(v * 1_000_000) : `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`);
+/** Dollars with `digits` decimals; below a cent as formatUsd writes them ($0.000037), where a few decimals would read $0.000. */
+const dollars = (v: number, digits: number) => (v < 0.01 ? formatUsd(v * 1_000_000) : `$${v.toFixed(digits)}`);
+/** The cost axis's ticks. */
+const costTick = (v: number) => (v === 0 ? "$0" : dollars(v, v < 1 ? 3 : 2));
 
 /** Renders prepared data (lib/charts/simulation.ts): the router's cost–quality curve against single models. */
 export function CostQualityChart({
@@ -44,7 +46,7 @@ export function CostQualityChart({
           <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" />
           <XAxis type="number" dataKey="cost" name="Cost" domain={[0, "auto"]} tick={{ fontSize: 11 }} tickFormatter={costTick} label={{ value: `${cost} ($)`, position: "insideBottom", offset: -8, fontSize: 11 }} />
           <YAxis type="number" dataKey="quality" name="Quality" domain={y.domain} ticks={y.ticks} tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${v}%`} width={48} />
-          <Tooltip formatter={(v, name) => (name === "Cost" ? (Number(v) < 0.01 ? formatUsd(Number(v) * 1_000_000) : `$${Number(v).toFixed(4)}`) : `${v} %`)} />
+          <Tooltip formatter={(v, name) => (name === "Cost" ? dollars(Number(v), 4) : `${v} %`)} />
           <Legend verticalAlign="top" height={24} />
           <Scatter name="Single models" data={data.models} fill="#a1a1aa" />
           <Line name="Router (knob sweep)" data={data.router} dataKey="quality" stroke="#4f46e5" strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />

@@ -1,22 +1,22 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { prepareLoggedCurve, stopIndex, type LoggedSimPoint, type LoggedSimSingle } from "@/lib/charts/simulation";
+import { prepareLoggedCurve, stopIndex } from "@/lib/charts/simulation";
+import type { LoggedSimulation } from "@/lib/ratings/logged-simulation";
 import { CostQualityChart } from "@/components/charts/cost-quality";
-import { formatInt, formatUsd } from "@/lib/format";
+import { formatInt, formatPct, formatUsd } from "@/lib/format";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { KnobSlider } from "./knob-slider";
 
-export type LoggedResult = { events: number; candidates: string[]; points: LoggedSimPoint[]; singles: LoggedSimSingle[]; days: number; maxEvents: number; minMatched: number };
-
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** The routing simulator on the team's own rated results (computed on the server: lib/ratings/logged-simulation.ts). */
-export function LoggedSimulator({ result }: { result: LoggedResult }) {
+export function LoggedSimulator({ result }: { result: LoggedSimulation }) {
   const [knob, setKnob] = useState(0.5);
   const { chart, stops } = useMemo(() => prepareLoggedCurve(result.points, result.singles, result.minMatched), [result]);
-  const sel = stops[stopIndex(stops, knob)];
+  const selIndex = stopIndex(stops, knob);
+  const sel = stops[selIndex];
   const enough = sel && sel.matched >= result.minMatched && sel.quality !== null && sel.costMicros !== null;
   const title = `Your logged ratings, last ${result.days} days`;
   if (result.events === 0) {
@@ -49,7 +49,7 @@ export function LoggedSimulator({ result }: { result: LoggedResult }) {
           selected={enough ? { knob: sel.knob, cost: sel.costMicros! / 1_000_000, quality: Math.round(sel.quality! * 10000) / 100 } : undefined}
         />
         <div className="space-y-3 text-sm" data-testid="logged-figures">
-          <KnobSlider stops={stops} index={stopIndex(stops, knob)} onKnob={setKnob} label="Quality versus cost on your logged ratings" testId="logged-knob" />
+          <KnobSlider stops={stops} index={selIndex} onKnob={setKnob} label="Quality versus cost on your logged ratings" testId="logged-knob" />
           <dl className="grid grid-cols-2 gap-2">
             <dt className="text-zinc-500">Results that match</dt>
             <dd data-testid="logged-matched">
@@ -101,7 +101,7 @@ export function LoggedSimulator({ result }: { result: LoggedResult }) {
               <tr key={s.model} className="border-t border-zinc-100 dark:border-zinc-800">
                 <td className="py-1 pr-3 font-mono text-xs">{s.model}</td>
                 <td className="py-1 pr-3 text-right">{formatInt(s.events)}</td>
-                <td className="py-1 pr-3 text-right">{Math.round(s.quality * 100)} %</td>
+                <td className="py-1 pr-3 text-right">{formatPct(s.quality)}</td>
                 <td className="py-1 text-right">{formatUsd(Math.round(s.costMicros))}</td>
               </tr>
             ))}

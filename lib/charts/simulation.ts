@@ -1,3 +1,4 @@
+import type { LoggedPoint, LoggedSingle } from "@/lib/routing/logged-replay";
 export type SimPoint = { knob: number; quality: number; cost_usd: number; quality_ratio: number; cost_ratio: number };
 export type SimSingle = { model: string; quality: number; cost_usd: number };
 
@@ -55,15 +56,14 @@ export function qualityAxis(values: number[]): { domain: [number, number]; ticks
 }
 
 /** A logged-ratings point (lib/routing/logged-replay.ts): how many results matched, their mean rating and cost per task. */
-export type LoggedSimPoint = { knob: number; matched: number; quality: number | null; costMicros: number | null };
-export type LoggedSimSingle = { model: string; events: number; quality: number; costMicros: number };
+export type LoggedSimPoint = Pick<LoggedPoint, "knob" | "matched" | "quality" | "costMicros">;
 
 /**
  * The chart and slider of the simulator on logged ratings. Cost is per task (the mean over the
  * matched results), in dollars. Only settings with at least `minMatched` matched results are drawn;
  * the slider still stops at every setting, so that a thin one can say how few results it rests on.
  */
-export function prepareLoggedCurve(points: LoggedSimPoint[], singles: LoggedSimSingle[], minMatched: number) {
+export function prepareLoggedCurve(points: LoggedSimPoint[], singles: LoggedSingle[], minMatched: number) {
   const drawn = points.filter((p) => p.matched >= minMatched && p.quality !== null && p.costMicros !== null);
   const chart = prepareCostQuality(
     drawn.map((p) => ({ knob: p.knob, quality: p.quality!, cost_usd: p.costMicros! / 1_000_000 })),
